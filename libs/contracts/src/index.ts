@@ -1,0 +1,2 @@
+export * from './openai-errors';
+export * from './scheduler';

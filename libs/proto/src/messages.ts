@@ -1,0 +1,88 @@
+/**
+ * TypeScript shapes of the messages in proto/switchyard/v1/routing.proto, as
+ * @grpc/proto-loader produces them with {@link LOADER_OPTIONS}: snake_case fields,
+ * 64-bit integers as JS numbers, every field present (proto3 defaults filled in).
+ */
+
+export type SchedulerState = 'healthy' | 'degraded' | 'unhealthy' | 'draining';
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface WatchRequest {
+  gateway_id: string;
+  have_version: number;
+  have_epoch: number;
+}
+
+export interface SchedulerEntry {
+  id: string;
+  url: string;
+  models: string[];
+  weight: number;
+  effective_weight: number;
+  priority: number;
+  labels: Record<string, string>;
+  state: SchedulerState | string;
+  api_key: string;
+}
+
+export interface ModelRoute {
+  strategy: string;
+  served_names: string[];
+  resume_streams: boolean;
+}
+
+export interface ApiKeyRecord {
+  key_sha256: string;
+  user: string;
+  enabled: boolean;
+  allowed_models: string[];
+  rpm: number;
+  tpm: number;
+  max_concurrency: number;
+  allow_backend_pin: boolean;
+  allow_explain: boolean;
+  resume_streams: boolean;
+}
+
+export interface RoutingTable {
+  epoch: number;
+  version: number;
+  generated_at_ms: number;
+  default_strategy: string;
+  schedulers: SchedulerEntry[];
+  models: Record<string, ModelRoute>;
+  api_keys: ApiKeyRecord[];
+  auth_required: boolean;
+}
+
+export interface SchedulerStats {
+  scheduler_id: string;
+  requests: number;
+  errors_by_kind: Record<string, number>;
+  latency_p50_ms: number;
+  latency_p95_ms: number;
+  ttft_p50_ms: number;
+  ttft_p95_ms: number;
+  in_flight: number;
+  breaker_state: BreakerState | string;
+}
+
+export interface GatewayReport {
+  gateway_id: string;
+  table_epoch: number;
+  table_version: number;
+  sent_at_ms: number;
+  schedulers: SchedulerStats[];
+}
+
+export interface ReportAck {
+  current_version: number;
+}
+
+/** Orders two tables across leader changes: negative when a is older than b. */
+export function compareTableVersions(
+  a: Pick<RoutingTable, 'epoch' | 'version'>,
+  b: Pick<RoutingTable, 'epoch' | 'version'>,
+): number {
+  return a.epoch !== b.epoch ? a.epoch - b.epoch : a.version - b.version;
+}

@@ -1,0 +1,2 @@
+// Filled in by the sim-scheduler work: register, heartbeat, deregister.
+export {};

@@ -1,0 +1,18 @@
+import { roundRobin } from './round-robin';
+import { createStrategyMemory, type Candidate } from './types';
+
+const candidates: Candidate[] = ['a', 'b', 'c'].map((id) => ({ id, weight: 1, priority: 0, inFlight: 0 }));
+
+describe('roundRobin', () => {
+  it('cycles exactly through the candidates, per model', () => {
+    const memory = createStrategyMemory();
+    const ctx = (model: string) => ({ rand: Math.random, now: 0, model, memory });
+    const picks = Array.from({ length: 7 }, () => roundRobin(candidates, ctx('m1'))!.id);
+    expect(picks).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
+    expect(roundRobin(candidates, ctx('m2'))!.id).toBe('a');
+  });
+
+  it('returns undefined with no candidates', () => {
+    expect(roundRobin([], { rand: Math.random, now: 0, model: 'm', memory: createStrategyMemory() })).toBeUndefined();
+  });
+});

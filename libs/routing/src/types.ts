@@ -1,0 +1,60 @@
+/**
+ * Strategies are pure functions: (candidates, context) → choice. Everything that
+ * varies (randomness, time, per-gateway counters) comes in through the context,
+ * so tests are exact and the gateway owns all mutable state.
+ */
+
+export const STRATEGY_NAMES = [
+  'round-robin',
+  'weighted-random',
+  'least-outstanding',
+  'least-latency',
+  'priority-failover',
+  'prefix-affinity',
+  'session-affinity',
+] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** A scheduler that may serve the request, with what the gateway knows of it now. */
+export interface Candidate {
+  readonly id: string;
+  /** Effective weight from the table (base × health × load). */
+  readonly weight: number;
+  readonly priority: number;
+  /** Requests this gateway has in flight to it. */
+  readonly inFlight: number;
+  /** Local EWMA of latency (ms); undefined until measured. */
+  readonly latencyEwmaMs?: number;
+}
+
+/** Mutable per-gateway state a strategy may keep between picks (owned by the caller). */
+export interface StrategyMemory {
+  /** Round-robin position per key (model). */
+  cursors: Map<string, number>;
+}
+
+export interface PickContext {
+  /** Uniform in [0, 1). */
+  rand(): number;
+  now: number;
+  /** Public model name; also the round-robin key. */
+  model: string;
+  /** Affinity key: session id / user for session-affinity, prompt prefix for prefix-affinity. */
+  affinityKey?: string;
+  memory: StrategyMemory;
+}
+
+export interface Pick {
+  id: string;
+  /** Why this one won, for the route receipt. */
+  reason: string;
+  /** Per-candidate score the strategy used, for the route receipt. */
+  scores?: Record<string, number>;
+}
+
+/** Returns undefined only when `candidates` is empty. */
+export type Strategy = (candidates: readonly Candidate[], ctx: PickContext) => Pick | undefined;
+
+export function createStrategyMemory(): StrategyMemory {
+  return { cursors: new Map() };
+}

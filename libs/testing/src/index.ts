@@ -1,0 +1,4 @@
+export * from './openai-schemas';
+export * from './wait';
+export * from './ports';
+export * from './processes';
