@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+import { STRATEGY_NAMES } from '@switchyard/routing';
+import { parseAllowEntry } from './schedulers/host-allow-list';
+
+/**
+ * Every environment variable of the control plane (ARCHITECTURE.md, "Processes,
+ * ports, variables"). Variables that later issues give a meaning (LEADER_LEASE_MS,
+ * API_KEYS_FILE) are validated now so a deployment never carries a silently
+ * ignored setting.
+ */
+export const configSchema = z
+  .object({
+    ADMIN_PORT: portVar(8081),
+    GRPC_PORT: portVar(50051),
+    HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
+    LOG_LEVEL: logLevelVar(),
+    REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional()),
+    REDIS_KEY_PREFIX: z.preprocess(emptyAsUndefined, z.string().min(1).max(128).default('switchyard:')),
+    ADMIN_TOKEN: optionalString(),
+    REGISTRATION_TOKEN: optionalString(),
+    API_KEYS_FILE: optionalString(),
+    ROUTING_STRATEGY: z.preprocess(emptyAsUndefined, z.enum(STRATEGY_NAMES, { message: `must be one of ${STRATEGY_NAMES.join(', ')}` }).default('round-robin')),
+    PROBE_INTERVAL_MS: intVar(2_000, 50, 3_600_000),
+    PROBE_TIMEOUT_MS: intVar(1_000, 10, 600_000),
+    LEADER_LEASE_MS: intVar(10_000, 1_000, 3_600_000),
+    REGISTRATION_ALLOWED_HOSTS: listVar([]).superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const parsed = parseAllowEntry(entry);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+      }
+    }),
+    SHUTDOWN_GRACE_MS: intVar(30_000, 0, 3_600_000),
+  })
+  .superRefine((config, ctx) => {
+    // One secret for two roles would give registration callers admin rights.
+    if (config.ADMIN_TOKEN !== undefined && config.ADMIN_TOKEN === config.REGISTRATION_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['REGISTRATION_TOKEN'], message: 'must differ from ADMIN_TOKEN' });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+/** Pure: the parsed config or every problem, each naming its variable. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult<Config> {
+  return parseConfig(configSchema, env);
+}
+
+function emptyAsUndefined(v: unknown): unknown {
+  return v === '' || v === null ? undefined : v;
+}

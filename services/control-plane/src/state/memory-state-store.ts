@@ -1,0 +1,81 @@
+import { compareTableVersions, type RoutingTable } from '@switchyard/proto';
+import type { SchedulerRecord } from './scheduler-record';
+import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './state-store';
+
+/**
+ * The embedded state (REDIS_URL unset): valid for a single control-plane replica
+ * only. Values are copied in and out so callers can never mutate what is stored,
+ * and listeners run on a microtask, after the change is visible, as they will
+ * with Redis pub/sub.
+ */
+export function createMemoryStateStore(): StateStore {
+  const schedulers = new Map<string, SchedulerRecord>();
+  const listeners = new Set<StateListener>();
+  let table: RoutingTable | undefined;
+  let tableVersion = 0;
+
+  const emit = (change: StateChange) => {
+    queueMicrotask(() => {
+      for (const listener of listeners) listener(change);
+    });
+  };
+
+  return {
+    async getScheduler(id) {
+      return copy(schedulers.get(id));
+    },
+    async listSchedulers() {
+      return [...schedulers.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => structuredClone(r));
+    },
+    async upsertScheduler(record) {
+      schedulers.set(record.id, structuredClone(record));
+      emit({ kind: 'scheduler', id: record.id, removed: false });
+    },
+    async updateScheduler(id: string, update: SchedulerUpdate) {
+      const next = update(copy(schedulers.get(id)));
+      if (next === undefined) return copy(schedulers.get(id));
+      if (next.id !== id) throw new Error(`updateScheduler(${id}) returned a record for ${next.id}`);
+      schedulers.set(id, structuredClone(next));
+      emit({ kind: 'scheduler', id, removed: false });
+      return structuredClone(next);
+    },
+    async removeScheduler(id) {
+      const existed = schedulers.delete(id);
+      if (existed) emit({ kind: 'scheduler', id, removed: true });
+      return existed;
+    },
+    async removeExpired(nowMs) {
+      const expired = [...schedulers.values()].filter((r) => r.lease_expires_at_ms !== undefined && r.lease_expires_at_ms <= nowMs);
+      for (const record of expired) {
+        schedulers.delete(record.id);
+        emit({ kind: 'scheduler', id: record.id, removed: true });
+      }
+      return expired.map((r) => r.id);
+    },
+    async getTable() {
+      return table && structuredClone(table);
+    },
+    async nextTableVersion() {
+      tableVersion += 1;
+      return tableVersion;
+    },
+    async putTable(next) {
+      if (table && compareTableVersions(next, table) <= 0) return false;
+      table = structuredClone(next);
+      tableVersion = Math.max(tableVersion, next.version);
+      emit({ kind: 'table', epoch: next.epoch, version: next.version });
+      return true;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+    },
+  };
+}
+
+function copy<T>(value: T | undefined): T | undefined {
+  return value === undefined ? undefined : structuredClone(value);
+}

@@ -1,0 +1,52 @@
+import type { RoutingTable } from '@switchyard/proto';
+import type { SchedulerRecord } from './scheduler-record';
+
+/** What changed, for subscribers (the table publisher, the gRPC broadcaster). */
+export type StateChange =
+  | { kind: 'scheduler'; id: string; removed: boolean }
+  | { kind: 'table'; epoch: number; version: number };
+
+export type StateListener = (change: StateChange) => void;
+
+/**
+ * Returns the record to store, or undefined to leave the current one as it is.
+ * Must be synchronous and free of side effects: a store may call it more than
+ * once (an optimistic Redis transaction retries on conflict). It may throw (e.g.
+ * an ApiError for a conflict); the error reaches the caller and nothing changes.
+ */
+export type SchedulerUpdate = (current: SchedulerRecord | undefined) => SchedulerRecord | undefined;
+
+/**
+ * The control plane's shared state (ARCHITECTURE.md, "State in Redis"). Async
+ * everywhere so the embedded in-memory store and the Redis store (issue 3) are
+ * interchangeable; both must pass `describeStateStoreContract`.
+ */
+export interface StateStore {
+  getScheduler(id: string): Promise<SchedulerRecord | undefined>;
+  /** Every scheduler, ordered by id. */
+  listSchedulers(): Promise<SchedulerRecord[]>;
+  /** Creates or replaces a record. */
+  upsertScheduler(record: SchedulerRecord): Promise<void>;
+  /** Atomic read-modify-write of one record; resolves with the stored result (or the unchanged current one). */
+  updateScheduler(id: string, update: SchedulerUpdate): Promise<SchedulerRecord | undefined>;
+  /** True when the id existed. */
+  removeScheduler(id: string): Promise<boolean>;
+  /** Removes self-registrations whose lease ended at or before `nowMs`; resolves with their ids. */
+  removeExpired(nowMs: number): Promise<string[]>;
+
+  /** The newest published table, if any. */
+  getTable(): Promise<RoutingTable | undefined>;
+  /** The next table version: strictly greater than every value returned before. */
+  nextTableVersion(): Promise<number>;
+  /**
+   * Stores `table` when its (epoch, version) is newer than the current one;
+   * resolves false (and changes nothing) otherwise, so a stale writer cannot
+   * roll the table back.
+   */
+  putTable(table: RoutingTable): Promise<boolean>;
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  onChange(listener: StateListener): () => void;
+  /** Releases connections and listeners. */
+  close(): Promise<void>;
+}
