@@ -1,3 +1,21 @@
 export * from './types';
-export { roundRobin } from './round-robin';
-export { weightedRandom } from './weighted-random';
+export { roundRobin } from './strategies/round-robin';
+export { weightedRandom } from './strategies/weighted-random';
+export { leastOutstanding } from './strategies/least-outstanding';
+export { leastLatency } from './strategies/least-latency';
+export { priorityFailover } from './strategies/priority-failover';
+export {
+  prefixAffinity,
+  createPrefixAffinity,
+  DEFAULT_PREFIX_LOAD_FACTOR,
+  DEFAULT_VIRTUAL_NODES,
+  type PrefixAffinityOptions,
+} from './strategies/prefix-affinity';
+export { sessionAffinity } from './strategies/session-affinity';
+export { STRATEGIES, createStrategies, strategyByName, isStrategyName, type StrategyOptions } from './registry';
+export { affinityKeyForPrefix, DEFAULT_PREFIX_KEY_OPTIONS, type PrefixKeyOptions } from './signals/affinity-key';
+export { createLatencyTracker, nextEwma, DEFAULT_EWMA_ALPHA, type LatencyTracker } from './signals/latency-tracker';
+export * from './weights/recovery';
+export * from './weights/factors';
+export * from './weights/effective-weight';
+export * from './weights/material-change';

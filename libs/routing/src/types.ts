@@ -4,6 +4,8 @@
  * so tests are exact and the gateway owns all mutable state.
  */
 
+import type { HashRing } from './hashing/hash-ring';
+
 export const STRATEGY_NAMES = [
   'round-robin',
   'weighted-random',
@@ -27,10 +29,19 @@ export interface Candidate {
   readonly latencyEwmaMs?: number;
 }
 
+/** A hash ring built for one candidate set, reused while the set and its weights stay the same. */
+export interface CachedRing {
+  /** Candidate ids and weights the ring was built from (see prefix-affinity). */
+  readonly signature: string;
+  readonly ring: HashRing;
+}
+
 /** Mutable per-gateway state a strategy may keep between picks (owned by the caller). */
 export interface StrategyMemory {
   /** Round-robin position per key (model). */
   cursors: Map<string, number>;
+  /** Prefix-affinity hash ring per model; rebuilding one per pick would dominate the hot path. */
+  rings: Map<string, CachedRing>;
 }
 
 export interface PickContext {
@@ -55,6 +66,7 @@ export interface Pick {
 /** Returns undefined only when `candidates` is empty. */
 export type Strategy = (candidates: readonly Candidate[], ctx: PickContext) => Pick | undefined;
 
+/** Fresh memory for one gateway (or one test); strategies never keep state anywhere else. */
 export function createStrategyMemory(): StrategyMemory {
-  return { cursors: new Map() };
+  return { cursors: new Map(), rings: new Map() };
 }

@@ -1,17 +1,6 @@
 import { weightedRandom } from './weighted-random';
-import { createStrategyMemory, type Candidate } from './types';
-
-/** Deterministic PRNG (mulberry32) so shares are exact for a seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createStrategyMemory, type Candidate } from '../types';
+import { seededRandom as seeded } from '../test-support/seeded-random';
 
 describe('weightedRandom', () => {
   it('matches the weights within ±3% over 100k picks', () => {

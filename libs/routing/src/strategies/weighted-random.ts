@@ -1,4 +1,5 @@
-import type { Strategy } from './types';
+import type { Strategy } from '../types';
+import { drawWeightedIndex } from './candidate-pool';
 
 /**
  * Picks with probability proportional to weight. When every weight is zero (all
@@ -8,15 +9,7 @@ export const weightedRandom: Strategy = (candidates, ctx) => {
   if (candidates.length === 0) return undefined;
   const total = candidates.reduce((sum, c) => sum + Math.max(0, c.weight), 0);
   const scores = Object.fromEntries(candidates.map((c) => [c.id, total > 0 ? Math.max(0, c.weight) / total : 1 / candidates.length]));
-  if (total <= 0) {
-    const chosen = candidates[Math.floor(ctx.rand() * candidates.length)]!;
-    return { id: chosen.id, reason: 'all weights zero: uniform', scores };
-  }
-  let point = ctx.rand() * total;
-  for (const candidate of candidates) {
-    point -= Math.max(0, candidate.weight);
-    if (point < 0) return { id: candidate.id, reason: `weighted draw (share ${scores[candidate.id]!.toFixed(3)})`, scores };
-  }
-  const last = candidates[candidates.length - 1]!;
-  return { id: last.id, reason: 'weighted draw (edge)', scores };
+  const chosen = candidates[drawWeightedIndex(candidates, ctx.rand)]!;
+  if (total <= 0) return { id: chosen.id, reason: 'all weights zero: uniform', scores };
+  return { id: chosen.id, reason: `weighted draw (share ${scores[chosen.id]!.toFixed(3)})`, scores };
 };
