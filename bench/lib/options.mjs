@@ -1,0 +1,72 @@
+/**
+ * Every knob of the harness, from environment variables (so `pnpm bench` needs no
+ * arguments) with `--smoke` for a quick end-to-end check. Defaults are sized so the
+ * default run (overhead + latency + streams) stays under 10 minutes.
+ */
+import { pinningAvailable } from './processes.mjs';
+
+/**
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} name
+ * @param {number} fallback
+ */
+function num(env, name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+/**
+ * Production features the gateway runs with. They are hooks until the gateway
+ * implements them (issue 6): the harness verifies each one and reports whether it
+ * was actually enforced, so a run never claims a feature it did not exercise.
+ *  - BENCH_PRODUCTION_FEATURES=1: all of the below
+ *  - BENCH_AUTH=1: an API keys file with one key (limits set high enough never to
+ *    throttle, so the limiter runs on every request); requests carry the key
+ *  - BENCH_REDIS=1: a private redis-server, REDIS_URL for control plane and gateway
+ *  - BENCH_GATEWAY_ENV="K=V,K2=V2": anything else for the gateway process
+ * @param {NodeJS.ProcessEnv} env
+ */
+export function readFeatures(env) {
+  const all = env.BENCH_PRODUCTION_FEATURES === '1';
+  /** @type {Record<string, string>} */
+  const extraEnv = {};
+  for (const pair of (env.BENCH_GATEWAY_ENV ?? '').split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`BENCH_GATEWAY_ENV entries must be K=V, got "${pair}"`);
+    extraEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return { auth: all || env.BENCH_AUTH === '1', redis: all || env.BENCH_REDIS === '1', extraEnv };
+}
+
+/**
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string[]} argv
+ */
+export function readOptions(env, argv) {
+  const smoke = argv.includes('--smoke') || env.BENCH_SMOKE === '1';
+  return {
+    smoke,
+    pin: pinningAvailable(env),
+    targets: (env.BENCH_TARGETS ?? 'direct,bare-proxy,nginx,gateway').split(',').map((t) => t.trim()).filter(Boolean),
+    features: readFeatures(env),
+    /** Rounds per scenario; targets alternate A B A B within them and medians are reported. */
+    rounds: { overhead: num(env, 'BENCH_ROUNDS', smoke ? 1 : 3), latency: num(env, 'BENCH_ROUNDS', smoke ? 1 : 2), streams: num(env, 'BENCH_STREAM_ROUNDS', 1) },
+    warmupS: num(env, 'BENCH_WARMUP_S', smoke ? 1 : 2),
+    durationS: num(env, 'BENCH_DURATION_S', smoke ? 5 : 10),
+    connections: num(env, 'BENCH_CONNECTIONS', 50),
+    rate: num(env, 'BENCH_RATE', 200),
+    streams: {
+      count: num(env, 'BENCH_STREAMS', smoke ? 200 : 2000),
+      chunks: num(env, 'BENCH_STREAM_CHUNKS', smoke ? 50 : 200),
+      gapMs: num(env, 'BENCH_STREAM_GAP_MS', 20),
+      rampMs: num(env, 'BENCH_STREAM_RAMP_MS', 1000),
+    },
+    propagation: { gateways: num(env, 'BENCH_GATEWAYS', 4), repeats: num(env, 'BENCH_PROPAGATION_REPEATS', smoke ? 5 : 30) },
+    soak: { minutes: num(env, 'BENCH_SOAK_MINUTES', smoke ? 1 : 30), warmupMinutes: num(env, 'BENCH_SOAK_WARMUP_MINUTES', smoke ? 0.25 : 5) },
+  };
+}
+
+/** @typedef {ReturnType<typeof readOptions>} Options */
