@@ -50,14 +50,20 @@ export function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
   return true;
 }
 
-const LOOPBACK_RANGES = ['127.0.0.0/8', '0.0.0.0/8', '::1/128', '::/128'].map((c) => parseCidr(c)!);
+const LOOPBACK_RANGES = ['127.0.0.0/8', '::1/128'].map((c) => parseCidr(c)!);
+const UNSPECIFIED_RANGES = ['0.0.0.0/8', '::/128'].map((c) => parseCidr(c)!);
 
-/**
- * Loopback or "this host" addresses: 127/8, ::1, and the unspecified addresses
- * (0.0.0.0, ::), which connect to the local machine on Linux.
- */
+/** 127.0.0.0/8 and ::1 (IPv4-mapped forms included, see parseIp). */
 export function isLoopbackIp(ip: IpAddress): boolean {
   return LOOPBACK_RANGES.some((range) => cidrContains(range, ip));
+}
+
+/**
+ * Loopback plus the unspecified addresses (0.0.0.0, ::), which connect to the
+ * local machine on Linux: every literal that reaches "this host".
+ */
+export function isThisHostIp(ip: IpAddress): boolean {
+  return isLoopbackIp(ip) || UNSPECIFIED_RANGES.some((range) => cidrContains(range, ip));
 }
 
 function ipv6Bytes(value: string): Uint8Array {

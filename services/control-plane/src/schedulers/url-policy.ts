@@ -1,6 +1,6 @@
 import type { HostAllowList } from './host-allow-list';
 import { normalizeHost } from './host-allow-list';
-import { cidrContains, isLoopbackIp, parseCidr, parseIp } from './ip-address';
+import { cidrContains, isThisHostIp, parseCidr, parseIp } from './ip-address';
 
 /**
  * Which scheduler URLs may be registered (ARCHITECTURE.md, admin API; issue 3,
@@ -48,7 +48,7 @@ function hostRefusal(host: string, role: CallerRole, allowList: HostAllowList): 
     return `url host '${host}' is a link-local or cloud metadata address and is never allowed`;
   }
   if (role === 'admin') return undefined;
-  const loopback = ip ? isLoopbackIp(ip) : host === 'localhost' || host.endsWith('.localhost');
+  const loopback = ip ? isThisHostIp(ip) : host === 'localhost' || host.endsWith('.localhost');
   if (allowList.matches(host)) return undefined;
   if (!allowList.empty) return `url host '${host}' is not in REGISTRATION_ALLOWED_HOSTS`;
   if (loopback) return `url host '${host}' is a loopback address; registration callers need it in REGISTRATION_ALLOWED_HOSTS`;

@@ -7,12 +7,17 @@ import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './
  * only. Values are copied in and out so callers can never mutate what is stored,
  * and listeners run on a microtask, after the change is visible, as they will
  * with Redis pub/sub.
+ *
+ * `versionSeed` is where table versions start. The embedded control plane seeds
+ * it with the start time in ms: its state does not survive a restart, and a
+ * gateway still holding version 57 from the previous process would otherwise
+ * ignore the new process's version 1 (gateways never apply an older table).
  */
-export function createMemoryStateStore(): StateStore {
+export function createMemoryStateStore(options: { versionSeed?: number } = {}): StateStore {
   const schedulers = new Map<string, SchedulerRecord>();
   const listeners = new Set<StateListener>();
   let table: RoutingTable | undefined;
-  let tableVersion = 0;
+  let tableVersion = options.versionSeed ?? 0;
 
   const emit = (change: StateChange) => {
     queueMicrotask(() => {

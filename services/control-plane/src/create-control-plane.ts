@@ -1,0 +1,113 @@
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
+import { closeGracefully, createLifecycle, listen, type Component } from '@switchyard/lifecycle';
+import { createMetricsRegistry, type Logger } from '@switchyard/observability';
+import type { Config } from './config';
+import { createGatewayTracker } from './grpc/gateway-tracker';
+import { createGrpcServer } from './grpc/grpc-server';
+import { createAdminApp } from './http/admin-app';
+import { createSingleReplicaLeadership } from './leader/leadership';
+import { createLeaseSweeper } from './leases/lease-sweeper';
+import { registerControlPlaneMetrics } from './metrics';
+import { createDiscoveryRetrier } from './probing/discovery-retrier';
+import { createModelDiscovery, type DiscoverModels } from './probing/model-discovery';
+import { createHostAllowList } from './schedulers/host-allow-list';
+import { createSchedulerRegistry } from './schedulers/scheduler-registry';
+import { createStateStoreFor } from './state/create-state-store';
+import type { StateStore } from './state/state-store';
+import { createTablePublisher } from './tables/table-publisher';
+
+export interface ControlPlaneDeps {
+  logger: Logger;
+  /** This replica's id (GET /admin/leader); main uses hostname and pid. */
+  replicaId: string;
+  /** Defaults to the store REDIS_URL selects (the embedded one when unset). */
+  store?: StateStore;
+  now?: () => number;
+  discover?: DiscoverModels;
+  /** How often expired self-registrations are swept (default 250 ms). */
+  leaseSweepIntervalMs?: number;
+}
+
+export interface ControlPlane {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Bound ports, known after start() (ADMIN_PORT/GRPC_PORT 0 pick free ones). */
+  readonly adminPort: number;
+  readonly grpcPort: number;
+  readonly store: StateStore;
+}
+
+/**
+ * Builds the control plane from its config: state, table publishing, lease
+ * expiry, discovery retries, the gRPC server and the admin HTTP server, started
+ * in that order (the admin API answers only once tables flow) and stopped in
+ * reverse. Throws when the config asks for something not available (REDIS_URL).
+ */
+export function createControlPlane(config: Config, deps: ControlPlaneDeps): ControlPlane {
+  const now = deps.now ?? Date.now;
+  const store = deps.store ?? createStateStoreFor(config, now);
+  const common = { store, now, logger: deps.logger };
+  const leadership = createSingleReplicaLeadership(deps.replicaId);
+  const gateways = createGatewayTracker(now);
+  const metricsRegistry = createMetricsRegistry('control-plane');
+  registerControlPlaneMetrics(metricsRegistry, store, gateways);
+  const discover = deps.discover ?? createModelDiscovery(config.PROBE_TIMEOUT_MS);
+  const registry = createSchedulerRegistry({ ...common, discover, allowList: createHostAllowList(config.REGISTRATION_ALLOWED_HOSTS) });
+  const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
+  let ready = false;
+  const auth = { adminToken: config.ADMIN_TOKEN, registrationToken: config.REGISTRATION_TOKEN };
+  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, auth, isReady: () => ready, logger: deps.logger });
+  const http = createHttpComponent(app, config);
+  const lifecycle = createLifecycle(
+    [
+      { name: 'state-store', start: async () => undefined, stop: () => store.close() },
+      createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY }),
+      createLeaseSweeper({ ...common, intervalMs: deps.leaseSweepIntervalMs ?? 250 }),
+      createDiscoveryRetrier({ ...common, discover, intervalMs: config.PROBE_INTERVAL_MS }),
+      grpcServer,
+      http.component,
+    ],
+    deps.logger.child({ component: 'lifecycle' }),
+  );
+
+  return {
+    store,
+    get adminPort() {
+      return http.port();
+    },
+    get grpcPort() {
+      return grpcServer.port();
+    },
+    async start() {
+      if (config.ADMIN_TOKEN === undefined) deps.logger.warn('ADMIN_TOKEN is not set: the admin API accepts only loopback callers');
+      await lifecycle.start();
+      ready = true;
+      deps.logger.info('listening', { host: config.HOST, admin_port: http.port(), grpc_port: grpcServer.port() });
+    },
+    async stop() {
+      ready = false;
+      await lifecycle.stop();
+    },
+  };
+}
+
+/** The admin HTTP server as a lifecycle component that knows its bound port. */
+function createHttpComponent(app: Express, config: Config): { component: Component; port(): number } {
+  let server: Server | undefined;
+  let port = 0;
+  return {
+    port: () => port,
+    component: {
+      name: 'admin-http',
+      async start() {
+        server = createServer(app);
+        port = await listen(server, config.ADMIN_PORT, config.HOST);
+      },
+      async stop() {
+        if (server) await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+        server = undefined;
+      },
+    },
+  };
+}

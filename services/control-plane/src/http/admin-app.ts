@@ -1,0 +1,66 @@
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import { serviceUnavailable } from '@switchyard/contracts';
+import { createHttpMetrics, httpMetricsMiddleware, requestIdFrom, type Logger } from '@switchyard/observability';
+import type { GatewayTracker } from '../grpc/gateway-tracker';
+import type { Leadership } from '../leader/leadership';
+import { METRIC_PREFIX } from '../metrics';
+import type { SchedulerRegistry } from '../schedulers/scheduler-registry';
+import type { StateStore } from '../state/state-store';
+import { adminAuth, type AdminAuthOptions } from './admin/auth';
+import { clusterRoutes } from './admin/cluster-routes';
+import { errorMiddleware, unknownRoute } from './admin/render-error';
+import { schedulerRoutes } from './admin/scheduler-routes';
+
+export interface AdminAppDeps {
+  registry: SchedulerRegistry;
+  leadership: Leadership;
+  gateways: GatewayTracker;
+  store: StateStore;
+  metricsRegistry: Registry;
+  auth: AdminAuthOptions;
+  /** True between a completed start() and the beginning of stop(). */
+  isReady: () => boolean;
+  logger: Logger;
+}
+
+/** Admin bodies are small JSON objects; anything bigger is a mistake or an attack. */
+export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
+
+const KNOWN_ROUTES = [
+  '/health', '/ready', '/metrics', '/admin/scheduler/add', '/admin/scheduler/remove', '/admin/scheduler/list',
+  '/admin/scheduler/drain', '/admin/leader', '/admin/gateways',
+];
+
+/**
+ * The admin HTTP app (no listen, so tests can mount it): probes and metrics open,
+ * everything under /admin behind adminAuth, errors in the OpenAI envelope.
+ */
+export function createAdminApp(deps: AdminAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(httpMetricsMiddleware(createHttpMetrics(deps.metricsRegistry, METRIC_PREFIX), KNOWN_ROUTES));
+  app.use((req, res, next) => {
+    res.setHeader('x-request-id', requestIdFrom(req.headers['x-request-id']));
+    next();
+  });
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', (_req, res) => {
+    if (!deps.isReady()) throw serviceUnavailable('The control plane is not ready.', 'not_ready');
+    res.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metricsRegistry.contentType).send(await deps.metricsRegistry.metrics());
+  });
+
+  // Authenticate before parsing, so an anonymous caller never gets past a 401/403.
+  app.use('/admin', adminAuth(deps.auth), express.json({ limit: ADMIN_BODY_LIMIT_BYTES }));
+  app.use(schedulerRoutes(deps.registry));
+  app.use(clusterRoutes(deps.leadership, deps.gateways, deps.store));
+  app.use(unknownRoute);
+  app.use(errorMiddleware(deps.logger.child({ component: 'admin-http' })));
+  return app;
+}

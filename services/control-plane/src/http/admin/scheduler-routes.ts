@@ -1,0 +1,55 @@
+import { Router, type Request, type Response } from 'express';
+import { addSchedulerSchema, invalidRequest } from '@switchyard/contracts';
+import type { SchedulerRegistry } from '../../schedulers/scheduler-registry';
+import { callerRole } from './auth';
+import { validateBody } from './validate-body';
+
+/**
+ * `/admin/scheduler/*` (ARCHITECTURE.md, "Control plane admin HTTP API"). Thin:
+ * parse, call the registry, answer; errors go to the error middleware.
+ */
+export function schedulerRoutes(registry: SchedulerRegistry): Router {
+  const router = Router();
+
+  router.post('/admin/scheduler/add', async (req, res) => {
+    const request = validateBody(addSchedulerSchema, req.body);
+    const { created, scheduler } = await registry.add(request, callerRole(res), requestSignal(res));
+    res.status(created ? 201 : 200).json({ scheduler });
+  });
+
+  router.delete('/admin/scheduler/remove', async (req, res) => {
+    const id = schedulerIdFrom(req);
+    await registry.remove(id);
+    res.json({ removed: id });
+  });
+
+  router.get('/admin/scheduler/list', async (_req, res) => {
+    res.json({ schedulers: await registry.list() });
+  });
+
+  router.post('/admin/scheduler/drain', async (req, res) => {
+    const scheduler = await registry.drain(schedulerIdFrom(req));
+    res.json({ scheduler });
+  });
+
+  return router;
+}
+
+/** `?id=` or a JSON body `{id}` (the contract allows both). */
+function schedulerIdFrom(req: Request): string {
+  const fromQuery: unknown = req.query.id;
+  const body: unknown = req.body;
+  const fromBody = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
+  const id = fromQuery ?? fromBody;
+  if (typeof id !== 'string' || id === '') throw invalidRequest('id is required (as ?id= or a JSON body {"id": ...}).', 'id', 'missing_id');
+  return id;
+}
+
+/** Aborted when the client goes away before the answer, so discovery stops waiting for nobody. */
+function requestSignal(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}

@@ -1,0 +1,150 @@
+import { conflict, forbidden, invalidRequest, notFound, type AddSchedulerRequest, type SchedulerView } from '@switchyard/contracts';
+import type { Logger } from '@switchyard/observability';
+import type { DiscoverModels, DiscoveryResult } from '../probing/model-discovery';
+import type { SchedulerRecord } from '../state/scheduler-record';
+import type { StateStore } from '../state/state-store';
+import type { HostAllowList } from './host-allow-list';
+import { deriveSchedulerId } from './scheduler-id';
+import { toSchedulerView } from './scheduler-view';
+import { checkSchedulerUrl, type CallerRole } from './url-policy';
+
+export interface SchedulerRegistryDeps {
+  store: StateStore;
+  discover: DiscoverModels;
+  allowList: HostAllowList;
+  now: () => number;
+  logger: Logger;
+}
+
+export interface AddResult {
+  created: boolean;
+  scheduler: SchedulerView;
+}
+
+/** Models for a record: given in the request, reused from an earlier discovery, or just discovered. */
+interface ModelsOutcome {
+  models: string[];
+  source: SchedulerRecord['models_source'];
+  pending: boolean;
+  error?: string;
+  probedAtMs?: number;
+}
+
+/**
+ * The admin API's scheduler operations (ARCHITECTURE.md, "Control plane admin
+ * HTTP API") over the state store. Errors are ApiErrors for the one renderer.
+ */
+export interface SchedulerRegistry {
+  add(request: AddSchedulerRequest, role: CallerRole, signal?: AbortSignal): Promise<AddResult>;
+  remove(id: string): Promise<void>;
+  drain(id: string): Promise<SchedulerView>;
+  list(): Promise<SchedulerView[]>;
+}
+
+export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerRegistry {
+  const log = deps.logger.child({ component: 'scheduler-registry' });
+
+  /**
+   * Model discovery on add: only when `models` is omitted and no earlier
+   * discovery result exists for this record (heartbeats reuse it rather than
+   * calling the scheduler every few seconds). A failed discovery does not
+   * refuse the registration: the scheduler is stored as unhealthy with
+   * `last_error`, kept out of the table, and the discovery retrier tries again
+   * every PROBE_INTERVAL_MS until it works.
+   */
+  const resolveModels = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<ModelsOutcome> => {
+    if (request.models) return { models: [...new Set(request.models)], source: 'request', pending: false };
+    if (existing?.models_source === 'discovery' && existing.url === url) {
+      return { models: existing.models, source: 'discovery', pending: existing.discovery_pending, error: existing.last_error };
+    }
+    const result: DiscoveryResult = await deps.discover({ url, apiKey: request.api_key, signal });
+    const probedAtMs = deps.now();
+    return result.ok
+      ? { models: result.models, source: 'discovery', pending: false, probedAtMs }
+      : { models: [], source: 'discovery', pending: true, error: result.error, probedAtMs };
+  };
+
+  return {
+    async add(request, role, signal) {
+      const check = checkSchedulerUrl(request.url, role, deps.allowList);
+      if (!check.ok) throw check.status === 403 ? forbidden(check.message, 'host_not_allowed', 'url') : invalidRequest(check.message, 'url', 'invalid_url');
+      const id = request.id ?? deriveSchedulerId(check.url);
+      const existing = await deps.store.getScheduler(id);
+      assertSameUrl(existing, id, check.url);
+      const outcome = await resolveModels(request, check.url, existing, signal);
+      let created = false;
+      const stored = await deps.store.updateScheduler(id, (current) => {
+        assertSameUrl(current, id, check.url);
+        created = current === undefined;
+        return mergeRecord(current, { id, url: check.url, request, outcome, nowMs: deps.now() });
+      });
+      const scheduler = toSchedulerView(stored!);
+      if (created) log.info('scheduler added', { scheduler_id: id, url: check.url, source: scheduler.source, state: scheduler.state, models: scheduler.models.length });
+      else log.debug('scheduler updated', { scheduler_id: id, source: scheduler.source });
+      return { created, scheduler };
+    },
+
+    async remove(id) {
+      if (!(await deps.store.removeScheduler(id))) throw unknownScheduler(id);
+      log.info('scheduler removed', { scheduler_id: id });
+    },
+
+    async drain(id) {
+      const stored = await deps.store.updateScheduler(id, (current) => current && { ...current, state: 'draining', updated_at_ms: deps.now() });
+      if (!stored) throw unknownScheduler(id);
+      log.info('scheduler draining', { scheduler_id: id });
+      return toSchedulerView(stored);
+    },
+
+    async list() {
+      return (await deps.store.listSchedulers()).map(toSchedulerView);
+    },
+  };
+}
+
+interface MergeInput {
+  id: string;
+  url: string;
+  request: AddSchedulerRequest;
+  outcome: ModelsOutcome;
+  nowMs: number;
+}
+
+/**
+ * The record after an add: the request describes the scheduler completely (an
+ * update replaces weight, labels, api_key…), while registration time and the
+ * draining state survive. `ttl_seconds` makes it a self-registration whose
+ * lease this call renews; without it the scheduler stays until removed.
+ */
+export function mergeRecord(current: SchedulerRecord | undefined, input: MergeInput): SchedulerRecord {
+  const { request, outcome, nowMs } = input;
+  const state = current?.state === 'draining' ? 'draining' : outcome.pending ? 'unhealthy' : 'healthy';
+  return {
+    id: input.id,
+    url: input.url,
+    models: outcome.models,
+    models_source: outcome.source,
+    discovery_pending: outcome.pending,
+    weight: request.weight,
+    priority: request.priority,
+    labels: request.labels,
+    source: request.ttl_seconds !== undefined ? 'self' : 'admin',
+    state,
+    ...(request.api_key !== undefined ? { api_key: request.api_key } : {}),
+    ...(request.ttl_seconds !== undefined ? { ttl_seconds: request.ttl_seconds, lease_expires_at_ms: nowMs + request.ttl_seconds * 1000 } : {}),
+    registered_at_ms: current?.registered_at_ms ?? nowMs,
+    updated_at_ms: nowMs,
+    last_probe_at_ms: outcome.probedAtMs ?? current?.last_probe_at_ms ?? null,
+    ...(outcome.pending && outcome.error !== undefined ? { last_error: outcome.error } : {}),
+  };
+}
+
+function assertSameUrl(existing: SchedulerRecord | undefined, id: string, url: string): void {
+  if (existing && existing.url !== url) {
+    throw conflict(`Scheduler '${id}' is already registered with another url (${existing.url}); remove it first or use another id.`, 'scheduler_conflict', 'id');
+  }
+}
+
+function unknownScheduler(id: string) {
+  return notFound(`No scheduler with id '${id}'.`, 'scheduler_not_found', 'id');
+}

@@ -1,0 +1,83 @@
+import type { Component } from '@switchyard/lifecycle';
+import type { Logger } from '@switchyard/observability';
+import type { RoutingTable } from '@switchyard/proto';
+import type { StrategyName } from '@switchyard/routing';
+import type { Leadership } from '../leader/leadership';
+import type { StateStore } from '../state/state-store';
+import { buildRoutingTable, sameRouting } from './build-routing-table';
+
+export interface TablePublisherDeps {
+  store: StateStore;
+  leadership: Leadership;
+  defaultStrategy: StrategyName;
+  now: () => number;
+  logger: Logger;
+}
+
+export interface TablePublisher extends Component {
+  /** Rebuilds now and resolves once the resulting table (if any) is stored. */
+  rebuild(): Promise<void>;
+}
+
+/**
+ * Turns scheduler changes into routing tables: on every change the leader
+ * rebuilds the table and stores it under the next version, which the gRPC layer
+ * streams to every gateway within milliseconds. Rebuilds are serialized and
+ * coalesced (changes arriving during a rebuild cause exactly one more), and a
+ * table that routes exactly like the current one is not published, so heartbeats
+ * do not churn versions. A table is published at start-up even with no
+ * schedulers, so gateways become ready on an empty but valid table.
+ */
+export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
+  const log = deps.logger.child({ component: 'table-publisher' });
+  let running: Promise<void> | undefined;
+  let dirty = false;
+  let unsubscribe: (() => void) | undefined;
+
+  const publishOnce = async (): Promise<void> => {
+    if (!deps.leadership.isLeader()) return;
+    const epoch = deps.leadership.epoch();
+    const [records, current] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable()]);
+    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now() });
+    if (current && current.epoch === epoch && sameRouting(current, draft)) return;
+    const table: RoutingTable = { ...draft, version: await deps.store.nextTableVersion() };
+    if (await deps.store.putTable(table)) {
+      log.info('routing table published', { epoch, version: table.version, schedulers: table.schedulers.length, models: Object.keys(table.models).length });
+    }
+  };
+
+  const rebuild = (): Promise<void> => {
+    dirty = true;
+    if (running) return running;
+    running = (async () => {
+      try {
+        while (dirty) {
+          dirty = false;
+          await publishOnce();
+        }
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+
+  const onChangeRebuild = () => {
+    rebuild().catch((err: unknown) => log.error('routing table rebuild failed', { error: String(err) }));
+  };
+
+  return {
+    name: 'table-publisher',
+    rebuild,
+    async start() {
+      unsubscribe = deps.store.onChange((change) => {
+        if (change.kind === 'scheduler') onChangeRebuild();
+      });
+      await rebuild();
+    },
+    async stop() {
+      unsubscribe?.();
+      await running?.catch(() => undefined);
+    },
+  };
+}
