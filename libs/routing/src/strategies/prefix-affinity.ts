@@ -32,8 +32,13 @@ export function loadBounds(candidates: readonly Candidate[], loadFactor: number)
   return weights.map((w) => (w > 0 ? Math.ceil((loadFactor * placed * w) / totalWeight) : 0));
 }
 
+/**
+ * The ring for this candidate list, cached per model. The signature covers order,
+ * ids, weights and ring size, so callers should pass candidates in a stable order
+ * (the table's) or every pick rebuilds the ring.
+ */
 function ringFor(candidates: readonly Candidate[], ctx: PickContext, virtualNodes: number): HashRing {
-  const signature = candidates.map((c) => `${c.id}\u0000${c.weight}`).join('\u0001');
+  const signature = `${virtualNodes}\u0001${candidates.map((c) => `${c.id}\u0000${c.weight}`).join('\u0001')}`;
   const cached = ctx.memory.rings.get(ctx.model);
   if (cached && cached.signature === signature) return cached.ring;
   const ring = buildHashRing(candidates, virtualNodes);

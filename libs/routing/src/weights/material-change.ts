@@ -7,10 +7,13 @@ export interface WeightSnapshotEntry {
 /** Effective weights moving by 10% or less are not worth a new table version. */
 export const DEFAULT_MATERIAL_CHANGE_THRESHOLD = 0.1;
 
+/** Float slack, so a move of exactly the threshold (1 → 1.1) does not count as more than it. */
+const EPSILON = 1e-9;
+
 function weightMovedMaterially(before: number, after: number, threshold: number): boolean {
   if (before === after) return false;
   if (before === 0 || after === 0) return true;
-  return Math.abs(after - before) / Math.abs(before) > threshold;
+  return Math.abs(after - before) / Math.abs(before) > threshold + EPSILON;
 }
 
 /**
