@@ -1,0 +1,36 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+
+const HOST_PORT = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+const MIB = 1024 * 1024;
+
+/**
+ * The gateway's environment (see ARCHITECTURE.md "Processes, ports, variables").
+ * Timeouts default to LLM-friendly values: a long prompt may take minutes to its
+ * first token, so only the connect timeout is short.
+ */
+export const configSchema = z.object({
+  PORT: portVar(8080),
+  HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1')),
+  CONTROL_PLANE_ADDR: listVar(['127.0.0.1:50051']).pipe(
+    z.array(z.string().regex(HOST_PORT, 'each address must be host:port')).min(1, 'at least one host:port'),
+  ),
+  GATEWAY_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().default(() => `${hostname()}-${process.pid}`)),
+  LOG_LEVEL: logLevelVar(),
+  REDIS_URL: optionalString(),
+  REDIS_KEY_PREFIX: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('switchyard:')),
+  UPSTREAM_CONNECT_TIMEOUT_MS: intVar(5_000, 1),
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intVar(120_000, 1),
+  UPSTREAM_IDLE_TIMEOUT_MS: intVar(60_000, 1),
+  RETRY_MAX_ATTEMPTS: intVar(3, 1, 10),
+  SHUTDOWN_GRACE_MS: intVar(30_000, 0),
+  MAX_REQUEST_BODY_BYTES: intVar(10 * MIB, 1),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** Pure: parses `env` and lists every bad variable by name. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult<Config> {
+  return parseConfig(configSchema, env);
+}

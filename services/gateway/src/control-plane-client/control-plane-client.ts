@@ -1,0 +1,111 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { GatewayReport, RoutingTable } from '@switchyard/proto';
+import type { Logger } from '@switchyard/observability';
+import type { RoutingTableStore } from '../routing/routing-table-store';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import { createRoutingServiceClient, type RoutingServiceClient } from './routing-service-client';
+import { createStatsReporter, type StatsReporter } from './stats-reporter';
+
+export interface ControlPlaneClientOptions {
+  /** `host:port` of every control-plane replica (CONTROL_PLANE_ADDR). */
+  addresses: readonly string[];
+  gatewayId: string;
+  store: RoutingTableStore;
+  logger: Logger;
+  /** Builds the next report (and starts a new stats interval). */
+  buildReport(): GatewayReport;
+  reportIntervalMs?: number;
+  backoff?: BackoffOptions;
+  rand?: () => number;
+}
+
+export interface ControlPlaneClient {
+  /** Starts watching; resolves at once (the gateway serves /health without a table). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The address whose stream delivered the last table, if the stream is up. */
+  connectedAddress(): string | undefined;
+}
+
+/**
+ * Watches the routing table on one control-plane replica at a time: starts with a
+ * random one, and whenever the stream ends or fails moves to the next after a
+ * jittered exponential backoff. Tables are applied only when newer (the store
+ * checks). Reports go to the replica whose stream is up.
+ */
+export function createControlPlaneClient(options: ControlPlaneClientOptions): ControlPlaneClient {
+  const rand = options.rand ?? Math.random;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const log = options.logger.child({ component: 'control-plane-client' });
+  const clients = new Map<string, RoutingServiceClient>();
+  let index = Math.floor(rand() * options.addresses.length);
+  let failures = 0;
+  let stopped = true;
+  let watch: grpc.ClientReadableStream<RoutingTable> | undefined;
+  let connected: { address: string; client: RoutingServiceClient } | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reporter: StatsReporter | undefined;
+
+  const clientFor = (address: string) => {
+    let client = clients.get(address);
+    if (!client) clients.set(address, (client = createRoutingServiceClient(address)));
+    return client;
+  };
+
+  const connect = () => {
+    reconnectTimer = undefined;
+    if (stopped) return;
+    const address = options.addresses[index]!;
+    const client = clientFor(address);
+    const have = options.store.current()?.table;
+    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0 });
+    watch = call;
+    let lost = false;
+    call.on('data', (table: RoutingTable) => {
+      failures = 0;
+      if (connected?.address !== address) log.info('control plane stream up', { address });
+      connected = { address, client };
+      if (options.store.apply(table)) log.info('routing table applied', { epoch: table.epoch, version: table.version, schedulers: table.schedulers.length });
+    });
+    const onLost = (reason: string) => {
+      if (lost) return;
+      lost = true;
+      if (watch === call) watch = undefined;
+      if (connected?.address === address) connected = undefined;
+      if (stopped) return;
+      index = (index + 1) % options.addresses.length;
+      const delayMs = backoffDelayMs(failures++, backoff, rand);
+      log.warn('control plane stream lost', { address, reason, next_address: options.addresses[index], retry_in_ms: delayMs });
+      reconnectTimer = setTimeout(connect, delayMs);
+      reconnectTimer.unref();
+    };
+    call.on('error', (err: grpc.ServiceError) => onLost(err.details || err.message));
+    call.on('end', () => onLost('stream ended'));
+  };
+
+  return {
+    async start() {
+      stopped = false;
+      reporter = createStatsReporter({
+        intervalMs: options.reportIntervalMs ?? 1_000,
+        target: () => connected?.client,
+        buildReport: options.buildReport,
+        logger: log,
+      });
+      reporter.start();
+      connect();
+    },
+    async stop() {
+      stopped = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      reconnectTimer = undefined;
+      reporter?.stop();
+      watch?.cancel();
+      watch = undefined;
+      connected = undefined;
+      for (const client of clients.values()) client.close();
+      clients.clear();
+    },
+    connectedAddress: () => connected?.address,
+  };
+}

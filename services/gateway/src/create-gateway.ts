@@ -1,0 +1,116 @@
+import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import { closeGracefully, createLifecycle, listen, type Component } from '@switchyard/lifecycle';
+import { createMetricsRegistry, type Logger } from '@switchyard/observability';
+import { createApp } from './app';
+import type { Config } from './config';
+import { createControlPlaneClient, type ControlPlaneClient } from './control-plane-client/control-plane-client';
+import { createSchedulerStats } from './control-plane-client/scheduler-stats';
+import { createCompletionsHandler } from './http/completions-handler';
+import { createGatewayMetrics } from './metrics';
+import { createProxy } from './proxy/proxy-request';
+import { createUpstreamPool } from './proxy/upstream-pool';
+import { createLocalSignals } from './routing/local-signals';
+import { createRoutingTableStore, type RoutingTableStore } from './routing/routing-table-store';
+import { createSchedulerPicker } from './routing/scheduler-picker';
+import { createGatewayServer } from './server';
+
+export interface GatewayDeps {
+  logger: Logger;
+  /** Defaults to a fresh registry with the process metrics. */
+  registry?: Registry;
+  rand?: () => number;
+  /** Report interval to the control plane (tests shorten it). */
+  reportIntervalMs?: number;
+}
+
+export interface Gateway extends Component {
+  /** The bound HTTP port (after start()). */
+  readonly port: number;
+  readonly store: RoutingTableStore;
+  readonly controlPlane: ControlPlaneClient;
+  readonly registry: Registry;
+}
+
+/**
+ * Builds the gateway from its config: routing table store fed by the control-plane
+ * client, the lean hot path and the Express app on one node:http server.
+ * stop(): /ready turns 503, the server drains for SHUTDOWN_GRACE_MS, then the
+ * control-plane streams close and pooled upstream sockets are released.
+ */
+export function createGateway(config: Config, deps: GatewayDeps): Gateway {
+  const logger = deps.logger;
+  const registry = deps.registry ?? createMetricsRegistry('gateway');
+  const store = createRoutingTableStore();
+  const signals = createLocalSignals();
+  const stats = createSchedulerStats(deps.rand);
+  const pool = createUpstreamPool();
+  store.onApply((snapshot) => pool.retain(new Set(snapshot.byId.keys())));
+  const metrics = createGatewayMetrics(registry, {
+    version: () => store.current()?.table.version ?? 0,
+    ageSeconds: () => store.ageSeconds(Date.now()),
+  });
+  const picker = createSchedulerPicker({ signals, rand: deps.rand, warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }) });
+  const proxy = createProxy({
+    picker,
+    pool,
+    signals,
+    stats,
+    metrics,
+    maxAttempts: config.RETRY_MAX_ATTEMPTS,
+    timeouts: { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS },
+  });
+  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger: logger.child({ component: 'proxy' }), maxBodyBytes: config.MAX_REQUEST_BODY_BYTES });
+  let shuttingDown = false;
+  const readiness = { ready: () => !shuttingDown && store.current() !== undefined };
+  const server = createGatewayServer(hot, createApp({ store, readiness, registry, logger }));
+  const controlPlane = createControlPlaneClient({
+    addresses: config.CONTROL_PLANE_ADDR,
+    gatewayId: config.GATEWAY_ID,
+    store,
+    logger,
+    rand: deps.rand,
+    reportIntervalMs: deps.reportIntervalMs,
+    buildReport: () => {
+      const table = store.current()?.table;
+      const schedulers = stats.drain(signals.entries());
+      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers };
+    },
+  });
+  let port = 0;
+  const httpServer = httpComponent(server, config, logger, (bound) => (port = bound), () => {
+    shuttingDown = true;
+  });
+  // Started in this order, stopped in reverse: the server drains before the table stream closes.
+  const lifecycle = createLifecycle([{ name: 'control-plane-client', start: controlPlane.start, stop: controlPlane.stop }, httpServer], logger);
+  return {
+    name: 'gateway',
+    start: () => lifecycle.start(),
+    async stop() {
+      shuttingDown = true;
+      await lifecycle.stop();
+      pool.destroy();
+    },
+    get port() {
+      return port;
+    },
+    store,
+    controlPlane,
+    registry,
+  };
+}
+
+function httpComponent(server: Server, config: Config, logger: Logger, onBound: (port: number) => void, onStopping: () => void): Component {
+  return {
+    name: 'http-server',
+    async start() {
+      const port = await listen(server, config.PORT, config.HOST);
+      onBound(port);
+      logger.info('listening', { port, host: config.HOST });
+    },
+    async stop() {
+      onStopping();
+      await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { internalError, invalidJson, payloadTooLarge, serviceUnavailable, type ApiError } from '@switchyard/contracts';
+import { requestIdFrom, type Logger } from '@switchyard/observability';
+import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
+import type { GatewayMetrics } from '../metrics';
+import type { ProxyCall } from '../proxy/proxy-request';
+import type { LocalSignals } from '../routing/local-signals';
+import type { RoutingTableStore } from '../routing/routing-table-store';
+import { writeApiError } from './error-response';
+import { readBody } from './read-body';
+import { loggableModel, newRequestRecord, type RequestRecord } from './request-record';
+import { validateRequest, type EndpointKind } from './validate-request';
+
+export interface CompletionsHandlerDeps {
+  store: RoutingTableStore;
+  proxy(call: ProxyCall): Promise<void>;
+  signals: LocalSignals;
+  stats: SchedulerStatsCollector;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+export type HotHandler = (req: IncomingMessage, res: ServerResponse, endpoint: EndpointKind) => void;
+
+/**
+ * The lean handler of the OpenAI POST routes (ARCHITECTURE.md: dispatched before
+ * Express): read the body within the limit, parse, validate, then hand over to
+ * the proxy. Everything about the request is logged and counted once, on close.
+ */
+export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandler {
+  const finish = createFinisher(deps);
+  const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord) => {
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (!body.ok) return body.reason === 'too_large' ? reply(res, record, payloadTooLarge(deps.maxBodyBytes)) : undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.body.toString('utf8'));
+    } catch (err) {
+      return reply(res, record, invalidJson((err as Error).message));
+    }
+    const validation = validateRequest(record.endpoint, parsed);
+    if (!validation.ok) return reply(res, record, validation.error);
+    const request = validation.request;
+    record.model = request.model;
+    record.stream = request.stream;
+    const snapshot = deps.store.current();
+    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    if (snapshot.targetsByModel.has(request.model)) record.modelLabel = request.model;
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    await deps.proxy({ req, res, record, snapshot, request, rawBody: body.body, signal: abort.signal });
+  };
+  return (req, res, endpoint) => {
+    const record = newRequestRecord(requestIdFrom(req.headers['x-request-id']), endpoint);
+    deps.metrics.requestStarted();
+    res.once('close', () => finish(record, res));
+    handle(req, res, record).catch((err: unknown) => {
+      deps.logger.error('hot path failed', { request_id: record.requestId, error: String(err) });
+      if (!res.headersSent) reply(res, record, internalError());
+      else res.destroy();
+    });
+  };
+}
+
+function reply(res: ServerResponse, record: RequestRecord, error: ApiError): void {
+  record.error = error.code ?? error.type;
+  record.bytes += writeApiError(res, error, record.requestId);
+}
+
+/** Runs once per request when its response closes: in-flight, metrics, stats, the log line. */
+function createFinisher(deps: CompletionsHandlerDeps) {
+  return (record: RequestRecord, res: ServerResponse) => {
+    const durationMs = performance.now() - record.startedAtMs;
+    // 499 (nginx's "client closed request") when the client left before any answer.
+    const status = res.headersSent ? res.statusCode : 499;
+    if (!res.writableFinished) record.error ??= 'client_closed';
+    deps.metrics.requestEnded();
+    deps.metrics.requestFinished(record.modelLabel, record.scheduler, status, durationMs / 1000);
+    if (record.inFlightAt !== undefined) finishUpstream(deps, record);
+    deps.logger.info('request', {
+      request_id: record.requestId,
+      endpoint: record.endpoint,
+      model: loggableModel(record.model),
+      scheduler: record.scheduler,
+      status,
+      duration_ms: Math.round(durationMs * 100) / 100,
+      stream: record.stream,
+      bytes: record.bytes,
+      attempts: record.attempts,
+      error: record.error,
+    });
+  };
+}
+
+function finishUpstream(deps: CompletionsHandlerDeps, record: RequestRecord): void {
+  const id = record.inFlightAt!;
+  deps.signals.end(id);
+  const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
+  if (ttftMs !== undefined) deps.metrics.timeToFirstToken(record.modelLabel, ttftMs / 1000);
+  if (record.streamFailure) {
+    const kind = record.streamFailure === 'timeout' ? 'timeout' : 'stream';
+    deps.metrics.upstreamError(id, kind);
+    deps.stats.recordError(id, kind);
+  }
+  deps.stats.recordRequest(id, performance.now() - record.attemptStartedAtMs, ttftMs);
+}

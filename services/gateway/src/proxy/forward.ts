@@ -1,0 +1,131 @@
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { UpstreamTarget } from './upstream-pool';
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  /** Until the response headers and then the first body chunk (time to first token). */
+  firstByteMs: number;
+  /** Between body chunks once the first one arrived. */
+  idleMs: number;
+}
+
+export type TimeoutPhase = 'connect' | 'first_byte' | 'idle';
+
+/** Why an exchange failed before a usable response: values, not exceptions (STYLE.md rule 6). */
+export type ForwardFailure =
+  | { ok: false; reason: 'connect' | 'reset'; detail: string; reusedSocket: boolean }
+  | { ok: false; reason: 'timeout'; phase: TimeoutPhase; detail: string; reusedSocket: boolean }
+  | { ok: false; reason: 'aborted'; detail: string; reusedSocket: boolean }
+  /** The upstream answered with a status the caller asked to treat as a failure; drain or relay `exchange`. */
+  | { ok: false; reason: 'status'; status: number; exchange: UpstreamExchange };
+
+export type ForwardResult = { ok: true; exchange: UpstreamExchange } | ForwardFailure;
+
+/** A live upstream response and the controls the relay needs while streaming it. */
+export interface UpstreamExchange {
+  readonly response: IncomingMessage;
+  /** When the response headers arrived (performance.now()). */
+  readonly headersAtMs: number;
+  /** Switches from the first-byte to the idle timeout; call on the first body chunk. */
+  firstChunkSeen(): void;
+  /** Why the upstream side ended early, once it has: 'timeout' when a timer cut it. */
+  failure(): 'timeout' | 'reset' | undefined;
+  /** Drains and drops the response (not wanted); the socket stays reusable. */
+  discard(): void;
+}
+
+export interface ForwardOptions {
+  target: UpstreamTarget;
+  method: string;
+  /** Path and query of the client request, e.g. /v1/chat/completions. */
+  path: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+  timeouts: UpstreamTimeouts;
+  signal: AbortSignal;
+  /** Statuses returned as a 'status' failure instead of a success (for retries). */
+  failOnStatus?: (status: number) => boolean;
+}
+
+class TimeoutError extends Error {
+  constructor(readonly phase: TimeoutPhase, ms: number) {
+    super(`no ${phase.replace('_', ' ')} within ${ms} ms`);
+  }
+}
+
+/**
+ * Sends one request to one scheduler over its keep-alive agent and resolves once
+ * the response headers arrive, or with the failure that came first. Resolves,
+ * never rejects: the caller decides whether to retry elsewhere (issue 5).
+ */
+export function forward(options: ForwardOptions): Promise<ForwardResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let connected = false;
+    let failure: 'timeout' | 'reset' | undefined;
+    const { target } = options;
+    const req: ClientRequest = target.request({
+      agent: target.agent,
+      hostname: target.hostname,
+      port: target.port,
+      method: options.method,
+      path: target.basePath + options.path,
+      headers: options.headers,
+      signal: options.signal,
+    });
+    const timer = phasedTimeout(req, options.timeouts);
+    req.on('socket', (socket) => {
+      if (!socket.connecting) {
+        connected = true;
+        return timer.enter('first_byte');
+      }
+      timer.enter('connect');
+      socket.once('connect', () => {
+        connected = true;
+        timer.enter('first_byte');
+      });
+    });
+    req.on('error', (err: Error & { code?: string }) => {
+      failure = err instanceof TimeoutError ? 'timeout' : 'reset';
+      if (settled) return;
+      settled = true;
+      resolve(classify(err, connected, req.reusedSocket));
+    });
+    req.once('response', (response) => {
+      settled = true;
+      const exchange: UpstreamExchange = {
+        response,
+        headersAtMs: performance.now(),
+        firstChunkSeen: () => timer.enter('idle'),
+        failure: () => failure,
+        discard: () => response.resume(),
+      };
+      const status = response.statusCode ?? 502;
+      resolve(options.failOnStatus?.(status) ? { ok: false, reason: 'status', status, exchange } : { ok: true, exchange });
+    });
+    req.end(options.body);
+  });
+}
+
+/**
+ * One socket timeout whose length follows the exchange's phase. It rides on the
+ * socket's own inactivity timer (refreshed by Node on every read and write), so a
+ * long stream costs no timer churn per chunk.
+ */
+function phasedTimeout(req: ClientRequest, timeouts: UpstreamTimeouts) {
+  let phase: TimeoutPhase = 'connect';
+  const msOf = (p: TimeoutPhase) => (p === 'connect' ? timeouts.connectMs : p === 'idle' ? timeouts.idleMs : timeouts.firstByteMs);
+  req.on('timeout', () => req.destroy(new TimeoutError(phase, msOf(phase))));
+  return {
+    enter(next: TimeoutPhase) {
+      phase = next;
+      req.setTimeout(msOf(next));
+    },
+  };
+}
+
+function classify(err: Error & { code?: string }, connected: boolean, reusedSocket: boolean): ForwardFailure {
+  if (err instanceof TimeoutError) return { ok: false, reason: 'timeout', phase: err.phase, detail: err.message, reusedSocket };
+  if (err.name === 'AbortError') return { ok: false, reason: 'aborted', detail: 'client went away', reusedSocket };
+  return { ok: false, reason: connected ? 'reset' : 'connect', detail: err.code ?? err.message, reusedSocket };
+}

@@ -1,0 +1,59 @@
+import type { ServerResponse } from 'node:http';
+import { badGateway, gatewayTimeout, type ApiError } from '@switchyard/contracts';
+import { sseErrorEvent } from '../http/error-response';
+import type { RequestRecord } from '../http/request-record';
+import { clientResponseHeaders } from './headers';
+import type { UpstreamExchange } from './forward';
+
+const LF = 0x0a;
+
+/**
+ * Copies an upstream response to the client: status and headers at once, then the
+ * body chunk by chunk with back-pressure, nothing buffered (SSE included). If the
+ * upstream dies mid-body, an SSE client gets a final error event and a clean end;
+ * any other client gets its connection cut, never a truncated "success".
+ * Progress (bytes, first chunk, failure) goes into `record`.
+ */
+export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, record: RequestRecord): void {
+  const upstream = exchange.response;
+  const backend = record.scheduler;
+  const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
+  res.writeHead(upstream.statusCode ?? 502, clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend));
+  if (sse) res.flushHeaders();
+  let beforeLast = 0;
+  let last = 0;
+  upstream.on('data', (chunk: Buffer) => {
+    if (record.firstChunkAtMs === undefined) {
+      exchange.firstChunkSeen();
+      record.firstChunkAtMs = performance.now();
+    }
+    record.bytes += chunk.length;
+    beforeLast = chunk.length > 1 ? chunk[chunk.length - 2]! : last;
+    last = chunk[chunk.length - 1]!;
+    if (!res.write(chunk)) upstream.pause();
+  });
+  res.on('drain', () => upstream.resume());
+  upstream.on('end', () => res.end());
+  // Errors also end in 'close', handled below.
+  upstream.on('error', () => undefined);
+  upstream.on('close', () => {
+    if (upstream.complete || res.writableEnded || res.destroyed) return;
+    const failure = exchange.failure() === 'timeout' ? 'timeout' : 'reset';
+    record.streamFailure = failure;
+    record.error = `upstream_${failure}_mid_response`;
+    if (!sse) return void res.destroy();
+    res.end(eventBoundary(beforeLast, last) + sseErrorEvent(midStreamError(failure, backend)));
+  });
+}
+
+/** Newlines that close whatever event the upstream left half-written. */
+function eventBoundary(beforeLast: number, last: number): string {
+  if (last === LF && beforeLast === LF) return '';
+  return last === LF ? '\n' : '\n\n';
+}
+
+function midStreamError(kind: 'reset' | 'timeout', backend: string): ApiError {
+  return kind === 'timeout'
+    ? gatewayTimeout(`Scheduler '${backend}' stopped sending and timed out; the stream was cut.`, 'upstream_stream_timeout')
+    : badGateway(`Scheduler '${backend}' closed the stream before it finished.`, 'upstream_stream_error');
+}

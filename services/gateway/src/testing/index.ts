@@ -1,0 +1,5 @@
+export * from './fake-control-plane';
+export * from './fake-upstream';
+export * from './fixtures';
+export * from './openai-payloads';
+export * from './gateway-harness';
