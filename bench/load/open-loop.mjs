@@ -20,6 +20,8 @@ const warmupCount = Math.round(input.rate * input.warmupS);
 const total = warmupCount + Math.round(input.rate * input.durationS);
 const latencies = new Float64Array(total - warmupCount);
 const sendLag = new Float64Array(total - warmupCount);
+/** Latency from the actual send: what coordinated omission would report (for comparison only). */
+const serviceTimes = new Float64Array(total - warmupCount);
 let measured = 0;
 let errors = 0;
 let done = 0;
@@ -35,8 +37,13 @@ function fire(index, scheduledAt) {
     recorded = true;
     done += 1;
     if (!recordable) return;
-    if (ok) latencies[measured++] = performance.now() - scheduledAt;
-    else errors += 1;
+    if (!ok) {
+      errors += 1;
+      return;
+    }
+    const now = performance.now();
+    serviceTimes[measured] = now - scheduledAt - sendLag[index - warmupCount];
+    latencies[measured++] = now - scheduledAt;
   };
   const req = http.request({
     host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, timeout: input.timeoutMs,
@@ -71,8 +78,10 @@ while (done < total && performance.now() < deadline) await new Promise((resolve)
 agent.destroy();
 const latency = summarize(latencies.subarray(0, measured));
 const lag = summarize(sendLag);
+const service = summarize(serviceTimes.subarray(0, measured));
 console.log(JSON.stringify({
   sent: total - warmupCount, ok: measured, errors, unfinished: total - done, statuses,
   p50_ms: latency.p50, p90_ms: latency.p90, p99_ms: latency.p99, max_ms: latency.max, mean_ms: latency.mean,
-  generator_send_lag_p99_ms: lag.p99,
+  service_p50_ms: service.p50, service_p99_ms: service.p99,
+  generator_send_lag_p50_ms: lag.p50, generator_send_lag_p99_ms: lag.p99,
 }));

@@ -53,6 +53,10 @@ export async function run(options, log) {
         { scenario: 'latency', metric: `${label} errors, all rounds`, unit: 'count', values: perTarget(rounds, (r) => r[kind].errors + r[kind].unfinished, (v) => v.reduce((a, b) => a + b, 0)) },
       );
     }
+    rows.push(
+      { scenario: 'latency', metric: 'non-streaming p99 from actual send (hides queueing; info)', unit: 'ms', values: perTarget(rounds, (r) => r.non_streaming.service_p99_ms, median) },
+      { scenario: 'latency', metric: 'generator send lag p99 (noise floor in every column)', unit: 'ms', values: perTarget(rounds, (r) => r.non_streaming.generator_send_lag_p99_ms, median) },
+    );
     return { rows, result: { rounds, skipped: stack.skipped, gateway_features: stack.features } };
   } finally {
     await stack.stop();
