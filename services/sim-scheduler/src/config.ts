@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, urlVar, type ConfigResult } from '@switchyard/config';
+import { parseFault } from './faults/fault';
+
+/**
+ * Every environment variable of the sim scheduler (ARCHITECTURE.md, "Processes,
+ * ports, variables", and services/sim-scheduler/README.md).
+ */
+export const configSchema = z.object({
+  HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
+  PORT: portVar(9001),
+  LOG_LEVEL: logLevelVar(),
+  SHUTDOWN_GRACE_MS: intVar(30_000, 0, 3_600_000),
+  /** Default: `sim-<bound port>`. */
+  SIM_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 letters, digits, . _ : -').optional()),
+  SIM_MODELS: listVar(['sim-model']).refine((models) => models.length > 0, 'must list at least one model'),
+  SIM_TTFT_MS: intVar(50, 0, 600_000),
+  SIM_ITL_MS: intVar(10, 0, 60_000),
+  SIM_SEED: intVar(42, 0, 2 ** 32 - 1),
+  SIM_DEFAULT_MAX_TOKENS: intVar(16, 1, 100_000),
+  SIM_FAIL_RATE: fractionVar(0),
+  SIM_MAX_RUNNING: intVar(256, 1, 1_000_000),
+  /** KV-cache capacity in tokens; running requests' prompt + completion tokens fill it. */
+  SIM_KV_CACHE_TOKENS: intVar(65_536, 1, 1_000_000_000),
+  SIM_EMBEDDING_DIM: intVar(16, 1, 8_192),
+  SIM_FAULT: z.preprocess(emptyAsUndefined, z.string().optional()).superRefine((value, ctx) => {
+    if (value === undefined) return;
+    const parsed = parseFault(value);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+  }),
+  /** When set, `/v1/*` requires `Authorization: Bearer <SIM_API_KEY>` (like vLLM `--api-key`). */
+  SIM_API_KEY: optionalString(),
+  CONTROL_PLANE_URL: urlVar(),
+  REGISTRATION_TOKEN: optionalString(),
+  /** The URL the control plane should use; default `http://HOST:PORT` (127.0.0.1 for a wildcard HOST). */
+  SIM_PUBLIC_URL: urlVar(),
+  SIM_REGISTRATION_TTL_SECONDS: intVar(10, 1, 86_400),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** Pure: the parsed config or every problem, each naming its variable. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult<Config> {
+  return parseConfig(configSchema, env);
+}
+
+function emptyAsUndefined(v: unknown): unknown {
+  return v === '' || v === null ? undefined : v;
+}

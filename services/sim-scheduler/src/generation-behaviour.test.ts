@@ -1,0 +1,93 @@
+import { createSchemaValidator } from '@switchyard/testing';
+import type { Sim } from './create-sim';
+import { textOf } from './generation/word-stream';
+import { postJson, readSse, startTestSim, streamedText } from './sim.fixture';
+
+const schemas = createSchemaValidator();
+const CHAT = [{ role: 'user', content: 'Tell me a long story.' }];
+
+describe('sim determinism and continuation', () => {
+  let sim: Sim & { base: string };
+  beforeAll(async () => {
+    sim = await startTestSim({ SIM_SEED: '1234' });
+  });
+  afterAll(() => sim.stop());
+
+  async function chatText(body: Record<string, unknown>): Promise<string> {
+    return streamedText((await readSse(await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', stream: true, ...body }))).payloads);
+  }
+
+  it('gives the same text for the same seed, another for another seed, SIM_SEED by default', async () => {
+    const a = await chatText({ messages: CHAT, max_tokens: 30, seed: 5 });
+    const b = await chatText({ messages: [{ role: 'user', content: 'something else entirely' }], max_tokens: 30, seed: 5 });
+    const c = await chatText({ messages: CHAT, max_tokens: 30, seed: 6 });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+    expect(await chatText({ messages: CHAT, max_tokens: 30 })).toBe(textOf(1234, 0, 30, 'chat'));
+  });
+
+  it('continues a partial chat answer (continue_final_message) exactly where it stopped', async () => {
+    const full = await readSse(await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: CHAT, max_tokens: 200, stream: true, seed: 42 }));
+    const tokens = full.payloads.slice(0, 200).map((p) => streamedText([p]));
+    const partial = tokens.slice(0, 50).join('');
+    const response = await postJson(`${sim.base}/v1/chat/completions`, {
+      model: 'sim-model',
+      messages: [...CHAT, { role: 'assistant', content: partial }],
+      continue_final_message: true,
+      add_generation_prompt: false,
+      max_tokens: 150,
+      stream: true,
+      stream_options: { include_usage: true },
+      seed: 42,
+    });
+    const continued = await readSse(response);
+    expect(continued.done).toBe(true);
+    expect(partial + streamedText(continued.payloads)).toBe(streamedText(full.payloads));
+    expect(continued.payloads.at(-1)).toMatchObject({ usage: { completion_tokens: 150, prompt_tokens: 6 + 50 } });
+
+    // Non-streamed continuation agrees too.
+    const body = (await (
+      await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: [...CHAT, { role: 'assistant', content: partial }], continue_final_message: true, max_tokens: 150, seed: 42 })
+    ).json()) as { choices: { message: { content: string } }[] };
+    schemas.assertValid('CreateChatCompletionResponse', body);
+    expect(partial + body.choices[0]!.message.content).toBe(streamedText(full.payloads));
+  });
+
+  it('continues a text completion whose prompt ends with its own partial answer', async () => {
+    const prompt = 'Once upon a time';
+    const full = streamedText((await readSse(await postJson(`${sim.base}/v1/completions`, { model: 'sim-model', prompt, max_tokens: 40, stream: true, seed: 9 }))).payloads);
+    const partial = textOf(9, 0, 12, 'text');
+    expect(full.startsWith(partial)).toBe(true);
+    const rest = (await (await postJson(`${sim.base}/v1/completions`, { model: 'sim-model', prompt: prompt + partial, max_tokens: 28, seed: 9 })).json()) as {
+      choices: { text: string }[];
+    };
+    expect(partial + rest.choices[0]!.text).toBe(full);
+  });
+});
+
+describe('sim stream timing', () => {
+  let sim: Sim & { base: string };
+  beforeAll(async () => {
+    sim = await startTestSim({ SIM_TTFT_MS: '150', SIM_ITL_MS: '60' });
+  });
+  afterAll(() => sim.stop());
+
+  it('sends the first token after SIM_TTFT_MS and then one chunk every SIM_ITL_MS, not in one burst', async () => {
+    const started = Date.now();
+    const response = await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: CHAT, max_tokens: 5, stream: true });
+    const headersAt = Date.now();
+    const sse = await readSse(response);
+    // Headers come at once, before the first token (as vLLM does).
+    expect(headersAt - started).toBeLessThan(120);
+    const tokenTimes = sse.events.slice(0, 5).map((e) => e.at_ms);
+    expect(tokenTimes[0]! - started).toBeGreaterThanOrEqual(140);
+    for (let i = 1; i < tokenTimes.length; i++) expect(tokenTimes[i]! - tokenTimes[i - 1]!).toBeGreaterThanOrEqual(40);
+    expect(tokenTimes[4]! - started).toBeGreaterThanOrEqual(150 + 4 * 60 - 15);
+  });
+
+  it('answers a non-streamed request once its last token would exist', async () => {
+    const started = Date.now();
+    await (await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: CHAT, max_tokens: 3 })).json();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150 + 2 * 60 - 10);
+  });
+});
