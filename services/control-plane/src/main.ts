@@ -14,8 +14,8 @@ async function main(): Promise<void> {
     controlPlane = createControlPlane(config, { logger, replicaId: `${hostname()}-${process.pid}` });
     await controlPlane.start();
   } catch (err) {
+    // One line on stderr, like a config error: the operator sees the cause at once.
     const message = err instanceof Error ? err.message : String(err);
-    logger.error('control plane failed to start', { error: message });
     process.stderr.write(`control-plane: ${message}\n`, () => process.exit(1));
     return;
   }

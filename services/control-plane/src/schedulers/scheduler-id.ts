@@ -7,11 +7,8 @@
 export function deriveSchedulerId(normalizedUrl: string): string {
   const url = new URL(normalizedUrl);
   const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // IPv6 hosts may begin with ':' (`::1`), which the id pattern does not allow first.
+  const host = url.hostname.startsWith('[') ? `ipv6-${url.hostname.slice(1, -1)}` : url.hostname;
   const path = url.pathname === '/' ? '' : url.pathname;
-  const raw = `${host}-${port}${path}`;
-  const cleaned = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/-+$/, '');
-  // IPv6 hosts begin with ':' (`::1`), which the id pattern does not allow at the start.
-  const id = /^[A-Za-z0-9]/.test(cleaned) ? cleaned : `scheduler-${cleaned}`;
-  return id.slice(0, 128);
+  return `${host}-${port}${path}`.replace(/[^A-Za-z0-9._]+/g, '-').replace(/-+$/, '').slice(0, 128);
 }

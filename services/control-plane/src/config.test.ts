@@ -1,0 +1,40 @@
+import { loadConfig } from './config';
+
+describe('control-plane config', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      ok: true,
+      config: {
+        ADMIN_PORT: 8081, GRPC_PORT: 50051, HOST: '127.0.0.1', LOG_LEVEL: 'info', REDIS_URL: undefined, REDIS_KEY_PREFIX: 'switchyard:',
+        ADMIN_TOKEN: undefined, REGISTRATION_TOKEN: undefined, API_KEYS_FILE: undefined, ROUTING_STRATEGY: 'round-robin',
+        PROBE_INTERVAL_MS: 2000, PROBE_TIMEOUT_MS: 1000, LEADER_LEASE_MS: 10000, REGISTRATION_ALLOWED_HOSTS: [], SHUTDOWN_GRACE_MS: 30000,
+      },
+    });
+  });
+
+  it('accepts every variable of the contract', () => {
+    const result = loadConfig({
+      ADMIN_PORT: '0', GRPC_PORT: '0', HOST: '0.0.0.0', LOG_LEVEL: 'debug', REDIS_URL: 'redis://redis:6379/0', REDIS_KEY_PREFIX: 'test:',
+      ADMIN_TOKEN: 'a', REGISTRATION_TOKEN: 'r', API_KEYS_FILE: '/etc/keys.json', ROUTING_STRATEGY: 'prefix-affinity',
+      PROBE_INTERVAL_MS: '500', PROBE_TIMEOUT_MS: '200', LEADER_LEASE_MS: '5000', REGISTRATION_ALLOWED_HOSTS: '10.0.0.0/8, *.gpu.internal, localhost',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+    expect(result.ok && result.config).toMatchObject({ HOST: '0.0.0.0', ROUTING_STRATEGY: 'prefix-affinity', REGISTRATION_ALLOWED_HOSTS: ['10.0.0.0/8', '*.gpu.internal', 'localhost'] });
+  });
+
+  it('names every bad variable', () => {
+    const result = loadConfig({
+      ADMIN_PORT: '99999', ROUTING_STRATEGY: 'random', PROBE_TIMEOUT_MS: 'soon', REDIS_URL: 'http://x', REGISTRATION_ALLOWED_HOSTS: '10.0.0.0/40',
+      LOG_LEVEL: 'loud',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const names = result.problems.map((p) => p.split(':')[0]).sort();
+    expect(names).toEqual(['ADMIN_PORT', 'LOG_LEVEL', 'PROBE_TIMEOUT_MS', 'REDIS_URL', 'REGISTRATION_ALLOWED_HOSTS', 'ROUTING_STRATEGY'].sort());
+    expect(result.problems.join('\n')).toMatch(/^ROUTING_STRATEGY: must be one of round-robin, weighted-random/m);
+  });
+
+  it('refuses one secret for both roles', () => {
+    expect(loadConfig({ ADMIN_TOKEN: 'same', REGISTRATION_TOKEN: 'same' })).toEqual({ ok: false, problems: ['REGISTRATION_TOKEN: must differ from ADMIN_TOKEN'] });
+  });
+});

@@ -1,0 +1,136 @@
+import * as grpc from '@grpc/grpc-js';
+import { KEEPALIVE_OPTIONS, loadServices, type GatewayReport, type ReportAck, type RoutingTable } from '@switchyard/proto';
+import { sleep, waitFor } from '@switchyard/testing';
+import { startHarness, type Harness } from '../test-support/control-plane-harness';
+
+/** The dynamically generated client methods these tests call. */
+type Callback<T> = (err: grpc.ServiceError | null, value: T) => void;
+interface Client extends grpc.Client {
+  WatchRoutingTable(request: object): grpc.ClientReadableStream<RoutingTable>;
+  ReportStats(callback: Callback<ReportAck>): grpc.ClientWritableStream<GatewayReport>;
+  Check(request: { service: string }, callback: Callback<unknown>): void;
+}
+
+function routingClient(port: number): Client {
+  const { RoutingService } = loadServices();
+  return new RoutingService(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), KEEPALIVE_OPTIONS) as unknown as Client;
+}
+
+interface Watch {
+  tables: RoutingTable[];
+  ended: Promise<grpc.StatusObject>;
+  call: grpc.ClientReadableStream<RoutingTable>;
+}
+
+function watch(client: Client, gatewayId: string, have: { epoch: number; version: number } = { epoch: 0, version: 0 }): Watch {
+  const call = client.WatchRoutingTable({ gateway_id: gatewayId, have_epoch: have.epoch, have_version: have.version });
+  const tables: RoutingTable[] = [];
+  call.on('data', (table: RoutingTable) => tables.push(table));
+  call.on('error', () => undefined); // cancellation at the end of a test
+  const ended = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+  return { tables, ended, call };
+}
+
+describe('gRPC RoutingService', () => {
+  let h: Harness;
+  let client: Client;
+  const watches: Watch[] = [];
+  beforeAll(async () => {
+    h = await startHarness();
+    client = routingClient(h.controlPlane.grpcPort);
+  });
+  afterAll(async () => {
+    for (const w of watches) w.call.cancel();
+    client.close();
+    await h.stop();
+  });
+
+  it('sends the current table on connect and every new version within 1 s of an add', async () => {
+    const w = watch(client, 'gw-1');
+    watches.push(w);
+    const first = await waitFor(() => w.tables[0], 1_000, 10, 'the first table');
+    expect(first).toMatchObject({ epoch: 1, default_strategy: 'round-robin', auth_required: false, api_keys: [] });
+    const start = Date.now();
+    const added = await h.call('POST', '/admin/scheduler/add', { body: { id: 'g-1', url: 'http://10.5.0.1:9001', models: ['m1'], api_key: 'sk-up' } });
+    expect(added.status).toBe(201);
+    const next = await waitFor(() => w.tables.find((t) => t.schedulers.some((s) => s.id === 'g-1')), 1_000, 5, 'a table with g-1');
+    expect(Date.now() - start).toBeLessThan(1_000);
+    expect(next.version).toBeGreaterThan(first.version);
+    expect(next.schedulers[0]).toMatchObject({ id: 'g-1', url: 'http://10.5.0.1:9001', models: ['m1'], weight: 1, effective_weight: 1, state: 'healthy', api_key: 'sk-up' });
+    expect(next.models).toEqual({ m1: { strategy: '', served_names: ['m1'], resume_streams: false } });
+    await h.call('DELETE', '/admin/scheduler/remove?id=g-1');
+    await waitFor(() => w.tables.some((t) => t.version > next.version && t.schedulers.length === 0), 1_000, 5, 'a table without g-1');
+  });
+
+  it('skips the snapshot a reconnecting gateway already has, then streams newer ones', async () => {
+    const current = (await h.controlPlane.store.getTable())!;
+    const w = watch(client, 'gw-2', { epoch: current.epoch, version: current.version });
+    watches.push(w);
+    await waitFor(async () => (await h.call('GET', '/admin/gateways')).body.gateways!.some((g) => g.gateway_id === 'gw-2'), 1_000);
+    await sleep(100);
+    expect(w.tables).toEqual([]);
+    await h.call('POST', '/admin/scheduler/add', { body: { id: 'g-2', url: 'http://10.5.0.2:9001', models: ['m2'] } });
+    const next = await waitFor(() => w.tables[0], 1_000, 5, 'the next table');
+    expect(next.version).toBeGreaterThan(current.version);
+  });
+
+  it('records ReportStats per gateway and answers a ReportAck when the stream ends', async () => {
+    let ack: ReportAck | undefined;
+    const report = client.ReportStats((err, value) => {
+      if (!err) ack = value;
+    });
+    const table = (await h.controlPlane.store.getTable())!;
+    report.write({ gateway_id: 'gw-1', table_epoch: table.epoch, table_version: table.version, sent_at_ms: Date.now(), schedulers: [] });
+    const listed = await waitFor(async () => (await h.call('GET', '/admin/gateways')).body.gateways!.find((g) => g.gateway_id === 'gw-1' && g.applied_version !== null), 1_000);
+    expect(listed).toMatchObject({ applied_epoch: table.epoch, applied_version: table.version, lag: 0, watch_streams: 1, report_streams: 1 });
+    expect(listed.last_report_at).not.toBeNull();
+    report.end();
+    await waitFor(() => ack, 1_000, 10, 'the ack');
+    expect(ack!.current_version).toBe(table.version);
+    const metrics = await h.call('GET', '/metrics');
+    expect(metrics.text).toMatch(/^switchyard_control_plane_connected_gateways\{service="control-plane"\} 2$/m);
+  });
+
+  it('drops a gateway from /admin/gateways when its stream is cancelled', async () => {
+    const w = watch(client, 'gw-3');
+    await waitFor(() => w.tables[0], 1_000);
+    w.call.cancel();
+    await waitFor(async () => !(await h.call('GET', '/admin/gateways')).body.gateways!.some((g) => g.gateway_id === 'gw-3'), 1_000, 10, 'gw-3 to go');
+  });
+
+  it('answers grpc.health.v1 Check with SERVING, NOT_FOUND for unknown services', async () => {
+    const { Health } = loadServices();
+    const health = new Health(`127.0.0.1:${h.controlPlane.grpcPort}`, grpc.credentials.createInsecure()) as unknown as Client;
+    const check = (service: string) =>
+      new Promise<{ err: grpc.ServiceError | null; res: unknown }>((resolve) => health.Check({ service }, (err, res) => resolve({ err, res })));
+    try {
+      expect((await check('')).res).toEqual({ status: 'SERVING' });
+      expect((await check('switchyard.v1.RoutingService')).res).toEqual({ status: 'SERVING' });
+      expect((await check('nope')).err?.code).toBe(grpc.status.NOT_FOUND);
+    } finally {
+      health.close();
+    }
+  });
+});
+
+describe('gRPC shutdown', () => {
+  it('ends watch streams and answers open report streams, so stop() is quick', async () => {
+    const h = await startHarness({ SHUTDOWN_GRACE_MS: '5000' });
+    const client = routingClient(h.controlPlane.grpcPort);
+    try {
+      const w = watch(client, 'gw-stop');
+      await waitFor(() => w.tables[0], 1_000);
+      let acked = false;
+      const report = client.ReportStats((err) => (acked = !err));
+      report.write({ gateway_id: 'gw-stop', table_epoch: 1, table_version: 1, sent_at_ms: 0, schedulers: [] });
+      await waitFor(async () => (await h.call('GET', '/admin/gateways')).body.gateways!.some((g) => g.report_streams === 1), 1_000);
+      const start = Date.now();
+      await h.stop();
+      expect(Date.now() - start).toBeLessThan(2_000);
+      expect((await w.ended).code).toBe(grpc.status.OK);
+      await waitFor(() => acked, 1_000, 10, 'the report ack');
+    } finally {
+      client.close();
+    }
+  });
+});
