@@ -41,7 +41,7 @@ let features = null;
 for (const scenario of names) {
   log(`scenario ${scenario}`);
   const module = await SCENARIOS[/** @type {keyof typeof SCENARIOS} */ (scenario)]();
-  const outcome = await module.run(options, (/** @type {string} */ m) => log(`${scenario}: ${m}`));
+  const outcome = /** @type {import('./lib/report.mjs').ScenarioOutcome} */ (await module.run(options, (/** @type {string} */ m) => log(`${scenario}: ${m}`)));
   rows.push(...outcome.rows);
   if (outcome.table) tables.push(`### ${scenario}\n\n${outcome.table}`);
   results[scenario] = { rows: outcome.rows, ...outcome.result };

@@ -12,7 +12,10 @@ export const LOAD_CORE = '1';
 
 const OUTPUT_TAIL_CHARS = 64 * 1024;
 
-/** @returns {boolean} whether `name` resolves on PATH */
+/**
+ * @param {string} name
+ * @returns {boolean} whether `name` resolves on PATH
+ */
 export function onPath(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
@@ -43,9 +46,10 @@ export function pinningAvailable(env) {
  * @returns {Child}
  */
 export function startProcess(spec) {
-  const pinned = spec.pin && spec.core != null;
-  const command = pinned ? 'taskset' : spec.command;
-  const args = pinned ? ['-c', spec.core, spec.command, ...spec.args] : spec.args;
+  const core = spec.pin ? spec.core : null;
+  const command = core ? 'taskset' : spec.command;
+  const args = core ? ['-c', core, spec.command, ...spec.args] : spec.args;
+  /** @type {import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable>} */
   const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let partial = '';
@@ -59,6 +63,7 @@ export function startProcess(spec) {
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);
+  /** @type {Promise<number | string>} */
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   return {
     name: spec.name,
@@ -78,9 +83,11 @@ export function startProcess(spec) {
 
 /**
  * Runs a node script to completion and parses the JSON object it prints last on
- * stdout (the load generators report that way).
+ * stdout (the load generators report that way). `T` is the script's documented
+ * output type; the JSON is trusted, both sides live in bench/.
+ * @template T
  * @param {{name: string, script: string, input: unknown, pin: boolean, core?: string, timeoutMs: number}} spec
- * @returns {Promise<any>}
+ * @returns {Promise<T>}
  */
 export async function runJsonScript(spec) {
   const proc = startProcess({

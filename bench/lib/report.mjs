@@ -23,6 +23,15 @@ const COLUMNS = ['direct', 'bare-proxy', 'nginx', 'gateway'];
  * @property {{text: string, met: boolean | null} | undefined} [goal]
  */
 
+/**
+ * What every scenario's run() resolves with: rows for the four-target table, or a
+ * table of its own, and the raw data for the JSON file.
+ * @typedef {object} ScenarioOutcome
+ * @property {Row[]} rows
+ * @property {string} [table]
+ * @property {{skipped?: Array<{name: string, reason: string}>, gateway_features?: Record<string, unknown> | null} & Record<string, unknown>} result
+ */
+
 /** @param {string} name */
 function packageVersion(name) {
   try {

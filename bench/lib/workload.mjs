@@ -18,10 +18,11 @@ export const STREAM_BODY = JSON.stringify({ model: BENCH_MODEL, messages: MESSAG
 /**
  * Runs `measure` for every target in every round, targets in the same order each
  * round (A B A B …), and returns the per-round results by target name.
+ * @template {{name: string}} Subject
  * @template T
- * @param {Array<{name: string}>} targets
+ * @param {Subject[]} targets
  * @param {number} rounds
- * @param {(target: any, round: number) => Promise<T>} measure
+ * @param {(target: Subject, round: number) => Promise<T>} measure
  * @param {(message: string) => void} log
  * @returns {Promise<Record<string, T[]>>}
  */

@@ -30,7 +30,8 @@ function addedGoal(values, goalMs) {
 export async function run(options, log) {
   const stack = await startTargets(options, { chunks: 20, gapMs: 5 });
   try {
-    const openLoop = (/** @type {import('../lib/targets.mjs').Target} */ target, /** @type {boolean} */ stream) => runJsonScript({
+    /** @type {(target: import('../lib/targets.mjs').Target, stream: boolean) => Promise<import('../lib/load-results.mjs').OpenLoopResult>} */
+    const openLoop = (target, stream) => runJsonScript({
       name: 'open-loop', script: OPEN_LOOP, pin: options.pin, timeoutMs: (options.warmupS + options.durationS) * 1000 + 60_000,
       input: {
         url: `${target.url}/v1/chat/completions`, rate: options.rate, durationS: options.durationS, warmupS: options.warmupS,

@@ -23,10 +23,10 @@ export async function run(options, log) {
   try {
     const measure = async (/** @type {import('../lib/targets.mjs').Target} */ target) => {
       const sampler = startSampler(target.pid);
-      const load = await runJsonScript({
+      const load = /** @type {import('../lib/load-results.mjs').ClosedLoopResult} */ (await runJsonScript({
         name: 'closed-loop', script: CLOSED_LOOP, pin: options.pin, timeoutMs: (options.warmupS + options.durationS) * 1000 + 60_000,
         input: { url: `${target.url}/v1/chat/completions`, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, body: CHAT_BODY, headers: target.headers },
-      });
+      }));
       const proc = sampler.stop();
       return { ...load, target_cpu_pct: proc.cpu_pct, target_rss_max_mb: proc.rss_max_mb };
     };

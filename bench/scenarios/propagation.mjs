@@ -11,6 +11,7 @@ import { startControlPlane, startGateway, waitUntilRoutes, BENCH_MODEL } from '.
 import { simpleTable } from '../lib/report.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startNodeServer } from '../lib/targets.mjs';
+import { LOAD_CORE } from '../lib/processes.mjs';
 
 export const PROPAGATION_P99_GOAL_MS = 100;
 const POLL_INTERVAL_MS = 2;
@@ -45,16 +46,17 @@ export async function run(options, log) {
   /** @type {Array<{stop(): Promise<void>}>} */
   const owned = [];
   try {
-    const responder = await startNodeServer({ name: 'upstream', script: 'backends/static-responder.mjs', flags: [`--model=${BENCH_MODEL}`], core: null, pin: false });
+    const responder = await startNodeServer({ name: 'upstream', script: 'backends/static-responder.mjs', flags: [`--model=${BENCH_MODEL}`], core: LOAD_CORE, pin: false });
     owned.push(responder.proc);
     const controlPlane = await startControlPlane({ pin: false, features: options.features });
     owned.push(controlPlane);
     const gateways = [];
     for (let i = 0; i < gatewayCount; i += 1) {
-      const gateway = await startGateway({ pin: false, core: null, controlPlane, extraEnv: options.features.extraEnv });
+      const gateway = await startGateway({ pin: false, controlPlane, extraEnv: options.features.extraEnv });
       owned.push(gateway.proc);
       gateways.push(gateway);
     }
+    /** @type {Record<string, string>} */
     const headers = controlPlane.apiKey ? { authorization: `Bearer ${controlPlane.apiKey}` } : {};
     await controlPlane.addScheduler({ id: 'bench-upstream', url: responder.url, models: [BENCH_MODEL] });
     for (const g of gateways) await waitUntilRoutes(g.url, BENCH_MODEL, headers, 20_000);

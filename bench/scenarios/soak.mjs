@@ -42,7 +42,8 @@ export async function run(options, log) {
     if (!gateway) throw new Error(`soak needs the gateway: ${stack.skipped.map((s) => s.reason).join('; ')}`);
     log(`${options.soak.minutes} min of mixed traffic, warm-up ${options.soak.warmupMinutes} min`);
     const sampler = startSampler(gateway.pid, SAMPLE_INTERVAL_MS);
-    const load = (/** @type {boolean} */ stream, /** @type {number} */ rate) => runJsonScript({
+    /** @type {(stream: boolean, rate: number) => Promise<import('../lib/load-results.mjs').OpenLoopResult>} */
+    const load = (stream, rate) => runJsonScript({
       name: stream ? 'open-loop-streams' : 'open-loop', script: OPEN_LOOP, pin: options.pin, timeoutMs: durationS * 1000 + 120_000,
       input: { url: `${gateway.url}/v1/chat/completions`, rate, durationS, warmupS: 0, body: stream ? STREAM_BODY : CHAT_BODY, headers: gateway.headers, stream, timeoutMs: 10_000 },
     });

@@ -31,10 +31,10 @@ export async function run(options, log) {
     const measure = async (/** @type {import('../lib/targets.mjs').Target} */ target) => {
       await target.eventLoopP99(); // a read resets the window to this run
       const sampler = startSampler(target.pid);
-      const client = await runJsonScript({
+      const client = /** @type {import('../lib/load-results.mjs').StreamsResult} */ (await runJsonScript({
         name: 'streams-client', script: STREAMS_CLIENT, pin: options.pin, timeoutMs: rampMs + chunks * gapMs + 120_000,
         input: { url: target.url, count, chunks, gapMs, rampMs, headers: target.headers, model: BENCH_MODEL },
-      });
+      }));
       const lagMs = (await target.eventLoopP99()) * 1000;
       const proc = sampler.stop();
       return { ...client, event_loop_p99_ms: lagMs, target_rss_max_mb: proc.rss_max_mb, target_rss_first_mb: proc.rss_first_mb, target_cpu_pct: proc.cpu_pct };

@@ -1,0 +1,62 @@
+/**
+ * What every forwarding alternative shares, so they differ only in how they
+ * forward: a node:http server whose hot handler reads the whole JSON body and
+ * parses it (a gateway must, to see `model`), then forwards. Started from the
+ * command line with --upstream=URL [--port=0].
+ */
+import http from 'node:http';
+import { announceAndAwaitSignals, parseFlags } from '../lib/flags.mjs';
+
+/** Response headers that belong to one hop and must not be copied to the next. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+
+/**
+ * @param {Record<string, string | string[] | undefined>} headers
+ * @returns {Record<string, string | string[]>}
+ */
+export function endToEndHeaders(headers) {
+  /** @type {Record<string, string | string[]>} */
+  const out = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  return out;
+}
+
+/**
+ * @param {http.IncomingMessage} req
+ * @returns {Promise<{raw: Buffer, body: {model?: string}}>}
+ */
+export async function readJsonBody(req) {
+  /** @type {Buffer[]} */
+  const parts = [];
+  for await (const part of req) parts.push(part);
+  const raw = Buffer.concat(parts);
+  return { raw, body: raw.length ? JSON.parse(raw.toString()) : {} };
+}
+
+/**
+ * @param {http.ServerResponse} res
+ * @param {unknown} err
+ */
+export function failUpstream(res, err) {
+  if (res.headersSent) return void res.destroy(err instanceof Error ? err : undefined);
+  res.writeHead(502, { 'content-type': 'application/json' });
+  res.end('{"error":{"message":"upstream failed","type":"server_error","param":null,"code":"bad_gateway"}}');
+}
+
+/**
+ * Starts `handler` on a node:http server from the process's flags.
+ * @param {(upstream: URL) => http.RequestListener} makeHandler
+ */
+export async function serveFromFlags(makeHandler) {
+  const flags = parseFlags(process.argv.slice(2));
+  if (!flags.upstream) throw new Error('--upstream=http://host:port is required');
+  const server = http.createServer(makeHandler(new URL(flags.upstream)));
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 130_000;
+  await new Promise((resolve) => server.listen(Number(flags.port ?? 0), '127.0.0.1', () => resolve(undefined)));
+  const address = server.address();
+  announceAndAwaitSignals(typeof address === 'object' && address ? address.port : 0, () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+}
