@@ -23,6 +23,14 @@ export interface RoutingService {
   closeAll(): void;
 }
 
+/** Open streams of this server, shared by the handlers and closeAll(). */
+interface OpenStreams {
+  watchers: Map<WatchCall, { writer: TableStreamWriter; drop: (reason: string) => void }>;
+  /** Each answers its report stream with a ReportAck (idempotent). */
+  reporters: Set<() => void>;
+  latestVersion: number;
+}
+
 /**
  * `WatchRoutingTable`: the current table at once on connect (unless the gateway
  * says it has exactly that one), then every newer table, with per-stream
@@ -31,49 +39,66 @@ export interface RoutingService {
  */
 export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   const log = deps.logger.child({ component: 'routing-service' });
-  const watchers = new Map<WatchCall, { writer: TableStreamWriter; drop: (reason: string) => void }>();
-  const reporters = new Set<() => void>();
-  let latestVersion = 0;
+  const open: OpenStreams = { watchers: new Map(), reporters: new Set(), latestVersion: 0 };
+  return {
+    implementation: { WatchRoutingTable: watchHandler(deps, open, log), ReportStats: reportHandler(deps, open) } as grpc.UntypedServiceImplementation,
+    broadcast(table) {
+      open.latestVersion = Math.max(open.latestVersion, table.version);
+      for (const { writer } of open.watchers.values()) writer.offer(table);
+    },
+    closeAll() {
+      for (const [call, { drop }] of [...open.watchers.entries()]) {
+        drop('server stopping');
+        call.end();
+      }
+      for (const answer of [...open.reporters]) answer();
+    },
+  };
+}
 
-  const watch = (call: WatchCall) => {
+function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger) {
+  return (call: WatchCall) => {
     const gatewayId = call.request.gateway_id || `peer:${call.getPeer()}`;
     const disconnect = deps.gateways.connect(gatewayId, 'watch');
     const { have_epoch: epoch, have_version: version } = call.request;
+    // Registered before the current table is read, so a table published in between is not missed.
     const writer = createTableStreamWriter(call, epoch > 0 || version > 0 ? { epoch, version } : undefined);
     const drop = (reason: string) => {
-      if (!watchers.delete(call)) return;
+      if (!open.watchers.delete(call)) return;
       disconnect();
       log.info('gateway watch ended', { gateway_id: gatewayId, reason });
     };
-    watchers.set(call, { writer, drop });
+    open.watchers.set(call, { writer, drop });
     log.info('gateway watching', { gateway_id: gatewayId, have_epoch: epoch, have_version: version });
     call.on('cancelled', () => drop('cancelled'));
     call.on('error', (err: Error) => drop(`error: ${err.message}`));
     call.on('close', () => drop('closed'));
     deps.store.getTable().then(
-      (table) => table && watchers.get(call)?.writer.offer(table),
+      (table) => table && open.watchers.get(call)?.writer.offer(table),
       (err: unknown) => {
         log.error('cannot read the current table for a new watcher', { gateway_id: gatewayId, error: String(err) });
         call.destroy(err instanceof Error ? err : new Error(String(err)));
       },
     );
   };
+}
 
-  const report = (call: ReportCall, callback: grpc.sendUnaryData<ReportAck>) => {
+function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
+  return (call: ReportCall, callback: grpc.sendUnaryData<ReportAck>) => {
     const peerId = `peer:${call.getPeer()}`;
     let disconnect: (() => void) | undefined;
     let answered = false;
     const finish = () => {
-      reporters.delete(answer);
+      open.reporters.delete(answer);
       disconnect?.();
     };
     const answer = () => {
       if (answered) return;
       answered = true;
       finish();
-      callback(null, { current_version: latestVersion });
+      callback(null, { current_version: open.latestVersion });
     };
-    reporters.add(answer);
+    open.reporters.add(answer);
     call.on('data', (received: GatewayReport) => {
       if (answered) return;
       const gatewayId = received.gateway_id || peerId;
@@ -83,20 +108,5 @@ export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
     call.on('end', answer);
     call.on('cancelled', finish);
     call.on('error', finish);
-  };
-
-  return {
-    implementation: { WatchRoutingTable: watch, ReportStats: report } as grpc.UntypedServiceImplementation,
-    broadcast(table) {
-      latestVersion = Math.max(latestVersion, table.version);
-      for (const { writer } of watchers.values()) writer.offer(table);
-    },
-    closeAll() {
-      for (const [call, { drop }] of [...watchers.entries()]) {
-        drop('server stopping');
-        call.end();
-      }
-      for (const answer of [...reporters]) answer();
-    },
   };
 }

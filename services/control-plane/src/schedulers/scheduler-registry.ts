@@ -16,6 +16,13 @@ export interface SchedulerRegistryDeps {
   logger: Logger;
 }
 
+/** Who asks, for policy and logs; `signal` aborts work when the caller goes away. */
+export interface CallContext {
+  role: CallerRole;
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
 export interface AddResult {
   created: boolean;
   scheduler: SchedulerView;
@@ -35,14 +42,15 @@ interface ModelsOutcome {
  * HTTP API") over the state store. Errors are ApiErrors for the one renderer.
  */
 export interface SchedulerRegistry {
-  add(request: AddSchedulerRequest, role: CallerRole, signal?: AbortSignal): Promise<AddResult>;
-  remove(id: string): Promise<void>;
-  drain(id: string): Promise<SchedulerView>;
+  add(request: AddSchedulerRequest, context: CallContext): Promise<AddResult>;
+  remove(id: string, context: CallContext): Promise<void>;
+  drain(id: string, context: CallContext): Promise<SchedulerView>;
   list(): Promise<SchedulerView[]>;
 }
 
 export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerRegistry {
-  const log = deps.logger.child({ component: 'scheduler-registry' });
+  const baseLog = deps.logger.child({ component: 'scheduler-registry' });
+  const logFor = (context: CallContext) => (context.requestId ? baseLog.child({ request_id: context.requestId }) : baseLog);
 
   /**
    * Model discovery on add: only when `models` is omitted and no earlier
@@ -65,13 +73,13 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
   };
 
   return {
-    async add(request, role, signal) {
-      const check = checkSchedulerUrl(request.url, role, deps.allowList);
+    async add(request, context) {
+      const check = checkSchedulerUrl(request.url, context.role, deps.allowList);
       if (!check.ok) throw check.status === 403 ? forbidden(check.message, 'host_not_allowed', 'url') : invalidRequest(check.message, 'url', 'invalid_url');
       const id = request.id ?? deriveSchedulerId(check.url);
       const existing = await deps.store.getScheduler(id);
       assertSameUrl(existing, id, check.url);
-      const outcome = await resolveModels(request, check.url, existing, signal);
+      const outcome = await resolveModels(request, check.url, existing, context.signal);
       let created = false;
       const stored = await deps.store.updateScheduler(id, (current) => {
         assertSameUrl(current, id, check.url);
@@ -79,20 +87,21 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
         return mergeRecord(current, { id, url: check.url, request, outcome, nowMs: deps.now() });
       });
       const scheduler = toSchedulerView(stored!);
-      if (created) log.info('scheduler added', { scheduler_id: id, url: check.url, source: scheduler.source, state: scheduler.state, models: scheduler.models.length });
+      const log = logFor(context);
+      if (created) log.info('scheduler added', { scheduler_id: id, url: check.url, source: scheduler.source, role: context.role, state: scheduler.state, models: scheduler.models.length });
       else log.debug('scheduler updated', { scheduler_id: id, source: scheduler.source });
       return { created, scheduler };
     },
 
-    async remove(id) {
+    async remove(id, context) {
       if (!(await deps.store.removeScheduler(id))) throw unknownScheduler(id);
-      log.info('scheduler removed', { scheduler_id: id });
+      logFor(context).info('scheduler removed', { scheduler_id: id, role: context.role });
     },
 
-    async drain(id) {
+    async drain(id, context) {
       const stored = await deps.store.updateScheduler(id, (current) => current && { ...current, state: 'draining', updated_at_ms: deps.now() });
       if (!stored) throw unknownScheduler(id);
-      log.info('scheduler draining', { scheduler_id: id });
+      logFor(context).info('scheduler draining', { scheduler_id: id });
       return toSchedulerView(stored);
     },
 

@@ -28,7 +28,8 @@ export function errorMiddleware(logger: Logger) {
     if (res.headersSent) return next(err);
     const apiError = toAdminApiError(err);
     if (apiError.status >= 500) {
-      logger.error('request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.stack : String(err) });
+      const requestId = res.getHeader('x-request-id');
+      logger.error('request failed', { request_id: requestId, method: req.method, path: req.path, error: err instanceof Error ? err.stack : String(err) });
     }
     res.status(apiError.status).set(apiError.headers).json(apiError.toBody());
   };

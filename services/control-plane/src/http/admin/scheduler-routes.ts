@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { addSchedulerSchema, invalidRequest } from '@switchyard/contracts';
-import type { SchedulerRegistry } from '../../schedulers/scheduler-registry';
+import type { CallContext, SchedulerRegistry } from '../../schedulers/scheduler-registry';
 import { callerRole } from './auth';
 import { validateBody } from './validate-body';
 
@@ -13,13 +13,13 @@ export function schedulerRoutes(registry: SchedulerRegistry): Router {
 
   router.post('/admin/scheduler/add', async (req, res) => {
     const request = validateBody(addSchedulerSchema, req.body);
-    const { created, scheduler } = await registry.add(request, callerRole(res), requestSignal(res));
+    const { created, scheduler } = await registry.add(request, { ...callContext(res), signal: requestSignal(res) });
     res.status(created ? 201 : 200).json({ scheduler });
   });
 
   router.delete('/admin/scheduler/remove', async (req, res) => {
     const id = schedulerIdFrom(req);
-    await registry.remove(id);
+    await registry.remove(id, callContext(res));
     res.json({ removed: id });
   });
 
@@ -28,7 +28,7 @@ export function schedulerRoutes(registry: SchedulerRegistry): Router {
   });
 
   router.post('/admin/scheduler/drain', async (req, res) => {
-    const scheduler = await registry.drain(schedulerIdFrom(req));
+    const scheduler = await registry.drain(schedulerIdFrom(req), callContext(res));
     res.json({ scheduler });
   });
 
@@ -43,6 +43,11 @@ function schedulerIdFrom(req: Request): string {
   const id = fromQuery ?? fromBody;
   if (typeof id !== 'string' || id === '') throw invalidRequest('id is required (as ?id= or a JSON body {"id": ...}).', 'id', 'missing_id');
   return id;
+}
+
+function callContext(res: Response): CallContext {
+  const requestId = res.getHeader('x-request-id');
+  return { role: callerRole(res), ...(typeof requestId === 'string' ? { requestId } : {}) };
 }
 
 /** Aborted when the client goes away before the answer, so discovery stops waiting for nobody. */
