@@ -58,13 +58,12 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
    * calling the scheduler every few seconds). A failed discovery does not
    * refuse the registration: the scheduler is stored as unhealthy with
    * `last_error`, kept out of the table, and the discovery retrier tries again
-   * every PROBE_INTERVAL_MS until it works.
+   * every PROBE_INTERVAL_MS until it works. 'reuse' is resolved against the
+   * record inside the atomic update, so a retry that succeeded meanwhile wins.
    */
-  const resolveModels = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<ModelsOutcome> => {
+  const resolveModels = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<ModelsOutcome | 'reuse'> => {
     if (request.models) return { models: [...new Set(request.models)], source: 'request', pending: false };
-    if (existing?.models_source === 'discovery' && existing.url === url) {
-      return { models: existing.models, source: 'discovery', pending: existing.discovery_pending, error: existing.last_error };
-    }
+    if (existing?.models_source === 'discovery') return 'reuse';
     const result: DiscoveryResult = await deps.discover({ url, apiKey: request.api_key, signal });
     const probedAtMs = deps.now();
     return result.ok
@@ -115,7 +114,7 @@ interface MergeInput {
   id: string;
   url: string;
   request: AddSchedulerRequest;
-  outcome: ModelsOutcome;
+  outcome: ModelsOutcome | 'reuse';
   nowMs: number;
 }
 
@@ -125,8 +124,9 @@ interface MergeInput {
  * draining state survive. `ttl_seconds` makes it a self-registration whose
  * lease this call renews; without it the scheduler stays until removed.
  */
-export function mergeRecord(current: SchedulerRecord | undefined, input: MergeInput): SchedulerRecord {
-  const { request, outcome, nowMs } = input;
+function mergeRecord(current: SchedulerRecord | undefined, input: MergeInput): SchedulerRecord {
+  const { request, nowMs } = input;
+  const outcome = input.outcome === 'reuse' ? reusedModels(current) : input.outcome;
   const state = current?.state === 'draining' ? 'draining' : outcome.pending ? 'unhealthy' : 'healthy';
   return {
     id: input.id,
@@ -146,6 +146,12 @@ export function mergeRecord(current: SchedulerRecord | undefined, input: MergeIn
     last_probe_at_ms: outcome.probedAtMs ?? current?.last_probe_at_ms ?? null,
     ...(outcome.pending && outcome.error !== undefined ? { last_error: outcome.error } : {}),
   };
+}
+
+/** The models a heartbeat keeps: the stored ones, or (record removed meanwhile) a pending discovery. */
+function reusedModels(current: SchedulerRecord | undefined): ModelsOutcome {
+  if (!current) return { models: [], source: 'discovery', pending: true, error: 'model discovery failed: pending retry' };
+  return { models: current.models, source: current.models_source, pending: current.discovery_pending, error: current.last_error };
 }
 
 function assertSameUrl(existing: SchedulerRecord | undefined, id: string, url: string): void {
