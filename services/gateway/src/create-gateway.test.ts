@@ -3,6 +3,9 @@ import { createSchemaValidator, waitFor } from '@switchyard/testing';
 import { openAiResponder, routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, type FakeUpstream, type GatewayHarness } from './testing';
 
 const validator = createSchemaValidator();
+
+type ModelList = { data: Array<{ id: string }> };
+type ErrorBody = { error: { message: string; code: string | null; param: string | null } };
 const CLIENT_KEY = 'sk-client-secret-123';
 const PROMPT = 'tell me a secret story about llamas';
 
@@ -42,7 +45,7 @@ describe('gateway: routing table, OpenAI routes, forwarding', () => {
   });
 
   it('lists the models of the applied table', async () => {
-    const list = await (await fetch(`${harness.baseUrl}/v1/models`)).json();
+    const list = (await (await fetch(`${harness.baseUrl}/v1/models`)).json()) as ModelList;
     validator.assertValid('ListModelsResponse', list);
     expect(list.data.map((m: { id: string }) => m.id)).toEqual(['model-a', 'model-b']);
     const one = await client.models.retrieve('model-b');
@@ -50,7 +53,7 @@ describe('gateway: routing table, OpenAI routes, forwarding', () => {
     expect(one).toMatchObject({ id: 'model-b', object: 'model', owned_by: 'switchyard' });
     const missing = await fetch(`${harness.baseUrl}/v1/models/nope`);
     expect(missing.status).toBe(404);
-    const body = await missing.json();
+    const body = (await missing.json()) as ErrorBody;
     validator.assertValid('ErrorResponse', body);
     expect(body.error.code).toBe('model_not_found');
   });
@@ -64,7 +67,7 @@ describe('gateway: routing table, OpenAI routes, forwarding', () => {
     const newer = routingTable({ version: 6, schedulers: harness.gateway.store.current()!.table.schedulers });
     harness.controlPlane.push(newer);
     await waitFor(() => harness.gateway.store.current()!.table.version === 6, 2_000, 10, 'version 6');
-    const list = await (await fetch(`${harness.baseUrl}/v1/models`)).json();
+    const list = (await (await fetch(`${harness.baseUrl}/v1/models`)).json()) as ModelList;
     expect(list.data.map((m: { id: string }) => m.id)).toEqual(['model-a', 'model-b']);
   });
 
@@ -150,7 +153,7 @@ describe('gateway: routing table, OpenAI routes, forwarding', () => {
   ])('answers a pin to %s with a clear error', async (_what, fields, status, code) => {
     const res = await post('/v1/chat/completions', { model: 'model-a', messages: [{ role: 'user', content: 'x' }], ...fields });
     expect(res.status).toBe(status);
-    const body = await res.json();
+    const body = (await res.json()) as ErrorBody;
     validator.assertValid('ErrorResponse', body);
     expect(body.error).toMatchObject({ code, param: status === 503 ? null : 'backend' });
     expect(body.error.message).toContain(fields.backend);

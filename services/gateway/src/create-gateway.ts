@@ -63,7 +63,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger: logger.child({ component: 'proxy' }), maxBodyBytes: config.MAX_REQUEST_BODY_BYTES });
   let shuttingDown = false;
   const readiness = { ready: () => !shuttingDown && store.current() !== undefined };
-  const server = createGatewayServer(hot, createApp({ store, readiness, registry, logger }));
+  const server = createGatewayServer(hot, createApp({ store, readiness, registry, logger }), () => shuttingDown);
   const controlPlane = createControlPlaneClient({
     addresses: config.CONTROL_PLANE_ADDR,
     gatewayId: config.GATEWAY_ID,
@@ -100,6 +100,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   };
 }
 
+const IDLE_SWEEP_MS = 50;
+
 function httpComponent(server: Server, config: Config, logger: Logger, onBound: (port: number) => void, onStopping: () => void): Component {
   return {
     name: 'http-server',
@@ -110,7 +112,16 @@ function httpComponent(server: Server, config: Config, logger: Logger, onBound: 
     },
     async stop() {
       onStopping();
-      await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+      // closeGracefully closes the connections idle right now; keep-alive connections
+      // whose response is still running become idle later and would hold close()
+      // until the grace period ends, so sweep them as they go quiet.
+      const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      sweeper.unref();
+      try {
+        await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+      } finally {
+        clearInterval(sweeper);
+      }
     },
   };
 }

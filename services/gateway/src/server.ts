@@ -13,8 +13,10 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
  * hot-path handler; everything else to Express (ARCHITECTURE.md: Express alone
  * takes about half a core at proxy rates).
  */
-export function createGatewayServer(hot: HotHandler, app: RequestListener): http.Server {
+export function createGatewayServer(hot: HotHandler, app: RequestListener, draining: () => boolean): http.Server {
   return http.createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, noDelay: true }, (req: IncomingMessage, res: ServerResponse) => {
+    // While shutting down, answers say `connection: close` so clients reconnect elsewhere.
+    if (draining()) res.shouldKeepAlive = false;
     if (req.method === 'POST') {
       const url = req.url ?? '/';
       const query = url.indexOf('?');

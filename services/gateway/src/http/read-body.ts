@@ -5,14 +5,14 @@ export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too_
 /**
  * Reads the request body up to `limitBytes`. Over the limit it resolves at once
  * (the caller answers 413) and keeps discarding what the client still sends, so
- * the client can finish writing and read the answer; past one more limit's worth
- * of bytes the connection is cut instead.
+ * the client can finish writing and read the answer on a connection that stays
+ * usable; past twice the limit in all, the connection is cut instead.
  */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyResult> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limitBytes) {
-      discard(req, limitBytes);
+      discard(req, 0, limitBytes);
       resolve({ ok: false, reason: 'too_large' });
       return;
     }
@@ -27,7 +27,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
       }
       settled = true;
       req.off('data', onData);
-      discard(req, limitBytes);
+      discard(req, size, limitBytes);
       resolve({ ok: false, reason: 'too_large' });
     };
     req.on('data', onData);
@@ -46,11 +46,11 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
   });
 }
 
-function discard(req: IncomingMessage, budgetBytes: number): void {
-  let discarded = 0;
+function discard(req: IncomingMessage, alreadyRead: number, limitBytes: number): void {
+  let total = alreadyRead;
   req.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > budgetBytes) req.socket.destroy();
+    total += chunk.length;
+    if (total > 2 * limitBytes) req.socket.destroy();
   });
   req.on('error', () => undefined);
   req.resume();

@@ -1,13 +1,4 @@
-import { roundRobin, weightedRandom, type Strategy, type StrategyName } from '@switchyard/routing';
-
-/**
- * Strategies this gateway can run, by the name tables use. Adding one is one line
- * here (issue 4 adds the rest of STRATEGY_NAMES).
- */
-export const STRATEGIES: Partial<Record<StrategyName, Strategy>> = {
-  'round-robin': roundRobin,
-  'weighted-random': weightedRandom,
-};
+import { roundRobin, strategyByName, type Strategy, type StrategyName } from '@switchyard/routing';
 
 export const DEFAULT_STRATEGY: StrategyName = 'round-robin';
 
@@ -17,13 +8,14 @@ export interface ResolvedStrategy {
 }
 
 /**
- * Looks a strategy up by name. An empty name means the default; an unknown one
- * falls back to round-robin and is reported through `onUnknown` (the caller
- * decides how often to warn).
+ * The strategy a table names, from @switchyard/routing's registry. An empty name
+ * means the default; an unknown one (a newer control plane) falls back to
+ * round-robin and is reported through `onUnknown` (the caller decides how often
+ * to warn).
  */
 export function resolveStrategy(name: string, onUnknown: (name: string) => void): ResolvedStrategy {
   if (name === '') return { name: DEFAULT_STRATEGY, strategy: roundRobin };
-  const strategy = (STRATEGIES as Record<string, Strategy | undefined>)[name];
+  const strategy = strategyByName(name);
   if (strategy) return { name, strategy };
   onUnknown(name);
   return { name: DEFAULT_STRATEGY, strategy: roundRobin };

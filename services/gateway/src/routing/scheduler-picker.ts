@@ -3,7 +3,7 @@ import { createStrategyMemory, type Candidate, type Pick } from '@switchyard/rou
 import { invalidRequest, modelNotFound, notFound, serviceUnavailable, type ApiError } from '@switchyard/contracts';
 import type { LocalSignals } from './local-signals';
 import { isUsable, type ModelTarget, type RoutingSnapshot } from './routing-table-store';
-import { resolveStrategy, type ResolvedStrategy } from './strategy-registry';
+import { resolveStrategy, type ResolvedStrategy } from './resolve-strategy';
 
 export type RouteResult =
   | { ok: true; target: ModelTarget; pick: Pick; strategy: string }

@@ -1,0 +1,36 @@
+import { loadConfig } from './config';
+
+describe('gateway config', () => {
+  it('has LLM-friendly defaults', () => {
+    const result = loadConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      PORT: 8080,
+      HOST: '127.0.0.1',
+      CONTROL_PLANE_ADDR: ['127.0.0.1:50051'],
+      LOG_LEVEL: 'info',
+      REDIS_KEY_PREFIX: 'switchyard:',
+      UPSTREAM_CONNECT_TIMEOUT_MS: 5_000,
+      UPSTREAM_FIRST_BYTE_TIMEOUT_MS: 120_000,
+      UPSTREAM_IDLE_TIMEOUT_MS: 60_000,
+      RETRY_MAX_ATTEMPTS: 3,
+      SHUTDOWN_GRACE_MS: 30_000,
+      MAX_REQUEST_BODY_BYTES: 10 * 1024 * 1024,
+    });
+    expect(result.config.GATEWAY_ID).toMatch(new RegExp(`-${process.pid}$`));
+  });
+
+  it('parses a comma list of control-plane addresses', () => {
+    const result = loadConfig({ CONTROL_PLANE_ADDR: 'cp-0.cp:50051, cp-1.cp:50051,[::1]:50051', PORT: '0' });
+    expect(result.ok && result.config.CONTROL_PLANE_ADDR).toEqual(['cp-0.cp:50051', 'cp-1.cp:50051', '[::1]:50051']);
+  });
+
+  it('names every bad variable', () => {
+    const result = loadConfig({ PORT: '-1', CONTROL_PLANE_ADDR: 'no-port', RETRY_MAX_ATTEMPTS: '0', UPSTREAM_IDLE_TIMEOUT_MS: 'soon' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    for (const name of ['PORT', 'CONTROL_PLANE_ADDR', 'RETRY_MAX_ATTEMPTS', 'UPSTREAM_IDLE_TIMEOUT_MS']) expect(text).toMatch(new RegExp(`^${name}`, 'm'));
+  });
+});

@@ -1,0 +1,23 @@
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers';
+
+describe('proxy headers', () => {
+  it('drops client credentials and hop-by-hop headers, sets its own', () => {
+    const headers = upstreamRequestHeaders(
+      { host: 'gw', authorization: 'Bearer sk-client', connection: 'keep-alive, x-hop', 'x-hop': '1', 'keep-alive': 'timeout=5', 'content-length': '99', 'user-agent': 'OpenAI/JS', 'x-request-id': 'old', te: 'trailers' },
+      'sched:9001',
+      42,
+      'req-1',
+      'sched-key',
+    );
+    expect(headers).toEqual({ 'user-agent': 'OpenAI/JS', host: 'sched:9001', 'content-length': 42, 'x-request-id': 'req-1', authorization: 'Bearer sched-key' });
+    expect(upstreamRequestHeaders({ authorization: 'Bearer sk-client' }, 'h', 0, 'r', '')).not.toHaveProperty('authorization');
+  });
+
+  it('copies response headers minus hop-by-hop ones, keeps repeats, drops content-length of streams', () => {
+    const raw = ['Content-Type', 'text/event-stream', 'Content-Length', '10', 'Connection', 'keep-alive', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Transfer-Encoding', 'chunked', 'X-Request-Id', 'theirs'];
+    expect(clientResponseHeaders(raw, true, 'req-1', 'sched-a')).toEqual([
+      'Content-Type', 'text/event-stream', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'x-request-id', 'req-1', 'x-switchyard-backend', 'sched-a',
+    ]);
+    expect(clientResponseHeaders(['Content-Length', '10'], false, 'r', 's')).toEqual(['Content-Length', '10', 'x-request-id', 'r', 'x-switchyard-backend', 's']);
+  });
+});

@@ -1,0 +1,171 @@
+import http from 'node:http';
+import { createSchemaValidator, freePort, waitFor } from '@switchyard/testing';
+import { chatChunk, routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, streamChat, type FakeUpstream, type GatewayHarness } from '../testing';
+
+const validator = createSchemaValidator();
+const TIMEOUT_MS = 300;
+type ErrorBody = { error: { message: string; code: string | null } };
+
+const chat = (model: string, extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+describe('gateway proxy: upstream failures', () => {
+  let up: FakeUpstream;
+  let busy: FakeUpstream;
+  let harness: GatewayHarness;
+
+  beforeAll(async () => {
+    up = await startFakeUpstream();
+    busy = await startFakeUpstream();
+    busy.setHandler((_request, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'overloaded', type: 'server_error', param: null, code: null } }));
+    });
+    const deadUrl = `http://127.0.0.1:${await freePort()}`;
+    harness = await startGatewayHarness({
+      UPSTREAM_CONNECT_TIMEOUT_MS: '500',
+      UPSTREAM_FIRST_BYTE_TIMEOUT_MS: String(TIMEOUT_MS),
+      UPSTREAM_IDLE_TIMEOUT_MS: String(TIMEOUT_MS),
+      RETRY_MAX_ATTEMPTS: '3',
+    });
+    harness.controlPlane.push(
+      routingTable({
+        version: 1,
+        schedulers: [
+          schedulerEntry({ id: 'dead', url: deadUrl, models: ['refused-model', 'mixed-model'] }),
+          schedulerEntry({ id: 'busy', url: busy.url, models: ['busy-model', 'mixed-model'] }),
+          schedulerEntry({ id: 'up', url: up.url, models: ['live-model', 'mixed-model'] }),
+        ],
+      }),
+    );
+    await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
+  });
+
+  afterAll(async () => {
+    await harness.stop();
+    await up.stop();
+    await busy.stop();
+  });
+
+  afterEach(() => {
+    up.setHandler(undefined);
+    up.requests.length = 0;
+  });
+
+  it('answers 502 when the only scheduler refuses connections', async () => {
+    const res = await post(chat('refused-model'));
+    expect(res.status).toBe(502);
+    expect(res.headers.get('x-switchyard-backend')).toBe('dead');
+    const body = (await res.json()) as ErrorBody;
+    validator.assertValid('ErrorResponse', body);
+    expect(body.error.code).toBe('upstream_connection_error');
+    const metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchyard_gateway_upstream_errors_total\{scheduler="dead",kind="connect"[^}]*\} [1-9]/);
+  });
+
+  it('moves to another scheduler on refused connections and 503s, but never for a pinned request', async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await post(chat('mixed-model'));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-switchyard-backend')).toBe('up');
+    }
+    const pinned = await post(chat('mixed-model', { backend: 'dead' }));
+    expect(pinned.status).toBe(502);
+    expect(pinned.headers.get('x-should-retry')).toBeNull();
+  });
+
+  it("relays the scheduler's own error when no other scheduler is left", async () => {
+    const res = await post(chat('busy-model'));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('x-switchyard-backend')).toBe('busy');
+    expect(((await res.json()) as ErrorBody).error.message).toBe('overloaded');
+  });
+
+  it('answers 504 after the first-byte timeout and aborts the upstream request', async () => {
+    up.setHandler(() => undefined);
+    const started = Date.now();
+    const res = await post(chat('live-model'));
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as ErrorBody).error.code).toBe('upstream_timeout');
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1_000);
+    await waitFor(() => up.requests[0]?.abortedAtMs, 1_000, 10, 'upstream abort');
+  });
+
+  it('ends an SSE stream with an error event when the upstream dies mid-stream', async () => {
+    up.setHandler((_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chatChunk('live-model', 0, false));
+      res.write(chatChunk('live-model', 1, false).slice(0, 20));
+      setTimeout(() => res.socket?.destroy(), 30);
+    });
+    const res = await post(chat('live-model', { stream: true }));
+    expect(res.status).toBe(200);
+    const events = sseEvents(await res.text());
+    expect(events).toHaveLength(3);
+    validator.assertValid('CreateChatCompletionStreamResponse', JSON.parse(events[0]!));
+    const error = JSON.parse(events[2]!) as ErrorBody;
+    validator.assertValid('ErrorResponse', error);
+    expect(error.error.code).toBe('upstream_stream_error');
+  });
+
+  it('ends an SSE stream with a timeout error event when the upstream stalls', async () => {
+    up.setHandler((_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chatChunk('live-model', 0, false));
+    });
+    const res = await post(chat('live-model', { stream: true }));
+    const events = sseEvents(await res.text());
+    expect(events).toHaveLength(2);
+    expect((JSON.parse(events[1]!) as ErrorBody).error.code).toBe('upstream_stream_timeout');
+  });
+
+  it('cuts the client connection when a non-stream body dies half-way', async () => {
+    up.setHandler((_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"id": "chatcmpl-');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const res = await post(chat('live-model'));
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+  });
+
+  it('aborts the upstream request within 100 ms when the client goes away mid-stream', async () => {
+    up.setHandler((request, res) => streamChat(res, 'live-model', 200, 20));
+    const abortedAt = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve(Date.now());
+        });
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end(chat('live-model', { stream: true }));
+    });
+    const upstreamAbortedAt = await waitFor(() => up.requests[0]?.abortedAtMs, 1_000, 5, 'upstream abort');
+    expect(upstreamAbortedAt - abortedAt).toBeLessThan(100);
+  });
+
+  it('has nothing in flight afterwards', async () => {
+    const metrics = await waitFor(async () => {
+      const text = await (await fetch(`${harness.baseUrl}/metrics`)).text();
+      return /switchyard_gateway_active_requests\{[^}]*\} 0\n/.test(text) ? text : undefined;
+    }, 2_000);
+    expect(metrics).toContain('kind="timeout"');
+  });
+
+  function post(body: string) {
+    return fetch(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  }
+});
+
+/** The `data:` payloads of an SSE body, in order. */
+function sseEvents(text: string): string[] {
+  return text
+    .split('\n\n')
+    .map((event) => event.trim())
+    .filter((event) => event.startsWith('data: '))
+    .map((event) => event.slice('data: '.length));
+}
