@@ -41,6 +41,7 @@
  * @property {number} unfinished
  * @property {number} errors_total
  * @property {Record<string, number>} errors
+ * @property {Record<string, number>} socket_errors  count by error code
  * @property {number} chunks_expected
  * @property {number} chunks_received
  * @property {number} ttfb_p50_ms

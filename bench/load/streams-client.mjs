@@ -25,6 +25,9 @@ let gapCount = 0;
 let ttfbCount = 0;
 let finished = 0;
 const errors = { status: 0, socket: 0, out_of_order: 0, missing_chunks: 0, no_done: 0 };
+/** @type {Record<string, number>} distinct socket error messages, for diagnosis */
+const socketErrors = {};
+const MAX_DISTINCT_ERRORS = 10;
 const nowNs = () => Number(process.hrtime.bigint());
 
 /** @param {string} event @returns {{seq: number, sentNs: number} | null} */
@@ -79,9 +82,14 @@ function openStream() {
     res.once('data', () => { ttfb[ttfbCount++] = (nowNs() - startNs) / 1e6; });
     res.on('data', (text) => onEvents(text, nowNs()));
     res.on('end', () => close(!sawDone ? 'no_done' : expected !== input.chunks ? 'missing_chunks' : null));
-    res.on('error', () => close('socket'));
+    res.on('error', (err) => onSocketError(err));
   });
-  req.on('error', () => close('socket'));
+  req.on('error', (err) => onSocketError(err));
+  const onSocketError = (/** @type {Error & {code?: string}} */ err) => {
+    const key = err.code ?? err.message;
+    if (key in socketErrors || Object.keys(socketErrors).length < MAX_DISTINCT_ERRORS) socketErrors[key] = (socketErrors[key] ?? 0) + 1;
+    close('socket');
+  };
   req.end(body);
 }
 
@@ -98,7 +106,7 @@ const g = summarize(gaps.subarray(0, gapCount));
 const t = summarize(ttfb.subarray(0, ttfbCount));
 const errorTotal = Object.values(errors).reduce((a, b) => a + b, 0) + (input.count - finished);
 console.log(JSON.stringify({
-  streams: input.count, finished, unfinished: input.count - finished, errors_total: errorTotal, errors,
+  streams: input.count, finished, unfinished: input.count - finished, errors_total: errorTotal, errors, socket_errors: socketErrors,
   chunks_expected: capacity, chunks_received: delayCount,
   ttfb_p50_ms: t.p50, ttfb_p99_ms: t.p99,
   chunk_delay_p50_ms: d.p50, chunk_delay_p99_ms: d.p99, chunk_delay_max_ms: d.max,
