@@ -123,20 +123,20 @@ describe('routing table propagation', () => {
 });
 
 describe('bad input', () => {
-  const cases: [string, string, number, string | null][] = [
-    ['invalid JSON', '{"model": ', 400, null],
-    ['a JSON array', '[1,2]', 400, null],
-    ['missing model', JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 400, 'model'],
-    ['empty model', JSON.stringify({ model: '', messages: [{ role: 'user', content: 'x' }] }), 400, 'model'],
-    ['messages not an array', JSON.stringify({ model: 'sim-model', messages: 'hi' }), 400, 'messages'],
-    ['negative max_tokens', JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], max_tokens: -1 }), 400, 'max_tokens'],
-    ['fractional max_tokens', JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], max_tokens: 1.5 }), 400, 'max_tokens'],
-    ['stream not boolean', JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }), 400, 'stream'],
-    ['unknown model', JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }), 404, 'model'],
-    ['unknown backend', JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], backend: 'nope' }), 404, 'backend'],
+  const cases: [string, number, string, string | null][] = [
+    ['invalid JSON', 400, '{"model": ', null],
+    ['a JSON array', 400, '[1,2]', null],
+    ['missing model', 400, JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 'model'],
+    ['empty model', 400, JSON.stringify({ model: '', messages: [{ role: 'user', content: 'x' }] }), 'model'],
+    ['messages not an array', 400, JSON.stringify({ model: 'sim-model', messages: 'hi' }), 'messages'],
+    ['negative max_tokens', 400, JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], max_tokens: -1 }), 'max_tokens'],
+    ['fractional max_tokens', 400, JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], max_tokens: 1.5 }), 'max_tokens'],
+    ['stream not boolean', 400, JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }), 'stream'],
+    ['unknown model', 404, JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }), 'model'],
+    ['unknown backend', 404, JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }], backend: 'nope' }), 'backend'],
   ];
 
-  it.each(cases)('%s → %d with an OpenAI error body', async (_name, body, status, param) => {
+  it.each(cases)('%s → %d with an OpenAI error body', async (_name, status, body, param) => {
     const response = await fetch(`${gateway}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(response.status).toBe(status);
     const error = (await response.json()) as { error: { param: string | null } };

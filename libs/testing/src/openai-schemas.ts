@@ -33,6 +33,8 @@ export function createSchemaValidator(file = schemaFile()): SchemaValidator {
   const document = JSON.parse(readFileSync(file, 'utf8')) as { components: { schemas: Record<string, unknown> } };
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
+  // The schema file's own note: format "unixtime" is an integer of seconds.
+  ajv.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
   ajv.addSchema({ $id: 'openai', components: document.components });
   const compiled = new Map<SchemaName, ValidateFunction>();
   return {
