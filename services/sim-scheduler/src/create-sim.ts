@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { closeGracefully, listen, type Component } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import { createRegistrationClient, type RegistrationClient } from '@switchyard/registration-client';
+import type { Registry } from 'prom-client';
 import type { Config } from './config';
 import { parseFault, type Fault } from './faults/fault';
 import { createSlotPool } from './generation/slot-pool';
@@ -32,6 +33,14 @@ export interface Sim extends Component {
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_STATS_RECORDS = 1_000;
+const IDLE_SWEEP_MS = 50;
+
+interface SimState {
+  port: number;
+  id: string;
+  url: string;
+  draining: boolean;
+}
 
 /**
  * The simulated inference scheduler: OpenAI routes, load report, fault injection,
@@ -40,30 +49,15 @@ const MAX_STATS_RECORDS = 1_000;
  */
 export function createSim(config: Config, deps: SimDeps): Sim {
   const logger = deps.logger.child({ component: 'sim' });
-  const state = { port: 0, id: config.SIM_ID ?? '', url: '', draining: false };
-  const pool = createSlotPool(config.SIM_MAX_RUNNING, config.SIM_KV_CACHE_TOKENS);
+  const state: SimState = { port: 0, id: config.SIM_ID ?? '', url: '', draining: false };
   const registry = createMetricsRegistry('sim-scheduler');
-  const ctx: SimContext = {
-    id: () => state.id,
-    ttftMs: config.SIM_TTFT_MS,
-    itlMs: config.SIM_ITL_MS,
-    failRate: config.SIM_FAIL_RATE,
-    apiKey: config.SIM_API_KEY,
-    embeddingDim: config.SIM_EMBEDDING_DIM,
-    maxBodyBytes: MAX_BODY_BYTES,
-    parse: { models: new Set(config.SIM_MODELS), seed: config.SIM_SEED, defaultMaxTokens: config.SIM_DEFAULT_MAX_TOKENS },
-    pool,
-    stats: createSimStats(MAX_STATS_RECORDS),
-    metrics: createSimMetrics(registry, pool.load),
-    fault: { current: initialFault(config.SIM_FAULT) },
-    hung: new Set(),
-    draining: () => state.draining,
-    rand: deps.rand ?? Math.random,
-    newId: (prefix) => `${prefix}${randomUUID().replace(/-/g, '')}`,
-    logger,
-  };
-  const routes = { ...openAiRoutes(ctx, Math.floor(Date.now() / 1000)), ...simRoutes(ctx, registry) };
-  const server = createServer(createRequestListener(routes, logger));
+  const ctx = createSimContext(config, deps, state, registry, logger);
+  const listener = createRequestListener({ ...openAiRoutes(ctx, Math.floor(Date.now() / 1000)), ...simRoutes(ctx, registry) }, logger);
+  const server = createServer((req, res) => {
+    // While draining, a request on a kept-alive connection is the last one on it.
+    if (state.draining) res.setHeader('connection', 'close');
+    listener(req, res);
+  });
   let registration: RegistrationClient | undefined;
 
   return {
@@ -82,26 +76,62 @@ export function createSim(config: Config, deps: SimDeps): Sim {
       state.id = config.SIM_ID ?? `sim-${state.port}`;
       state.url = config.SIM_PUBLIC_URL ?? `http://${urlHost(config.HOST)}:${state.port}`;
       logger.info('listening', { host: config.HOST, port: state.port, id: state.id, models: config.SIM_MODELS, fault: config.SIM_FAULT ?? 'none' });
-      if (config.CONTROL_PLANE_URL) {
-        if (config.SIM_PUBLIC_URL === undefined && urlHost(config.HOST) !== config.HOST) logger.warn('HOST is a wildcard; registering 127.0.0.1 (set SIM_PUBLIC_URL)', { url: state.url });
-        registration = createRegistrationClient({
-          controlPlaneUrl: config.CONTROL_PLANE_URL,
-          token: config.REGISTRATION_TOKEN,
-          scheduler: { id: state.id, url: state.url, models: config.SIM_MODELS, api_key: config.SIM_API_KEY },
-          ttlSeconds: config.SIM_REGISTRATION_TTL_SECONDS,
-          logger: deps.logger.child({ component: 'registration' }),
-          fetch: deps.fetch,
-        });
-        await registration.start();
-      }
+      registration = config.CONTROL_PLANE_URL ? await registerSelf(config.CONTROL_PLANE_URL, config, state, deps) : undefined;
     },
     async stop() {
       state.draining = true;
       await registration?.stop();
       for (const res of ctx.hung) res.destroy();
-      await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+      // Node closes only the connections idle at close() time; a stream that ends
+      // later would keep its connection until the client's keep-alive timeout.
+      const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      sweeper.unref();
+      try {
+        await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+      } finally {
+        clearInterval(sweeper);
+      }
     },
   };
+}
+
+function createSimContext(config: Config, deps: SimDeps, state: SimState, registry: Registry, logger: Logger): SimContext {
+  const pool = createSlotPool(config.SIM_MAX_RUNNING, config.SIM_KV_CACHE_TOKENS);
+  return {
+    id: () => state.id,
+    ttftMs: config.SIM_TTFT_MS,
+    itlMs: config.SIM_ITL_MS,
+    failRate: config.SIM_FAIL_RATE,
+    apiKey: config.SIM_API_KEY,
+    embeddingDim: config.SIM_EMBEDDING_DIM,
+    maxBodyBytes: MAX_BODY_BYTES,
+    parse: { models: new Set(config.SIM_MODELS), seed: config.SIM_SEED, defaultMaxTokens: config.SIM_DEFAULT_MAX_TOKENS },
+    pool,
+    stats: createSimStats(MAX_STATS_RECORDS),
+    metrics: createSimMetrics(registry, pool.load),
+    fault: { current: initialFault(config.SIM_FAULT) },
+    hung: new Set(),
+    draining: () => state.draining,
+    rand: deps.rand ?? Math.random,
+    newId: (prefix) => `${prefix}${randomUUID().replace(/-/g, '')}`,
+    logger,
+  };
+}
+
+/** Registers with the control plane (same client as the `switchyard-register` sidecar). */
+async function registerSelf(controlPlaneUrl: string, config: Config, state: SimState, deps: SimDeps): Promise<RegistrationClient> {
+  const logger = deps.logger.child({ component: 'registration' });
+  if (config.SIM_PUBLIC_URL === undefined && urlHost(config.HOST) !== config.HOST) logger.warn('HOST is a wildcard; registering 127.0.0.1 (set SIM_PUBLIC_URL)', { url: state.url });
+  const client = createRegistrationClient({
+    controlPlaneUrl,
+    token: config.REGISTRATION_TOKEN,
+    scheduler: { id: state.id, url: state.url, models: config.SIM_MODELS, api_key: config.SIM_API_KEY },
+    ttlSeconds: config.SIM_REGISTRATION_TTL_SECONDS,
+    logger,
+    fetch: deps.fetch,
+  });
+  await client.start();
+  return client;
 }
 
 function initialFault(text: string | undefined): Fault {

@@ -52,10 +52,16 @@ function metaFor(ctx: SimContext, request: GenerationRequest): AnswerMeta {
   return { id: ctx.newId(RESPONSE_FORMATS[request.kind].idPrefix), created: Math.floor(Date.now() / 1000), model: request.model };
 }
 
-/** The `die-after` end: the socket goes away without `[DONE]`, as when a node dies. */
+/**
+ * The `die-after` end: the socket goes away without `[DONE]`, as when a node dies.
+ * Events already written still reach the client (a killed process's kernel
+ * flushes them too), then the connection closes mid-body.
+ */
 function die(ctx: SimContext, res: ServerResponse, record: RequestRecord): void {
   ctx.stats.settle(record, 'fault');
-  res.destroy();
+  const socket = res.socket;
+  if (!socket) return void res.destroy();
+  socket.end(() => socket.destroy());
 }
 
 function stream(ctx: SimContext, res: ServerResponse, record: RequestRecord, request: GenerationRequest, fault: Fault, finish: () => void): () => void {
