@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CHART_DIR, createChartRenderer, type ChartRenderer } from './support/chart-renderer';
+import { PROBE_PATHS } from './support/probes';
 import { findPort, ofKind, podsSelectedBy, selects, workloadOf, type Container, type K8sObject, type Workload } from './support/manifests';
 
 // Acceptance 3 (issue 8): the chart renders (helm template, or helm-render without
@@ -99,7 +100,8 @@ describe.each(['default', 'ha', 'demo'])('the %s render', (name) => {
 
   it('probes /health (liveness) and /ready (readiness) on a real container port', () => {
     for (const { w, c } of containersOf(objects()).filter(({ w }) => SWITCHYARD_COMPONENTS.includes(component(w)))) {
-      expect([c.name, c.livenessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.path]).toEqual([c.name, '/health', '/ready']);
+      const paths = PROBE_PATHS[component(w)]!;
+      expect([c.name, c.livenessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.path]).toEqual([c.name, paths.liveness, paths.readiness]);
       expect(findPort(c, c.livenessProbe!.httpGet!.port)).toBeDefined();
       expect(findPort(c, c.readinessProbe!.httpGet!.port)).toBeDefined();
       expect(w.spec.template.spec.automountServiceAccountToken).toBe(false);

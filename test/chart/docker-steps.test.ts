@@ -5,6 +5,7 @@ import path from 'node:path';
 import { freePort, waitFor } from '@switchyard/testing';
 import { copyBuildContext, linksLeavingDirectory } from './support/build-context';
 import { instructions, parseDockerfile, stage, stageEnv } from './support/dockerfile';
+import { PROBE_PATHS } from './support/probes';
 
 // Acceptance 4 (issue 8): the Dockerfile builds the services from a clean checkout
 // as written. Without Docker, this performs the same steps: the build context
@@ -14,6 +15,7 @@ import { instructions, parseDockerfile, stage, stageEnv } from './support/docker
 
 const SCRIPT = 'deploy/docker/build-service.sh';
 const SERVICES = ['control-plane', 'gateway', 'sim-scheduler'] as const;
+const CHART_COMPONENT: Record<(typeof SERVICES)[number], string> = { 'control-plane': 'control-plane', gateway: 'gateway', 'sim-scheduler': 'sim' };
 const stages = parseDockerfile();
 
 let workdir: string;
@@ -105,6 +107,12 @@ describe.each(SERVICES)('image target %s', (target) => {
       throw new Error(`${String(err)}\n--- ${target} output ---\n${service.output()}`);
     }
     expect(service.child.exitCode).toBeNull();
+
+    // The chart's probe paths are routes of this process (readiness may still be 503: no control plane here).
+    const port = env.ADMIN_PORT ?? env.PORT;
+    const paths = PROBE_PATHS[CHART_COMPONENT[target]]!;
+    expect((await fetch(`http://127.0.0.1:${port}${paths.liveness}`)).status).toBe(200);
+    expect([200, 503]).toContain((await fetch(`http://127.0.0.1:${port}${paths.readiness}`)).status);
 
     // Graceful stop on SIGTERM (what tini forwards on `docker stop`), bounded by the grace period.
     const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));

@@ -33,7 +33,7 @@ lifecycle:
 {{- end -}}
 {{- end -}}
 
-{{/* Liveness on /health, readiness on /ready, both on the named HTTP port. */}}
+{{/* Liveness on /health, readiness on /ready (or .readinessPath), both on the named HTTP port. */}}
 {{- define "switchyard.probes" -}}
 livenessProbe:
   httpGet:
@@ -44,7 +44,7 @@ livenessProbe:
   {{- end }}
 readinessProbe:
   httpGet:
-    path: /ready
+    path: {{ .readinessPath | default "/ready" }}
     port: {{ .port }}
   {{- with .comp.readinessProbe }}
   {{- toYaml . | nindent 2 }}
