@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { closeGracefully, listen, type Component } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import { createRegistrationClient, type RegistrationClient } from '@switchyard/registration-client';
@@ -80,19 +80,25 @@ export function createSim(config: Config, deps: SimDeps): Sim {
     },
     async stop() {
       state.draining = true;
-      await registration?.stop();
       for (const res of ctx.hung) res.destroy();
-      // Node closes only the connections idle at close() time; a stream that ends
-      // later would keep its connection until the client's keep-alive timeout.
-      const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-      sweeper.unref();
-      try {
-        await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
-      } finally {
-        clearInterval(sweeper);
-      }
+      // Deregistration runs beside the drain, so an unreachable control plane
+      // cannot push the exit past SHUTDOWN_GRACE_MS.
+      await Promise.all([registration?.stop(), drain(server, config.SHUTDOWN_GRACE_MS)]);
     },
   };
+}
+
+/** Stops accepting, lets in-flight requests finish for up to `graceMs`. */
+async function drain(server: Server, graceMs: number): Promise<void> {
+  // Node closes only the connections idle at close() time; a stream that ends
+  // later would keep its connection until the client's keep-alive timeout.
+  const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  sweeper.unref();
+  try {
+    await closeGracefully(server, graceMs);
+  } finally {
+    clearInterval(sweeper);
+  }
 }
 
 function createSimContext(config: Config, deps: SimDeps, state: SimState, registry: Registry, logger: Logger): SimContext {
