@@ -5,6 +5,7 @@
  * Progress goes to stderr; stdout gets the markdown table and the result file.
  */
 import { machineInfo, markdownTable, writeResult } from './lib/report.mjs';
+import os from 'node:os';
 import { readOptions } from './lib/options.mjs';
 
 const SCENARIOS = {
@@ -16,6 +17,9 @@ const SCENARIOS = {
   alternatives: () => import('./scenarios/alternatives.mjs'),
 };
 const DEFAULT_RUN = ['overhead', 'latency', 'streams'];
+/** Load average the harness itself causes (target + generator) plus this much per core of others' work counts as busy. */
+const TARGET_AND_LOAD_PROCESSES = 2;
+const BUSY_LOAD_PER_CORE = 0.25;
 
 const name = process.argv[2] ?? 'default';
 const names = name === 'default' ? DEFAULT_RUN : [name];
@@ -50,12 +54,17 @@ for (const scenario of names) {
 }
 
 const elapsedS = Math.round((performance.now() - startedAt) / 1000);
-const file = writeResult(name, { scenario: name, machine, options, elapsed_s: elapsedS, gateway_features: features, results });
+const loadavgAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+// Other work on the machine swamps sub-millisecond differences; say so in the output
+// rather than let a busy run pass for a measurement.
+const busy = Math.max(machine.loadavg_at_start[0] ?? 0, loadavgAtEnd[0] ?? 0) > BUSY_LOAD_PER_CORE * machine.cores + TARGET_AND_LOAD_PROCESSES;
+const file = writeResult(name, { scenario: name, machine: { ...machine, loadavg_at_end: loadavgAtEnd, busy }, options, elapsed_s: elapsedS, gateway_features: features, results });
 const lines = [
   `## Switchyard bench: ${names.join(' + ')}${options.smoke ? ' (SMOKE run: short, not a measurement)' : ''}`,
   '',
   `${machine.date}, ${machine.cpu} × ${machine.cores}, ${machine.kernel}, node ${machine.node}, ${machine.nginx}, autocannon ${machine.autocannon}, commit ${machine.git_commit}${machine.git_dirty ? ' (dirty)' : ''}, load average at start ${machine.loadavg_at_start.join(' ')}, pinning ${options.pin ? 'on' : 'off'}, ${elapsedS} s`,
 ];
+if (busy) lines.push(`WARNING: machine busy (load average ${machine.loadavg_at_start[0]} at start, ${loadavgAtEnd[0]} at end, ${machine.cores} cores): these numbers are not a measurement.`);
 for (const [target, reason] of skipped) lines.push(`SKIPPED ${target}: ${reason}`);
 if (features) lines.push(`gateway features: ${Object.entries(features).map(([k, v]) => `${k}=${v}`).join('; ')}`);
 lines.push('');
