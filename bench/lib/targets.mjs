@@ -105,9 +105,15 @@ export async function startTargets(options, backend) {
       const missing = gatewayMissing();
       if (missing) skipped.push({ name: 'gateway', reason: missing });
       else {
-        const gateway = await startGatewayTarget(options, upstream.url, owned);
-        features = gateway.features;
-        targets.push(gateway.target);
+        // A gateway that fails to start or route must not cost the baselines: report it as skipped, with why.
+        const gateway = await startGatewayTarget(options, upstream.url, owned).catch((/** @type {Error} */ err) => {
+          skipped.push({ name: 'gateway', reason: `failed to start: ${err.message.slice(0, 500)}` });
+          return null;
+        });
+        if (gateway) {
+          features = gateway.features;
+          targets.push(gateway.target);
+        }
       }
     }
     return { targets, skipped, features, stop };
