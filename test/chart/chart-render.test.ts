@@ -3,13 +3,14 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { CHART_DIR, createChartRenderer, type ChartRenderer } from './support/chart-renderer';
 import { PROBE_PATHS } from './support/probes';
-import { findPort, ofKind, podsSelectedBy, selects, workloadOf, type Container, type K8sObject, type Workload } from './support/manifests';
+import { findPort, ofKind, podsSelectedBy, selects, workloadOf, type Container, type K8sObject, type PodSpec, type Workload } from './support/manifests';
 
 // Acceptance 3 (issue 8): the chart renders (helm template, or helm-render without
 // helm) with the default values and the HA example, and the manifests are sound.
 
 const CURRENT_API_VERSIONS: Record<string, string> = {
   ConfigMap: 'v1',
+  Pod: 'v1',
   Secret: 'v1',
   Service: 'v1',
   ServiceAccount: 'v1',
@@ -41,6 +42,11 @@ afterAll(() => renderer?.cleanup());
 
 const component = (w: Workload) => w.metadata.labels?.['app.kubernetes.io/component'] ?? '';
 const containersOf = (objects: K8sObject[]) => ofKind<Workload>(objects, 'Deployment').flatMap((w) => w.spec.template.spec.containers.map((c) => ({ w, c })));
+/** Deployment containers plus bare Pods (the `helm test` hook), as { pod spec, container }. */
+const allContainers = (objects: K8sObject[]) => [
+  ...containersOf(objects).map(({ w, c }) => ({ name: w.metadata.name, pod: w.spec.template.spec, c })),
+  ...ofKind(objects, 'Pod').flatMap((p) => (p.spec as unknown as PodSpec).containers.map((c) => ({ name: p.metadata.name, pod: p.spec as unknown as PodSpec, c }))),
+];
 
 describe.each(['default', 'ha', 'demo'])('the %s render', (name) => {
   const objects = () => renders[name]!;
@@ -112,8 +118,8 @@ describe.each(['default', 'ha', 'demo'])('the %s render', (name) => {
   });
 
   it('locks down every container: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp', () => {
-    for (const { w, c } of containersOf(objects())) {
-      const pod = w.spec.template.spec.securityContext ?? {};
+    for (const { pod: podSpec, c } of allContainers(objects())) {
+      const pod = podSpec.securityContext ?? {};
       const sc = c.securityContext ?? {};
       expect({
         container: c.name,
@@ -129,16 +135,25 @@ describe.each(['default', 'ha', 'demo'])('the %s render', (name) => {
   });
 
   it('sets resource requests and limits on every container', () => {
-    for (const { c } of containersOf(objects())) {
+    for (const { c } of allContainers(objects())) {
       expect([c.name, c.resources?.requests?.cpu, c.resources?.requests?.memory, c.resources?.limits?.memory]).toEqual([c.name, expect.any(String), expect.any(String), expect.any(String)]);
     }
   });
 
   it('pins every image to a tag, never `latest`; Switchyard images default to the appVersion', () => {
-    for (const { w, c } of containersOf(objects())) {
+    for (const { c } of allContainers(objects())) {
       const tag = /:([^/:@]+)$/.exec(c.image)?.[1];
       expect([c.image, tag]).toEqual([c.image, expect.not.stringMatching(/^latest$/)]);
-      if (SWITCHYARD_COMPONENTS.includes(component(w))) expect(tag).toBe(appVersion);
+      if (c.image.startsWith('ghcr.io/switchyard/')) expect(tag).toBe(appVersion);
+    }
+  });
+
+  it('has a `helm test` hook that checks the gateway and control plane Services from inside', () => {
+    const hooks = ofKind(objects(), 'Pod').filter((p) => p.metadata.annotations?.['helm.sh/hook'] === 'test');
+    expect(hooks).toHaveLength(1);
+    const args = (hooks[0]!.spec as unknown as PodSpec).containers[0]!.command!.join(' ');
+    for (const svc of ofKind(objects(), 'Service').filter((s) => ['gateway', 'control-plane'].includes(s.metadata.labels?.['app.kubernetes.io/component'] ?? ''))) {
+      expect(args).toContain(`http://${svc.metadata.name}:`);
     }
   });
 

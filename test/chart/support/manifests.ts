@@ -49,6 +49,7 @@ export interface SecurityContext {
 export interface Container {
   name: string;
   image: string;
+  command?: string[];
   ports?: Array<{ name?: string; containerPort: number }>;
   env?: EnvVar[];
   envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
