@@ -41,8 +41,9 @@ deploy() {
   # --legacy is given. We keep the workspace linked (a rebuilt lib is visible at
   # once during development) and use --legacy: it copies each workspace lib by its
   # package.json `files` (dist/) into <out>/node_modules and installs the
-  # production dependencies from the store, which is all an image needs.
-  pnpm --filter "$package" --prod deploy --legacy "$out"
+  # production dependencies from the store (filled by `pnpm install`; hence
+  # --prefer-offline), which is all an image needs.
+  pnpm --filter "$package" --prod --prefer-offline deploy --legacy "$out"
   # Build caches are not part of a runtime image.
   find "$out" -name '*.tsbuildinfo' -delete
   if [ ! -f "$out/$entry" ]; then

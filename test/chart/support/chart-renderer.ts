@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -101,7 +101,10 @@ export function chartWithRenderedNotes(scratchParent: string): string {
 
 function buildHelmRender(): string {
   const script = path.resolve(REPO_ROOT, '..', 'shared', 'tools', 'helm-render', 'build.sh');
-  const result = spawnSync('bash', [script], { encoding: 'utf8', timeout: 600_000 });
+  // Jest workers start at once; on a fresh machine two builds would race for apt's lock.
+  const result = withLock(path.join(tmpdir(), 'switchyard-helm-render.lock'), 600_000, () =>
+    spawnSync('bash', [script], { encoding: 'utf8', timeout: 600_000 }),
+  );
   const binary = (result.stdout ?? '').trim().split('\n').pop() ?? '';
   if (result.status !== 0 || binary === '') {
     throw new Error(
@@ -110,4 +113,49 @@ function buildHelmRender(): string {
     );
   }
   return binary;
+}
+
+/**
+ * Runs `fn` holding a cross-process lock (a directory holding the owner's pid). A lock
+ * whose owner is gone, or older than `staleMs`, is taken over.
+ */
+function withLock<T>(lockDir: string, staleMs: number, fn: () => T): T {
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch {
+      if (lockIsAbandoned(lockDir, staleMs)) rmSync(lockDir, { recursive: true, force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function lockIsAbandoned(lockDir: string, staleMs: number): boolean {
+  const stat = statSync(lockDir, { throwIfNoEntry: false });
+  if (!stat) return false;
+  if (Date.now() - stat.mtimeMs > staleMs) return true;
+  const owner = Number(readIfExists(path.join(lockDir, 'pid')) || NaN);
+  // No pid yet: the owner is between mkdir and write; give it a moment.
+  if (Number.isNaN(owner)) return Date.now() - stat.mtimeMs > 5_000;
+  try {
+    process.kill(owner, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function readIfExists(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
