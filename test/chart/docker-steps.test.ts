@@ -66,14 +66,15 @@ function deployTarget(target: string): string {
   const finalStage = stage(stages, target);
   expect(instructions(finalStage, 'COPY')).toEqual([`--from=deploy-${target} /out /app`]);
   const out = path.join(workdir, 'out', target);
-  runStep(['deploy', target, out], 120_000);
+  runStep(['deploy', target, out], 40_000);
   expect(linksLeavingDirectory(out)).toEqual([]);
   return out;
 }
 
 /** The stage's ENV with every port on a free loopback port (tests bind 127.0.0.1 only). */
 async function runtimeEnv(target: string): Promise<Record<string, string>> {
-  const env: Record<string, string> = { ...stageEnv(stages, target), PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  // A short grace keeps the SIGTERM check bounded even if something were still in flight.
+  const env: Record<string, string> = { ...stageEnv(stages, target), PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '5000' };
   for (const name of ['PORT', 'ADMIN_PORT', 'GRPC_PORT']) if (env[name] !== undefined) env[name] = String(await freePort());
   // Nothing listens there: the gateway must come up (liveness) without a control plane.
   if (target === 'gateway') env.CONTROL_PLANE_ADDR = `127.0.0.1:${await freePort()}`;
@@ -102,7 +103,7 @@ describe.each(SERVICES)('image target %s', (target) => {
     const probe = jsonArray(healthcheck, 'CMD');
     const healthy = () => spawnSync(process.execPath, probe.slice(1), { env, encoding: 'utf8', timeout: 5_000 }).status === 0;
     try {
-      await waitFor(healthy, 45_000, 250, `${target} HEALTHCHECK`);
+      await waitFor(healthy, 30_000, 250, `${target} HEALTHCHECK`);
     } catch (err) {
       throw new Error(`${String(err)}\n--- ${target} output ---\n${service.output()}`);
     }
@@ -118,7 +119,7 @@ describe.each(SERVICES)('image target %s', (target) => {
     const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
     service.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 120_000);
+  }, 60_000);
 });
 
 describe('image target register (the switchyard-register sidecar)', () => {
@@ -129,5 +130,5 @@ describe('image target register (the switchyard-register sidecar)', () => {
     const result = spawnSync(process.execPath, [...cmd.slice(1), '--help'], { cwd: out, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 15_000 });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/usage: switchyard-register/);
-  }, 120_000);
+  }, 60_000);
 });

@@ -34,6 +34,7 @@ export function parseDockerfile(text = readFileSync(DOCKERFILE, 'utf8')): Stage[
   return stages;
 }
 
+/** The stage of that name; throws when there is none. */
 export function stage(stages: readonly Stage[], name: string): Stage {
   const found = stages.find((s) => s.name === name);
   if (!found) throw new Error(`Dockerfile has no stage ${name}`);
@@ -57,6 +58,7 @@ export function stageEnv(stages: readonly Stage[], name: string): Record<string,
   return env;
 }
 
+/** The arguments of every instruction `op` (RUN, COPY, …) of a stage, in order. */
 export function instructions(s: Stage, op: string): string[] {
   return s.instructions.filter((i) => i.op === op).map((i) => i.args);
 }

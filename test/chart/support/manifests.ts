@@ -77,10 +77,12 @@ export interface Workload extends K8sObject {
   };
 }
 
+/** Every object of one kind. */
 export function ofKind<T extends K8sObject = K8sObject>(objects: readonly K8sObject[], kind: string): T[] {
   return objects.filter((o) => o.kind === kind) as T[];
 }
 
+/** The object of a kind and name; throws when the render has none. */
 export function named<T extends K8sObject = K8sObject>(objects: readonly K8sObject[], kind: string, name: string): T {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (!found) throw new Error(`no ${kind} named ${name} in the rendered chart`);
@@ -105,6 +107,7 @@ export function podsSelectedBy(objects: readonly K8sObject[], selector: Labels |
   return ofKind<Workload>(objects, 'Deployment').filter((d) => selects(selector, d.spec.template.metadata.labels));
 }
 
+/** A Secret's value as text (undefined when the key is absent). */
 export function decodeSecret(secret: K8sObject, key: string): string | undefined {
   const encoded = secret.data?.[key];
   return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');

@@ -25,14 +25,17 @@ export interface ServiceSchema {
   readonly schema: EnvironmentSchema;
 }
 
+/** The Switchyard services the chart deploys. */
 export const SERVICES: readonly ServiceSchema[] = [
   { component: 'control-plane', title: 'control plane', schema: controlPlaneSchema },
   { component: 'gateway', title: 'gateway', schema: gatewaySchema },
   { component: 'sim', title: 'sim scheduler', schema: simSchema },
 ];
 
+/** The `switchyard-register` CLI (libs/registration-client), run as a sidecar. */
 export const REGISTER_SIDECAR: ServiceSchema = { component: 'switchyard-register', title: 'switchyard-register sidecar', schema: cliConfigSchema };
 
+/** Every variable the service reads. */
 export function variableNames(service: ServiceSchema): string[] {
   return Object.keys(service.schema.shape);
 }
