@@ -14,6 +14,7 @@ import { createLocalSignals } from './routing/local-signals';
 import { createRoutingTableStore, type RoutingTableStore } from './routing/routing-table-store';
 import { createSchedulerPicker } from './routing/scheduler-picker';
 import { createGatewayServer } from './server';
+import { createRedisTableLoader } from './state/redis-table-loader';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   rand?: () => number;
   /** Report interval to the control plane (tests shorten it). */
   reportIntervalMs?: number;
+  /** With REDIS_URL: how long to wait for a control plane before reading the table from Redis (default 2 s). */
+  redisFallbackAfterMs?: number;
 }
 
 export interface Gateway extends Component {
@@ -82,7 +85,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     shuttingDown = true;
   });
   // Started in this order, stopped in reverse: the server drains before the table stream closes.
-  const lifecycle = createLifecycle([{ name: 'control-plane-client', start: controlPlane.start, stop: controlPlane.stop }, httpServer], logger);
+  const redisLoader = config.REDIS_URL === undefined ? [] : [createRedisTableLoader({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, store, logger, afterMs: deps.redisFallbackAfterMs })];
+  const lifecycle = createLifecycle([{ name: 'control-plane-client', start: controlPlane.start, stop: controlPlane.stop }, ...redisLoader, httpServer], logger);
   return {
     name: 'gateway',
     start: () => lifecycle.start(),
