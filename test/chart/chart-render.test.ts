@@ -144,7 +144,7 @@ describe.each(['default', 'ha', 'demo'])('the %s render', (name) => {
     for (const { c } of allContainers(objects())) {
       const tag = /:([^/:@]+)$/.exec(c.image)?.[1];
       expect([c.image, tag]).toEqual([c.image, expect.not.stringMatching(/^latest$/)]);
-      if (c.image.startsWith('ghcr.io/switchyard/')) expect(tag).toBe(appVersion);
+      if (c.image.startsWith('switchyard/')) expect(tag).toBe(appVersion);
     }
   });
 
