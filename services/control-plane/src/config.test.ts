@@ -8,6 +8,8 @@ describe('control-plane config', () => {
         ADMIN_PORT: 8081, GRPC_PORT: 50051, HOST: '127.0.0.1', LOG_LEVEL: 'info', REDIS_URL: undefined, REDIS_KEY_PREFIX: 'switchyard:',
         ADMIN_TOKEN: undefined, REGISTRATION_TOKEN: undefined, API_KEYS_FILE: undefined, ROUTING_STRATEGY: 'round-robin',
         PROBE_INTERVAL_MS: 2000, PROBE_TIMEOUT_MS: 1000, LEADER_LEASE_MS: 10000, REGISTRATION_ALLOWED_HOSTS: [], SHUTDOWN_GRACE_MS: 30000,
+        PROBE_HEALTHY_THRESHOLD: 2, PROBE_UNHEALTHY_THRESHOLD: 2, PROBE_CONCURRENCY: 32, PASSIVE_WINDOW_MS: 30000, PASSIVE_DEGRADED_ERROR_RATE: 0.2,
+        MODEL_ALIASES: undefined, MODEL_STRATEGIES: undefined,
       },
     });
   });
@@ -32,6 +34,17 @@ describe('control-plane config', () => {
     const names = result.problems.map((p) => p.split(':')[0]).sort();
     expect(names).toEqual(['ADMIN_PORT', 'LOG_LEVEL', 'PROBE_TIMEOUT_MS', 'REDIS_URL', 'REGISTRATION_ALLOWED_HOSTS', 'ROUTING_STRATEGY'].sort());
     expect(result.problems.join('\n')).toMatch(/^ROUTING_STRATEGY: must be one of round-robin, weighted-random/m);
+  });
+
+  it('parses model aliases and per-model strategies, naming the variable of a bad entry', () => {
+    const result = loadConfig({ MODEL_ALIASES: 'llama=meta-llama/Llama-3-8B|llama-3-8b, qwen=Qwen/Qwen2-7B', MODEL_STRATEGIES: 'llama=prefix-affinity,qwen=least-outstanding' });
+    expect(result.ok && result.config).toMatchObject({
+      MODEL_ALIASES: { llama: ['meta-llama/Llama-3-8B', 'llama-3-8b'], qwen: ['Qwen/Qwen2-7B'] },
+      MODEL_STRATEGIES: { llama: 'prefix-affinity', qwen: 'least-outstanding' },
+    });
+    const bad = loadConfig({ MODEL_ALIASES: 'llama', MODEL_STRATEGIES: 'llama=fastest', PROBE_UNHEALTHY_THRESHOLD: '0', PASSIVE_DEGRADED_ERROR_RATE: '2' });
+    expect(bad.ok ? [] : bad.problems.map((p) => p.split(':')[0]).sort()).toEqual(['MODEL_ALIASES', 'MODEL_STRATEGIES', 'PASSIVE_DEGRADED_ERROR_RATE', 'PROBE_UNHEALTHY_THRESHOLD']);
+    expect(loadConfig({ MODEL_ALIASES: 'a=x,a=y' })).toEqual({ ok: false, problems: ["MODEL_ALIASES: 'a' is listed twice"] });
   });
 
   it('refuses one secret for both roles', () => {

@@ -24,6 +24,8 @@ export const configSchema = z
     PROBE_INTERVAL_MS: intVar(2_000, 50, 3_600_000),
     PROBE_TIMEOUT_MS: intVar(1_000, 10, 600_000),
     LEADER_LEASE_MS: intVar(10_000, 1_000, 3_600_000),
+    /** This replica's id in the leader lease and GET /admin/leader (default hostname-pid); must be unique per replica. */
+    CONTROL_PLANE_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^[^\s/]{1,128}$/, 'must be 1-128 characters without spaces or slashes').optional()),
     REGISTRATION_ALLOWED_HOSTS: listVar([]).superRefine((entries, ctx) => {
       for (const entry of entries) {
         const parsed = parseAllowEntry(entry);

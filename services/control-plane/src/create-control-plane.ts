@@ -6,14 +6,14 @@ import type { Config } from './config';
 import { createGatewayTracker } from './grpc/gateway-tracker';
 import { createGrpcServer } from './grpc/grpc-server';
 import { createAdminApp } from './http/admin-app';
-import { createSingleReplicaLeadership } from './leader/leadership';
+import { createLeaderGate } from './leader/leader-gate';
 import { createLeaseSweeper } from './leases/lease-sweeper';
 import { registerControlPlaneMetrics } from './metrics';
 import { createDiscoveryRetrier } from './probing/discovery-retrier';
 import { createModelDiscovery, type DiscoverModels } from './probing/model-discovery';
 import { createHostAllowList } from './schedulers/host-allow-list';
 import { createSchedulerRegistry } from './schedulers/scheduler-registry';
-import { createStateStoreFor } from './state/create-state-store';
+import { createReplication } from './replication/create-replication';
 import type { StateStore } from './state/state-store';
 import { createTablePublisher } from './tables/table-publisher';
 
@@ -21,7 +21,7 @@ export interface ControlPlaneDeps {
   logger: Logger;
   /** This replica's id (GET /admin/leader); main uses hostname and pid. */
   replicaId: string;
-  /** Defaults to the store REDIS_URL selects (the embedded one when unset). */
+  /** Replaces the embedded in-memory store (ignored when REDIS_URL selects Redis). */
   store?: StateStore;
   now?: () => number;
   discover?: DiscoverModels;
@@ -42,13 +42,14 @@ export interface ControlPlane {
  * Builds the control plane from its config: state, table publishing, lease
  * expiry, discovery retries, the gRPC server and the admin HTTP server, started
  * in that order (the admin API answers only once tables flow) and stopped in
- * reverse. Throws when the config asks for something not available (REDIS_URL).
+ * reverse. Leader-only work (tables, lease expiry, discovery retries, probes)
+ * runs only while this replica leads (always, with the embedded state).
  */
 export function createControlPlane(config: Config, deps: ControlPlaneDeps): ControlPlane {
   const now = deps.now ?? Date.now;
-  const store = deps.store ?? createStateStoreFor(config, now);
+  const replication = createReplication(config, { replicaId: deps.replicaId, now, logger: deps.logger, store: deps.store });
+  const { store, leadership } = replication;
   const common = { store, now, logger: deps.logger };
-  const leadership = createSingleReplicaLeadership(deps.replicaId);
   const gateways = createGatewayTracker(now);
   const metricsRegistry = createMetricsRegistry('control-plane');
   registerControlPlaneMetrics(metricsRegistry, store, gateways);
@@ -57,14 +58,16 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   let ready = false;
   const auth = { adminToken: config.ADMIN_TOKEN, registrationToken: config.REGISTRATION_TOKEN };
-  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, auth, isReady: () => ready, logger: deps.logger });
+  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, auth, isReady: () => ready && replication.available(), logger: deps.logger });
   const http = createHttpComponent(app, config);
   const lifecycle = createLifecycle(
     [
-      { name: 'state-store', start: async () => undefined, stop: () => store.close() },
-      createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY }),
-      createLeaseSweeper({ ...common, intervalMs: deps.leaseSweepIntervalMs ?? 250 }),
-      createDiscoveryRetrier({ ...common, discover, intervalMs: config.PROBE_INTERVAL_MS }),
+      replication.component,
+      createLeaderGate(leadership, [
+        createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY }),
+        createLeaseSweeper({ ...common, intervalMs: deps.leaseSweepIntervalMs ?? 250 }),
+        createDiscoveryRetrier({ ...common, discover, intervalMs: config.PROBE_INTERVAL_MS }),
+      ], deps.logger),
       grpcServer,
       http.component,
     ],

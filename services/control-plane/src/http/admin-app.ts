@@ -7,10 +7,12 @@ import type { Leadership } from '../leader/leadership';
 import { METRIC_PREFIX } from '../metrics';
 import type { SchedulerRegistry } from '../schedulers/scheduler-registry';
 import type { StateStore } from '../state/state-store';
+import type { AssessOptions } from '../weights/assess-schedulers';
 import { adminAuth, type AdminAuthOptions } from './admin/auth';
 import { clusterRoutes } from './admin/cluster-routes';
 import { errorMiddleware, unknownRoute } from './admin/render-error';
 import { schedulerRoutes } from './admin/scheduler-routes';
+import { weightsRoutes } from './admin/weights-routes';
 
 export interface AdminAppDeps {
   registry: SchedulerRegistry;
@@ -22,6 +24,9 @@ export interface AdminAppDeps {
   /** True between a completed start() and the beginning of stop(). */
   isReady: () => boolean;
   logger: Logger;
+  /** Passive-health thresholds, as the table publisher applies them. */
+  assess?: AssessOptions;
+  now?: () => number;
 }
 
 /** Admin bodies are small JSON objects; anything bigger is a mistake or an attack. */
@@ -29,7 +34,7 @@ export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 
 const KNOWN_ROUTES = [
   '/health', '/ready', '/metrics', '/admin/scheduler/add', '/admin/scheduler/remove', '/admin/scheduler/list',
-  '/admin/scheduler/drain', '/admin/leader', '/admin/gateways',
+  '/admin/scheduler/drain', '/admin/scheduler/undrain', '/admin/leader', '/admin/gateways', '/admin/weights',
 ];
 
 /**
@@ -59,7 +64,8 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   // Authenticate before parsing, so an anonymous caller never gets past a 401/403.
   app.use('/admin', adminAuth(deps.auth), express.json({ limit: ADMIN_BODY_LIMIT_BYTES }));
   app.use(schedulerRoutes(deps.registry));
-  app.use(clusterRoutes(deps.leadership, deps.gateways, deps.store));
+  app.use(clusterRoutes(deps.leadership, deps.gateways, deps.store, deps.now));
+  app.use(weightsRoutes(deps.store, deps.assess));
   app.use(unknownRoute);
   app.use(errorMiddleware(deps.logger.child({ component: 'admin-http' })));
   return app;

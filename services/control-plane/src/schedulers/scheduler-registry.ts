@@ -62,13 +62,28 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
    * record inside the atomic update, so a retry that succeeded meanwhile wins.
    */
   const resolveModels = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<ModelsOutcome | 'reuse'> => {
-    if (request.models) return { models: [...new Set(request.models)], source: 'request', pending: false };
+    if (request.models) return checkReachable(request, url, existing, signal);
     if (existing?.models_source === 'discovery') return 'reuse';
     const result: DiscoveryResult = await deps.discover({ url, apiKey: request.api_key, signal });
     const probedAtMs = deps.now();
     return result.ok
       ? { models: result.models, source: 'discovery', pending: false, probedAtMs }
       : { models: [], source: 'discovery', pending: true, error: result.error, probedAtMs };
+  };
+
+  /**
+   * A self-registration that names its models still enters the table only once
+   * the node answers its `GET /v1/models` (issue 3): until then it is listed as
+   * unhealthy with `last_error`, and the discovery retrier (and every heartbeat)
+   * checks again. Admin adds are an operator's explicit decision and are not held back.
+   */
+  const checkReachable = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<ModelsOutcome> => {
+    const models = [...new Set(request.models)];
+    if (request.ttl_seconds === undefined || (existing && !existing.discovery_pending)) return { models, source: 'request', pending: false };
+    const result = await deps.discover({ url, apiKey: request.api_key, signal });
+    const probedAtMs = deps.now();
+    if (result.ok) return { models, source: 'request', pending: false, probedAtMs };
+    return { models, source: 'request', pending: true, error: result.error, probedAtMs };
   };
 
   return {

@@ -1,13 +1,16 @@
 import type { SchedulerView } from '@switchyard/contracts';
 import type { SchedulerRecord } from '../state/scheduler-record';
-import { effectiveWeight } from '../tables/routable';
+import type { SchedulerAssessment } from '../weights/assess-schedulers';
 
 /**
- * The contract's `Scheduler` as `list` and `add` answer it. Built field by field
- * (never by spreading the record) so `api_key` and internal lease fields cannot
- * leak into an answer.
+ * The contract's `Scheduler` as `list` and `add` answer it: the record plus what
+ * health probing concluded (state, effective weight, last probe, load). Built
+ * field by field (never by spreading the record) so `api_key` and internal
+ * lease fields cannot leak into an answer.
  */
-export function toSchedulerView(record: SchedulerRecord): SchedulerView {
+export function toSchedulerView(record: SchedulerRecord, assessment: SchedulerAssessment): SchedulerView {
+  const probe = assessment.probe;
+  const lastProbeAtMs = probe?.last_probe_at_ms ?? record.last_probe_at_ms;
   const view: SchedulerView = {
     id: record.id,
     url: record.url,
@@ -16,11 +19,13 @@ export function toSchedulerView(record: SchedulerRecord): SchedulerView {
     priority: record.priority,
     labels: { ...record.labels },
     source: record.source,
-    state: record.state,
-    effective_weight: effectiveWeight(record),
+    state: assessment.state,
+    effective_weight: assessment.effective_weight,
     registered_at: new Date(record.registered_at_ms).toISOString(),
-    last_probe_at: record.last_probe_at_ms === null ? null : new Date(record.last_probe_at_ms).toISOString(),
+    last_probe_at: lastProbeAtMs === null ? null : new Date(lastProbeAtMs).toISOString(),
   };
-  if (record.last_error !== undefined) view.last_error = record.last_error;
+  const lastError = record.discovery_pending ? record.last_error : (probe?.last_error ?? record.last_error);
+  if (lastError !== undefined) view.last_error = lastError;
+  if (probe?.load) view.load = { ...probe.load };
   return view;
 }

@@ -5,8 +5,9 @@ import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './
 /**
  * The embedded state (REDIS_URL unset): valid for a single control-plane replica
  * only. Values are copied in and out so callers can never mutate what is stored,
- * and listeners run on a microtask, after the change is visible, as they will
- * with Redis pub/sub.
+ * and listeners run on a microtask, after the change is visible, as they do
+ * with Redis pub/sub. Table fences are ignored: there is no other replica to
+ * fence out.
  *
  * `versionSeed` is where table versions start. The embedded control plane seeds
  * it with the start time in ms: its state does not survive a restart, and a

@@ -1,4 +1,5 @@
 import type { RoutingTable } from '@switchyard/proto';
+import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
 import type { SchedulerRecord } from './scheduler-record';
 import type { StateChange, StateStore } from './state-store';
 
@@ -79,6 +80,25 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
       expect(await store.getTable()).toEqual(table(2, 1));
     });
 
+    it('stores the health view and every replica\'s passive stats, copied in and out, without change events', async () => {
+      const changes: StateChange[] = [];
+      store.onChange((change) => changes.push(change));
+      expect(await store.getHealth()).toBeUndefined();
+      const snapshot = health(5);
+      await store.putHealth(snapshot);
+      snapshot.probes.a!.consecutive_ok = 99;
+      expect(await store.getHealth()).toEqual(health(5));
+      await store.putHealth(health(6));
+      expect((await store.getHealth())!.updated_at_ms).toBe(6);
+      expect(await store.listPassiveStats()).toEqual([]);
+      await store.putPassiveStats(passive('r2', 10));
+      await store.putPassiveStats(passive('r1', 10));
+      await store.putPassiveStats(passive('r2', 20));
+      expect(await store.listPassiveStats()).toEqual([passive('r1', 10), passive('r2', 20)]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(changes).toEqual([]);
+    });
+
     it('notifies listeners after each change until they unsubscribe', async () => {
       const changes: StateChange[] = [];
       const unsubscribe = store.onChange((change) => changes.push(change));
@@ -130,6 +150,24 @@ export function record(id: string, overrides: Partial<SchedulerRecord> = {}): Sc
     last_probe_at_ms: null,
     ...overrides,
   };
+}
+
+function health(updatedAtMs: number): HealthSnapshot {
+  return {
+    updated_at_ms: updatedAtMs,
+    probes: {
+      a: {
+        url: 'http://10.0.0.1:9001/a', status: 'unhealthy', recovery: 'failed', consecutive_ok: 0, consecutive_failures: 2, last_probe_at_ms: 4,
+        last_probe_duration_ms: 3, consecutive_slow: 0, slow: false, last_error: 'GET /health failed: ECONNREFUSED', load: { running: 1, waiting: 2, kv_cache_usage: 0.5 }, health_path: '/health',
+      },
+    },
+    passive: { a: { requests: 10, errors: 1, error_rate: 0.0909, latency_p95_ms: 120, ttft_p95_ms: 40 } },
+  };
+}
+
+function passive(replicaId: string, updatedAtMs: number): ReplicaPassiveStats {
+  const sums = { requests: 3, errors: 1, latency_p95_weighted_ms: 300, latency_weight: 3, ttft_p95_weighted_ms: 0, ttft_weight: 0 };
+  return { replica_id: replicaId, updated_at_ms: updatedAtMs, schedulers: { a: sums } };
 }
 
 function table(epoch: number, version: number): RoutingTable {

@@ -17,8 +17,17 @@ export type StateListener = (change: StateChange) => void;
 export type SchedulerUpdate = (current: SchedulerRecord | undefined) => SchedulerRecord | undefined;
 
 /**
+ * The leader's proof of leadership for a table write (issue 3, fencing): Redis
+ * refuses the write unless `owner` holds the leader lease, in the writer's state
+ * generation and epoch. The embedded store has one replica and ignores it.
+ */
+export interface TableFence {
+  owner: string;
+}
+
+/**
  * The control plane's shared state (ARCHITECTURE.md, "State in Redis"). Async
- * everywhere so the embedded in-memory store and the Redis store (issue 3) are
+ * everywhere so the embedded in-memory store and the Redis store are
  * interchangeable; both must pass `describeStateStoreContract`.
  */
 export interface StateStore {
@@ -31,7 +40,10 @@ export interface StateStore {
   updateScheduler(id: string, update: SchedulerUpdate): Promise<SchedulerRecord | undefined>;
   /** True when the id existed. */
   removeScheduler(id: string): Promise<boolean>;
-  /** Removes self-registrations whose lease ended at or before `nowMs`; resolves with their ids. */
+  /**
+   * Removes self-registrations whose lease ended at or before `nowMs` (or, in
+   * Redis, whose lease key Redis has already expired); resolves with their ids.
+   */
   removeExpired(nowMs: number): Promise<string[]>;
 
   /** The newest published table, if any. */
@@ -41,9 +53,10 @@ export interface StateStore {
   /**
    * Stores `table` when its (epoch, version) is newer than the current one;
    * resolves false (and changes nothing) otherwise, so a stale writer cannot
-   * roll the table back.
+   * roll the table back. With a `fence`, also false unless the writer still
+   * leads (see TableFence).
    */
-  putTable(table: RoutingTable): Promise<boolean>;
+  putTable(table: RoutingTable, fence?: TableFence): Promise<boolean>;
 
   /** Calls `listener` after every change; returns the unsubscribe function. */
   onChange(listener: StateListener): () => void;

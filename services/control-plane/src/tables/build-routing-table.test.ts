@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SchedulerRecord } from '../state/scheduler-record';
-import { buildRoutingTable, sameRouting, type TableOptions } from './build-routing-table';
+import { buildRoutingTable, needsPush, sameRouting, type TableOptions } from './build-routing-table';
 
 /**
  * Golden files: testdata/<case>.in.json → <case>.out.json. After an intended
@@ -43,5 +43,22 @@ describe('buildRoutingTable', () => {
     const c = buildRoutingTable(input.schedulers.slice(1), input.options);
     expect(sameRouting(a, b)).toBe(true);
     expect(sameRouting(a, c)).toBe(false);
+  });
+
+  it('needsPush only for routing changes or effective weights moving more than 10% (or to/from 0)', () => {
+    const input = JSON.parse(readFileSync(path.join(TESTDATA, 'health-and-aliases.in.json'), 'utf8')) as GoldenInput;
+    const pushed = buildRoutingTable(input.schedulers, input.options);
+    const withIdleLoad = (running: number, waiting: number) => {
+      const health = structuredClone(input.options.health!);
+      health.probes.idle!.load = { running, waiting, kv_cache_usage: 0.3 };
+      return buildRoutingTable(input.schedulers, { ...input.options, version: 8, nowMs: 2, health });
+    };
+    // idle's score 1 → 0.9524 (waiting 1 of 20 running): its weight moves 4.8%, not pushed.
+    expect(needsPush(pushed, withIdleLoad(20, 1))).toBe(false);
+    // 0.5: idle's weight halves and queued's doubles, pushed.
+    expect(needsPush(pushed, withIdleLoad(4, 4))).toBe(true);
+    const drained = input.schedulers.map((r) => (r.id === 'idle' ? { ...r, state: 'draining' as const } : r));
+    expect(needsPush(pushed, buildRoutingTable(drained, input.options))).toBe(true);
+    expect(needsPush(pushed, buildRoutingTable(input.schedulers, { ...input.options, modelAliases: {} }))).toBe(true);
   });
 });

@@ -1,60 +1,81 @@
-import type { ModelRoute, RoutingTable, SchedulerEntry } from '@switchyard/proto';
-import type { StrategyName } from '@switchyard/routing';
+import type { RoutingTable, SchedulerEntry } from '@switchyard/proto';
+import { isMaterialChange, type StrategyName, type WeightSnapshotEntry } from '@switchyard/routing';
+import type { HealthSnapshot } from '../health/health-record';
 import type { SchedulerRecord } from '../state/scheduler-record';
-import { effectiveWeight, isRoutable } from './routable';
+import { assessSchedulers, type AssessOptions, type SchedulerAssessment } from '../weights/assess-schedulers';
+import { buildModelRoutes, type ModelAliases, type ModelStrategies } from './model-routes';
+import { isRoutable } from './routable';
 
 export interface TableOptions {
   epoch: number;
   version: number;
   defaultStrategy: StrategyName;
   nowMs: number;
+  /** The leader's health view; without one every routable scheduler counts as healthy at its base weight. */
+  health?: HealthSnapshot;
+  assess?: AssessOptions;
+  modelAliases?: ModelAliases;
+  modelStrategies?: ModelStrategies;
 }
 
 /**
  * Builds the routing table gateways receive (proto `RoutingTable`) from the
- * stored schedulers. Pure, and deterministic in its output order (schedulers by
- * id, models by name) so equal inputs give equal tables and golden files stay
- * stable. Client API keys join the table with the keys issue; until then the
- * gateways serve without auth.
+ * stored schedulers and the health view. Pure, and deterministic in its output
+ * order (schedulers by id, models by name) so equal inputs give equal tables
+ * and golden files stay stable. Unhealthy and draining schedulers stay in the
+ * table with their state and weight 0: gateways then send them nothing new, yet
+ * can still fall back to them when no scheduler of a model is healthy (panic
+ * mode). Client API keys join the table with the keys issue.
  */
 export function buildRoutingTable(records: readonly SchedulerRecord[], options: TableOptions): RoutingTable {
   const routable = records.filter(isRoutable).sort((a, b) => compare(a.id, b.id));
-  const schedulers = routable.map(toEntry);
-  const modelNames = [...new Set(routable.flatMap((r) => r.models))].sort(compare);
-  const models: Record<string, ModelRoute> = {};
-  for (const name of modelNames) models[name] = { strategy: '', served_names: [name], resume_streams: false };
+  const assessed = assessSchedulers(routable, options.health, options.assess);
+  const schedulers = routable.map((record) => toEntry(record, assessed.get(record.id)!));
+  const servedModels = [...new Set(routable.flatMap((r) => r.models))];
   return {
     epoch: options.epoch,
     version: options.version,
     generated_at_ms: options.nowMs,
     default_strategy: options.defaultStrategy,
     schedulers,
-    models,
+    models: buildModelRoutes(servedModels, options.modelAliases, options.modelStrategies),
     api_keys: [],
     auth_required: false,
   };
 }
 
 /**
- * Whether two tables route identically (everything but version and timestamp),
- * so a change that does not affect routing (a heartbeat renewing a lease) does
- * not churn versions.
+ * Whether `draft` should replace the last pushed table: anything but effective
+ * weights, version and timestamp differs (a scheduler, its state, URL, models,
+ * aliases…), or a weight moved materially (libs/routing isMaterialChange: more
+ * than 10%, or to or from 0). Comparing against the last *pushed* table means
+ * slow drift accumulates until it matters, and a heartbeat or a load gauge
+ * wobbling by a few percent never churns versions.
  */
+export function needsPush(current: RoutingTable, draft: RoutingTable, threshold?: number): boolean {
+  return !sameRouting(current, draft) || isMaterialChange(weightsOf(current), weightsOf(draft), threshold);
+}
+
+/** Whether two tables route identically apart from version, timestamp and effective weights. */
 export function sameRouting(a: RoutingTable, b: RoutingTable): boolean {
-  const strip = (t: RoutingTable) => JSON.stringify({ ...t, epoch: 0, version: 0, generated_at_ms: 0 });
+  const strip = (t: RoutingTable) => JSON.stringify({ ...t, epoch: 0, version: 0, generated_at_ms: 0, schedulers: t.schedulers.map((s) => ({ ...s, effective_weight: 0 })) });
   return strip(a) === strip(b);
 }
 
-function toEntry(record: SchedulerRecord): SchedulerEntry {
+function weightsOf(table: RoutingTable): Record<string, WeightSnapshotEntry> {
+  return Object.fromEntries(table.schedulers.map((s) => [s.id, { effective_weight: s.effective_weight, state: s.state }]));
+}
+
+function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment): SchedulerEntry {
   return {
     id: record.id,
     url: record.url,
     models: [...record.models],
     weight: record.weight,
-    effective_weight: effectiveWeight(record),
+    effective_weight: assessment.effective_weight,
     priority: record.priority,
     labels: sortedLabels(record.labels),
-    state: record.state,
+    state: assessment.state,
     api_key: record.api_key ?? '',
   };
 }

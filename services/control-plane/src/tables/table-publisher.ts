@@ -41,7 +41,7 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now() });
     if (current && current.epoch === epoch && sameRouting(current, draft)) return;
     const table: RoutingTable = { ...draft, version: await deps.store.nextTableVersion() };
-    if (await deps.store.putTable(table)) {
+    if (await deps.store.putTable(table, deps.leadership.fence())) {
       log.info('routing table published', { epoch, version: table.version, schedulers: table.schedulers.length, models: Object.keys(table.models).length });
     }
   };

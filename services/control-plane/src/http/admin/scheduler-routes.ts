@@ -32,6 +32,11 @@ export function schedulerRoutes(registry: SchedulerRegistry): Router {
     res.json({ scheduler });
   });
 
+  router.post('/admin/scheduler/undrain', async (req, res) => {
+    const scheduler = await registry.undrain(schedulerIdFrom(req), callContext(res));
+    res.json({ scheduler });
+  });
+
   return router;
 }
 

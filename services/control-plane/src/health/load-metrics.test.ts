@@ -1,0 +1,92 @@
+import { parseLoadMetrics, sampleValues } from './load-metrics';
+
+const VLLM = `# HELP vllm:num_requests_running Number of requests in model execution batches.
+# TYPE vllm:num_requests_running gauge
+vllm:num_requests_running{engine="0",model_name="meta-llama/Llama-3-8B"} 7.0
+vllm:num_requests_running{engine="1",model_name="meta-llama/Llama-3-8B"} 5.0
+# HELP vllm:num_requests_waiting Number of requests waiting to be processed.
+# TYPE vllm:num_requests_waiting gauge
+vllm:num_requests_waiting{engine="0",model_name="meta-llama/Llama-3-8B"} 3.0
+vllm:num_requests_waiting{engine="1",model_name="meta-llama/Llama-3-8B"} 0.0
+# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.
+# TYPE vllm:kv_cache_usage_perc gauge
+vllm:kv_cache_usage_perc{engine="0",model_name="meta-llama/Llama-3-8B"} 0.42
+vllm:kv_cache_usage_perc{engine="1",model_name="meta-llama/Llama-3-8B"} 0.87
+# HELP vllm:num_requests_running_total not a real metric: a longer name sharing the prefix
+vllm:num_requests_running_total 999
+vllm:time_to_first_token_seconds_bucket{le="0.1",model_name="meta-llama/Llama-3-8B"} 12.0
+`;
+
+const VLLM_V0 = `vllm:num_requests_running{model_name="m"} 2
+vllm:num_requests_waiting{model_name="m"} 9
+vllm:gpu_cache_usage_perc{model_name="m"} 0.5
+`;
+
+const SGLANG = `# HELP sglang:num_running_reqs The number of running requests.
+# TYPE sglang:num_running_reqs gauge
+sglang:num_running_reqs{model_name="Qwen/Qwen2-7B",tp_rank="0"} 16.0
+# HELP sglang:num_queue_reqs The number of requests in the waiting queue.
+# TYPE sglang:num_queue_reqs gauge
+sglang:num_queue_reqs{model_name="Qwen/Qwen2-7B",tp_rank="0"} 4.0
+# HELP sglang:token_usage The token usage.
+# TYPE sglang:token_usage gauge
+sglang:token_usage{model_name="Qwen/Qwen2-7B",tp_rank="0"} 0.93
+`;
+
+/** What the sim exports (services/sim-scheduler/src/metrics.ts): its own names and vLLM's. */
+const SIM = `# HELP sim_running_requests Requests generating now.
+# TYPE sim_running_requests gauge
+sim_running_requests 1
+# TYPE sim_waiting_requests gauge
+sim_waiting_requests 3
+# TYPE sim_kv_cache_usage_ratio gauge
+sim_kv_cache_usage_ratio 0.0123
+# TYPE vllm:num_requests_running gauge
+vllm:num_requests_running 1
+# TYPE vllm:num_requests_waiting gauge
+vllm:num_requests_waiting 3
+# TYPE vllm:gpu_cache_usage_perc gauge
+vllm:gpu_cache_usage_perc 0.0123
+# TYPE vllm:kv_cache_usage_perc gauge
+vllm:kv_cache_usage_perc 0.0123
+`;
+
+describe('parseLoadMetrics', () => {
+  it('sums vLLM running/waiting over engines and takes the fullest KV cache, ignoring longer names', () => {
+    expect(parseLoadMetrics(VLLM)).toEqual({ running: 12, waiting: 3, kv_cache_usage: 0.87 });
+  });
+
+  it('reads the vLLM v0 KV-cache name', () => {
+    expect(parseLoadMetrics(VLLM_V0)).toEqual({ running: 2, waiting: 9, kv_cache_usage: 0.5 });
+  });
+
+  it('reads SGLang names', () => {
+    expect(parseLoadMetrics(SGLANG)).toEqual({ running: 16, waiting: 4, kv_cache_usage: 0.93 });
+  });
+
+  it('reads the sim once, not once per naming', () => {
+    expect(parseLoadMetrics(SIM)).toEqual({ running: 1, waiting: 3, kv_cache_usage: 0.0123 });
+    expect(parseLoadMetrics(SIM.replace(/^vllm:.*$/gm, ''))).toEqual({ running: 1, waiting: 3, kv_cache_usage: 0.0123 });
+  });
+
+  it('gives no report without load gauges, and 0 KV usage when only that gauge is missing', () => {
+    expect(parseLoadMetrics('# nothing here\nprocess_cpu_seconds_total 3\n')).toBeUndefined();
+    expect(parseLoadMetrics('')).toBeUndefined();
+    expect(parseLoadMetrics('sglang:num_queue_reqs 2\n')).toEqual({ running: 0, waiting: 2, kv_cache_usage: 0 });
+  });
+
+  it('handles labels with braces and spaces in quotes, timestamps, CRLF-free odd spacing and junk values', () => {
+    const text = 'vllm:num_requests_running{model_name="a } b",x="\\"q\\""} 4 1700000000000\nvllm:num_requests_running{bad 7\nvllm:num_requests_running NaN\nvllm:num_requests_running\t2\n';
+    expect(sampleValues(text, 'vllm:num_requests_running')).toEqual([4, 2]);
+    expect(parseLoadMetrics('vllm:num_requests_running -3\nvllm:kv_cache_usage_perc 1.7\n')).toEqual({ running: 0, waiting: 0, kv_cache_usage: 1 });
+  });
+
+  it('scans a large exposition quickly', () => {
+    const noise = Array.from({ length: 3_000 }, (_, i) => `vllm:e2e_request_latency_seconds_bucket{le="${i}",model_name="m"} ${i}`).join('\n');
+    const text = `${noise}\n${VLLM}\n${noise}\n`;
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) parseLoadMetrics(text);
+    expect(parseLoadMetrics(text)).toEqual({ running: 12, waiting: 3, kv_cache_usage: 0.87 });
+    expect((performance.now() - started) / 100).toBeLessThan(5);
+  });
+});

@@ -1,0 +1,91 @@
+import type { LoadReport } from '@switchyard/routing';
+
+/**
+ * Gauge names per server family, in order of preference. The first family with a
+ * running or waiting gauge wins, so a server exporting two namings of the same
+ * gauge (the sim exports its own and vLLM's) is not counted twice.
+ */
+const FAMILIES = [
+  // vLLM: v1 renamed gpu_cache_usage_perc to kv_cache_usage_perc; both are 0..1 fractions.
+  { running: 'vllm:num_requests_running', waiting: 'vllm:num_requests_waiting', kv: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'] },
+  // SGLang: token_usage is the fraction of KV-cache tokens in use.
+  { running: 'sglang:num_running_reqs', waiting: 'sglang:num_queue_reqs', kv: ['sglang:token_usage'] },
+  { running: 'sim_running_requests', waiting: 'sim_waiting_requests', kv: ['sim_kv_cache_usage_ratio'] },
+] as const;
+
+/**
+ * The load report in a Prometheus text exposition (GET /metrics of vLLM, SGLang
+ * or the sim), or undefined when it has none of the gauges. Series with labels
+ * (one per model or engine) are summed for running/waiting; KV-cache usage
+ * takes the fullest series. Scans with indexOf instead of splitting the text
+ * into lines: a vLLM exposition is ~100 KB of histograms, probed every 2 s per
+ * scheduler, and only a handful of lines matter.
+ */
+export function parseLoadMetrics(text: string): LoadReport | undefined {
+  for (const family of FAMILIES) {
+    const running = sampleValues(text, family.running);
+    const waiting = sampleValues(text, family.waiting);
+    if (running.length === 0 && waiting.length === 0) continue;
+    const kv = family.kv.map((name) => sampleValues(text, name)).find((values) => values.length > 0) ?? [];
+    return {
+      running: Math.max(0, sum(running)),
+      waiting: Math.max(0, sum(waiting)),
+      kv_cache_usage: kv.length > 0 ? Math.min(1, Math.max(0, ...kv)) : 0,
+    };
+  }
+  return undefined;
+}
+
+/** Values of every sample of metric `name` (finite numbers only). */
+export function sampleValues(text: string, name: string): number[] {
+  const values: number[] = [];
+  let at = text.startsWith(name) ? 0 : nextLineStart(text, name, 0);
+  while (at >= 0) {
+    const value = valueOfSample(text, at + name.length);
+    if (value !== undefined) values.push(value);
+    at = nextLineStart(text, name, at + name.length);
+  }
+  return values;
+}
+
+/** Index of the next line that starts with `name`, or -1. */
+function nextLineStart(text: string, name: string, from: number): number {
+  const found = text.indexOf(`\n${name}`, from);
+  return found < 0 ? -1 : found + 1;
+}
+
+/**
+ * The value of the sample whose name ends at `at`: after an optional label set
+ * (quoted values may hold `}` or spaces) and before an optional timestamp.
+ * Undefined when `name` was only a prefix of a longer metric name.
+ */
+function valueOfSample(text: string, at: number): number | undefined {
+  let i = at;
+  if (text[i] === '{') {
+    i = endOfLabels(text, i + 1);
+    if (i < 0) return undefined;
+  } else if (text[i] !== ' ' && text[i] !== '\t') {
+    return undefined;
+  }
+  const end = text.indexOf('\n', i);
+  const fields = text.slice(i, end < 0 ? text.length : end).trim().split(/\s+/);
+  const value = Number(fields[0]);
+  return fields[0] !== '' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Index just past the `}` closing a label set that starts at `from`, or -1. */
+function endOfLabels(text: string, from: number): number {
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') return -1;
+    if (quoted && c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '}') return i + 1;
+  }
+  return -1;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

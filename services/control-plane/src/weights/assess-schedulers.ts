@@ -1,0 +1,70 @@
+import type { SchedulerState } from '@switchyard/contracts';
+import { computeWeights, type RecoveryStep, type SchedulerWeightInput, type WeightBreakdown } from '@switchyard/routing';
+import type { HealthSnapshot, PassiveStats, ProbeRecord } from '../health/health-record';
+import type { SchedulerRecord } from '../state/scheduler-record';
+
+/** When passive health makes a probed-healthy scheduler degraded. */
+export interface AssessOptions {
+  /** Error rate across gateways at or above which a scheduler is degraded (PASSIVE_DEGRADED_ERROR_RATE). */
+  degradedErrorRate: number;
+  /** Attempts in the window below which the error rate means nothing yet. */
+  minAttempts: number;
+}
+
+export const DEFAULT_ASSESS_OPTIONS: AssessOptions = { degradedErrorRate: 0.2, minAttempts: 10 };
+
+/** Everything the control plane concludes about one scheduler: state, weight, and why. */
+export interface SchedulerAssessment extends WeightBreakdown {
+  id: string;
+  state: SchedulerState;
+  recovery: RecoveryStep;
+  /** Why the state is not plain healthy (empty when it is). */
+  reasons: string[];
+  /** The probe record for this scheduler's current URL, if it was probed. */
+  probe?: ProbeRecord;
+  passive?: PassiveStats;
+}
+
+/**
+ * States and effective weights of every scheduler (pure): the record says
+ * draining or discovery-pending, the probes say unhealthy, passive error rate
+ * or a slow health answer says degraded; then effective weight = base × health
+ * × recovery × load × latency over the whole fleet (libs/routing). Used alike
+ * for tables, listings and GET /admin/weights, so they cannot disagree.
+ */
+export function assessSchedulers(records: readonly SchedulerRecord[], health: HealthSnapshot | undefined, options: AssessOptions = DEFAULT_ASSESS_OPTIONS): Map<string, SchedulerAssessment> {
+  const partial = records.map((record) => {
+    const probe = health?.probes[record.id];
+    const current = probe && probe.url === record.url ? probe : undefined;
+    const passive = health?.passive[record.id];
+    const { state, reasons } = stateOf(record, current, passive, options);
+    return { record, probe: current, passive, state, reasons, recovery: current?.recovery ?? 'recovered' };
+  });
+  const inputs: SchedulerWeightInput[] = partial.map((p) => ({
+    id: p.record.id,
+    baseWeight: p.record.weight,
+    health: p.state,
+    recovery: p.recovery,
+    ...(p.probe?.load ? { load: p.probe.load } : {}),
+    ...(p.passive && p.passive.ttft_p95_ms > 0 ? { latency: { ttft_p95_ms: p.passive.ttft_p95_ms } } : {}),
+  }));
+  const weights = computeWeights(inputs);
+  return new Map(
+    partial.map((p) => [
+      p.record.id,
+      { id: p.record.id, state: p.state, recovery: p.recovery, reasons: p.reasons, ...weights[p.record.id]!, ...(p.probe ? { probe: p.probe } : {}), ...(p.passive ? { passive: p.passive } : {}) },
+    ]),
+  );
+}
+
+function stateOf(record: SchedulerRecord, probe: ProbeRecord | undefined, passive: PassiveStats | undefined, options: AssessOptions): { state: SchedulerState; reasons: string[] } {
+  if (record.state === 'draining') return { state: 'draining', reasons: ['drained by an operator'] };
+  if (record.discovery_pending) return { state: 'unhealthy', reasons: ['model discovery pending'] };
+  if (probe?.status === 'unhealthy') return { state: 'unhealthy', reasons: [`${probe.consecutive_failures} consecutive failed probes`] };
+  const reasons: string[] = [];
+  if (passive && passive.requests + passive.errors >= options.minAttempts && passive.error_rate >= options.degradedErrorRate) {
+    reasons.push(`passive error rate ${passive.error_rate} ≥ ${options.degradedErrorRate}`);
+  }
+  if (probe?.slow) reasons.push(`slow health answer (${probe.last_probe_duration_ms} ms)`);
+  return { state: reasons.length > 0 ? 'degraded' : 'healthy', reasons };
+}
