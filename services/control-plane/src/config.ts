@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+import { fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { STRATEGY_NAMES } from '@switchyard/routing';
 import { parseAllowEntry } from './schedulers/host-allow-list';
+import { parseModelAliases, parseModelStrategies, type ParseResult } from './tables/model-routes';
 
 /**
  * Every environment variable of the control plane (ARCHITECTURE.md, "Processes,
@@ -23,6 +24,16 @@ export const configSchema = z
     ROUTING_STRATEGY: z.preprocess(emptyAsUndefined, z.enum(STRATEGY_NAMES, { message: `must be one of ${STRATEGY_NAMES.join(', ')}` }).default('round-robin')),
     PROBE_INTERVAL_MS: intVar(2_000, 50, 3_600_000),
     PROBE_TIMEOUT_MS: intVar(1_000, 10, 600_000),
+    PROBE_HEALTHY_THRESHOLD: intVar(2, 1, 100),
+    PROBE_UNHEALTHY_THRESHOLD: intVar(2, 1, 100),
+    PROBE_CONCURRENCY: intVar(32, 1, 1_024),
+    /** Sliding window of the gateways' ReportStats used as passive health. */
+    PASSIVE_WINDOW_MS: intVar(30_000, 1_000, 3_600_000),
+    PASSIVE_DEGRADED_ERROR_RATE: fractionVar(0.2),
+    /** `public=served1|served2,public2=served3` (tables/model-routes.ts). */
+    MODEL_ALIASES: modelMapVar(parseModelAliases),
+    /** `model=strategy,...`: per-model override of ROUTING_STRATEGY. */
+    MODEL_STRATEGIES: modelMapVar(parseModelStrategies),
     LEADER_LEASE_MS: intVar(10_000, 1_000, 3_600_000),
     /** This replica's id in the leader lease and GET /admin/leader (default hostname-pid); must be unique per replica. */
     CONTROL_PLANE_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^[^\s/]{1,128}$/, 'must be 1-128 characters without spaces or slashes').optional()),
@@ -46,6 +57,17 @@ export type Config = z.output<typeof configSchema>;
 /** Pure: the parsed config or every problem, each naming its variable. */
 export function loadConfig(env: Record<string, string | undefined>): ConfigResult<Config> {
   return parseConfig(configSchema, env);
+}
+
+/** An optional `name=value,...` variable parsed into a map; unset or empty stays undefined. */
+function modelMapVar<T>(parse: (text: string) => ParseResult<T>) {
+  return z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, ctx): T | undefined => {
+    if (text === undefined) return undefined;
+    const parsed = parse(text);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: 'custom', message: parsed.reason });
+    return z.NEVER;
+  });
 }
 
 function emptyAsUndefined(v: unknown): unknown {

@@ -5,6 +5,7 @@ import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import type { Config } from './config';
 import { createGatewayTracker } from './grpc/gateway-tracker';
 import { createGrpcServer } from './grpc/grpc-server';
+import { assessOptionsFrom, createHealthComponents, withPassiveStats } from './health/create-health';
 import { createAdminApp } from './http/admin-app';
 import { createLeaderGate } from './leader/leader-gate';
 import { createLeaseSweeper } from './leases/lease-sweeper';
@@ -40,7 +41,8 @@ export interface ControlPlane {
 
 /**
  * Builds the control plane from its config: state, table publishing, lease
- * expiry, discovery retries, the gRPC server and the admin HTTP server, started
+ * expiry, discovery retries, passive and active health, the gRPC server and
+ * the admin HTTP server, started
  * in that order (the admin API answers only once tables flow) and stopped in
  * reverse. Leader-only work (tables, lease expiry, discovery retries, probes)
  * runs only while this replica leads (always, with the embedded state).
@@ -54,20 +56,27 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   const metricsRegistry = createMetricsRegistry('control-plane');
   registerControlPlaneMetrics(metricsRegistry, store, gateways);
   const discover = deps.discover ?? createModelDiscovery(config.PROBE_TIMEOUT_MS);
-  const registry = createSchedulerRegistry({ ...common, discover, allowList: createHostAllowList(config.REGISTRATION_ALLOWED_HOSTS) });
-  const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
+  const assess = assessOptionsFrom(config);
+  const registry = createSchedulerRegistry({ ...common, discover, assess, allowList: createHostAllowList(config.REGISTRATION_ALLOWED_HOSTS) });
+  const models = { modelAliases: config.MODEL_ALIASES, modelStrategies: config.MODEL_STRATEGIES };
+  const publisher = createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY, assess, ...models });
+  const health = createHealthComponents(config, { ...common, replicaId: deps.replicaId, onHealthChange: () => publisher.rebuild() });
+  const grpcGateways = withPassiveStats(gateways, health.passive);
+  const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways: grpcGateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   let ready = false;
   const auth = { adminToken: config.ADMIN_TOKEN, registrationToken: config.REGISTRATION_TOKEN };
-  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, auth, isReady: () => ready && replication.available(), logger: deps.logger });
+  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now });
   const http = createHttpComponent(app, config);
   const lifecycle = createLifecycle(
     [
       replication.component,
       createLeaderGate(leadership, [
-        createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY }),
+        publisher,
         createLeaseSweeper({ ...common, intervalMs: deps.leaseSweepIntervalMs ?? 250 }),
         createDiscoveryRetrier({ ...common, discover, intervalMs: config.PROBE_INTERVAL_MS }),
+        health.monitor,
       ], deps.logger),
+      health.passive,
       grpcServer,
       http.component,
     ],

@@ -3,6 +3,7 @@ import type { Logger } from '@switchyard/observability';
 import type { DiscoverModels, DiscoveryResult } from '../probing/model-discovery';
 import type { SchedulerRecord } from '../state/scheduler-record';
 import type { StateStore } from '../state/state-store';
+import { assessSchedulers, type AssessOptions } from '../weights/assess-schedulers';
 import type { HostAllowList } from './host-allow-list';
 import { deriveSchedulerId } from './scheduler-id';
 import { toSchedulerView } from './scheduler-view';
@@ -14,6 +15,8 @@ export interface SchedulerRegistryDeps {
   allowList: HostAllowList;
   now: () => number;
   logger: Logger;
+  /** Passive-health thresholds for listed states (the table publisher's). */
+  assess?: AssessOptions;
 }
 
 /** Who asks, for policy and logs; `signal` aborts work when the caller goes away. */
@@ -45,6 +48,8 @@ export interface SchedulerRegistry {
   add(request: AddSchedulerRequest, context: CallContext): Promise<AddResult>;
   remove(id: string, context: CallContext): Promise<void>;
   drain(id: string, context: CallContext): Promise<SchedulerView>;
+  /** Ends a drain: the scheduler takes new requests again (idempotent). */
+  undrain(id: string, context: CallContext): Promise<SchedulerView>;
   list(): Promise<SchedulerView[]>;
 }
 
@@ -86,6 +91,16 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
     return { models, source: 'request', pending: true, error: result.error, probedAtMs };
   };
 
+  /**
+   * One scheduler's view for add/drain answers: its health, with load and latency
+   * relative to itself only (listing the fleet on every heartbeat would cost a
+   * full read per call); `list` and GET /admin/weights give fleet-relative weights.
+   */
+  const viewOf = async (record: SchedulerRecord): Promise<SchedulerView> => {
+    const assessed = assessSchedulers([record], await deps.store.getHealth(), deps.assess);
+    return toSchedulerView(record, assessed.get(record.id)!);
+  };
+
   return {
     async add(request, context) {
       const check = checkSchedulerUrl(request.url, context.role, deps.allowList);
@@ -100,7 +115,7 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
         created = current === undefined;
         return mergeRecord(current, { id, url: check.url, request, outcome, nowMs: deps.now() });
       });
-      const scheduler = toSchedulerView(stored!);
+      const scheduler = await viewOf(stored!);
       const log = logFor(context);
       if (created) log.info('scheduler added', { scheduler_id: id, url: check.url, source: scheduler.source, role: context.role, state: scheduler.state, models: scheduler.models.length });
       else log.debug('scheduler updated', { scheduler_id: id, source: scheduler.source });
@@ -116,11 +131,22 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
       const stored = await deps.store.updateScheduler(id, (current) => current && { ...current, state: 'draining', updated_at_ms: deps.now() });
       if (!stored) throw unknownScheduler(id);
       logFor(context).info('scheduler draining', { scheduler_id: id });
-      return toSchedulerView(stored);
+      return viewOf(stored);
+    },
+
+    async undrain(id, context) {
+      const stored = await deps.store.updateScheduler(id, (current) =>
+        current?.state === 'draining' ? { ...current, state: current.discovery_pending ? 'unhealthy' : 'healthy', updated_at_ms: deps.now() } : undefined,
+      );
+      if (!stored) throw unknownScheduler(id);
+      logFor(context).info('scheduler undrained', { scheduler_id: id });
+      return viewOf(stored);
     },
 
     async list() {
-      return (await deps.store.listSchedulers()).map(toSchedulerView);
+      const [records, health] = await Promise.all([deps.store.listSchedulers(), deps.store.getHealth()]);
+      const assessed = assessSchedulers(records, health, deps.assess);
+      return records.map((record) => toSchedulerView(record, assessed.get(record.id)!));
     },
   };
 }

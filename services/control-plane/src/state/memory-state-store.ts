@@ -1,4 +1,5 @@
 import { compareTableVersions, type RoutingTable } from '@switchyard/proto';
+import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
 import type { SchedulerRecord } from './scheduler-record';
 import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './state-store';
 
@@ -18,6 +19,8 @@ export function createMemoryStateStore(options: { versionSeed?: number } = {}): 
   const schedulers = new Map<string, SchedulerRecord>();
   const listeners = new Set<StateListener>();
   let table: RoutingTable | undefined;
+  let health: HealthSnapshot | undefined;
+  const passive = new Map<string, ReplicaPassiveStats>();
   let tableVersion = options.versionSeed ?? 0;
 
   const emit = (change: StateChange) => {
@@ -71,6 +74,18 @@ export function createMemoryStateStore(options: { versionSeed?: number } = {}): 
       tableVersion = Math.max(tableVersion, next.version);
       emit({ kind: 'table', epoch: next.epoch, version: next.version });
       return true;
+    },
+    async getHealth() {
+      return copy(health);
+    },
+    async putHealth(snapshot) {
+      health = structuredClone(snapshot);
+    },
+    async putPassiveStats(stats) {
+      passive.set(stats.replica_id, structuredClone(stats));
+    },
+    async listPassiveStats() {
+      return [...passive.values()].sort((a, b) => (a.replica_id < b.replica_id ? -1 : a.replica_id > b.replica_id ? 1 : 0)).map((s) => structuredClone(s));
     },
     onChange(listener) {
       listeners.add(listener);

@@ -1,4 +1,5 @@
 import type { RoutingTable } from '@switchyard/proto';
+import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
 import type { SchedulerRecord } from './scheduler-record';
 
 /** What changed, for subscribers (the table publisher, the gRPC broadcaster). */
@@ -45,6 +46,15 @@ export interface StateStore {
    * Redis, whose lease key Redis has already expired); resolves with their ids.
    */
   removeExpired(nowMs: number): Promise<string[]>;
+
+  /** The leader's health view (probes and merged passive stats), if one was stored. */
+  getHealth(): Promise<HealthSnapshot | undefined>;
+  /** Replaces the health view; no change event (tables follow from the leader's own rebuilds). */
+  putHealth(snapshot: HealthSnapshot): Promise<void>;
+  /** Stores one replica's window of passive stats from its own gateways (replaces that replica's previous one). */
+  putPassiveStats(stats: ReplicaPassiveStats): Promise<void>;
+  /** Every replica's passive stats, ordered by replica id. */
+  listPassiveStats(): Promise<ReplicaPassiveStats[]>;
 
   /** The newest published table, if any. */
   getTable(): Promise<RoutingTable | undefined>;

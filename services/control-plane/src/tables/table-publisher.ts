@@ -4,7 +4,9 @@ import type { RoutingTable } from '@switchyard/proto';
 import type { StrategyName } from '@switchyard/routing';
 import type { Leadership } from '../leader/leadership';
 import type { StateStore } from '../state/state-store';
-import { buildRoutingTable, sameRouting } from './build-routing-table';
+import type { AssessOptions } from '../weights/assess-schedulers';
+import { buildRoutingTable, needsPush } from './build-routing-table';
+import type { ModelAliases, ModelStrategies } from './model-routes';
 
 export interface TablePublisherDeps {
   store: StateStore;
@@ -12,6 +14,11 @@ export interface TablePublisherDeps {
   defaultStrategy: StrategyName;
   now: () => number;
   logger: Logger;
+  /** MODEL_ALIASES and MODEL_STRATEGIES. */
+  modelAliases?: ModelAliases;
+  modelStrategies?: ModelStrategies;
+  /** Passive-health thresholds (PASSIVE_DEGRADED_ERROR_RATE). */
+  assess?: AssessOptions;
 }
 
 export interface TablePublisher extends Component {
@@ -24,9 +31,11 @@ export interface TablePublisher extends Component {
  * rebuilds the table and stores it under the next version, which the gRPC layer
  * streams to every gateway within milliseconds. Rebuilds are serialized and
  * coalesced (changes arriving during a rebuild cause exactly one more), and a
- * table that routes exactly like the current one is not published, so heartbeats
- * do not churn versions. A table is published at start-up even with no
- * schedulers, so gateways become ready on an empty but valid table.
+ * table that routes like the current one (effective weights within 10%, see
+ * needsPush) is not published, so heartbeats and probes do not churn versions.
+ * The health monitor calls rebuild() after it stores a new health view. A table
+ * is published at start-up even with no schedulers, so gateways become ready on
+ * an empty but valid table.
  */
 export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
   const log = deps.logger.child({ component: 'table-publisher' });
@@ -37,9 +46,10 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
   const publishOnce = async (): Promise<void> => {
     if (!deps.leadership.isLeader()) return;
     const epoch = deps.leadership.epoch();
-    const [records, current] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable()]);
-    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now() });
-    if (current && current.epoch === epoch && sameRouting(current, draft)) return;
+    const [records, current, health] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable(), deps.store.getHealth()]);
+    const { modelAliases, modelStrategies, assess } = deps;
+    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, assess });
+    if (current && current.epoch === epoch && !needsPush(current, draft)) return;
     const table: RoutingTable = { ...draft, version: await deps.store.nextTableVersion() };
     if (await deps.store.putTable(table, deps.leadership.fence())) {
       log.info('routing table published', { epoch, version: table.version, schedulers: table.schedulers.length, models: Object.keys(table.models).length });
