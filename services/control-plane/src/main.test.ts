@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadServices, type RoutingTable } from '@switchyard/proto';
+import Redis from 'ioredis';
 import { startService, stopAll, waitFor, type ServiceProcess } from '@switchyard/testing';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './test-support/redis-fixture';
 
 /** The bound ports from the `listening` log line (ports are 0 in these tests). */
 function listeningLine(p: ServiceProcess): { admin_port: number; grpc_port: number } | undefined {
@@ -48,10 +50,24 @@ describe('control-plane process (dist/main.js)', () => {
     expect(p.output()).toMatch(/^control-plane: invalid configuration: .*ADMIN_PORT: .*ROUTING_STRATEGY: /);
   });
 
-  it('refuses to start with REDIS_URL until Redis state exists', async () => {
-    const p = startService('control-plane', { ADMIN_PORT: '0', GRPC_PORT: '0', REDIS_URL: 'redis://127.0.0.1:6379', LOG_LEVEL: 'error' });
-    processes.push(p);
-    expect(await p.exited).toBe(1);
-    expect(p.output()).toMatch(/^control-plane: REDIS_URL: Redis state is not implemented yet[^\n]*\n$/);
+  it('with REDIS_URL: leads, is ready, and hands the lease over on SIGTERM', async () => {
+    const prefix = uniquePrefix('main');
+    try {
+      const env = { ADMIN_PORT: '0', GRPC_PORT: '0', LOG_LEVEL: 'info', REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, CONTROL_PLANE_ID: 'cp-main-test' };
+      const p = startService('control-plane', env);
+      processes.push(p);
+      const ports = await waitFor(() => listeningLine(p), 10_000, 20, 'the listening line');
+      expect((await fetch(`http://127.0.0.1:${ports.admin_port}/ready`)).status).toBe(200);
+      const leader = await (await fetch(`http://127.0.0.1:${ports.admin_port}/admin/leader`)).json();
+      expect(leader).toEqual({ id: 'cp-main-test', epoch: 1, self: true });
+      p.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      const redis = new Redis(TEST_REDIS_URL);
+      expect(await redis.exists(`${prefix}leader`)).toBe(0);
+      expect(await redis.hget(`${prefix}table`, 'epoch')).toBe('1');
+      redis.disconnect();
+    } finally {
+      await deleteKeys(prefix);
+    }
   });
 });

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'control-plane', level: config.LOG_LEVEL });
   let controlPlane: ControlPlane;
   try {
-    controlPlane = createControlPlane(config, { logger, replicaId: `${hostname()}-${process.pid}` });
+    controlPlane = createControlPlane(config, { logger, replicaId: config.CONTROL_PLANE_ID ?? `${hostname()}-${process.pid}` });
     await controlPlane.start();
   } catch (err) {
     // One line on stderr, like a config error: the operator sees the cause at once.

@@ -1,5 +1,5 @@
 import { createSchemaValidator, sleep, waitFor } from '@switchyard/testing';
-import { startHarness, type CallResult, type Harness } from '../test-support/control-plane-harness';
+import { startFakeScheduler, startHarness, type CallResult, type FakeScheduler, type Harness } from '../test-support/control-plane-harness';
 
 const schemas = createSchemaValidator();
 
@@ -127,17 +127,21 @@ describe('admin HTTP API (loopback caller, no ADMIN_TOKEN)', () => {
 
 describe('self-registration leases', () => {
   let h: Harness;
+  // Self-registrations enter the table only once the node answers, so they point at one that does.
+  let node: FakeScheduler;
   beforeAll(async () => {
     h = await startHarness({}, { leaseSweepIntervalMs: 50 });
+    node = await startFakeScheduler(['m']);
   });
   afterAll(async () => {
     await h.stop();
+    await node.close();
   });
 
   const ids = async () => (await h.call('GET', '/admin/scheduler/list')).body.schedulers!.map((s) => s.id);
 
   it('expires a self-registration that stops heartbeating, within its ttl', async () => {
-    const added = await h.call('POST', '/admin/scheduler/add', { body: { id: 'self-1', url: 'http://10.4.0.1:9001', models: ['m'], ttl_seconds: 1 } });
+    const added = await h.call('POST', '/admin/scheduler/add', { body: { id: 'self-1', url: node.url, models: ['m'], ttl_seconds: 1 } });
     expect(added.status).toBe(201);
     expect(added.body.scheduler!.source).toBe('self');
     const start = Date.now();
@@ -147,7 +151,7 @@ describe('self-registration leases', () => {
   });
 
   it('keeps a self-registration alive while it heartbeats', async () => {
-    const body = { id: 'self-2', url: 'http://10.4.0.2:9001', models: ['m'], ttl_seconds: 1 };
+    const body = { id: 'self-2', url: node.url, models: ['m'], ttl_seconds: 1 };
     expect((await h.call('POST', '/admin/scheduler/add', { body })).status).toBe(201);
     for (let i = 0; i < 4; i++) {
       await sleep(400);
@@ -157,7 +161,7 @@ describe('self-registration leases', () => {
   });
 
   it('does not churn table versions on heartbeats', async () => {
-    const body = { id: 'self-3', url: 'http://10.4.0.3:9001', models: ['m'], ttl_seconds: 60 };
+    const body = { id: 'self-3', url: node.url, models: ['m'], ttl_seconds: 60 };
     await h.call('POST', '/admin/scheduler/add', { body });
     await waitFor(async () => (await h.controlPlane.store.getTable())!.schedulers.some((s) => s.id === 'self-3'), 1_000);
     const before = (await h.controlPlane.store.getTable())!.version;

@@ -1,14 +1,16 @@
+import type { TableFence } from '../state/state-store';
+
 /** Which replica leads, for `GET /admin/leader` and for stamping tables. */
 export interface LeaderInfo {
-  id: string;
+  /** The leading replica's id; null while no replica holds the lease. */
+  id: string | null;
   epoch: number;
 }
 
 /**
- * Leadership as the rest of the control plane sees it. Only the leader computes
- * and publishes tables (ARCHITECTURE.md, "State in Redis"); the Redis lease of
- * issue 3 implements this same interface, with an epoch that grows on every
- * acquisition.
+ * Leadership as the rest of the control plane sees it. Only the leader probes
+ * and computes tables (ARCHITECTURE.md, "State in Redis"); with Redis this is a
+ * lease plus an epoch that grows on every acquisition (redis-leadership.ts).
  */
 export interface Leadership {
   /** This replica's id. */
@@ -18,6 +20,10 @@ export interface Leadership {
   epoch(): number;
   /** The current leader as known to this replica. */
   leader(): Promise<LeaderInfo>;
+  /** What table writes carry so Redis can refuse them once this replica no longer leads. */
+  fence(): TableFence | undefined;
+  /** Calls `listener` whenever isLeader() changes; returns the unsubscribe function. */
+  onChange(listener: (leading: boolean) => void): () => void;
 }
 
 /**
@@ -30,5 +36,7 @@ export function createSingleReplicaLeadership(replicaId: string): Leadership {
     isLeader: () => true,
     epoch: () => 1,
     leader: async () => ({ id: replicaId, epoch: 1 }),
+    fence: () => undefined,
+    onChange: () => () => undefined,
   };
 }

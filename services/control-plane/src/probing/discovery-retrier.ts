@@ -16,8 +16,9 @@ export interface DiscoveryRetrierDeps {
 /**
  * Retries model discovery for schedulers that registered without `models` and
  * whose discovery failed (listed as unhealthy with `last_error`, kept out of the
- * table). Every PROBE_INTERVAL_MS each of them is asked again; on success it gets
- * its models and enters the table with the next rebuild. Rounds never overlap;
+ * table), and self-registrations that named their models but did not answer yet.
+ * Every PROBE_INTERVAL_MS each of them is asked again; on success it gets its
+ * models (or keeps the named ones) and enters the table with the next rebuild. Rounds never overlap;
  * the timer is unref'd and cleared in stop(), which also aborts a round in flight.
  */
 export function createDiscoveryRetrier(deps: DiscoveryRetrierDeps): Component & { retryAll(): Promise<void> } {
@@ -73,7 +74,8 @@ export function applyDiscovery(current: SchedulerRecord | undefined, url: string
   const { last_error: _cleared, ...rest } = current;
   return {
     ...rest,
-    models: result.models,
+    // A registration that named its models was only waiting to be reachable; it keeps them.
+    models: current.models_source === 'request' ? current.models : result.models,
     discovery_pending: false,
     state: current.state === 'draining' ? 'draining' : 'healthy',
     last_probe_at_ms: nowMs,

@@ -1,0 +1,43 @@
+/**
+ * Every Redis key and channel of the shared state, under REDIS_KEY_PREFIX
+ * (docs/state-and-replicas.md lists them with their types). The gateway reads
+ * `table` (field `json`) when it starts without a control plane, so that name is
+ * part of the contract between the two services.
+ */
+export interface RedisKeys {
+  /** Hash: scheduler id → SchedulerRecord JSON. */
+  readonly schedulers: string;
+  /** String: the leader's health view (HealthSnapshot JSON). */
+  readonly health: string;
+  /** Hash: replica id → that replica's passive stats window (ReplicaPassiveStats JSON). */
+  readonly passive: string;
+  /** Hash {json, epoch, version}: the current routing table. */
+  readonly table: string;
+  /** Counter handing out table versions; only grows (INCR, raised by every stored table). */
+  readonly tableSeq: string;
+  /** String with PX: the leader lease, valued with the holder's owner token. */
+  readonly leader: string;
+  /** Counter: the leader epoch, INCR on every acquisition. */
+  readonly epoch: string;
+  /** String: a random id written when the state is seeded; missing means Redis lost the state. */
+  readonly generation: string;
+  /** Pub/sub channel: every change, as JSON (see state-event.ts). */
+  readonly events: string;
+  /** String with PX: a self-registration's lease; Redis deletes it when the TTL runs out. */
+  lease(id: string): string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    schedulers: `${prefix}schedulers`,
+    health: `${prefix}health`,
+    passive: `${prefix}passive`,
+    table: `${prefix}table`,
+    tableSeq: `${prefix}table:seq`,
+    leader: `${prefix}leader`,
+    epoch: `${prefix}leader:epoch`,
+    generation: `${prefix}generation`,
+    events: `${prefix}events`,
+    lease: (id) => `${prefix}lease:${id}`,
+  };
+}

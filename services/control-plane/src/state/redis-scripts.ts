@@ -1,0 +1,75 @@
+import { luaScript } from '../redis/lua-script';
+
+/**
+ * Scheduler writes: the record, its self-registration lease key and the change
+ * announcement in one atomic step, so a listener never hears of a change that is
+ * not stored yet. Modes: 'any' (upsert), 'equals' (compare-and-set against the
+ * JSON read before), 'absent' (create only).
+ * KEYS: schedulers, lease. ARGV: id, mode, expected, json, lease_px (0 = none), channel, message.
+ */
+export const WRITE_SCHEDULER = luaScript(`
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == 'absent' and current then return 0 end
+if ARGV[2] == 'equals' and current ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+local px = tonumber(ARGV[5])
+if px > 0 then redis.call('SET', KEYS[2], '1', 'PX', px) else redis.call('DEL', KEYS[2]) end
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
+`);
+
+/**
+ * Removes a scheduler and its lease, optionally only when it is still exactly
+ * the record read before (expiry must not remove a record that a heartbeat just
+ * renewed).
+ * KEYS: schedulers, lease. ARGV: id, expected ('' = any), channel, message.
+ */
+export const REMOVE_SCHEDULER = luaScript(`
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+`);
+
+/**
+ * Stores a routing table when its (epoch, version) is newer than the stored one.
+ * With an owner (the leader's fencing token) the write is also refused unless
+ * that owner holds the leader lease, the state generation is the writer's, and no
+ * newer epoch was handed out: a paused or partitioned old leader can never roll
+ * the table back. Raises the version counter to the stored version.
+ * KEYS: table, seq, leader, epoch, generation.
+ * ARGV: json, epoch, version, owner ('' = unfenced), generation, channel, message.
+ * Returns 1 stored, 0 not newer, -1 not the lease holder, -2 other generation, -3 stale epoch.
+ */
+export const PUT_TABLE = luaScript(`
+local epoch = tonumber(ARGV[2])
+local version = tonumber(ARGV[3])
+if ARGV[4] ~= '' then
+  if redis.call('GET', KEYS[3]) ~= ARGV[4] then return -1 end
+  if redis.call('GET', KEYS[5]) ~= ARGV[5] then return -2 end
+  if tonumber(redis.call('GET', KEYS[4]) or '0') > epoch then return -3 end
+end
+local stored = redis.call('HMGET', KEYS[1], 'epoch', 'version')
+if stored[1] then
+  local e = tonumber(stored[1])
+  if e > epoch or (e == epoch and tonumber(stored[2]) >= version) then return 0 end
+end
+redis.call('HSET', KEYS[1], 'json', ARGV[1], 'epoch', ARGV[2], 'version', ARGV[3])
+if tonumber(redis.call('GET', KEYS[2]) or '0') < version then redis.call('SET', KEYS[2], ARGV[3]) end
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
+`);
+
+/**
+ * Re-seeding after Redis lost the state: puts back a remembered record unless
+ * one with that id was registered again meanwhile (a heartbeat is newer).
+ * KEYS: schedulers, lease. ARGV: id, json, lease_px (0 = none), channel, message.
+ */
+export const SEED_SCHEDULER = luaScript(`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+local px = tonumber(ARGV[3])
+if px > 0 then redis.call('SET', KEYS[2], '1', 'PX', px) end
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`);

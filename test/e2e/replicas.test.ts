@@ -1,0 +1,118 @@
+/**
+ * Issue 3 acceptance over real processes and one throw-away redis-server:
+ * two control-plane replicas, two gateways that know both, three self-registering
+ * sims. Items 2 (propagation across replicas, kill -9 of the leader), 7 (sims that
+ * die or stop) and 8 (what the registration token may do).
+ */
+import { sleep, waitFor } from '@switchyard/testing';
+import { LEASE_MS, REGISTRATION_TOKEN, startCluster, startTraffic, type Cluster } from './replicas-cluster';
+
+jest.setTimeout(120_000);
+
+const TTL_SECONDS = 3;
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ controlPlanes: ['cp-a', 'cp-b'], gateways: ['gw-0', 'gw-1'] });
+  await cluster.startControlPlane('cp-a');
+  await waitFor(async () => (await cluster.leader('cp-a')).self, 5_000, 50, 'cp-a to lead');
+  await cluster.startControlPlane('cp-b');
+  await cluster.startGateway('gw-0');
+  await cluster.startGateway('gw-1');
+  // The sims register through the follower, so killing the leader later leaves their heartbeats alone.
+  for (const id of ['sim-1', 'sim-2', 'sim-3']) await cluster.startSim(id, 'cp-b', { SIM_REGISTRATION_TTL_SECONDS: String(TTL_SECONDS) });
+  await waitFor(async () => (await allGatewaysList(['model-sim-1', 'model-sim-2', 'model-sim-3'])), 10_000, 50, 'every sim in both gateways');
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function allGatewaysList(models: string[], present = true): Promise<boolean> {
+  for (const gateway of cluster.gateways.keys()) {
+    const listed = await cluster.models(gateway);
+    if (!models.every((m) => listed.includes(m) === present)) return false;
+  }
+  return true;
+}
+
+/** Time from `action` until every gateway lists (or no longer lists) `model`. */
+async function propagation(model: string, present: boolean, action: () => Promise<unknown>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  await action();
+  await waitFor(() => allGatewaysList([model], present), timeoutMs, 10, `${model} ${present ? 'in' : 'out of'} every gateway`);
+  return Date.now() - started;
+}
+
+it('elects one leader that every replica reports', async () => {
+  expect(await cluster.leader('cp-a')).toEqual({ id: 'cp-a', epoch: 1, self: true });
+  expect(await cluster.leader('cp-b')).toEqual({ id: 'cp-a', epoch: 1, self: false });
+});
+
+it('an add on either replica reaches both gateways within 1 s', async () => {
+  for (const replica of ['cp-b', 'cp-a']) {
+    const model = `added-on-${replica}`;
+    const body = { id: `added-${replica}`, url: cluster.sims.get('sim-1')!.url, models: [model] };
+    const ms = await propagation(model, true, async () => expect((await cluster.admin(replica, 'POST', '/admin/scheduler/add', body)).status).toBe(201), 3_000);
+    expect(ms).toBeLessThan(1_000);
+  }
+});
+
+it('a sim that gets SIGTERM deregisters at once; one killed with -9 leaves every table within its TTL', async () => {
+  const terminated = await propagation('model-sim-3', false, async () => cluster.sims.get('sim-3')!.process.kill('SIGTERM'), 3_000);
+  expect(terminated).toBeLessThan(1_000);
+  const killed = await propagation('model-sim-2', false, async () => cluster.sims.get('sim-2')!.process.kill('SIGKILL'), TTL_SECONDS * 1000 + 2_000);
+  expect(killed).toBeLessThanOrEqual(TTL_SECONDS * 1000 + 500);
+  const listed = ((await cluster.admin('cp-a', 'GET', '/admin/scheduler/list')).body.schedulers as { id: string }[]).map((s) => s.id);
+  expect(listed).not.toContain('sim-2');
+  expect(listed).not.toContain('sim-3');
+});
+
+it('the registration token may only register, heartbeat and deregister; other hosts are refused', async () => {
+  for (const replica of ['cp-a', 'cp-b']) {
+    for (const [method, path, body] of [['GET', '/admin/scheduler/list'], ['POST', '/admin/scheduler/drain', { id: 'sim-1' }], ['POST', '/admin/keys/reload', {}], ['GET', '/admin/leader']] as const) {
+      const res = await cluster.admin(replica, method, path, body, REGISTRATION_TOKEN);
+      expect([path, res.status, res.body.error?.code]).toEqual([path, 403, 'registration_token_scope']);
+    }
+    const add = (url: string) => cluster.admin(replica, 'POST', '/admin/scheduler/add', { url, models: ['m'], ttl_seconds: 5 }, REGISTRATION_TOKEN);
+    for (const url of ['http://10.1.2.3:9001', 'http://169.254.169.254', 'http://[::1]:9001']) {
+      expect([url, (await add(url)).status]).toEqual([url, 403]);
+    }
+    for (const url of ['ftp://127.0.0.1/x', 'http://user:secret@127.0.0.1:9001', 'not a url']) {
+      expect([url, (await add(url)).status]).toEqual([url, 400]);
+    }
+  }
+});
+
+it('kill -9 of the leader: a new leader within the lease, tables keep flowing, no gateway loses its table', async () => {
+  const traffic = startTraffic([...cluster.gateways.values()].map((g) => g.url));
+  const gaps: string[] = [];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      for (const gateway of cluster.gateways.keys()) {
+        const listed = await cluster.models(gateway).catch((err: unknown) => [String(err)]);
+        if (!listed.includes('model-sim-1') || !listed.includes('added-on-cp-a')) gaps.push(`${gateway}: ${listed.join(',')}`);
+      }
+      await sleep(20);
+    }
+  })();
+  await sleep(300);
+  const killedAt = Date.now();
+  cluster.controlPlanes.get('cp-a')!.process.kill('SIGKILL');
+  await waitFor(async () => (await cluster.leader('cp-b')).self, LEASE_MS + 3_000, 20, 'cp-b to take over');
+  expect(Date.now() - killedAt).toBeLessThanOrEqual(LEASE_MS + 1_000);
+  expect((await cluster.leader('cp-b')).epoch).toBeGreaterThan(1);
+
+  const ms = await propagation('after-failover', true, () => cluster.admin('cp-b', 'POST', '/admin/scheduler/add', { id: 'after', url: cluster.sims.get('sim-1')!.url, models: ['after-failover'] }), 3_000);
+  expect(ms).toBeLessThan(1_000);
+  // Gateways that watched the dead replica moved to the survivor.
+  await waitFor(async () => ((await cluster.admin('cp-b', 'GET', '/admin/gateways')).body.gateways as unknown[]).length === 2, 10_000, 50, 'both gateways on cp-b');
+  await sleep(300);
+  watching = false;
+  await watcher;
+  const { ok, failed } = await traffic.stop();
+  expect(gaps).toEqual([]);
+  expect(failed).toEqual([]);
+  expect(ok).toBeGreaterThan(20);
+});
