@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from './ports';
 import { sleep } from './wait';
@@ -15,6 +15,8 @@ export interface RedisServer {
   /** SIGSTOP / SIGCONT: connections stay open, nothing answers (a hung or slow Redis). */
   pause(): void;
   resume(): void;
+  /** Runs one command with `redis-cli --raw` (so tests need no client library); resolves its output, trimmed. */
+  command(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,10 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
+    command: (...args) =>
+      new Promise((resolve, reject) => {
+        execFile('redis-cli', ['-p', String(port), '--raw', ...args], { timeout: 5_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+      }),
     stop: kill,
   };
 }

@@ -8,13 +8,14 @@ const RETRY_MS = 1_000;
 /**
  * Runs leader-only components (table publisher, lease sweeper, discovery retrier,
  * prober…) exactly while this replica leads: started in order on election,
- * stopped in reverse on step-down. Transitions are serialized and each one
- * reconciles with the current leadership, so quick flips never leave work
- * running on a follower.
+ * stopped in reverse on step-down, restarted on a new epoch. Transitions are
+ * serialized and each one reconciles with the current leadership, so quick
+ * flips never leave work running on a follower.
  */
 export function createLeaderGate(leadership: Leadership, work: readonly Component[], logger: Logger): Component {
   const log = logger.child({ component: 'leader-gate' });
   const started: Component[] = [];
+  let startedEpoch = 0;
   let active = false;
   let queue: Promise<void> = Promise.resolve();
   let retry: NodeJS.Timeout | undefined;
@@ -27,6 +28,7 @@ export function createLeaderGate(leadership: Leadership, work: readonly Componen
     }
   };
   const startWork = async () => {
+    startedEpoch = leadership.epoch();
     for (const component of work) {
       try {
         started.push(component);
@@ -39,17 +41,18 @@ export function createLeaderGate(leadership: Leadership, work: readonly Componen
         return;
       }
     }
-    log.info('leader work started', { epoch: leadership.epoch(), components: work.map((c) => c.name) });
+    log.info('leader work started', { epoch: startedEpoch, components: work.map((c) => c.name) });
   };
   const reconcile = () => {
     clearTimeout(retry);
     queue = queue.then(async () => {
       const wanted = active && leadership.isLeader();
-      if (wanted && started.length === 0) await startWork();
-      else if (!wanted && started.length > 0) {
+      // A new epoch (re-acquired, or re-seeded Redis) restarts the work: fresh lease grace, a table in the new epoch.
+      if (started.length > 0 && (!wanted || leadership.epoch() !== startedEpoch)) {
         await stopWork();
         log.info('leader work stopped');
       }
+      if (wanted && started.length === 0) await startWork();
     });
     return queue;
   };

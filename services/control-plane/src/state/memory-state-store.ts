@@ -1,6 +1,6 @@
 import { compareTableVersions, type RoutingTable } from '@switchyard/proto';
 import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
-import type { SchedulerRecord } from './scheduler-record';
+import { pastGrace, type SchedulerRecord } from './scheduler-record';
 import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './state-store';
 
 /**
@@ -53,8 +53,8 @@ export function createMemoryStateStore(options: { versionSeed?: number } = {}): 
       if (existed) emit({ kind: 'scheduler', id, removed: true });
       return existed;
     },
-    async removeExpired(nowMs) {
-      const expired = [...schedulers.values()].filter((r) => r.lease_expires_at_ms !== undefined && r.lease_expires_at_ms <= nowMs);
+    async removeExpired(nowMs, graceSinceMs) {
+      const expired = [...schedulers.values()].filter((r) => r.lease_expires_at_ms !== undefined && r.lease_expires_at_ms <= nowMs && pastGrace(r, nowMs, graceSinceMs));
       for (const record of expired) {
         schedulers.delete(record.id);
         emit({ kind: 'scheduler', id: record.id, removed: true });

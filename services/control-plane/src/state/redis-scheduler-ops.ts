@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
 import { REMOVE_SCHEDULER, WRITE_SCHEDULER } from './redis-scripts';
-import type { SchedulerRecord } from './scheduler-record';
+import { pastGrace, type SchedulerRecord } from './scheduler-record';
 import { encodeEvent } from './state-event';
 import type { SchedulerUpdate } from './state-store';
 
@@ -14,7 +14,7 @@ export interface RedisSchedulerOps {
   upsert(record: SchedulerRecord): Promise<void>;
   update(id: string, update: SchedulerUpdate): Promise<SchedulerRecord | undefined>;
   remove(id: string): Promise<boolean>;
-  removeExpired(nowMs: number): Promise<string[]>;
+  removeExpired(nowMs: number, graceSinceMs?: number): Promise<string[]>;
 }
 
 /**
@@ -59,11 +59,11 @@ export function createRedisSchedulerOps(client: Redis, keys: RedisKeys): RedisSc
       throw new Error(`updateScheduler(${id}): the record kept changing; gave up after ${MAX_UPDATE_ATTEMPTS} attempts`);
     },
     remove: (id) => removeIf(id, ''),
-    async removeExpired(nowMs) {
+    async removeExpired(nowMs, graceSinceMs) {
       const all = await client.hgetall(keys.schedulers);
       const leased = Object.entries(all).flatMap(([id, raw]) => {
         const record = parseRecord(raw);
-        return record?.lease_expires_at_ms !== undefined ? [{ id, raw, record }] : [];
+        return record?.lease_expires_at_ms !== undefined && pastGrace(record, nowMs, graceSinceMs) ? [{ id, raw, record }] : [];
       });
       if (leased.length === 0) return [];
       const pipeline = client.pipeline();

@@ -8,6 +8,7 @@ import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 import { createChangeFeed } from './redis-change-feed';
 import { createRedisSchedulerOps, parseRecord } from './redis-scheduler-ops';
 import { PUT_TABLE, SEED_SCHEDULER } from './redis-scripts';
+import type { SchedulerRecord } from './scheduler-record';
 import { createSchedulerMirror } from './scheduler-mirror';
 import { encodeEvent, toChange, type StateEvent } from './state-event';
 import type { StateListener, StateStore } from './state-store';
@@ -131,7 +132,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     upsertScheduler: (record) => guarded(() => schedulers.upsert(record)),
     updateScheduler: (id, update) => guarded(() => schedulers.update(id, update)),
     removeScheduler: (id) => guarded(() => schedulers.remove(id)),
-    removeExpired: (nowMs) => guarded(() => schedulers.removeExpired(nowMs)),
+    removeExpired: (nowMs, graceSinceMs) => guarded(() => schedulers.removeExpired(nowMs, graceSinceMs)),
 
     getHealth: () => guarded(async () => parseJson<HealthSnapshot>(await client.get(keys.health))),
     putHealth: (snapshot) => guarded(async () => void (await client.set(keys.health, JSON.stringify(snapshot)))),
@@ -176,13 +177,16 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
 
 const FENCE_REASONS: Record<number, string> = { [-1]: 'not the lease holder', [-2]: 'state generation changed', [-3]: 'a newer epoch exists' };
 
-/** Puts remembered records back (never over a newer registration) and writes a new generation marker last. */
-async function reseed(client: Redis, keys: RedisKeys, records: ReturnType<ReturnType<typeof createSchedulerMirror>['records']>, nowMs: number): Promise<string> {
+/**
+ * Puts remembered records back (never over a newer registration) and writes a
+ * new generation marker last. A self-registration gets at least one full ttl
+ * from now: its heartbeats failed only because the state was gone.
+ */
+async function reseed(client: Redis, keys: RedisKeys, records: SchedulerRecord[], nowMs: number): Promise<string> {
   await Promise.all(
-    records.map((record) => {
-      const selfLease = record.lease_expires_at_ms !== undefined;
-      const px = selfLease ? record.lease_expires_at_ms! - nowMs : 0;
-      if (selfLease && px <= 0) return undefined; // its lease ran out meanwhile
+    records.map((remembered) => {
+      const record = withFreshLease(remembered, nowMs);
+      const px = record.lease_expires_at_ms === undefined ? 0 : record.lease_expires_at_ms - nowMs;
       const message = encodeEvent({ kind: 'scheduler', id: record.id, removed: false, record });
       return SEED_SCHEDULER.run(client, [keys.schedulers, keys.lease(record.id)], [record.id, JSON.stringify(record), px, keys.events, message]);
     }),
@@ -191,6 +195,11 @@ async function reseed(client: Redis, keys: RedisKeys, records: ReturnType<Return
   await client.set(keys.generation, generation);
   await client.publish(keys.events, encodeEvent({ kind: 'generation', generation }));
   return generation;
+}
+
+function withFreshLease(record: SchedulerRecord, nowMs: number): SchedulerRecord {
+  if (record.lease_expires_at_ms === undefined || record.ttl_seconds === undefined) return record;
+  return { ...record, lease_expires_at_ms: Math.max(record.lease_expires_at_ms, nowMs + record.ttl_seconds * 1000) };
 }
 
 function parseJson<T>(raw: string | null | undefined): T | undefined {

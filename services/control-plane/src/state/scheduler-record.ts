@@ -32,3 +32,11 @@ export interface SchedulerRecord {
   last_probe_at_ms: number | null;
   last_error?: string;
 }
+
+/**
+ * Whether a self-registration had one full ttl since `graceSinceMs` (when the
+ * current leader began expiring leases) to heartbeat; without a grace start, true.
+ */
+export function pastGrace(record: SchedulerRecord, nowMs: number, graceSinceMs: number | undefined): boolean {
+  return graceSinceMs === undefined || nowMs >= graceSinceMs + (record.ttl_seconds ?? 0) * 1000;
+}

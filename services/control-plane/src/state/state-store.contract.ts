@@ -62,6 +62,12 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
       expect((await store.listSchedulers()).map((r) => r.id)).toEqual(['admin', 'fresh']);
     });
 
+    it('keeps an expired self-registration until it had one full ttl since the grace start', async () => {
+      await store.upsertScheduler(record('lapsed', { source: 'self', ttl_seconds: 1, lease_expires_at_ms: 1_000 }));
+      expect(await store.removeExpired(5_000, 4_500)).toEqual([]);
+      expect(await store.removeExpired(5_500, 4_500)).toEqual(['lapsed']);
+    });
+
     it('hands out table versions that only grow', async () => {
       const first = await store.nextTableVersion();
       const second = await store.nextTableVersion();

@@ -44,8 +44,11 @@ export interface StateStore {
   /**
    * Removes self-registrations whose lease ended at or before `nowMs` (or, in
    * Redis, whose lease key Redis has already expired); resolves with their ids.
+   * With `graceSinceMs` (when the current leader started expiring), a
+   * registration is kept until one full ttl has passed since then: heartbeats
+   * that failed while Redis or the leader was away do not count as stopped.
    */
-  removeExpired(nowMs: number): Promise<string[]>;
+  removeExpired(nowMs: number, graceSinceMs?: number): Promise<string[]>;
 
   /** The leader's health view (probes and merged passive stats), if one was stored. */
   getHealth(): Promise<HealthSnapshot | undefined>;
