@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from '@switchyard/observability';
-import type { RoutingTable } from '@switchyard/proto';
-import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
 import { connectQuietly, createRedisClient, guarded } from '../redis/redis-client';
 import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 import { createChangeFeed } from './redis-change-feed';
-import { createRedisSchedulerOps, parseRecord } from './redis-scheduler-ops';
-import { PUT_TABLE, SEED_SCHEDULER } from './redis-scripts';
-import type { SchedulerRecord } from './scheduler-record';
-import { createSchedulerMirror } from './scheduler-mirror';
-import { encodeEvent, toChange, type StateEvent } from './state-event';
-import type { StateListener, StateStore } from './state-store';
+import { createRedisHealthOps } from './redis-health-ops';
+import { readSnapshot, reseed } from './redis-reseed';
+import { createRedisSchedulerOps } from './redis-scheduler-ops';
+import { createRedisTableOps } from './redis-table-ops';
+import { createReplicaMemory } from './replica-memory';
+import type { StateChange, StateListener, StateStore } from './state-store';
 
 export interface RedisStateStoreOptions {
   url: string;
@@ -34,10 +31,7 @@ export interface RedisStateStore extends StateStore {
   generation(): string | undefined;
   /** The highest table epoch this replica has seen, so a new epoch is never lower (Redis may have lost its counter). */
   highestEpoch(): number;
-  /**
-   * Writes every remembered registration back (keeping any re-registered since)
-   * and a new generation marker; resolves with the new generation. Leader only.
-   */
+  /** Writes every remembered registration back and a new generation marker (redis-reseed.ts). Leader only. */
   reseed(): Promise<string>;
   /** Re-reads the state (adopting a generation another replica seeded). */
   resync(): Promise<void>;
@@ -57,55 +51,25 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
   const name = `switchyard-control-plane${options.replicaId ? `-${options.replicaId}` : ''}`;
   const client = createRedisClient(options.url, name);
   const schedulers = createRedisSchedulerOps(client, keys);
-  const mirror = createSchedulerMirror();
+  const tables = createRedisTableOps(client, keys, log);
+  const health = createRedisHealthOps(client, keys);
+  const memory = createReplicaMemory();
   const listeners = new Set<StateListener>();
-  let knownGeneration: string | undefined;
-  let highestEpoch = 0;
-  let pingOk = false;
-  let pingTimer: NodeJS.Timeout | undefined;
-
-  const emitAll = (changes: ReturnType<typeof toChange>[]) => {
+  const emit = (changes: StateChange[]) => {
     for (const change of changes) for (const listener of [...listeners]) listener(change);
   };
-  const onEvent = (event: StateEvent) => {
-    if (event.kind === 'generation') {
-      knownGeneration = event.generation;
-      return;
-    }
-    if (event.kind === 'scheduler') mirror.apply(event);
-    else highestEpoch = Math.max(highestEpoch, event.epoch);
-    emitAll([toChange(event)]);
-  };
-  const resync = async () => {
-    const replies = (await client.multi().get(keys.generation).hgetall(keys.schedulers).hmget(keys.table, 'epoch', 'version').exec()) ?? [];
-    const [generation, all, table] = replies.map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    }) as [string | null, Record<string, string>, (string | null)[]];
-    // A Redis without a generation lost its state: the mirror is what re-seeding needs, keep it.
-    const changes = generation === null ? [] : mirror.replace(Object.values(all).flatMap((raw) => parseRecord(raw) ?? []));
-    if (generation !== null) knownGeneration = generation;
-    if (table[0] && table[1]) {
-      highestEpoch = Math.max(highestEpoch, Number(table[0]));
-      changes.push({ kind: 'table', epoch: Number(table[0]), version: Number(table[1]) });
-    }
-    emitAll(changes);
-  };
+  const resync = async () => emit(memory.onSnapshot(await readSnapshot(client, keys)));
   const feed = createChangeFeed({
     subscriber: createRedisClient(options.url, `${name}-events`),
     channel: keys.events,
     logger: options.logger,
-    onEvent,
+    onEvent: (event) => emit(memory.onEvent(event)),
     onSubscribed: () =>
       resync().catch((err: unknown) => {
         log.warn('cannot re-read the state after subscribing', { error: String(err) });
       }),
   });
-  const ping = async () => {
-    const ok = await client.ping().then(() => true, () => false);
-    if (ok !== pingOk) log[ok ? 'info' : 'warn'](ok ? 'redis reachable' : 'redis unreachable', { status: client.status });
-    pingOk = ok;
-  };
+  const availability = createAvailability(client, log, options.pingIntervalMs ?? 1_000);
 
   return {
     client,
@@ -113,19 +77,18 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     async start() {
       client.on('error', () => undefined); // surfaced through available() and the 503s
       await connectQuietly(client);
-      await ping();
+      await availability.start();
       await feed.start();
-      pingTimer = setInterval(() => void ping(), options.pingIntervalMs ?? 1_000);
-      pingTimer.unref();
     },
-    available: () => pingOk && client.status === 'ready' && feed.subscribed(),
-    generation: () => knownGeneration,
-    highestEpoch: () => highestEpoch,
+    available: () => availability.ok() && feed.subscribed(),
+    generation: () => memory.generation(),
+    highestEpoch: () => memory.highestEpoch(),
     resync: () => guarded(resync),
-    reseed: () => guarded(() => reseed(client, keys, mirror.records(), options.now())).then((generation) => {
-      knownGeneration = generation;
+    async reseed() {
+      const generation = await guarded(() => reseed(client, keys, memory.records(), options.now()));
+      memory.adoptGeneration(generation);
       return generation;
-    }),
+    },
 
     getScheduler: (id) => guarded(() => schedulers.get(id)),
     listSchedulers: () => guarded(() => schedulers.list()),
@@ -134,40 +97,25 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     removeScheduler: (id) => guarded(() => schedulers.remove(id)),
     removeExpired: (nowMs, graceSinceMs) => guarded(() => schedulers.removeExpired(nowMs, graceSinceMs)),
 
-    getHealth: () => guarded(async () => parseJson<HealthSnapshot>(await client.get(keys.health))),
-    putHealth: (snapshot) => guarded(async () => void (await client.set(keys.health, JSON.stringify(snapshot)))),
-    putPassiveStats: (stats) => guarded(async () => void (await client.hset(keys.passive, stats.replica_id, JSON.stringify(stats)))),
-    listPassiveStats: () =>
-      guarded(async () => {
-        const all = await client.hgetall(keys.passive);
-        return Object.keys(all)
-          .sort()
-          .flatMap((id) => parseJson<ReplicaPassiveStats>(all[id]) ?? []);
-      }),
+    getHealth: () => guarded(() => health.getHealth()),
+    putHealth: (snapshot) => guarded(() => health.putHealth(snapshot)),
+    putPassiveStats: (stats) => guarded(() => health.putPassiveStats(stats)),
+    listPassiveStats: () => guarded(() => health.listPassiveStats()),
 
-    getTable: () =>
-      guarded(async () => {
-        const table = parseJson<RoutingTable>(await client.hget(keys.table, 'json'));
-        if (table) highestEpoch = Math.max(highestEpoch, table.epoch);
-        return table;
-      }),
-    nextTableVersion: () => guarded(() => client.incr(keys.tableSeq)),
-    putTable: (table, fence) =>
-      guarded(async () => {
-        const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
-        const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation];
-        const args = [JSON.stringify(table), table.epoch, table.version, fence?.owner ?? '', knownGeneration ?? '', keys.events, message];
-        const result = Number(await PUT_TABLE.run(client, tableKeys, args));
-        if (result < 0) log.warn('table write fenced out', { epoch: table.epoch, version: table.version, reason: FENCE_REASONS[result] });
-        return result === 1;
-      }),
+    async getTable() {
+      const table = await guarded(() => tables.get());
+      if (table) memory.noteEpoch(table.epoch);
+      return table;
+    },
+    nextTableVersion: () => guarded(() => tables.nextVersion()),
+    putTable: (table, fence) => guarded(() => tables.put(table, fence, memory.generation())),
 
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
-      clearInterval(pingTimer);
+      availability.stop();
       listeners.clear();
       feed.stop();
       client.disconnect();
@@ -175,33 +123,27 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
   };
 }
 
-const FENCE_REASONS: Record<number, string> = { [-1]: 'not the lease holder', [-2]: 'state generation changed', [-3]: 'a newer epoch exists' };
-
-/**
- * Puts remembered records back (never over a newer registration) and writes a
- * new generation marker last. A self-registration gets at least one full ttl
- * from now: its heartbeats failed only because the state was gone.
- */
-async function reseed(client: Redis, keys: RedisKeys, records: SchedulerRecord[], nowMs: number): Promise<string> {
-  await Promise.all(
-    records.map((remembered) => {
-      const record = withFreshLease(remembered, nowMs);
-      const px = record.lease_expires_at_ms === undefined ? 0 : record.lease_expires_at_ms - nowMs;
-      const message = encodeEvent({ kind: 'scheduler', id: record.id, removed: false, record });
-      return SEED_SCHEDULER.run(client, [keys.schedulers, keys.lease(record.id)], [record.id, JSON.stringify(record), px, keys.events, message]);
-    }),
-  );
-  const generation = randomUUID();
-  await client.set(keys.generation, generation);
-  await client.publish(keys.events, encodeEvent({ kind: 'generation', generation }));
-  return generation;
-}
-
-function withFreshLease(record: SchedulerRecord, nowMs: number): SchedulerRecord {
-  if (record.lease_expires_at_ms === undefined || record.ttl_seconds === undefined) return record;
-  return { ...record, lease_expires_at_ms: Math.max(record.lease_expires_at_ms, nowMs + record.ttl_seconds * 1000) };
-}
-
-function parseJson<T>(raw: string | null | undefined): T | undefined {
-  return raw === null || raw === undefined ? undefined : (JSON.parse(raw) as T);
+/** A PING every interval: a hung Redis keeps its TCP connection, only a command tells. */
+function createAvailability(client: Redis, log: Logger, intervalMs: number) {
+  let ok = false;
+  let timer: NodeJS.Timeout | undefined;
+  const ping = async () => {
+    const answered = await client.ping().then(
+      () => true,
+      () => false,
+    );
+    if (answered !== ok) log[answered ? 'info' : 'warn'](answered ? 'redis reachable' : 'redis unreachable', { status: client.status });
+    ok = answered;
+  };
+  return {
+    ok: () => ok && client.status === 'ready',
+    async start() {
+      await ping();
+      timer = setInterval(() => void ping(), intervalMs);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }
