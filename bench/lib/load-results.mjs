@@ -7,6 +7,7 @@
  * @typedef {object} ClosedLoopResult  bench/load/closed-loop.mjs
  * @property {number} requests_per_sec  2xx answers per second
  * @property {number} requests_total
+ * @property {number} warmup_requests_total
  * @property {number} non_2xx
  * @property {number} errors
  * @property {number} timeouts

@@ -55,12 +55,13 @@ export function cpuSeconds(pid) {
 
 /**
  * Samples RSS every `intervalMs` until stop(); reports the peak, the first and last
- * sample, and the CPU the tree used over the window (100 = one full core).
+ * sample, and the CPU the tree used over the window (seconds, and % where 100 = one
+ * full core).
  * @param {number} pid
  * @param {number} [intervalMs]
  */
 export function startSampler(pid, intervalMs = 250) {
-  if (pid <= 0) return { stop: () => ({ rss_max_mb: Number.NaN, rss_first_mb: Number.NaN, rss_last_mb: Number.NaN, cpu_pct: Number.NaN, samples: [] }) };
+  if (pid <= 0) return { stop: () => ({ rss_max_mb: Number.NaN, rss_first_mb: Number.NaN, rss_last_mb: Number.NaN, cpu_s: Number.NaN, cpu_pct: Number.NaN, samples: [] }) };
   const startedAt = performance.now();
   const cpuStart = cpuSeconds(pid);
   /** @type {number[]} */
@@ -73,11 +74,13 @@ export function startSampler(pid, intervalMs = 250) {
       samples.push(rssMb(pid));
       const finite = samples.filter(Number.isFinite);
       const elapsedS = (performance.now() - startedAt) / 1000;
+      const cpuS = cpuSeconds(pid) - cpuStart;
       return {
         rss_max_mb: finite.length ? Math.max(...finite) : Number.NaN,
         rss_first_mb: finite[0] ?? Number.NaN,
         rss_last_mb: finite.at(-1) ?? Number.NaN,
-        cpu_pct: elapsedS > 0 ? (100 * (cpuSeconds(pid) - cpuStart)) / elapsedS : Number.NaN,
+        cpu_s: cpuS,
+        cpu_pct: elapsedS > 0 ? (100 * cpuS) / elapsedS : Number.NaN,
         samples: finite,
       };
     },

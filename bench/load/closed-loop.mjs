@@ -22,6 +22,7 @@ const result = await autocannon({
 console.log(JSON.stringify({
   requests_per_sec: result['2xx'] / result.duration,
   requests_total: result.requests.total,
+  warmup_requests_total: result.warmup?.requests.total ?? 0,
   non_2xx: result.non2xx,
   errors: result.errors,
   timeouts: result.timeouts,

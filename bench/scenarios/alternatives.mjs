@@ -50,7 +50,8 @@ export async function run(options, log) {
         name: 'closed-loop', script: path.join(LOAD_DIR, 'closed-loop.mjs'), pin: options.pin, timeoutMs,
         input: { url: `${target.url}/v1/chat/completions`, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, body: CHAT_BODY, headers: {} },
       }));
-      const cpuPct = sampler.stop().cpu_pct;
+      const proc = sampler.stop();
+      const cpuUsPerRequest = (proc.cpu_s * 1e6) / (saturation.requests_total + saturation.warmup_requests_total);
       const latency = /** @type {import('../lib/load-results.mjs').OpenLoopResult} */ (await runJsonScript({
         name: 'open-loop', script: path.join(LOAD_DIR, 'open-loop.mjs'), pin: options.pin, timeoutMs,
         input: { url: `${target.url}/v1/chat/completions`, rate: options.rate, durationS: options.durationS, warmupS: options.warmupS, body: CHAT_BODY, headers: {}, stream: false, timeoutMs: 10_000 },
@@ -59,18 +60,19 @@ export async function run(options, log) {
         name: 'streams-client', script: path.join(LOAD_DIR, 'streams-client.mjs'), pin: options.pin, timeoutMs: 120_000,
         input: { url: target.url, ...STREAM_CHECK, headers: {}, model: BENCH_MODEL },
       }));
-      return { saturation, cpu_pct: cpuPct, latency, streams };
+      return { saturation, cpu_pct: proc.cpu_pct, cpu_us_per_request: cpuUsPerRequest, latency, streams };
     }, log);
     const rps = perTarget(rounds, (r) => r.saturation.requests_per_sec, median);
     const p50 = perTarget(rounds, (r) => r.latency.p50_ms, median);
     const p99 = perTarget(rounds, (r) => r.latency.p99_ms, median);
     const delay = perTarget(rounds, (r) => r.streams.chunk_delay_p99_ms, median);
     const cpu = perTarget(rounds, (r) => r.cpu_pct, median);
+    const cpuUs = perTarget(rounds, (r) => r.cpu_us_per_request, median);
     const errors = perTarget(rounds, (r) => r.saturation.errors + r.saturation.non_2xx + r.latency.errors + r.streams.errors_total, (v) => v.reduce((a, b) => a + b, 0));
     const bare = rps['bare-proxy (no parse)'];
     const table = simpleTable(
-      ['forwarding', `req/s (${options.connections} conns)`, '÷ direct', '÷ bare proxy', 'CPU % at saturation', `p50 ms @ ${options.rate}/s`, `p99 ms @ ${options.rate}/s`, `chunk delay p99 ms (${STREAM_CHECK.count} streams)`, 'errors'],
-      targets.map((t) => [t.name, Math.round(rps[t.name]).toLocaleString('en-US'), rps[t.name] / rps.direct, rps[t.name] / bare, cpu[t.name], p50[t.name], p99[t.name], delay[t.name], String(errors[t.name])]),
+      ['forwarding', `req/s (${options.connections} conns)`, '÷ direct', '÷ bare proxy', 'CPU % at saturation', 'CPU µs / request', 'one-core capacity req/s', 'capacity ÷ bare', `p50 ms @ ${options.rate}/s`, `p99 ms @ ${options.rate}/s`, `chunk delay p99 ms (${STREAM_CHECK.count} streams)`, 'errors'],
+      targets.map((t) => [t.name, Math.round(rps[t.name]).toLocaleString('en-US'), rps[t.name] / rps.direct, rps[t.name] / bare, cpu[t.name], cpuUs[t.name], Math.round(1e6 / cpuUs[t.name]).toLocaleString('en-US'), cpuUs['bare-proxy (no parse)'] / cpuUs[t.name], p50[t.name], p99[t.name], delay[t.name], String(errors[t.name])]),
     );
     return { rows: [], table, result: { rounds, stream_check: STREAM_CHECK } };
   } finally {

@@ -28,7 +28,10 @@ export async function run(options, log) {
         input: { url: `${target.url}/v1/chat/completions`, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, body: CHAT_BODY, headers: target.headers },
       }));
       const proc = sampler.stop();
-      return { ...load, target_cpu_pct: proc.cpu_pct, target_rss_max_mb: proc.rss_max_mb };
+      // CPU per request is the number that survives a busy machine: contention slows
+      // the target down but hardly changes how much CPU each request costs it.
+      const cpuUsPerRequest = (proc.cpu_s * 1e6) / (load.requests_total + load.warmup_requests_total);
+      return { ...load, target_cpu_pct: proc.cpu_pct, target_cpu_us_per_request: cpuUsPerRequest, target_rss_max_mb: proc.rss_max_mb };
     };
     const rounds = await alternate(stack.targets, options.rounds.overhead, measure, log);
     const rps = perTarget(rounds, (r) => r.requests_per_sec, median);
@@ -40,6 +43,8 @@ export async function run(options, log) {
       { scenario: 'overhead', metric: `saturation, ${options.connections} conns`, unit: 'req/s', values: rps, goal: { text: `≥ ${SATURATION_RATIO_GOAL} × bare`, met } },
       { scenario: 'overhead', metric: 'latency p99 at saturation', unit: 'ms', values: perTarget(rounds, (r) => r.latency_p99_ms, median) },
       { scenario: 'overhead', metric: 'target CPU (100 = 1 core)', unit: '%', values: perTarget(rounds, (r) => r.target_cpu_pct, median) },
+      { scenario: 'overhead', metric: 'target CPU per request', unit: 'µs', values: perTarget(rounds, (r) => r.target_cpu_us_per_request, median) },
+      { scenario: 'overhead', metric: 'one-core capacity = 10⁶ ÷ CPU µs per request', unit: 'req/s', values: perTarget(rounds, (r) => 1e6 / r.target_cpu_us_per_request, median) },
       { scenario: 'overhead', metric: 'errors + non-2xx, all rounds', unit: 'count', values: perTarget(rounds, (r) => r.errors + r.non_2xx + r.timeouts, (v) => v.reduce((a, b) => a + b, 0)) },
     ];
     return { rows, result: { rounds, skipped: stack.skipped, gateway_features: stack.features } };

@@ -18,6 +18,8 @@ declare module 'autocannon' {
     duration: number;
     latency: Histogram;
     requests: Histogram;
+    /** Present when the run had a warm-up phase. */
+    warmup?: Result;
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;
