@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readFeatures, readOptions } from './options.mjs';
+
+test('production features are off unless asked for', () => {
+  assert.deepEqual(readFeatures({}), { auth: false, redis: false, extraEnv: {} });
+});
+
+test('BENCH_PRODUCTION_FEATURES=1 turns on auth and Redis; BENCH_GATEWAY_ENV adds variables', () => {
+  const features = readFeatures({ BENCH_PRODUCTION_FEATURES: '1', BENCH_GATEWAY_ENV: 'A=1,B=x=y' });
+  assert.deepEqual(features, { auth: true, redis: true, extraEnv: { A: '1', B: 'x=y' } });
+});
+
+test('a malformed BENCH_GATEWAY_ENV entry is refused', () => {
+  assert.throws(() => readFeatures({ BENCH_GATEWAY_ENV: 'oops' }), /K=V/);
+});
+
+test('--smoke shrinks the run; numeric knobs are validated', () => {
+  const smoke = readOptions({ BENCH_PIN: '0' }, ['--smoke']);
+  assert.equal(smoke.smoke, true);
+  assert.equal(smoke.streams.count, 200);
+  assert.equal(smoke.pin, false);
+  const full = readOptions({ BENCH_PIN: '0', BENCH_RATE: '500' }, []);
+  assert.equal(full.streams.count, 2000);
+  assert.equal(full.rate, 500);
+  assert.throws(() => readOptions({ BENCH_RATE: 'fast' }, []), /BENCH_RATE/);
+});
