@@ -57,7 +57,8 @@ export function createRedisLeadership(options: RedisLeadershipOptions): RedisLea
 
   /** Seeds a blank state or adopts another generation, then leads in `newEpoch`. */
   const lead = async (newEpoch: number, generation: string, startedMs: number, reason: string) => {
-    if (generation === '') log.warn('shared state is empty: re-seeding it from memory', { epoch: newEpoch, remembered: 'registrations' });
+    if (generation === '' && store.generation() === undefined) log.info('no shared state yet: seeding it', { epoch: newEpoch });
+    else if (generation === '') log.warn('Redis lost the shared state: re-seeding it from memory', { epoch: newEpoch });
     if (generation === '') await store.reseed();
     else if (generation !== store.generation()) await store.resync();
     epoch = newEpoch;
