@@ -72,6 +72,9 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     };
     if (abort.signal.aborted) return;
     await deps.store.putHealth(snapshot);
+    // Let probe I/O run between storing the view and rebuilding the table: with
+    // an in-memory store both are synchronous work that grows with the fleet.
+    await new Promise((resolve) => setImmediate(resolve));
     await deps.onHealthChange();
   };
   const persistSoon = () => {

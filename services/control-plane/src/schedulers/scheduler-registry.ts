@@ -1,5 +1,6 @@
 import { conflict, forbidden, invalidRequest, notFound, type AddSchedulerRequest, type SchedulerView } from '@switchyard/contracts';
 import type { Logger } from '@switchyard/observability';
+import { cachedRead } from '../health/cached-read';
 import type { DiscoverModels, DiscoveryResult } from '../probing/model-discovery';
 import type { SchedulerRecord } from '../state/scheduler-record';
 import type { StateStore } from '../state/state-store';
@@ -53,6 +54,9 @@ export interface SchedulerRegistry {
   list(): Promise<SchedulerView[]>;
 }
 
+/** How stale the health view in add/drain answers may be. */
+const HEALTH_VIEW_MAX_AGE_MS = 1_000;
+
 export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerRegistry {
   const baseLog = deps.logger.child({ component: 'scheduler-registry' });
   const logFor = (context: CallContext) => (context.requestId ? baseLog.child({ request_id: context.requestId }) : baseLog);
@@ -94,10 +98,13 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
   /**
    * One scheduler's view for add/drain answers: its health, with load and latency
    * relative to itself only (listing the fleet on every heartbeat would cost a
-   * full read per call); `list` and GET /admin/weights give fleet-relative weights.
+   * full read per call) and from a health view at most a second old (heartbeats
+   * are frequent, the view is large); `list` and GET /admin/weights read it fresh
+   * and give fleet-relative weights.
    */
+  const recentHealth = cachedRead(() => deps.store.getHealth(), HEALTH_VIEW_MAX_AGE_MS, deps.now);
   const viewOf = async (record: SchedulerRecord): Promise<SchedulerView> => {
-    const assessed = assessSchedulers([record], await deps.store.getHealth(), deps.assess);
+    const assessed = assessSchedulers([record], await recentHealth(), deps.assess);
     return toSchedulerView(record, assessed.get(record.id)!);
   };
 
