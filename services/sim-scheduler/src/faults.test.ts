@@ -133,11 +133,16 @@ describe('sim fault injection', () => {
 });
 
 describe('sim process-wide faults from the environment', () => {
-  it('SIM_FAULT applies to every OpenAI POST', async () => {
+  it('SIM_FAULT applies to every OpenAI POST, and a 5xx one to /health too', async () => {
     const sim = await startTestSim({ SIM_FAULT: 'status:503' });
     try {
       expect((await postJson(`${sim.base}/v1/completions`, { model: 'sim-model', prompt: 'x' })).status).toBe(503);
+      expect((await fetch(`${sim.base}/health`)).status).toBe(503);
+      // A client-error fault is not a broken server: probes keep seeing it healthy.
+      await postJson(`${sim.base}/sim/fault`, { fault: 'status:429' });
       expect((await fetch(`${sim.base}/health`)).status).toBe(200);
+      await postJson(`${sim.base}/sim/fault`, { fault: null });
+      expect((await fetch(`${sim.base}/health`, { headers: { 'x-sim-fault': 'status:500' } })).status).toBe(200);
     } finally {
       await sim.stop();
     }

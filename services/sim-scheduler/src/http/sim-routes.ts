@@ -11,6 +11,13 @@ export function simRoutes(ctx: SimContext, registry: Registry): Routes {
   const faultView = () => ({ fault: formatFault(ctx.fault.current) });
   return {
     'GET /health': (_req, res) => {
+      // A process-wide 5xx fault models a broken server, so health probes see it too;
+      // per-request faults (the header) never touch /health.
+      const fault = ctx.fault.current;
+      if (fault.kind === 'status' && fault.status >= 500) {
+        sendJson(res, fault.status, { status: 'failing', id: ctx.id(), fault: formatFault(fault) });
+        return;
+      }
       const draining = ctx.draining();
       sendJson(res, draining ? 503 : 200, { status: draining ? 'shutting_down' : 'ok', id: ctx.id() });
     },
