@@ -22,15 +22,26 @@ export function endToEndHeaders(headers) {
 }
 
 /**
+ * Reads and parses the body with plain 'data'/'end' listeners, as the gateway's
+ * read-body.ts does (an async iterator over the request costs measurably more).
  * @param {http.IncomingMessage} req
  * @returns {Promise<{raw: Buffer, body: {model?: string}}>}
  */
-export async function readJsonBody(req) {
-  /** @type {Buffer[]} */
-  const parts = [];
-  for await (const part of req) parts.push(part);
-  const raw = Buffer.concat(parts);
-  return { raw, body: raw.length ? JSON.parse(raw.toString()) : {} };
+export function readJsonBody(req) {
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const parts = [];
+    req.on('data', (/** @type {Buffer} */ part) => parts.push(part));
+    req.once('error', reject);
+    req.once('end', () => {
+      const raw = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      try {
+        resolve({ raw, body: raw.length ? JSON.parse(raw.toString()) : {} });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
 }
 
 /**
