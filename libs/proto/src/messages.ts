@@ -65,6 +65,9 @@ export interface SchedulerStats {
   ttft_p95_ms: number;
   in_flight: number;
   breaker_state: BreakerState | string;
+  /** Optional for writers (added in issue 7); received messages always carry them. */
+  latency_p99_ms?: number;
+  ttft_p99_ms?: number;
 }
 
 export interface GatewayReport {
@@ -73,6 +76,11 @@ export interface GatewayReport {
   table_version: number;
   sent_at_ms: number;
   schedulers: SchedulerStats[];
+  /**
+   * Client responses since the previous report by status class ("2xx", "4xx", "5xx").
+   * Optional for writers (added in issue 7); received messages always carry it.
+   */
+  responses_by_status_class?: Record<string, number>;
 }
 
 export interface ReportAck {

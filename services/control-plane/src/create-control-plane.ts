@@ -9,12 +9,13 @@ import { assessOptionsFrom, createHealthComponents, withPassiveStats } from './h
 import { createAdminApp } from './http/admin-app';
 import { createLeaderGate } from './leader/leader-gate';
 import { createLeaseSweeper } from './leases/lease-sweeper';
-import { registerControlPlaneMetrics } from './metrics';
+import { createControlPlaneMetrics } from './metrics';
 import { createDiscoveryRetrier } from './probing/discovery-retrier';
 import { createModelDiscovery, type DiscoverModels } from './probing/model-discovery';
 import { createHostAllowList } from './schedulers/host-allow-list';
 import { createSchedulerRegistry } from './schedulers/scheduler-registry';
 import { createReplication } from './replication/create-replication';
+import { createMetricsSummary, withSummary } from './summary/metrics-summary';
 import type { StateStore } from './state/state-store';
 import { createTablePublisher } from './tables/table-publisher';
 
@@ -54,22 +55,24 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   const common = { store, now, logger: deps.logger };
   const gateways = createGatewayTracker(now);
   const metricsRegistry = createMetricsRegistry('control-plane');
-  registerControlPlaneMetrics(metricsRegistry, store, gateways);
   const discover = deps.discover ?? createModelDiscovery(config.PROBE_TIMEOUT_MS);
   const assess = assessOptionsFrom(config);
   const registry = createSchedulerRegistry({ ...common, discover, assess, allowList: createHostAllowList(config.REGISTRATION_ALLOWED_HOSTS) });
+  const metrics = createControlPlaneMetrics({ registry: metricsRegistry, store, gateways, leadership, schedulers: () => registry.list() });
+  const summary = createMetricsSummary({ schedulers: () => registry.list(), replicaId: deps.replicaId, now });
   const models = { modelAliases: config.MODEL_ALIASES, modelStrategies: config.MODEL_STRATEGIES };
   const publisher = createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY, assess, ...models });
-  const health = createHealthComponents(config, { ...common, replicaId: deps.replicaId, onHealthChange: () => publisher.rebuild() });
-  const grpcGateways = withPassiveStats(gateways, health.passive);
+  const health = createHealthComponents(config, { ...common, replicaId: deps.replicaId, onHealthChange: () => publisher.rebuild(), onProbe: (id, result) => metrics.probeFinished(id, result.ok, result.durationMs) });
+  const grpcGateways = withSummary(withPassiveStats(gateways, health.passive), summary);
   const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways: grpcGateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   let ready = false;
   const auth = { adminToken: config.ADMIN_TOKEN, registrationToken: config.REGISTRATION_TOKEN };
-  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now });
+  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, summary, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now });
   const http = createHttpComponent(app, config);
   const lifecycle = createLifecycle(
     [
       replication.component,
+      metrics,
       createLeaderGate(leadership, [
         publisher,
         createLeaseSweeper({ ...common, intervalMs: deps.leaseSweepIntervalMs ?? 250 }),

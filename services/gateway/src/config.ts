@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+import { boolVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 
 const HOST_PORT = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 const MIB = 1024 * 1024;
@@ -26,6 +26,8 @@ export const configSchema = z.object({
   RETRY_MAX_ATTEMPTS: intVar(3, 1, 10),
   SHUTDOWN_GRACE_MS: intVar(30_000, 0),
   MAX_REQUEST_BODY_BYTES: intVar(10 * MIB, 1),
+  /** Debug only: request bodies (prompts) on the request log lines. Never in production. */
+  LOG_PROMPTS: boolVar(false),
 });
 
 export type Config = z.output<typeof configSchema>;

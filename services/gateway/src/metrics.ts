@@ -1,8 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { BreakerState } from '@switchyard/proto';
 import { LATENCY_BUCKETS_SECONDS } from '@switchyard/observability';
 
 /** Upstream failure kinds, the `kind` label (also the GatewayReport's errors_by_kind keys). */
 export type UpstreamErrorKind = 'connect' | 'reset' | 'timeout' | 'status_5xx' | 'status_429' | 'stream';
+
+/** Why a request was refused by a limit, the `reason` label of `switchyard_gateway_rate_limited_total`. */
+export type RateLimitReason = 'rpm' | 'tpm' | 'concurrency' | 'global_concurrency';
 
 export interface GatewayMetrics {
   /** One finished client request; `model` must already be a table name or "unknown". */
@@ -10,8 +14,20 @@ export interface GatewayMetrics {
   upstreamError(scheduler: string, kind: UpstreamErrorKind): void;
   /** Time from sending a streamed request to its first body chunk. */
   timeToFirstToken(model: string, seconds: number): void;
+  /** Mean time between output tokens after the first one, of one streamed response. */
+  timePerOutputToken(model: string, seconds: number): void;
+  /** Token counts from the upstream `usage` object, when the response carried one. */
+  tokens(model: string, promptTokens: number, completionTokens: number): void;
   requestStarted(): void;
   requestEnded(): void;
+  streamStarted(): void;
+  streamEnded(): void;
+  /** Another attempt after a failed one; `reason` is the failure that caused it. */
+  retry(reason: UpstreamErrorKind): void;
+  /** The local circuit breaker of a scheduler changed state (issue 5). */
+  breakerState(scheduler: string, state: BreakerState): void;
+  /** A request refused by a key or gateway limit (issue 6). */
+  rateLimited(reason: RateLimitReason): void;
 }
 
 export interface TableInfo {
@@ -19,44 +35,120 @@ export interface TableInfo {
   ageSeconds(): number;
 }
 
+/** OpenTelemetry GenAI's advice for time to first token, stretched to the long prompts LLM servers see. */
+export const TTFT_BUCKETS_SECONDS = [0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
+/** OpenTelemetry GenAI's advice for time per output token, with a finer low end for fast decoders. */
+export const TPOT_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5];
+/** OpenTelemetry GenAI's advice for gen_ai.client.token.usage (powers of 4). */
+export const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+
+const BREAKER_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
+
 /**
  * Every metric of the gateway, on the service's registry. Label values are bounded:
- * models and schedulers come from the routing table (else "unknown"/"none").
- * Labelled children are cached so the hot path skips prom-client's label hashing.
+ * models and schedulers come from the routing table (else "unknown"/"none"), the
+ * other labels from fixed sets. Labelled children are cached, so the hot path
+ * skips prom-client's label hashing and allocates no label objects.
  */
 export function createGatewayMetrics(registry: Registry, table: TableInfo): GatewayMetrics {
+  const m = defineMetrics(registry);
+  registerTableGauges(registry, table);
+  const requests = cachedByKey((key: string) => m.requests.labels(...(key.split('\u0000') as [string, string, string])));
+  const duration = cachedByKey((model: string) => m.duration.labels(model));
+  const ttft = cachedByKey((model: string) => [m.ttft.labels(model), m.ttftOtel.labels(model)] as const);
+  const tpot = cachedByKey((model: string) => [m.tpot.labels(model), m.tpotOtel.labels(model)] as const);
+  const tokenCounters = cachedByKey((model: string) => [m.tokens.labels(model, 'prompt'), m.tokens.labels(model, 'completion')] as const);
+  const tokenUsage = cachedByKey((model: string) => [m.tokenUsage.labels(model, 'input'), m.tokenUsage.labels(model, 'output')] as const);
+  return {
+    requestFinished(model, scheduler, status, seconds) {
+      requests(`${model}\u0000${scheduler}\u0000${statusClassOf(status)}`).inc();
+      duration(model).observe(seconds);
+    },
+    upstreamError: (scheduler, kind) => m.upstreamErrors.labels(scheduler, kind).inc(),
+    timeToFirstToken(model, seconds) {
+      const [own, otel] = ttft(model);
+      own.observe(seconds);
+      otel.observe(seconds);
+    },
+    timePerOutputToken(model, seconds) {
+      const [own, otel] = tpot(model);
+      own.observe(seconds);
+      otel.observe(seconds);
+    },
+    tokens(model, promptTokens, completionTokens) {
+      const [prompt, completion] = tokenCounters(model);
+      const [input, output] = tokenUsage(model);
+      prompt.inc(promptTokens);
+      completion.inc(completionTokens);
+      input.observe(promptTokens);
+      output.observe(completionTokens);
+    },
+    requestStarted: () => m.active.inc(),
+    requestEnded: () => m.active.dec(),
+    streamStarted: () => m.streams.inc(),
+    streamEnded: () => m.streams.dec(),
+    retry: (reason) => m.retries.labels(reason).inc(),
+    breakerState: (scheduler, state) => m.breaker.labels(scheduler).set(BREAKER_VALUE[state] ?? 0),
+    rateLimited: (reason) => m.rateLimited.labels(reason).inc(),
+  };
+}
+
+function statusClassOf(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+function defineMetrics(registry: Registry) {
   const registers = [registry];
-  const requests = new Counter({
-    name: 'switchyard_gateway_requests_total',
-    help: 'Client requests on the OpenAI POST routes, by model, scheduler and status class.',
-    labelNames: ['model', 'scheduler', 'status_class'] as const,
-    registers,
-  });
-  const duration = new Histogram({
-    name: 'switchyard_gateway_request_duration_seconds',
-    help: 'Time from the request to the end of the response (whole stream included).',
-    labelNames: ['model'] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers,
-  });
-  const upstreamErrors = new Counter({
-    name: 'switchyard_gateway_upstream_errors_total',
-    help: 'Upstream failures by scheduler and kind (connect, reset, timeout, status_5xx, status_429, stream).',
-    labelNames: ['scheduler', 'kind'] as const,
-    registers,
-  });
-  const active = new Gauge({ name: 'switchyard_gateway_active_requests', help: 'Requests in progress on the OpenAI POST routes.', registers });
-  const ttft = new Histogram({
-    name: 'gen_ai_server_time_to_first_token_seconds',
-    help: 'Time to the first streamed chunk, as the gateway sees it (OpenTelemetry GenAI name).',
-    labelNames: ['model'] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers,
-  });
+  const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, labelNames: ['model'] as const, buckets, registers });
+  return {
+    requests: new Counter({
+      name: 'switchyard_gateway_requests_total',
+      help: 'Client requests on the OpenAI POST routes, by model, scheduler and status class (499 = client left first).',
+      labelNames: ['model', 'scheduler', 'status_class'] as const,
+      registers,
+    }),
+    duration: histogram('switchyard_gateway_request_duration_seconds', 'Time from the request to the end of the response (whole stream included).', LATENCY_BUCKETS_SECONDS),
+    ttft: histogram('switchyard_gateway_time_to_first_token_seconds', 'Streams: time from sending the request upstream to the first body chunk.', TTFT_BUCKETS_SECONDS),
+    ttftOtel: histogram('gen_ai_server_time_to_first_token_seconds', 'Time to the first streamed chunk, as the gateway sees it (OpenTelemetry GenAI name).', TTFT_BUCKETS_SECONDS),
+    tpot: histogram('switchyard_gateway_time_per_output_token_seconds', 'Streams: mean inter-token latency after the first chunk (needs upstream usage).', TPOT_BUCKETS_SECONDS),
+    tpotOtel: histogram('gen_ai_server_time_per_output_token_seconds', 'Mean time per output token after the first one (OpenTelemetry GenAI name).', TPOT_BUCKETS_SECONDS),
+    upstreamErrors: new Counter({
+      name: 'switchyard_gateway_upstream_errors_total',
+      help: 'Upstream failures by scheduler and kind (connect, reset, timeout, status_5xx, status_429, stream).',
+      labelNames: ['scheduler', 'kind'] as const,
+      registers,
+    }),
+    active: new Gauge({ name: 'switchyard_gateway_active_requests', help: 'Requests in progress on the OpenAI POST routes.', registers }),
+    streams: new Gauge({ name: 'switchyard_gateway_active_streams', help: 'Streamed (SSE) responses being relayed right now.', registers }),
+    retries: new Counter({ name: 'switchyard_gateway_retries_total', help: 'Extra attempts on another scheduler, by the failure that caused them.', labelNames: ['reason'] as const, registers }),
+    breaker: new Gauge({ name: 'switchyard_gateway_breaker_state', help: 'Local circuit breaker per scheduler: 0 closed, 1 half-open, 2 open.', labelNames: ['scheduler'] as const, registers }),
+    tokens: new Counter({
+      name: 'switchyard_gateway_tokens_total',
+      help: 'Tokens from the upstream usage object, by model and type (prompt, completion).',
+      labelNames: ['model', 'type'] as const,
+      registers,
+    }),
+    tokenUsage: new Histogram({
+      name: 'gen_ai_client_token_usage',
+      help: 'Tokens per request by type, input (prompt) or output (completion) (OpenTelemetry GenAI name).',
+      labelNames: ['model', 'gen_ai_token_type'] as const,
+      buckets: TOKEN_BUCKETS,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'switchyard_gateway_rate_limited_total',
+      help: 'Requests refused by a limit, by reason (rpm, tpm, concurrency, global_concurrency).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+  };
+}
+
+function registerTableGauges(registry: Registry, table: TableInfo): void {
   new Gauge({
     name: 'switchyard_gateway_routing_table_version',
     help: 'Version of the applied routing table (0 before the first).',
-    registers,
+    registers: [registry],
     collect() {
       this.set(table.version());
     },
@@ -64,27 +156,19 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
   new Gauge({
     name: 'switchyard_gateway_routing_table_age_seconds',
     help: 'Seconds since the applied routing table was generated.',
-    registers,
+    registers: [registry],
     collect() {
       this.set(table.ageSeconds());
     },
   });
-  const requestChildren = new Map<string, Counter.Internal>();
-  const durationChildren = new Map<string, Histogram.Internal<'model'>>();
-  return {
-    requestFinished(model, scheduler, status, seconds) {
-      const statusClass = `${Math.floor(status / 100)}xx`;
-      const key = `${model}\u0000${scheduler}\u0000${statusClass}`;
-      let counter = requestChildren.get(key);
-      if (!counter) requestChildren.set(key, (counter = requests.labels(model, scheduler, statusClass)));
-      counter.inc();
-      let histogram = durationChildren.get(model);
-      if (!histogram) durationChildren.set(model, (histogram = duration.labels(model)));
-      histogram.observe(seconds);
-    },
-    upstreamError: (scheduler, kind) => upstreamErrors.labels(scheduler, kind).inc(),
-    timeToFirstToken: (model, seconds) => ttft.labels(model).observe(seconds),
-    requestStarted: () => active.inc(),
-    requestEnded: () => active.dec(),
+}
+
+/** Labelled children by their label values (joined by NUL when several), each made once. */
+function cachedByKey<T>(make: (key: string) => T): (key: string) => T {
+  const children = new Map<string, T>();
+  return (key) => {
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = make(key)));
+    return child;
   };
 }

@@ -5,6 +5,7 @@ import type { StateStore } from '../state/state-store';
 import { DEFAULT_ASSESS_OPTIONS, type AssessOptions } from '../weights/assess-schedulers';
 import { createHealthMonitor, type HealthMonitor } from './health-monitor';
 import { createPassiveStatsPublisher, type PassiveStatsPublisher } from './passive-stats-publisher';
+import type { ProbeResult } from './probe-state';
 
 type HealthConfig = Pick<
   Config,
@@ -29,7 +30,7 @@ export function assessOptionsFrom(config: Pick<Config, 'PASSIVE_DEGRADED_ERROR_R
 /** The health components of one replica, wired from the config (issue 4). */
 export function createHealthComponents(
   config: HealthConfig,
-  deps: { store: StateStore; now: () => number; logger: Logger; replicaId: string; onHealthChange: () => Promise<void> },
+  deps: { store: StateStore; now: () => number; logger: Logger; replicaId: string; onHealthChange: () => Promise<void>; onProbe?: (schedulerId: string, result: ProbeResult) => void },
 ): HealthComponents {
   const passive = createPassiveStatsPublisher({ ...deps, windowMs: config.PASSIVE_WINDOW_MS });
   const monitor = createHealthMonitor({

@@ -26,6 +26,8 @@ export interface HealthMonitorDeps {
   passiveMaxAgeMs: number;
   /** Called after a new health view is stored: the table publisher's rebuild. */
   onHealthChange: () => Promise<void>;
+  /** Sees every finished probe (metrics). */
+  onProbe?: (schedulerId: string, result: ProbeResult) => void;
   /** Replaces the HTTP probe (tests). */
   probe?: (target: ProbeTarget, signal: AbortSignal) => Promise<ProbeResult>;
 }
@@ -103,6 +105,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const started = limit
       .run(() => (signal.aborted ? Promise.resolve(undefined) : probe(targetOf(record, probes.get(record.id)), signal)))
       .then((result) => {
+        if (result && !signal.aborted) deps.onProbe?.(record.id, result);
         if (result && !signal.aborted && targets.get(record.id)?.url === record.url) settle(record.id, result);
       })
       .catch((err: unknown) => {

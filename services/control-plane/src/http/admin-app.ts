@@ -7,12 +7,14 @@ import type { Leadership } from '../leader/leadership';
 import { METRIC_PREFIX } from '../metrics';
 import type { SchedulerRegistry } from '../schedulers/scheduler-registry';
 import type { StateStore } from '../state/state-store';
+import { summaryRoutes, type MetricsSummaryService } from '../summary/metrics-summary';
 import type { AssessOptions } from '../weights/assess-schedulers';
 import { adminAuth, type AdminAuthOptions } from './admin/auth';
 import { clusterRoutes } from './admin/cluster-routes';
 import { errorMiddleware, unknownRoute } from './admin/render-error';
 import { schedulerRoutes } from './admin/scheduler-routes';
 import { weightsRoutes } from './admin/weights-routes';
+import { statusPageRoutes, STATUS_PAGE_ROUTES } from './status/status-routes';
 
 export interface AdminAppDeps {
   registry: SchedulerRegistry;
@@ -20,6 +22,8 @@ export interface AdminAppDeps {
   gateways: GatewayTracker;
   store: StateStore;
   metricsRegistry: Registry;
+  /** GET /admin/metrics. */
+  summary: MetricsSummaryService;
   auth: AdminAuthOptions;
   /** True between a completed start() and the beginning of stop(). */
   isReady: () => boolean;
@@ -35,6 +39,7 @@ export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 const KNOWN_ROUTES = [
   '/health', '/ready', '/metrics', '/admin/scheduler/add', '/admin/scheduler/remove', '/admin/scheduler/list',
   '/admin/scheduler/drain', '/admin/scheduler/undrain', '/admin/leader', '/admin/gateways', '/admin/weights',
+  '/admin/metrics', ...STATUS_PAGE_ROUTES,
 ];
 
 /**
@@ -61,11 +66,15 @@ export function createAdminApp(deps: AdminAppDeps): Express {
     res.type(deps.metricsRegistry.contentType).send(await deps.metricsRegistry.metrics());
   });
 
+  // The status page is static (it holds no data; its script calls /admin/* with the token).
+  app.use(statusPageRoutes());
+
   // Authenticate before parsing, so an anonymous caller never gets past a 401/403.
   app.use('/admin', adminAuth(deps.auth), express.json({ limit: ADMIN_BODY_LIMIT_BYTES }));
   app.use(schedulerRoutes(deps.registry));
   app.use(clusterRoutes(deps.leadership, deps.gateways, deps.store, deps.now));
   app.use(weightsRoutes(deps.store, deps.assess));
+  app.use(summaryRoutes(deps.summary));
   app.use(unknownRoute);
   app.use(errorMiddleware(deps.logger.child({ component: 'admin-http' })));
   return app;

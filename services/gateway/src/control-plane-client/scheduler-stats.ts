@@ -6,6 +6,10 @@ export interface SchedulerStatsCollector {
   recordRequest(schedulerId: string, latencyMs: number, ttftMs?: number): void;
   /** A failed attempt; kinds as in GatewayReport.errors_by_kind. */
   recordError(schedulerId: string, kind: string): void;
+  /** Any finished client request, routed or not, by its final status. */
+  recordResponse(status: number): void;
+  /** Client responses by status class since the previous call (GatewayReport.responses_by_status_class). */
+  drainResponses(): Record<string, number>;
   /** The stats since the previous call, then starts a new interval. */
   drain(inFlight: Iterable<[string, number]>): SchedulerStats[];
 }
@@ -22,6 +26,7 @@ const RESERVOIR_SIZE = 256;
 
 export function createSchedulerStats(rand: () => number = Math.random): SchedulerStatsCollector {
   let intervals = new Map<string, Interval>();
+  let responses: Record<string, number> = {};
   const intervalOf = (id: string): Interval => {
     let interval = intervals.get(id);
     if (!interval) intervals.set(id, (interval = { requests: 0, errors: {}, latencies: new Reservoir(rand), ttfts: new Reservoir(rand) }));
@@ -37,6 +42,15 @@ export function createSchedulerStats(rand: () => number = Math.random): Schedule
     recordError(id, kind) {
       const errors = intervalOf(id).errors;
       errors[kind] = (errors[kind] ?? 0) + 1;
+    },
+    recordResponse(status) {
+      const statusClass = `${Math.floor(status / 100)}xx`;
+      responses[statusClass] = (responses[statusClass] ?? 0) + 1;
+    },
+    drainResponses() {
+      const current = responses;
+      responses = {};
+      return current;
     },
     drain(inFlight) {
       const current = intervals;
@@ -59,6 +73,8 @@ function toStats(id: string, interval: Interval | undefined, inFlight: number): 
     latency_p95_ms: quantile(latencies, 0.95),
     ttft_p50_ms: quantile(ttfts, 0.5),
     ttft_p95_ms: quantile(ttfts, 0.95),
+    latency_p99_ms: quantile(latencies, 0.99),
+    ttft_p99_ms: quantile(ttfts, 0.99),
     in_flight: inFlight,
     // Breakers arrive with issue 5; until then every scheduler is reported closed.
     breaker_state: 'closed',

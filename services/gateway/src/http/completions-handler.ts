@@ -4,6 +4,7 @@ import { requestIdFrom, type Logger } from '@switchyard/observability';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
 import type { GatewayMetrics } from '../metrics';
 import type { ProxyCall } from '../proxy/proxy-request';
+import { recordTokenMetrics } from '../proxy/response-observer';
 import type { LocalSignals } from '../routing/local-signals';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { writeApiError } from './error-response';
@@ -19,7 +20,12 @@ export interface CompletionsHandlerDeps {
   metrics: GatewayMetrics;
   logger: Logger;
   maxBodyBytes: number;
+  /** LOG_PROMPTS: put the start of each request body on its log line (debugging only). */
+  logPrompts?: boolean;
 }
+
+/** How much of a body LOG_PROMPTS logs. */
+const DEBUG_BODY_CHARS = 2000;
 
 export type HotHandler = (req: IncomingMessage, res: ServerResponse, endpoint: EndpointKind) => void;
 
@@ -39,6 +45,7 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     } catch (err) {
       return reply(res, record, invalidJson((err as Error).message));
     }
+    if (deps.logPrompts) record.debugBody = body.body.toString('utf8', 0, DEBUG_BODY_CHARS);
     const validation = validateRequest(record.endpoint, parsed);
     if (!validation.ok) return reply(res, record, validation.error);
     const request = validation.request;
@@ -77,7 +84,9 @@ function createFinisher(deps: CompletionsHandlerDeps) {
     if (!res.writableFinished) record.error ??= 'client_closed';
     deps.metrics.requestEnded();
     deps.metrics.requestFinished(record.modelLabel, record.scheduler, status, durationMs / 1000);
+    deps.stats.recordResponse(status);
     if (record.inFlightAt !== undefined) finishUpstream(deps, record);
+    const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
     deps.logger.info('request', {
       request_id: record.requestId,
       endpoint: record.endpoint,
@@ -85,10 +94,15 @@ function createFinisher(deps: CompletionsHandlerDeps) {
       scheduler: record.scheduler,
       status,
       duration_ms: Math.round(durationMs * 100) / 100,
+      ttft_ms: ttftMs === undefined ? undefined : Math.round(ttftMs * 100) / 100,
       stream: record.stream,
       bytes: record.bytes,
+      prompt_tokens: record.promptTokens,
+      completion_tokens: record.completionTokens,
       attempts: record.attempts,
+      retries: Math.max(0, record.attempts - 1),
       error: record.error,
+      request_body: record.debugBody,
     });
   };
 }
@@ -104,4 +118,5 @@ function finishUpstream(deps: CompletionsHandlerDeps, record: RequestRecord): vo
     deps.stats.recordError(id, kind);
   }
   deps.stats.recordRequest(id, performance.now() - record.attemptStartedAtMs, ttftMs);
+  recordTokenMetrics(deps.metrics, record);
 }

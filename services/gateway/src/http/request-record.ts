@@ -27,6 +27,13 @@ export interface RequestRecord {
   error?: string;
   /** A failure of the upstream after the response started: feeds metrics and stats. */
   streamFailure?: 'reset' | 'timeout';
+  /** When the upstream body ended (performance.now()). */
+  lastChunkAtMs?: number;
+  /** From the upstream `usage` object, when the answer carried one. */
+  promptTokens?: number;
+  completionTokens?: number;
+  /** The start of the request body, only with LOG_PROMPTS=true (a debug flag). */
+  debugBody?: string;
 }
 
 const MAX_LOGGED_MODEL_LENGTH = 200;

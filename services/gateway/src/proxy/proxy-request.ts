@@ -11,6 +11,7 @@ import type { SchedulerPicker } from '../routing/scheduler-picker';
 import { forward, type ForwardFailure, type UpstreamExchange, type UpstreamTimeouts } from './forward';
 import { upstreamRequestHeaders } from './headers';
 import { relayResponse } from './relay';
+import { observeResponse } from './response-observer';
 import type { UpstreamPool } from './upstream-pool';
 
 export interface ProxyDeps {
@@ -106,6 +107,7 @@ function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange): vo
   call.record.inFlightAt = call.record.scheduler;
   const status = exchange.response.statusCode ?? 502;
   if (status >= 500 || status === 429) countFailure(deps, call.record.scheduler, { ok: false, reason: 'status', status, exchange });
+  observeResponse(deps.metrics, exchange, call.res, call.record);
   relayResponse(exchange, call.res, call.record);
 }
 

@@ -1,0 +1,102 @@
+import type { ServerResponse } from 'node:http';
+import type { RequestRecord } from '../http/request-record';
+import type { GatewayMetrics } from '../metrics';
+import type { UpstreamExchange } from './forward';
+
+/** JSON answers up to this size are searched for `usage`; bigger ones are not worth the copy. */
+export const MAX_USAGE_SCAN_BYTES = 1024 * 1024;
+/** A stream's usage event sits at its very end; this much of the tail is kept to find it. */
+const STREAM_TAIL_BYTES = 4096;
+/** How far past `"usage"` the token counts may sit. */
+const USAGE_WINDOW_BYTES = 512;
+
+const USAGE_KEY = Buffer.from('"usage"');
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * Watches a response the relay is copying to the client, beside the relay's own
+ * listener and without touching the bytes: counts it as an active stream while
+ * SSE flows, and keeps just enough of the body (the tail of a stream, a small
+ * JSON answer whole) to read the upstream `usage` into `record` when it ends.
+ */
+export function observeResponse(metrics: GatewayMetrics, exchange: UpstreamExchange, res: ServerResponse, record: RequestRecord): void {
+  const upstream = exchange.response;
+  const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
+  if (sse && !res.destroyed) {
+    metrics.streamStarted();
+    res.once('close', () => metrics.streamEnded());
+  }
+  const length = Number(upstream.headers['content-length'] ?? 0);
+  if (!sse && length > MAX_USAGE_SCAN_BYTES) return;
+  const keep = createBodyKeeper(sse ? STREAM_TAIL_BYTES : MAX_USAGE_SCAN_BYTES, sse);
+  upstream.on('data', keep.add);
+  upstream.once('end', () => {
+    record.lastChunkAtMs = performance.now();
+    const usage = keep.done() ? undefined : findUsage(keep.body());
+    if (!usage) return;
+    record.promptTokens = usage.promptTokens;
+    record.completionTokens = usage.completionTokens;
+  });
+}
+
+/**
+ * Keeps the last chunks up to `limit` bytes (`rolling`, for streams), or the
+ * whole body until it passes `limit` (then gives up: done() turns true).
+ */
+function createBodyKeeper(limit: number, rolling: boolean) {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let overflow = false;
+  return {
+    add(chunk: Buffer) {
+      if (overflow) return;
+      chunks.push(chunk);
+      total += chunk.length;
+      if (!rolling && total > limit) {
+        overflow = true;
+        chunks.length = 0;
+      }
+      while (rolling && chunks.length > 1 && total - chunks[0]!.length >= limit) total -= chunks.shift()!.length;
+    },
+    done: () => overflow,
+    body: () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)),
+  };
+}
+
+/**
+ * The token counts of the last `"usage"` object in an OpenAI answer or stream
+ * tail, read with a byte search and two small regexes instead of a JSON parse.
+ * A `"usage": null` (streams without include_usage) counts as none.
+ */
+export function findUsage(body: Buffer): TokenUsage | undefined {
+  const at = body.lastIndexOf(USAGE_KEY);
+  if (at < 0) return undefined;
+  const text = body.toString('latin1', at + USAGE_KEY.length, Math.min(body.length, at + USAGE_KEY.length + USAGE_WINDOW_BYTES));
+  if (!/^\s*:\s*\{/.test(text)) return undefined;
+  // Nested *_details objects may come before completion_tokens (vLLM's order), so
+  // the window is searched rather than cut at the first closing brace.
+  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(text);
+  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(text);
+  if (!prompt && !completion) return undefined;
+  return { promptTokens: Number(prompt?.[1] ?? 0), completionTokens: Number(completion?.[1] ?? 0) };
+}
+
+/**
+ * Token and per-token metrics of a finished request, once its upstream answer
+ * ended: tokens when usage was seen, and for streams the mean time per output
+ * token after the first (OpenTelemetry's gen_ai.server.time_per_output_token).
+ */
+export function recordTokenMetrics(metrics: GatewayMetrics, record: RequestRecord): void {
+  const { promptTokens, completionTokens } = record;
+  if (promptTokens === undefined || completionTokens === undefined) return;
+  metrics.tokens(record.modelLabel, promptTokens, completionTokens);
+  const first = record.firstChunkAtMs;
+  const last = record.lastChunkAtMs;
+  if (record.stream && first !== undefined && last !== undefined && completionTokens > 1 && last > first) {
+    metrics.timePerOutputToken(record.modelLabel, (last - first) / 1000 / (completionTokens - 1));
+  }
+}
