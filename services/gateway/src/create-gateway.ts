@@ -63,7 +63,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     maxAttempts: config.RETRY_MAX_ATTEMPTS,
     timeouts: { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS },
   });
-  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger: logger.child({ component: 'proxy' }), maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS });
+  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS });
   let shuttingDown = false;
   const readiness = { ready: () => !shuttingDown && store.current() !== undefined };
   const server = createGatewayServer(hot, createApp({ store, readiness, registry, logger }), () => shuttingDown);

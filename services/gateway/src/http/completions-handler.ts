@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { internalError, invalidJson, payloadTooLarge, serviceUnavailable, type ApiError } from '@switchyard/contracts';
-import { requestIdFrom, type Logger } from '@switchyard/observability';
+import type { Logger } from '@switchyard/observability';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
 import type { GatewayMetrics } from '../metrics';
+import { CancellationSource, type Cancellation } from '../proxy/cancellation';
 import type { ProxyCall } from '../proxy/proxy-request';
 import { recordTokenMetrics } from '../proxy/response-observer';
 import type { LocalSignals } from '../routing/local-signals';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { writeApiError } from './error-response';
 import { readBody } from './read-body';
+import { createRequestIds } from './request-ids';
 import { loggableModel, newRequestRecord, type RequestRecord } from './request-record';
 import { validateRequest, type EndpointKind } from './validate-request';
 
@@ -36,7 +38,8 @@ export type HotHandler = (req: IncomingMessage, res: ServerResponse, endpoint: E
  */
 export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandler {
   const finish = createFinisher(deps);
-  const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord) => {
+  const requestIdFor = createRequestIds();
+  const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: Cancellation) => {
     const body = await readBody(req, deps.maxBodyBytes);
     if (!body.ok) return body.reason === 'too_large' ? reply(res, record, payloadTooLarge(deps.maxBodyBytes)) : undefined;
     let parsed: unknown;
@@ -54,15 +57,17 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     const snapshot = deps.store.current();
     if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
     if (snapshot.targetsByModel.has(request.model)) record.modelLabel = request.model;
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
-    await deps.proxy({ req, res, record, snapshot, request, rawBody: body.body, signal: abort.signal });
+    await deps.proxy({ req, res, record, snapshot, request, rawBody: body.body, cancellation });
   };
   return (req, res, endpoint) => {
-    const record = newRequestRecord(requestIdFrom(req.headers['x-request-id']), endpoint);
+    const record = newRequestRecord(requestIdFor(req.headers['x-request-id']), endpoint);
     deps.metrics.requestStarted();
-    res.once('close', () => finish(record, res));
-    handle(req, res, record).catch((err: unknown) => {
+    const cancellation = new CancellationSource();
+    res.once('close', () => {
+      if (!res.writableFinished) cancellation.cancel();
+      finish(record, res);
+    });
+    handle(req, res, record, cancellation).catch((err: unknown) => {
       deps.logger.error('hot path failed', { request_id: record.requestId, error: String(err) });
       if (!res.headersSent) reply(res, record, internalError());
       else res.destroy();
@@ -87,7 +92,10 @@ function createFinisher(deps: CompletionsHandlerDeps) {
     deps.stats.recordResponse(status);
     if (record.inFlightAt !== undefined) finishUpstream(deps, record);
     const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
+    // The root logger with `component` inline: a child logger merges its metadata on every call.
+    if (!deps.logger.isInfoEnabled()) return;
     deps.logger.info('request', {
+      component: 'proxy',
       request_id: record.requestId,
       endpoint: record.endpoint,
       model: loggableModel(record.model),

@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Cancellation } from './cancellation';
 import type { UpstreamTarget } from './upstream-pool';
 
 export interface UpstreamTimeouts {
@@ -42,9 +43,16 @@ export interface ForwardOptions {
   headers: OutgoingHttpHeaders;
   body: Buffer;
   timeouts: UpstreamTimeouts;
-  signal: AbortSignal;
+  /** Fired when the client goes away; destroys the upstream request at once. */
+  cancellation: Cancellation;
   /** Statuses returned as a 'status' failure instead of a success (for retries). */
   failOnStatus?: (status: number) => boolean;
+}
+
+class CancelledError extends Error {
+  constructor() {
+    super('client went away');
+  }
 }
 
 class TimeoutError extends Error {
@@ -59,6 +67,7 @@ class TimeoutError extends Error {
  * never rejects: the caller decides whether to retry elsewhere (issue 5).
  */
 export function forward(options: ForwardOptions): Promise<ForwardResult> {
+  if (options.cancellation.cancelled) return Promise.resolve({ ok: false, reason: 'aborted', detail: 'client went away', reusedSocket: false });
   return new Promise((resolve) => {
     let settled = false;
     let connected = false;
@@ -71,8 +80,10 @@ export function forward(options: ForwardOptions): Promise<ForwardResult> {
       method: options.method,
       path: target.basePath + options.path,
       headers: options.headers,
-      signal: options.signal,
     });
+    const stop = () => req.destroy(new CancelledError());
+    options.cancellation.onCancel(stop);
+    req.once('close', () => options.cancellation.clear(stop));
     const timer = phasedTimeout(req, options.timeouts);
     req.on('socket', (socket) => {
       if (!socket.connecting) {
@@ -126,6 +137,6 @@ function phasedTimeout(req: ClientRequest, timeouts: UpstreamTimeouts) {
 
 function classify(err: Error & { code?: string }, connected: boolean, reusedSocket: boolean): ForwardFailure {
   if (err instanceof TimeoutError) return { ok: false, reason: 'timeout', phase: err.phase, detail: err.message, reusedSocket };
-  if (err.name === 'AbortError') return { ok: false, reason: 'aborted', detail: 'client went away', reusedSocket };
+  if (err instanceof CancelledError) return { ok: false, reason: 'aborted', detail: err.message, reusedSocket };
   return { ok: false, reason: connected ? 'reset' : 'connect', detail: err.code ?? err.message, reusedSocket };
 }

@@ -63,7 +63,8 @@ export function clientResponseHeaders(rawHeaders: readonly string[], stream: boo
 
 /** Extra hop-by-hop headers a peer names in its Connection header. */
 function namedInConnection(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // The usual values name no extra headers: skip the split on the hot path.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
   const names = text
     .split(',')

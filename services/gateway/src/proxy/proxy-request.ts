@@ -8,6 +8,7 @@ import type { GatewayMetrics, UpstreamErrorKind } from '../metrics';
 import type { LocalSignals } from '../routing/local-signals';
 import type { ModelTarget, RoutingSnapshot } from '../routing/routing-table-store';
 import type { SchedulerPicker } from '../routing/scheduler-picker';
+import type { Cancellation } from './cancellation';
 import { forward, type ForwardFailure, type UpstreamExchange, type UpstreamTimeouts } from './forward';
 import { upstreamRequestHeaders } from './headers';
 import { relayResponse } from './relay';
@@ -32,7 +33,7 @@ export interface ProxyCall {
   snapshot: RoutingSnapshot;
   request: ValidRequest;
   rawBody: Buffer;
-  signal: AbortSignal;
+  cancellation: Cancellation;
 }
 
 /** Upstream answers worth another scheduler while nothing reached the client (ARCHITECTURE.md "Routing"). */
@@ -95,7 +96,7 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
     headers: upstreamRequestHeaders(call.req.headers, upstream.host, body.length, call.record.requestId, entry.api_key),
     body,
     timeouts: deps.timeouts,
-    signal: call.signal,
+    cancellation: call.cancellation,
     failOnStatus: mayRetry ? retryableStatus : undefined,
   });
   if (result.ok) relay(deps, call, result.exchange);
