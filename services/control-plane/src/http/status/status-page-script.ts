@@ -9,6 +9,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
 (function () {
   var TOKEN_KEY = 'switchyard.admin_token';
   var POLL_MS = 1500;
+  /** Gateways report their applied version about once a second: a fresher gap is just the report in transit. */
+  var LAG_GRACE_MS = 2500;
   var token = sessionStorage.getItem(TOKEN_KEY) || '';
   var timer = null;
   var busy = false;
@@ -20,6 +22,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     Object.keys(attrs || {}).forEach(function (k) {
       if (k === 'text') node.textContent = attrs[k];
       else if (k === 'cls') node.className = attrs[k];
+      else if (k === 'width') node.style.width = attrs[k];
       else node.setAttribute(k, attrs[k]);
     });
     for (var i = 2; i < arguments.length; i++) {
@@ -48,7 +51,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   var fmt = {
     num: function (v, digits) { return v === null || v === undefined ? '–' : Number(v).toFixed(digits === undefined ? 0 : digits); },
     pct: function (v) { return v === null || v === undefined ? '–' : (v * 100).toFixed(v > 0 && v < 0.01 ? 2 : 1) + '%'; },
-    ms: function (v) { return v === null || v === undefined ? '–' : (v >= 100 ? Math.round(v) : v.toFixed(1)); },
+    ms: function (v) { return v === null || v === undefined ? '–' : (v >= 10 ? String(Math.round(v)) : v.toFixed(1)); },
+    factor: function (v) { return v === 1 ? '1' : v === 0 ? '0' : Number(v).toFixed(2); },
     ago: function (ms) {
       if (ms === null || ms === undefined) return '–';
       if (ms < 1000) return 'just now';
@@ -113,18 +117,19 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     $('sched-count').textContent = (states.healthy || 0) + ' / ' + schedulers.length;
     $('sched-states').textContent = Object.keys(states).filter(function (s) { return states[s] > 0; })
       .map(function (s) { return states[s] + ' ' + s; }).join(' · ') || 'none registered';
-    var lagging = gateways.filter(function (g) { return g.lag !== null && g.lag > 0 || g.behind; }).length;
+    var lagging = gateways.filter(lags).length;
     $('gw-count').textContent = String(gateways.length);
     $('gw-sub').textContent = gateways.length === 0 ? 'none connected' : lagging === 0 ? 'all on the current table' : lagging + ' behind';
     $('window-note').textContent = 'traffic over the last ' + Math.round(summary.window_seconds) + ' s, from gateway reports';
   }
 
+  /** base × health × recovery × load × latency; factors below 1 stand out. */
   function factorsCell(w) {
     if (!w) return el('td', { cls: 'factors', text: '–' });
-    var f = w.factors, td = el('td', { cls: 'factors', title: 'effective = base × health × recovery × load × latency' });
+    var f = w.factors, td = el('td', { cls: 'factors', title: 'effective weight = base × health × recovery × load × latency' });
     ['base', 'health', 'recovery', 'load', 'latency'].forEach(function (name, i) {
       if (i > 0) td.appendChild(document.createTextNode(' × '));
-      td.appendChild(el('span', { cls: f[name] < 1 && name !== 'base' ? 'low' : '' }, name + ' ', el('b', { text: fmt.num(f[name], 2) })));
+      td.appendChild(el('span', { cls: 'factor' + (f[name] < 1 && name !== 'base' ? ' low' : '') }, name + ' ', el('b', { text: fmt.factor(f[name]) })));
     });
     return td;
   }
@@ -137,7 +142,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       el('td', {}, el('div', { cls: 'id', text: s.id }), el('div', { cls: 'url', text: s.url }),
         s.last_error ? el('div', { cls: 'err-note', title: s.last_error, text: s.last_error }) : null),
       el('td', {}, badge(s.state)),
-      el('td', {}, el('div', { cls: 'weight' }, el('div', { cls: 'bar' }, el('span', { style: 'width:' + width + '%' })), el('span', { text: fmt.num(s.effective_weight, 2) }))),
+      el('td', {}, el('div', { cls: 'weight' }, el('div', { cls: 'bar' }, el('span', { width: width + '%' })), el('span', { text: fmt.num(s.effective_weight, 2) }))),
       factorsCell(w),
       el('td', { cls: 'load', text: load }),
       el('td', {}, ...s.models.map(function (m) { return el('span', { cls: 'chip', text: m }); })),
@@ -159,20 +164,23 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     redraw('schedulers', rows, function () { return rows.map(function (r) { return schedulerRow(r[0], r[1], r[2], maxWeight); }); });
   }
 
+  function lags(g) { return g.behind === true && g.lag_ms >= LAG_GRACE_MS; }
+
   function lagBadge(g) {
     if (g.behind === null) return el('span', { cls: 'badge neutral', text: 'no report yet' });
     if (!g.behind) return el('span', { cls: 'badge healthy', text: 'in sync' });
+    if (!lags(g)) return el('span', { cls: 'badge neutral', text: 'updating' });
     return el('span', { cls: 'badge degraded', text: (g.lag === null ? 'older epoch' : g.lag + ' behind') + ' · ' + fmt.num(g.lag_ms / 1000, 1) + ' s' });
   }
 
   function renderGateways(gateways) {
     $('gateways-empty').hidden = gateways.length > 0;
-    var rows = gateways.map(function (g) { return [g.gateway_id, g.applied_epoch, g.applied_version, g.behind, g.lag, Math.round((g.last_report_age_ms || 0) / 500), g.watch_streams, g.report_streams]; });
+    var rows = gateways.map(function (g) { return [g.gateway_id, g.applied_epoch, g.applied_version, g.behind, g.lag, lags(g), Math.round((g.last_report_age_ms || 0) / 500), g.watch_streams, g.report_streams]; });
     redraw('gateways', rows, function () {
       return gateways.map(function (g) {
         return el('tr', { 'data-id': g.gateway_id },
           el('td', { cls: 'id', text: g.gateway_id }),
-          el('td', { cls: 'num', text: g.applied_version === null ? '–' : g.applied_epoch + '.' + g.applied_version }),
+          el('td', { cls: 'num', title: 'epoch ' + g.applied_epoch, text: g.applied_version === null ? '–' : String(g.applied_version) }),
           el('td', {}, lagBadge(g)),
           el('td', { cls: 'num', text: fmt.ago(g.last_report_age_ms) }),
           el('td', { cls: 'num', text: 'watch ' + g.watch_streams + ' · report ' + g.report_streams }),

@@ -44,7 +44,7 @@ h2 { font-size: 15px; margin: 0 0 10px; }
 .tile { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; display: flex; flex-direction: column; }
 .tile .label { font-size: 12px; color: var(--muted); }
 .tile .value { font-size: 26px; font-weight: 650; font-variant-numeric: tabular-nums; }
-.tile .value.small { font-size: 19px; padding: 4px 0 3px; }
+.tile .value.small { font-size: 20px; padding: 4px 0 3px; white-space: nowrap; }
 .tile .value.bad { color: var(--bad); }
 .tile .sub { font-size: 12px; color: var(--muted); min-height: 1.2em; }
 
@@ -55,7 +55,7 @@ td { padding: 9px 8px; border-bottom: 1px solid var(--line); vertical-align: mid
 tr:last-child td { border-bottom: 0; }
 .num { text-align: right; }
 .id { font-weight: 600; }
-.url { font-size: 12px; color: var(--muted); }
+.url { font-size: 12px; color: var(--muted); white-space: nowrap; }
 .err-note { font-size: 12px; color: var(--bad); max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .actions { white-space: nowrap; text-align: right; }
 .actions button + button { margin-left: 6px; }
@@ -67,13 +67,14 @@ tr:last-child td { border-bottom: 0; }
 .badge.draining { color: var(--drain); background: var(--drain-bg); }
 .badge.neutral { color: var(--muted); background: #eef1f5; }
 
-.weight { display: flex; align-items: center; gap: 8px; min-width: 130px; }
-.bar { flex: 1; height: 6px; background: #edf0f5; border-radius: 3px; overflow: hidden; min-width: 60px; }
+.weight { display: flex; align-items: center; gap: 8px; min-width: 120px; }
+.bar { flex: 1; height: 6px; background: #edf0f5; border-radius: 3px; overflow: hidden; min-width: 56px; }
 .bar span { display: block; height: 100%; background: var(--accent); }
-.factors { font-size: 12px; color: var(--muted); white-space: nowrap; }
+.factors { font-size: 12px; color: var(--muted); max-width: 250px; line-height: 1.6; }
+.factor { white-space: nowrap; }
 .factors b { color: var(--ink); font-weight: 600; }
 .factors .low { color: var(--bad); }
-.chip { display: inline-block; background: #eef2fb; color: #33415c; border-radius: 4px; padding: 1px 6px; font-size: 12px; margin: 1px 2px 1px 0; }
+.chip { display: inline-block; white-space: nowrap; background: #eef2fb; color: #33415c; border-radius: 4px; padding: 1px 6px; font-size: 12px; margin: 1px 2px 1px 0; }
 .load { font-size: 12px; white-space: nowrap; }
 .toast { position: fixed; bottom: 20px; right: 20px; background: var(--top); color: #fff; padding: 10px 16px; border-radius: 8px; box-shadow: 0 4px 16px rgba(0, 0, 0, .2); }
 .toast.bad { background: var(--bad); }
