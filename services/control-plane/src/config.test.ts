@@ -9,7 +9,7 @@ describe('control-plane config', () => {
         ADMIN_TOKEN: undefined, REGISTRATION_TOKEN: undefined, API_KEYS_FILE: undefined, ROUTING_STRATEGY: 'round-robin',
         PROBE_INTERVAL_MS: 2000, PROBE_TIMEOUT_MS: 1000, LEADER_LEASE_MS: 10000, REGISTRATION_ALLOWED_HOSTS: [], SHUTDOWN_GRACE_MS: 30000,
         PROBE_HEALTHY_THRESHOLD: 2, PROBE_UNHEALTHY_THRESHOLD: 2, PROBE_CONCURRENCY: 32, PASSIVE_WINDOW_MS: 30000, PASSIVE_DEGRADED_ERROR_RATE: 0.2,
-        MODEL_ALIASES: undefined, MODEL_STRATEGIES: undefined,
+        MODEL_ALIASES: undefined, MODEL_STRATEGIES: undefined, TLS_CERT_FILE: undefined, TLS_KEY_FILE: undefined,
       },
     });
   });
@@ -45,6 +45,12 @@ describe('control-plane config', () => {
     const bad = loadConfig({ MODEL_ALIASES: 'llama', MODEL_STRATEGIES: 'llama=fastest', PROBE_UNHEALTHY_THRESHOLD: '0', PASSIVE_DEGRADED_ERROR_RATE: '2' });
     expect(bad.ok ? [] : bad.problems.map((p) => p.split(':')[0]).sort()).toEqual(['MODEL_ALIASES', 'MODEL_STRATEGIES', 'PASSIVE_DEGRADED_ERROR_RATE', 'PROBE_UNHEALTHY_THRESHOLD']);
     expect(loadConfig({ MODEL_ALIASES: 'a=x,a=y' })).toEqual({ ok: false, problems: ["MODEL_ALIASES: 'a' is listed twice"] });
+  });
+
+  it('wants TLS_CERT_FILE and TLS_KEY_FILE together, naming the missing one', () => {
+    expect(loadConfig({ TLS_CERT_FILE: '/tls/cert.pem' })).toEqual({ ok: false, problems: [expect.stringMatching(/^TLS_KEY_FILE: must be set together with TLS_CERT_FILE/)] });
+    expect(loadConfig({ TLS_KEY_FILE: '/tls/key.pem' })).toEqual({ ok: false, problems: [expect.stringMatching(/^TLS_CERT_FILE: must be set together with TLS_KEY_FILE/)] });
+    expect(loadConfig({ TLS_CERT_FILE: '/tls/cert.pem', TLS_KEY_FILE: '/tls/key.pem' }).ok).toBe(true);
   });
 
   it('refuses one secret for both roles', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { STRATEGY_NAMES } from '@switchyard/routing';
 import { parseAllowEntry } from './schedulers/host-allow-list';
+import { checkTlsPair } from './tls/tls-files';
 import { parseModelAliases, parseModelStrategies, type ParseResult } from './tables/model-routes';
 
 /**
@@ -44,8 +45,12 @@ export const configSchema = z
       }
     }),
     SHUTDOWN_GRACE_MS: intVar(30_000, 0, 3_600_000),
+    /** PEM certificate (chain) and private key: the admin listener then serves HTTPS. Both or neither. */
+    TLS_CERT_FILE: optionalString(),
+    TLS_KEY_FILE: optionalString(),
   })
   .superRefine((config, ctx) => {
+    checkTlsPair(config, ctx);
     // One secret for two roles would give registration callers admin rights.
     if (config.ADMIN_TOKEN !== undefined && config.ADMIN_TOKEN === config.REGISTRATION_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['REGISTRATION_TOKEN'], message: 'must differ from ADMIN_TOKEN' });

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Express } from 'express';
 import { closeGracefully, createLifecycle, listen, type Component } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
@@ -7,6 +8,7 @@ import { createGatewayTracker } from './grpc/gateway-tracker';
 import { createGrpcServer } from './grpc/grpc-server';
 import { assessOptionsFrom, createHealthComponents, withPassiveStats } from './health/create-health';
 import { createAdminApp } from './http/admin-app';
+import { createKeysComponents } from './keys/create-keys';
 import { createLeaderGate } from './leader/leader-gate';
 import { createLeaseSweeper } from './leases/lease-sweeper';
 import { createControlPlaneMetrics } from './metrics';
@@ -18,6 +20,7 @@ import { createReplication } from './replication/create-replication';
 import { createMetricsSummary, withSummary } from './summary/metrics-summary';
 import type { StateStore } from './state/state-store';
 import { createTablePublisher } from './tables/table-publisher';
+import { readTlsFiles } from './tls/tls-files';
 
 export interface ControlPlaneDeps {
   logger: Logger;
@@ -61,18 +64,20 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   const metrics = createControlPlaneMetrics({ registry: metricsRegistry, store, gateways, leadership, schedulers: () => registry.list() });
   const summary = createMetricsSummary({ schedulers: () => registry.list(), replicaId: deps.replicaId, now });
   const models = { modelAliases: config.MODEL_ALIASES, modelStrategies: config.MODEL_STRATEGIES };
-  const publisher = createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY, assess, ...models });
+  const keys = createKeysComponents(config, common);
+  const publisher = createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY, assess, ...models, authRequired: keys.authRequired });
   const health = createHealthComponents(config, { ...common, replicaId: deps.replicaId, onHealthChange: () => publisher.rebuild(), onProbe: (id, result) => metrics.probeFinished(id, result.ok, result.durationMs) });
   const grpcGateways = withSummary(withPassiveStats(gateways, health.passive), summary);
   const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways: grpcGateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   let ready = false;
   const auth = { adminToken: config.ADMIN_TOKEN, registrationToken: config.REGISTRATION_TOKEN };
-  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, summary, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now });
+  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, summary, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now, keys });
   const http = createHttpComponent(app, config);
   const lifecycle = createLifecycle(
     [
       replication.component,
       metrics,
+      ...keys.components,
       createLeaderGate(leadership, [
         publisher,
         createLeaseSweeper({ ...common, intervalMs: deps.leaseSweepIntervalMs ?? 250 }),
@@ -98,7 +103,7 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
       if (config.ADMIN_TOKEN === undefined) deps.logger.warn('ADMIN_TOKEN is not set: the admin API accepts only loopback callers');
       await lifecycle.start();
       ready = true;
-      deps.logger.info('listening', { host: config.HOST, admin_port: http.port(), grpc_port: grpcServer.port() });
+      deps.logger.info('listening', { host: config.HOST, admin_port: http.port(), grpc_port: grpcServer.port(), admin_tls: config.TLS_CERT_FILE !== undefined });
     },
     async stop() {
       ready = false;
@@ -107,7 +112,7 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   };
 }
 
-/** The admin HTTP server as a lifecycle component that knows its bound port. */
+/** The admin HTTP(S) server as a lifecycle component that knows its bound port. */
 function createHttpComponent(app: Express, config: Config): { component: Component; port(): number } {
   let server: Server | undefined;
   let port = 0;
@@ -116,7 +121,9 @@ function createHttpComponent(app: Express, config: Config): { component: Compone
     component: {
       name: 'admin-http',
       async start() {
-        server = createServer(app);
+        // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS on the admin port (issue 6); an unreadable file fails the start.
+        const tls = readTlsFiles(config);
+        server = tls ? createHttpsServer(tls, app) : createServer(app);
         port = await listen(server, config.ADMIN_PORT, config.HOST);
       },
       async stop() {

@@ -3,10 +3,13 @@ import type { Registry } from 'prom-client';
 import { serviceUnavailable } from '@switchyard/contracts';
 import { createHttpMetrics, httpMetricsMiddleware, requestIdFrom, type Logger } from '@switchyard/observability';
 import type { GatewayTracker } from '../grpc/gateway-tracker';
+import type { KeysComponents } from '../keys/create-keys';
+import { keysRoutes, KEYS_ROUTES } from '../keys/keys-routes';
 import type { Leadership } from '../leader/leadership';
 import { METRIC_PREFIX } from '../metrics';
 import type { SchedulerRegistry } from '../schedulers/scheduler-registry';
 import type { StateStore } from '../state/state-store';
+import { usageRoutes } from '../usage/usage-routes';
 import { summaryRoutes, type MetricsSummaryService } from '../summary/metrics-summary';
 import type { AssessOptions } from '../weights/assess-schedulers';
 import { adminAuth, type AdminAuthOptions } from './admin/auth';
@@ -31,6 +34,8 @@ export interface AdminAppDeps {
   /** Passive-health thresholds, as the table publisher applies them. */
   assess?: AssessOptions;
   now?: () => number;
+  /** API keys and usage (issue 6). */
+  keys: Pick<KeysComponents, 'adminKeys' | 'fileLoader' | 'usage'>;
 }
 
 /** Admin bodies are small JSON objects; anything bigger is a mistake or an attack. */
@@ -39,7 +44,7 @@ export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 const KNOWN_ROUTES = [
   '/health', '/ready', '/metrics', '/admin/scheduler/add', '/admin/scheduler/remove', '/admin/scheduler/list',
   '/admin/scheduler/drain', '/admin/scheduler/undrain', '/admin/leader', '/admin/gateways', '/admin/weights',
-  '/admin/metrics', ...STATUS_PAGE_ROUTES,
+  '/admin/metrics', ...STATUS_PAGE_ROUTES, ...KEYS_ROUTES, '/admin/usage',
 ];
 
 /**
@@ -75,6 +80,8 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   app.use(clusterRoutes(deps.leadership, deps.gateways, deps.store, deps.now));
   app.use(weightsRoutes(deps.store, deps.assess));
   app.use(summaryRoutes(deps.summary));
+  app.use(keysRoutes(deps.keys.adminKeys, deps.keys.fileLoader));
+  app.use(usageRoutes(deps.keys.usage, deps.now ?? Date.now));
   app.use(unknownRoute);
   app.use(errorMiddleware(deps.logger.child({ component: 'admin-http' })));
   return app;

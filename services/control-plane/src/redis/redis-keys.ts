@@ -21,6 +21,10 @@ export interface RedisKeys {
   readonly epoch: string;
   /** String: a random id written when the state is seeded; missing means Redis lost the state. */
   readonly generation: string;
+  /** String: the API keys of API_KEYS_FILE (StoredApiKey[] JSON, hashes only), as the last replica to load the file wrote them. */
+  readonly apiKeysFile: string;
+  /** Hash: key SHA-256 → admin-created StoredApiKey JSON. */
+  readonly apiKeysAdmin: string;
   /** Pub/sub channel: every change, as JSON (see state-event.ts). */
   readonly events: string;
   /** String with PX: a self-registration's lease; Redis deletes it when the TTL runs out. */
@@ -38,6 +42,8 @@ export function redisKeys(prefix: string): RedisKeys {
     epoch: `${prefix}leader:epoch`,
     generation: `${prefix}generation`,
     events: `${prefix}events`,
+    apiKeysFile: `${prefix}keys:file`,
+    apiKeysAdmin: `${prefix}keys:admin`,
     lease: (id) => `${prefix}lease:${id}`,
   };
 }

@@ -1,5 +1,6 @@
 import { compareTableVersions, type RoutingTable } from '@switchyard/proto';
 import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
+import { createMemoryApiKeys } from '../keys/memory-api-keys';
 import { pastGrace, type SchedulerRecord } from './scheduler-record';
 import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './state-store';
 
@@ -87,6 +88,7 @@ export function createMemoryStateStore(options: { versionSeed?: number } = {}): 
     async listPassiveStats() {
       return [...passive.values()].sort((a, b) => (a.replica_id < b.replica_id ? -1 : a.replica_id > b.replica_id ? 1 : 0)).map((s) => structuredClone(s));
     },
+    ...createMemoryApiKeys(() => emit({ kind: 'keys' })),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

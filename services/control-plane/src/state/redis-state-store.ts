@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { Logger } from '@switchyard/observability';
+import { createRedisApiKeys } from '../keys/redis-api-keys';
 import { connectQuietly, createRedisClient, guarded } from '../redis/redis-client';
 import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 import { createChangeFeed } from './redis-change-feed';
@@ -53,6 +54,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
   const schedulers = createRedisSchedulerOps(client, keys);
   const tables = createRedisTableOps(client, keys, log);
   const health = createRedisHealthOps(client, keys);
+  const apiKeys = createRedisApiKeys(client, keys);
   const memory = createReplicaMemory();
   const listeners = new Set<StateListener>();
   const emit = (changes: StateChange[]) => {
@@ -109,6 +111,11 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     },
     nextTableVersion: () => guarded(() => tables.nextVersion()),
     putTable: (table, fence) => guarded(() => tables.put(table, fence, memory.generation())),
+
+    listApiKeys: () => guarded(() => apiKeys.listApiKeys()),
+    putApiKey: (key) => guarded(() => apiKeys.putApiKey(key)),
+    removeApiKey: (keySha256) => guarded(() => apiKeys.removeApiKey(keySha256)),
+    replaceFileKeys: (fileKeys) => guarded(() => apiKeys.replaceFileKeys(fileKeys)),
 
     onChange(listener) {
       listeners.add(listener);

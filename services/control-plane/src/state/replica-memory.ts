@@ -38,7 +38,7 @@ export function createReplicaMemory(): ReplicaMemory {
         return [];
       }
       if (event.kind === 'scheduler') mirror.apply(event);
-      else highestEpoch = Math.max(highestEpoch, event.epoch);
+      else if (event.kind === 'table') highestEpoch = Math.max(highestEpoch, event.epoch);
       return [toChange(event)];
     },
     onSnapshot(snapshot) {
@@ -48,6 +48,8 @@ export function createReplicaMemory(): ReplicaMemory {
         highestEpoch = Math.max(highestEpoch, snapshot.table.epoch);
         changes.push({ kind: 'table', ...snapshot.table });
       }
+      // Key changes published while this replica was not subscribed are not tracked: re-read them.
+      changes.push({ kind: 'keys' });
       return changes;
     },
     adoptGeneration(next) {

@@ -1,5 +1,6 @@
 import type { RoutingTable } from '@switchyard/proto';
 import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
+import { describeApiKeyStoreContract } from '../keys/api-key-store.contract';
 import type { SchedulerRecord } from './scheduler-record';
 import type { StateChange, StateStore } from './state-store';
 
@@ -125,6 +126,8 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
         { kind: 'table', epoch: 1, version: 1 },
       ]);
     });
+
+    describeApiKeyStoreContract(() => store);
 
     it('makes a change visible before its listener runs', async () => {
       const seen: (SchedulerRecord | undefined)[] = [];

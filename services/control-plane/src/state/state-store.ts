@@ -1,11 +1,13 @@
 import type { RoutingTable } from '@switchyard/proto';
 import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
+import type { StoredApiKey } from '../keys/api-key-record';
 import type { SchedulerRecord } from './scheduler-record';
 
 /** What changed, for subscribers (the table publisher, the gRPC broadcaster). */
 export type StateChange =
   | { kind: 'scheduler'; id: string; removed: boolean }
-  | { kind: 'table'; epoch: number; version: number };
+  | { kind: 'table'; epoch: number; version: number }
+  | { kind: 'keys' };
 
 export type StateListener = (change: StateChange) => void;
 
@@ -70,6 +72,18 @@ export interface StateStore {
    * leads (see TableFence).
    */
   putTable(table: RoutingTable, fence?: TableFence): Promise<boolean>;
+
+  /** Every API key (issue 6): the file's and the admin-created ones, ordered by source then hash. */
+  listApiKeys(): Promise<StoredApiKey[]>;
+  /** Creates or replaces an admin-created key (source 'admin'); a 'keys' change follows. */
+  putApiKey(key: StoredApiKey): Promise<void>;
+  /** Removes an admin-created key by hash; true when it existed. */
+  removeApiKey(keySha256: string): Promise<boolean>;
+  /**
+   * Replaces every file key (source 'file') at once; resolves false, with no
+   * change event, when the stored set is already exactly `keys`.
+   */
+  replaceFileKeys(keys: StoredApiKey[]): Promise<boolean>;
 
   /** Calls `listener` after every change; returns the unsubscribe function. */
   onChange(listener: StateListener): () => void;

@@ -1,4 +1,4 @@
-import type { RoutingTable, SchedulerEntry } from '@switchyard/proto';
+import type { ApiKeyRecord, RoutingTable, SchedulerEntry } from '@switchyard/proto';
 import { isMaterialChange, type StrategyName, type WeightSnapshotEntry } from '@switchyard/routing';
 import type { HealthSnapshot } from '../health/health-record';
 import type { SchedulerRecord } from '../state/scheduler-record';
@@ -16,6 +16,10 @@ export interface TableOptions {
   assess?: AssessOptions;
   modelAliases?: ModelAliases;
   modelStrategies?: ModelStrategies;
+  /** Client keys (hashed) for the gateways; any key, or `authRequired`, makes the table require auth. */
+  apiKeys?: ApiKeyRecord[];
+  /** API_KEYS_FILE is set: auth stays required even while the file lists no key (fail closed). */
+  authRequired?: boolean;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface TableOptions {
  * and golden files stay stable. Unhealthy and draining schedulers stay in the
  * table with their state and weight 0: gateways then send them nothing new, yet
  * can still fall back to them when no scheduler of a model is healthy (panic
- * mode). Client API keys join the table with the keys issue.
+ * mode). Client API keys (issue 6) come in as hashes with their limits.
  */
 export function buildRoutingTable(records: readonly SchedulerRecord[], options: TableOptions): RoutingTable {
   const routable = records.filter(isRoutable).sort((a, b) => compare(a.id, b.id));
@@ -39,8 +43,8 @@ export function buildRoutingTable(records: readonly SchedulerRecord[], options: 
     default_strategy: options.defaultStrategy,
     schedulers,
     models: buildModelRoutes(servedModels, options.modelAliases, options.modelStrategies),
-    api_keys: [],
-    auth_required: false,
+    api_keys: options.apiKeys ?? [],
+    auth_required: options.authRequired === true || (options.apiKeys?.length ?? 0) > 0,
   };
 }
 

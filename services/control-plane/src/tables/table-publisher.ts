@@ -2,6 +2,7 @@ import type { Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTable } from '@switchyard/proto';
 import type { StrategyName } from '@switchyard/routing';
+import { tableApiKeys } from '../keys/api-key-record';
 import type { Leadership } from '../leader/leadership';
 import type { StateStore } from '../state/state-store';
 import type { AssessOptions } from '../weights/assess-schedulers';
@@ -19,6 +20,8 @@ export interface TablePublisherDeps {
   modelStrategies?: ModelStrategies;
   /** Passive-health thresholds (PASSIVE_DEGRADED_ERROR_RATE). */
   assess?: AssessOptions;
+  /** API_KEYS_FILE is set: tables require auth even with no key in it. */
+  authRequired?: boolean;
 }
 
 export interface TablePublisher extends Component {
@@ -46,13 +49,14 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
   const publishOnce = async (): Promise<void> => {
     if (!deps.leadership.isLeader()) return;
     const epoch = deps.leadership.epoch();
-    const [records, current, health] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable(), deps.store.getHealth()]);
-    const { modelAliases, modelStrategies, assess } = deps;
-    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, assess });
+    const [records, current, health, keys] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable(), deps.store.getHealth(), deps.store.listApiKeys()]);
+    const { modelAliases, modelStrategies, assess, authRequired } = deps;
+    const apiKeys = tableApiKeys(keys);
+    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, assess, apiKeys, authRequired });
     if (current && current.epoch === epoch && !needsPush(current, draft)) return;
     const table: RoutingTable = { ...draft, version: await deps.store.nextTableVersion() };
     if (await deps.store.putTable(table, deps.leadership.fence())) {
-      log.info('routing table published', { epoch, version: table.version, schedulers: table.schedulers.length, models: Object.keys(table.models).length });
+      log.info('routing table published', { epoch, version: table.version, schedulers: table.schedulers.length, models: Object.keys(table.models).length, api_keys: apiKeys.length });
     }
   };
 
@@ -81,7 +85,7 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     rebuild,
     async start() {
       unsubscribe = deps.store.onChange((change) => {
-        if (change.kind === 'scheduler') onChangeRebuild();
+        if (change.kind === 'scheduler' || change.kind === 'keys') onChangeRebuild();
       });
       await rebuild();
     },

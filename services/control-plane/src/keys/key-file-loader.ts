@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Component } from '@switchyard/lifecycle';
+import type { Logger } from '@switchyard/observability';
+import type { StateStore } from '../state/state-store';
+import type { StoredApiKey } from './api-key-record';
+import { parseKeyFile } from './key-file';
+
+export interface KeyFileLoaderDeps {
+  /** API_KEYS_FILE. */
+  path: string;
+  store: StateStore;
+  logger: Logger;
+  /** How often the file is re-read when no change event came (fs.watch misses some, e.g. on network volumes). Default 1 s. */
+  pollIntervalMs?: number;
+  /** Change events arrive in bursts (an editor's save, a Kubernetes Secret's symlink swap); default 50 ms. */
+  debounceMs?: number;
+  /** Every this many polls, checks that the shared state still holds the file keys (Redis may have lost them). Default 10. */
+  restoreEveryPolls?: number;
+}
+
+export type ReloadResult = { ok: true; keys: number; changed: boolean } | { ok: false; problems: string[] };
+
+export interface KeyFileLoader extends Component {
+  /** POST /admin/keys/reload: re-reads the file; a bad file changes nothing and answers with its problems. */
+  reload(): Promise<ReloadResult>;
+}
+
+/**
+ * Keeps the shared state's file keys equal to API_KEYS_FILE (issue 6): a bad file
+ * at start-up fails the start (one line naming every problem); a bad file later
+ * keeps the keys in force and is logged (once per content) and reported by
+ * reload(). Changes are picked up by fs.watch on the file's directory (which also
+ * sees a Kubernetes Secret's `..data` swap) plus polling, debounced. Every
+ * replica loads the file; equal key sets are not written again (compare-and-set).
+ */
+export function createKeyFileLoader(deps: KeyFileLoaderDeps): KeyFileLoader {
+  const log = deps.logger.child({ component: 'api-keys' });
+  const pollMs = deps.pollIntervalMs ?? 1_000;
+  let loaded: StoredApiKey[] = [];
+  let lastDigest = '';
+  let unwritten = false;
+  let polls = 0;
+  let watcher: FSWatcher | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let checking: Promise<void> | undefined;
+  let again = false;
+
+  const write = async (keys: StoredApiKey[]): Promise<boolean> => {
+    unwritten = true;
+    const changed = await deps.store.replaceFileKeys(keys);
+    unwritten = false;
+    return changed;
+  };
+  const writeQuietly = async (keys: StoredApiKey[]) => {
+    await write(keys).catch((err: unknown) => log.warn('cannot store the API keys yet; retrying', { error: String(err) }));
+  };
+
+  const read = async (): Promise<{ ok: true; text: string; digest: string } | { ok: false; problem: string }> => {
+    try {
+      const text = await readFile(deps.path, 'utf8');
+      return { ok: true, text, digest: createHash('sha256').update(text).digest('hex') };
+    } catch (err) {
+      return { ok: false, problem: `cannot read ${deps.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+    }
+  };
+
+  const checkOnce = async () => {
+    const file = await read();
+    if (file.ok && file.digest !== lastDigest) {
+      lastDigest = file.digest;
+      const parsed = parseKeyFile(file.text);
+      if (!parsed.ok) {
+        log.warn('API_KEYS_FILE changed but is invalid; the keys in force stay', { problems: parsed.problems });
+      } else {
+        loaded = parsed.keys;
+        await writeQuietly(loaded);
+        log.info('API_KEYS_FILE reloaded', { keys: loaded.length });
+      }
+    } else if (unwritten) {
+      await writeQuietly(loaded);
+    }
+    polls += 1;
+    if (polls % (deps.restoreEveryPolls ?? 10) === 0 && loaded.length > 0) await restoreIfLost();
+  };
+  const restoreIfLost = async () => {
+    const stored = await deps.store.listApiKeys().catch(() => undefined);
+    if (stored && !stored.some((key) => key.source === 'file')) {
+      log.warn('the shared state lost the file keys; writing them again');
+      await writeQuietly(loaded);
+    }
+  };
+  const check = (): Promise<void> => {
+    if (checking) {
+      again = true;
+      return checking;
+    }
+    checking = (async () => {
+      do {
+        again = false;
+        await checkOnce().catch((err: unknown) => log.error('API_KEYS_FILE check failed', { error: String(err) }));
+      } while (again);
+    })().finally(() => (checking = undefined));
+    return checking;
+  };
+  const schedule = () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => void check(), deps.debounceMs ?? 50);
+    debounce.unref();
+  };
+
+  return {
+    name: 'api-key-file',
+    async start() {
+      const file = await read();
+      if (!file.ok) throw new Error(`API_KEYS_FILE: ${file.problem}`);
+      const parsed = parseKeyFile(file.text);
+      if (!parsed.ok) throw new Error(`API_KEYS_FILE ${deps.path}: ${parsed.problems.join('; ')}`);
+      loaded = parsed.keys;
+      lastDigest = file.digest;
+      await writeQuietly(loaded);
+      log.info('API_KEYS_FILE loaded', { keys: loaded.length });
+      try {
+        watcher = watch(path.dirname(deps.path), { persistent: false }, schedule);
+        watcher.on('error', () => undefined); // polling still covers the file
+      } catch {
+        watcher = undefined;
+      }
+      pollTimer = setInterval(() => void check(), pollMs);
+      pollTimer.unref();
+    },
+    async stop() {
+      watcher?.close();
+      clearInterval(pollTimer);
+      clearTimeout(debounce);
+      await checking;
+    },
+    async reload() {
+      const file = await read();
+      const parsed = file.ok ? parseKeyFile(file.text) : { ok: false as const, problems: [file.problem] };
+      if (!parsed.ok) {
+        log.warn('API_KEYS_FILE reload refused; the keys in force stay', { problems: parsed.problems });
+        return parsed;
+      }
+      if (file.ok) lastDigest = file.digest;
+      loaded = parsed.keys;
+      const changed = await write(loaded);
+      log.info('API_KEYS_FILE reloaded', { keys: loaded.length, changed });
+      return { ok: true, keys: loaded.length, changed };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Usage accounting in Redis, as the gateways write it (issue 6; the format is a
+ * contract between the two services, see docs/keys-and-limits.md): one hash per
+ * UTC hour, `<prefix>usage:<YYYYMMDDHH>`, with one field per (user, model, counter)
+ * holding the JSON array `[user, model, counter]` and an integer value.
+ */
+export const USAGE_COUNTERS = ['requests', 'prompt_tokens', 'completion_tokens'] as const;
+export type UsageCounter = (typeof USAGE_COUNTERS)[number];
+
+export const HOUR_MS = 3_600_000;
+
+/** The hash of the hour that contains `ms`. */
+export function usageBucketKey(prefix: string, ms: number): string {
+  return `${prefix}usage:${new Date(ms).toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
+}
+
+/** The field's parts, or undefined for a field this version does not know. */
+export function parseUsageField(field: string): { user: string; model: string; counter: UsageCounter } | undefined {
+  try {
+    const value: unknown = JSON.parse(field);
+    if (!Array.isArray(value) || value.length !== 3) return undefined;
+    const [user, model, counter] = value as unknown[];
+    if (typeof user !== 'string' || typeof model !== 'string' || !USAGE_COUNTERS.includes(counter as UsageCounter)) return undefined;
+    return { user, model, counter: counter as UsageCounter };
+  } catch {
+    return undefined;
+  }
+}
