@@ -165,7 +165,7 @@ function registerGatewayGauges({ registry, store, gateways }: ControlPlaneMetric
  * the whole current epoch, counted as the current version. Undefined before
  * its first report.
  */
-export function versionsBehind(gateway: Pick<GatewayView, 'applied_epoch' | 'applied_version'>, table: Pick<RoutingTable, 'epoch' | 'version'>): number | undefined {
+function versionsBehind(gateway: Pick<GatewayView, 'applied_epoch' | 'applied_version'>, table: Pick<RoutingTable, 'epoch' | 'version'>): number | undefined {
   if (gateway.applied_epoch === null || gateway.applied_version === null) return undefined;
   const applied = { epoch: gateway.applied_epoch, version: gateway.applied_version };
   if (compareTableVersions(applied, table) >= 0) return 0;
