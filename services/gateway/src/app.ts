@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import { ApiError, invalidRequest, notFound, toApiError } from '@switchyard/contracts';
@@ -13,6 +14,8 @@ export interface AppDeps {
   readiness: Readiness;
   registry: Registry;
   logger: Logger;
+  /** When keys are required: the 401 for a request without a valid key (issue 6), else undefined. */
+  authenticate?: (req: IncomingMessage) => ApiError | undefined;
 }
 
 const KNOWN_ROUTES = ['/health', '/ready', '/metrics', '/v1/models'];
@@ -34,6 +37,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(httpMetricsMiddleware(createHttpMetrics(deps.registry, 'switchyard_gateway'), KNOWN_ROUTES));
   app.use(opsRouter(deps.readiness, deps.registry));
+  if (deps.authenticate) {
+    const authenticate = deps.authenticate;
+    app.use('/v1', (req: Request, _res: Response, next: NextFunction) => next(authenticate(req)));
+  }
   app.use(modelsRouter(deps.store));
   app.all([...HOT_ROUTES.keys()], (req: Request) => {
     throw new ApiError(405, `Method ${req.method} is not allowed on ${req.path}; use POST.`, 'invalid_request_error', 'method_not_allowed');

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { boolVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+import { isOriginPattern } from './cors/cors';
+import { checkTlsPair } from './tls/tls-files';
 
 const HOST_PORT = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 const MIB = 1024 * 1024;
@@ -28,7 +30,16 @@ export const configSchema = z.object({
   MAX_REQUEST_BODY_BYTES: intVar(10 * MIB, 1),
   /** Debug only: request bodies (prompts) on the request log lines. Never in production. */
   LOG_PROMPTS: boolVar(false),
-});
+  /** Requests in progress on this gateway beyond which new ones get 503 at once (0 = no cap). */
+  GATEWAY_MAX_CONCURRENCY: intVar(0, 0, 1_000_000),
+  /** Per-command timeout of the limiter's Redis calls; past it the request uses local limits. */
+  RATE_LIMIT_REDIS_TIMEOUT_MS: intVar(50, 1, 10_000),
+  /** Browser origins allowed by CORS (`*` = any); empty = CORS off. */
+  CORS_ALLOWED_ORIGINS: listVar([]).pipe(z.array(z.string().refine(isOriginPattern, 'each entry must be * or an origin like https://app.example.com'))),
+  /** PEM certificate (chain) and private key: the gateway then serves HTTPS. Both or neither. */
+  TLS_CERT_FILE: optionalString(),
+  TLS_KEY_FILE: optionalString(),
+}).superRefine(checkTlsPair);
 
 export type Config = z.output<typeof configSchema>;
 

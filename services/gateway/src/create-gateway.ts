@@ -3,8 +3,10 @@ import type { Registry } from 'prom-client';
 import { closeGracefully, createLifecycle, listen, type Component } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import { createApp } from './app';
+import { createAccessControl } from './auth/create-access-control';
 import type { Config } from './config';
 import { createControlPlaneClient, type ControlPlaneClient } from './control-plane-client/control-plane-client';
+import { createCors } from './cors/cors';
 import { createSchedulerStats } from './control-plane-client/scheduler-stats';
 import { createCompletionsHandler } from './http/completions-handler';
 import { createGatewayMetrics } from './metrics';
@@ -15,6 +17,7 @@ import { createRoutingTableStore, type RoutingTableStore } from './routing/routi
 import { createSchedulerPicker } from './routing/scheduler-picker';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
+import { readTlsFiles } from './tls/tls-files';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -63,10 +66,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     maxAttempts: config.RETRY_MAX_ATTEMPTS,
     timeouts: { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS },
   });
-  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS });
+  const access = createAccessControl(config, { store, metrics, logger });
+  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS, guard: access.guard });
   let shuttingDown = false;
   const readiness = { ready: () => !shuttingDown && store.current() !== undefined };
-  const server = createGatewayServer(hot, createApp({ store, readiness, registry, logger }), () => shuttingDown);
+  const app = createApp({ store, readiness, registry, logger, authenticate: access.authenticate });
+  // An unreadable TLS file throws here, before anything starts (main prints it as one line).
+  const server = createGatewayServer(hot, app, () => shuttingDown, { tls: readTlsFiles(config), cors: createCors(config.CORS_ALLOWED_ORIGINS) });
   const controlPlane = createControlPlaneClient({
     addresses: config.CONTROL_PLANE_ADDR,
     gatewayId: config.GATEWAY_ID,
@@ -87,7 +93,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   });
   // Started in this order, stopped in reverse: the server drains before the table stream closes.
   const redisLoader = config.REDIS_URL === undefined ? [] : [createRedisTableLoader({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, store, logger, afterMs: deps.redisFallbackAfterMs })];
-  const lifecycle = createLifecycle([{ name: 'control-plane-client', start: controlPlane.start, stop: controlPlane.stop }, ...redisLoader, httpServer], logger);
+  const lifecycle = createLifecycle([access.component, { name: 'control-plane-client', start: controlPlane.start, stop: controlPlane.stop }, ...redisLoader, httpServer], logger);
   return {
     name: 'gateway',
     start: () => lifecycle.start(),
@@ -113,7 +119,7 @@ function httpComponent(server: Server, config: Config, logger: Logger, onBound: 
     async start() {
       const port = await listen(server, config.PORT, config.HOST);
       onBound(port);
-      logger.info('listening', { port, host: config.HOST });
+      logger.info('listening', { port, host: config.HOST, tls: config.TLS_CERT_FILE !== undefined });
     },
     async stop() {
       onStopping();

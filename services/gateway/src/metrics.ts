@@ -28,6 +28,10 @@ export interface GatewayMetrics {
   breakerState(scheduler: string, state: BreakerState): void;
   /** A request refused by a key or gateway limit (issue 6). */
   rateLimited(reason: RateLimitReason): void;
+  /** Per-key limits fell back to this gateway's own counters (Redis unreachable) or shared again (issue 6). */
+  rateLimitFallback(active: boolean): void;
+  /** One admitted request of a key's `user` (never the key) and its tokens (issue 6 usage accounting). */
+  usage(user: string, model: string, promptTokens: number, completionTokens: number): void;
 }
 
 export interface TableInfo {
@@ -59,6 +63,10 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
   const tpot = cachedByKey((model: string) => [m.tpot.labels(model), m.tpotOtel.labels(model)] as const);
   const tokenCounters = cachedByKey((model: string) => [m.tokens.labels(model, 'prompt'), m.tokens.labels(model, 'completion')] as const);
   const tokenUsage = cachedByKey((model: string) => [m.tokenUsage.labels(model, 'input'), m.tokenUsage.labels(model, 'output')] as const);
+  const usage = cachedByKey((key: string) => {
+    const [user, model] = key.split('\u0000') as [string, string];
+    return [m.usageRequests.labels(user, model), m.usageTokens.labels(user, model, 'prompt'), m.usageTokens.labels(user, model, 'completion')] as const;
+  });
   return {
     requestFinished(model, scheduler, status, seconds) {
       requests(`${model}\u0000${scheduler}\u0000${statusClassOf(status)}`).inc();
@@ -90,6 +98,13 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
     retry: (reason) => m.retries.labels(reason).inc(),
     breakerState: (scheduler, state) => m.breaker.labels(scheduler).set(BREAKER_VALUE[state] ?? 0),
     rateLimited: (reason) => m.rateLimited.labels(reason).inc(),
+    rateLimitFallback: (active) => m.rateLimitFallback.set(active ? 1 : 0),
+    usage(user, model, promptTokens, completionTokens) {
+      const [requests, prompt, completion] = usage(`${user}\u0000${model}`);
+      requests.inc();
+      if (promptTokens > 0) prompt.inc(promptTokens);
+      if (completionTokens > 0) completion.inc(completionTokens);
+    },
   };
 }
 
@@ -139,6 +154,23 @@ function defineMetrics(registry: Registry) {
       name: 'switchyard_gateway_rate_limited_total',
       help: 'Requests refused by a limit, by reason (rpm, tpm, concurrency, global_concurrency).',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    rateLimitFallback: new Gauge({
+      name: 'switchyard_gateway_rate_limit_fallback_active',
+      help: '1 while per-key limits use this gateway\'s own counters because Redis is unreachable, else 0.',
+      registers,
+    }),
+    usageRequests: new Counter({
+      name: 'switchyard_gateway_usage_requests_total',
+      help: 'Admitted requests by key user (never the key) and model.',
+      labelNames: ['user', 'model'] as const,
+      registers,
+    }),
+    usageTokens: new Counter({
+      name: 'switchyard_gateway_usage_tokens_total',
+      help: 'Tokens from upstream usage by key user (never the key), model and type (prompt, completion).',
+      labelNames: ['user', 'model', 'type'] as const,
       registers,
     }),
   };

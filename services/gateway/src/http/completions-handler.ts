@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { internalError, invalidJson, payloadTooLarge, serviceUnavailable, type ApiError } from '@switchyard/contracts';
 import type { Logger } from '@switchyard/observability';
+import type { GuardedRequest, RequestGuard } from '../auth/request-guard';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
 import type { GatewayMetrics } from '../metrics';
 import { CancellationSource, type Cancellation } from '../proxy/cancellation';
@@ -24,6 +25,8 @@ export interface CompletionsHandlerDeps {
   maxBodyBytes: number;
   /** LOG_PROMPTS: put the start of each request body on its log line (debugging only). */
   logPrompts?: boolean;
+  /** Keys, permissions and limits (issue 6). */
+  guard: RequestGuard;
 }
 
 /** How much of a body LOG_PROMPTS logs. */
@@ -39,7 +42,7 @@ export type HotHandler = (req: IncomingMessage, res: ServerResponse, endpoint: E
 export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandler {
   const finish = createFinisher(deps);
   const requestIdFor = createRequestIds();
-  const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: Cancellation) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: Cancellation, guarded: GuardedRequest) => {
     const body = await readBody(req, deps.maxBodyBytes);
     if (!body.ok) return body.reason === 'too_large' ? reply(res, record, payloadTooLarge(deps.maxBodyBytes)) : undefined;
     let parsed: unknown;
@@ -57,17 +60,22 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     const snapshot = deps.store.current();
     if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
     if (snapshot.targetsByModel.has(request.model)) record.modelLabel = request.model;
-    await deps.proxy({ req, res, record, snapshot, request, rawBody: body.body, cancellation });
+    const admitted = await guarded.admit(req, res, request, record, body.body);
+    if (!admitted.ok) return reply(res, record, admitted.error);
+    await deps.proxy({ req, res, record, snapshot, request, rawBody: admitted.body, cancellation });
   };
   return (req, res, endpoint) => {
     const record = newRequestRecord(requestIdFor(req.headers['x-request-id']), endpoint);
     deps.metrics.requestStarted();
     const cancellation = new CancellationSource();
+    const guarded = deps.guard.open(req);
     res.once('close', () => {
       if (!res.writableFinished) cancellation.cancel();
+      guarded.close(record);
       finish(record, res);
     });
-    handle(req, res, record, cancellation).catch((err: unknown) => {
+    if (guarded.refusal) return reply(res, record, guarded.refusal);
+    handle(req, res, record, cancellation, guarded).catch((err: unknown) => {
       deps.logger.error('hot path failed', { request_id: record.requestId, error: String(err) });
       if (!res.headersSent) reply(res, record, internalError());
       else res.destroy();
@@ -100,6 +108,7 @@ function createFinisher(deps: CompletionsHandlerDeps) {
       endpoint: record.endpoint,
       model: loggableModel(record.model),
       scheduler: record.scheduler,
+      user: record.user,
       status,
       duration_ms: Math.round(durationMs * 100) / 100,
       ttft_ms: ttftMs === undefined ? undefined : Math.round(ttftMs * 100) / 100,

@@ -1,3 +1,4 @@
+import type { ChunkFilter } from '../usage/usage-chunk-filter';
 import type { EndpointKind } from './validate-request';
 
 /**
@@ -34,6 +35,10 @@ export interface RequestRecord {
   completionTokens?: number;
   /** The start of the request body, only with LOG_PROMPTS=true (a debug flag). */
   debugBody?: string;
+  /** The `user` of the request's API key (never the key), when keys are required. */
+  user?: string;
+  /** Rewrites a streamed answer on its way to the client (the gateway's own usage request is removed again). */
+  streamFilter?: ChunkFilter;
 }
 
 const MAX_LOGGED_MODEL_LENGTH = 200;

@@ -20,6 +20,7 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
   const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
   res.writeHead(upstream.statusCode ?? 502, clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend));
   if (sse) res.flushHeaders();
+  const filter = sse ? record.streamFilter : undefined;
   let beforeLast = 0;
   let last = 0;
   upstream.on('data', (chunk: Buffer) => {
@@ -30,10 +31,11 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
     record.bytes += chunk.length;
     beforeLast = chunk.length > 1 ? chunk[chunk.length - 2]! : last;
     last = chunk[chunk.length - 1]!;
-    if (!res.write(chunk)) upstream.pause();
+    const out = filter ? filter.push(chunk) : chunk;
+    if (out.length > 0 && !res.write(out)) upstream.pause();
   });
   res.on('drain', () => upstream.resume());
-  upstream.on('end', () => res.end());
+  upstream.on('end', () => res.end(filter?.end()));
   // Errors also end in 'close', handled below.
   upstream.on('error', () => undefined);
   upstream.on('close', () => {

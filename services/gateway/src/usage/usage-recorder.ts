@@ -1,0 +1,94 @@
+import type Redis from 'ioredis';
+import type { Logger } from '@switchyard/observability';
+
+export interface UsageRecorderDeps {
+  /** Redis for GET /admin/usage; absent = Prometheus only. */
+  client?: Redis;
+  keyPrefix: string;
+  logger: Logger;
+  /** `switchyard_gateway_usage_tokens_total` and `switchyard_gateway_usage_requests_total`. */
+  count(user: string, model: string, promptTokens: number, completionTokens: number): void;
+  flushIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface UsageRecorder {
+  /** One admitted request of `user` (a key's user, never the key) and its tokens. */
+  record(user: string, model: string, promptTokens: number, completionTokens: number): void;
+  start(): void;
+  /** Flushes what is left. */
+  stop(): Promise<void>;
+}
+
+/** Hourly buckets are kept this long (GET /admin/usage reads up to 35 days back). */
+export const USAGE_RETENTION_SECONDS = 35 * 24 * 3600;
+/** While Redis is away, counts wait in memory up to this many fields, then new ones are dropped. */
+const MAX_PENDING_FIELDS = 10_000;
+
+/**
+ * Usage accounting (issue 6): Prometheus counters at once, and Redis counters
+ * summed in memory and flushed once a second in one pipeline (HINCRBY per field)
+ * instead of a write per request. Buckets: one hash per UTC hour,
+ * `<prefix>usage:<YYYYMMDDHH>`, fields `JSON.stringify([user, model, counter])`
+ * (the control plane's usage/usage-buckets.ts reads the same format).
+ */
+export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'usage' });
+  let pending = new Map<string, number>();
+  let timer: NodeJS.Timeout | undefined;
+  let failing = false;
+  const add = (bucket: string, field: string, amount: number) => {
+    if (amount <= 0) return;
+    const id = `${bucket}\n${field}`;
+    const current = pending.get(id);
+    if (current === undefined && pending.size >= MAX_PENDING_FIELDS) return;
+    pending.set(id, (current ?? 0) + amount);
+  };
+  const flush = async () => {
+    if (!deps.client || pending.size === 0) return;
+    const batch = pending;
+    pending = new Map();
+    const pipeline = deps.client.pipeline();
+    const buckets = new Set<string>();
+    for (const [id, amount] of batch) {
+      const [bucket, field] = id.split('\n') as [string, string];
+      pipeline.hincrby(bucket, field, amount);
+      buckets.add(bucket);
+    }
+    for (const bucket of buckets) pipeline.expire(bucket, USAGE_RETENTION_SECONDS);
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      if (results.some(([err]) => err)) throw results.find(([err]) => err)![0]!;
+      if (failing) log.info('usage accounting writes to Redis again');
+      failing = false;
+    } catch (err) {
+      for (const [id, amount] of batch) add(...(id.split('\n') as [string, string]), amount);
+      if (!failing) log.warn('cannot write usage to Redis; keeping the counts to retry', { error: String(err) });
+      failing = true;
+    }
+  };
+  return {
+    record(user, model, promptTokens, completionTokens) {
+      deps.count(user, model, promptTokens, completionTokens);
+      if (!deps.client) return;
+      const bucket = usageBucketKey(deps.keyPrefix, now());
+      add(bucket, JSON.stringify([user, model, 'requests']), 1);
+      add(bucket, JSON.stringify([user, model, 'prompt_tokens']), promptTokens);
+      add(bucket, JSON.stringify([user, model, 'completion_tokens']), completionTokens);
+    },
+    start() {
+      timer = setInterval(() => void flush(), deps.flushIntervalMs ?? 1_000);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+}
+
+/** The hash of the UTC hour that contains `ms`. */
+export function usageBucketKey(prefix: string, ms: number): string {
+  return `${prefix}usage:${new Date(ms).toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
+}
