@@ -55,7 +55,7 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     let lastError: ApiError | undefined;
     let staleRetried = false;
     while (record.attempts < maxAttempts) {
-      const route = deps.picker.route(call.snapshot, request, tried);
+      const route = deps.picker.route(call.snapshot, request, { exclude: tried });
       if (!route.ok) return reply(call, lastError ?? route.error);
       const id = route.target.entry.id;
       record.attempts += 1;

@@ -33,9 +33,9 @@ describe('scheduler picker', () => {
     const { picker: p } = picker(() => 0.5);
     const weighted = p.route(snapshot, { model: 'm' });
     expect(weighted).toMatchObject({ ok: true, strategy: 'weighted-random', target: { entry: { id: 'b' } } });
-    const retry = p.route(snapshot, { model: 'm' }, new Set(['b']));
+    const retry = p.route(snapshot, { model: 'm' }, { exclude: new Set(['b']) });
     expect(retry).toMatchObject({ ok: true, target: { entry: { id: 'a' } } });
-    const none = p.route(snapshot, { model: 'm' }, new Set(['a', 'b']));
+    const none = p.route(snapshot, { model: 'm' }, { exclude: new Set(['a']), unavailable: (id) => id === 'b' });
     expect(none).toMatchObject({ ok: false, error: { status: 503, code: 'no_available_scheduler' } });
   });
 

@@ -15,9 +15,17 @@ export interface RouteRequest {
   backend?: string;
 }
 
+/** Per-call constraints of a pick. */
+export interface RouteOptions {
+  /** Schedulers already tried for this request: a retry goes elsewhere. */
+  exclude?: ReadonlySet<string>;
+  /** Schedulers to skip right now (e.g. an open circuit breaker); called per candidate. */
+  unavailable?: (schedulerId: string) => boolean;
+}
+
 export interface SchedulerPicker {
-  /** Chooses a scheduler; `exclude` holds ids already tried for this request (retries). */
-  route(snapshot: RoutingSnapshot, request: RouteRequest, exclude?: ReadonlySet<string>): RouteResult;
+  /** Chooses a scheduler for `request` among the model's candidates, honouring `options`. */
+  route(snapshot: RoutingSnapshot, request: RouteRequest, options?: RouteOptions): RouteResult;
 }
 
 export interface PickerDeps {
@@ -67,14 +75,17 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   };
 
   return {
-    route(snapshot, request, exclude) {
-      if (request.backend !== undefined) return routePinned(snapshot, request.model, request.backend);
+    route(snapshot, request, options) {
+      if (request.backend !== undefined) return routePinned(snapshot, request.model, request.backend, options?.unavailable);
       const plan = planOf(snapshot, request.model);
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
       let { targets, candidates } = plan;
-      if (exclude && exclude.size > 0) {
-        targets = targets.filter((t) => !exclude.has(t.entry.id));
-        candidates = candidates.filter((c) => !exclude.has(c.id));
+      const exclude = options?.exclude;
+      const unavailable = options?.unavailable;
+      if ((exclude && exclude.size > 0) || unavailable) {
+        const skip = (id: string) => (exclude?.has(id) ?? false) || (unavailable?.(id) ?? false);
+        targets = targets.filter((t) => !skip(t.entry.id));
+        candidates = candidates.filter((c) => !skip(c.id));
       }
       const pick = plan.strategy.strategy(candidates, { rand, now: now(), model: request.model, memory });
       const target = pick && targets.find((t) => t.entry.id === pick.id);
@@ -84,7 +95,7 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   };
 }
 
-function routePinned(snapshot: RoutingSnapshot, model: string, backend: string): RouteResult {
+function routePinned(snapshot: RoutingSnapshot, model: string, backend: string, unavailable?: (id: string) => boolean): RouteResult {
   const entry = snapshot.byId.get(backend);
   if (!entry) {
     return { ok: false, error: notFound(`No scheduler with id '${backend}' is in the routing table.`, 'backend_not_found', 'backend') };
@@ -95,6 +106,9 @@ function routePinned(snapshot: RoutingSnapshot, model: string, backend: string):
   }
   if (!isUsable(entry)) {
     return { ok: false, error: serviceUnavailable(`Scheduler '${backend}' is ${entry.state} and takes no new requests.`, 'backend_unavailable') };
+  }
+  if (unavailable?.(backend)) {
+    return { ok: false, error: serviceUnavailable(`Scheduler '${backend}' is unavailable right now (circuit open).`, 'backend_unavailable') };
   }
   return { ok: true, target, pick: { id: backend, reason: 'pinned by the backend field' }, strategy: 'pinned' };
 }
