@@ -15,6 +15,9 @@ describe('sim config', () => {
         SIM_DEFAULT_MAX_TOKENS: 16,
         SIM_FAIL_RATE: 0,
         SIM_MAX_RUNNING: 256,
+        SIM_PREFIX_CACHE_BLOCKS: 0,
+        SIM_BLOCK_TOKENS: 16,
+        SIM_PREFILL_MS_PER_TOKEN: 0,
         SIM_REGISTRATION_TTL_SECONDS: 10,
         SHUTDOWN_GRACE_MS: 30_000,
       }),
@@ -32,6 +35,12 @@ describe('sim config', () => {
     expect(problems).toMatch(/^SIM_MODELS: must list at least one model$/m);
     expect(problems).toMatch(/^SIM_ID: /m);
     expect(result.ok === false && result.problems).toHaveLength(6);
+  });
+
+  it('takes a fractional prefill time and refuses a negative one', () => {
+    expect(loadConfig({ SIM_PREFILL_MS_PER_TOKEN: '0.25', SIM_PREFIX_CACHE_BLOCKS: '4096' })).toMatchObject({ ok: true, config: { SIM_PREFILL_MS_PER_TOKEN: 0.25, SIM_PREFIX_CACHE_BLOCKS: 4096 } });
+    const bad = loadConfig({ SIM_PREFILL_MS_PER_TOKEN: '-1', SIM_BLOCK_TOKENS: '0' });
+    expect(bad.ok === false && bad.problems).toEqual(['SIM_BLOCK_TOKENS: must be >= 1', 'SIM_PREFILL_MS_PER_TOKEN: must be >= 0']);
   });
 
   it('accepts a valid fault', () => {

@@ -23,6 +23,12 @@ export const configSchema = z.object({
   /** KV-cache capacity in tokens; running requests' prompt + completion tokens fill it. */
   SIM_KV_CACHE_TOKENS: intVar(65_536, 1, 1_000_000_000),
   SIM_EMBEDDING_DIM: intVar(16, 1, 8_192),
+  /** Prefix-cache capacity in blocks; 0 (default) turns the cache off (cache/prefix-cache.ts). */
+  SIM_PREFIX_CACHE_BLOCKS: intVar(0, 0, 10_000_000),
+  /** Tokens per KV block, vLLM's default block size. */
+  SIM_BLOCK_TOKENS: intVar(16, 1, 4_096),
+  /** Prefill time per uncached prompt token, added to SIM_TTFT_MS while the slot is held (0 = off). */
+  SIM_PREFILL_MS_PER_TOKEN: nonNegativeNumberVar(0, 1_000),
   SIM_FAULT: z.preprocess(emptyAsUndefined, z.string().optional()).superRefine((value, ctx) => {
     if (value === undefined) return;
     const parsed = parseFault(value);
@@ -42,6 +48,11 @@ export type Config = z.output<typeof configSchema>;
 /** Pure: the parsed config or every problem, each naming its variable. */
 export function loadConfig(env: Record<string, string | undefined>): ConfigResult<Config> {
   return parseConfig(configSchema, env);
+}
+
+/** A number ≥ 0 (fractions allowed: prefill costs well under a millisecond per token). */
+function nonNegativeNumberVar(defaultValue: number, max: number) {
+  return z.preprocess(emptyAsUndefined, z.coerce.number().min(0, 'must be >= 0').max(max, `must be <= ${max}`).default(defaultValue));
 }
 
 function emptyAsUndefined(v: unknown): unknown {

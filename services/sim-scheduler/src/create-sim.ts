@@ -4,6 +4,7 @@ import { closeGracefully, listen, type Component } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import { createRegistrationClient, type RegistrationClient } from '@switchyard/registration-client';
 import type { Registry } from 'prom-client';
+import { createPrefixCache } from './cache/prefix-cache';
 import type { Config } from './config';
 import { parseFault, type Fault } from './faults/fault';
 import { createSlotPool } from './generation/slot-pool';
@@ -107,6 +108,8 @@ function createSimContext(config: Config, deps: SimDeps, state: SimState, regist
     id: () => state.id,
     ttftMs: config.SIM_TTFT_MS,
     itlMs: config.SIM_ITL_MS,
+    prefillMsPerToken: config.SIM_PREFILL_MS_PER_TOKEN,
+    cache: createPrefixCache({ capacityBlocks: config.SIM_PREFIX_CACHE_BLOCKS, blockTokens: config.SIM_BLOCK_TOKENS }),
     failRate: config.SIM_FAIL_RATE,
     apiKey: config.SIM_API_KEY,
     embeddingDim: config.SIM_EMBEDDING_DIM,

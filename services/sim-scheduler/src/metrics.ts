@@ -6,6 +6,8 @@ export type RequestOutcome = 'completed' | 'aborted' | 'fault' | 'error';
 export interface SimMetrics {
   request(route: string, outcome: RequestOutcome): void;
   tokens(promptTokens: number, completionTokens: number): void;
+  /** A prefix-cache lookup: prompt tokens found cached out of those looked up. */
+  prefixCache(hitTokens: number, queryTokens: number): void;
 }
 
 /** Routes the sim serves; anything else is counted as `other` so labels stay bounded. */
@@ -37,12 +39,18 @@ export function createSimMetrics(registry: Registry, load: () => Load): SimMetri
   const requests = new Counter({ name: 'sim_requests_total', help: 'Requests by route and outcome.', labelNames: ['route', 'outcome'], registers: [registry] });
   const promptTokens = new Counter({ name: 'sim_prompt_tokens_total', help: 'Prompt tokens of served requests.', registers: [registry] });
   const generatedTokens = new Counter({ name: 'sim_generation_tokens_total', help: 'Tokens generated.', registers: [registry] });
+  const cacheHits = new Counter({ name: 'sim_prefix_cache_hit_tokens_total', help: 'Prompt tokens served from the prefix cache (SIM_PREFIX_CACHE_BLOCKS).', registers: [registry] });
+  const cacheQueries = new Counter({ name: 'sim_prefix_cache_query_tokens_total', help: 'Prompt tokens looked up in the prefix cache.', registers: [registry] });
   const known = new Set<string>(METRIC_ROUTES);
   return {
     request: (route, outcome) => requests.inc({ route: known.has(route) ? route : 'other', outcome }),
     tokens(prompt, completion) {
       promptTokens.inc(prompt);
       generatedTokens.inc(completion);
+    },
+    prefixCache(hit, query) {
+      cacheHits.inc(hit);
+      cacheQueries.inc(query);
     },
   };
 }

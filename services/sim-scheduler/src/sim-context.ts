@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '@switchyard/observability';
+import type { PrefixCache } from './cache/prefix-cache';
 import type { Fault } from './faults/fault';
 import type { SlotPool } from './generation/slot-pool';
 import type { SimMetrics } from './metrics';
@@ -11,6 +12,9 @@ export interface SimContext {
   id: () => string;
   ttftMs: number;
   itlMs: number;
+  /** SIM_PREFILL_MS_PER_TOKEN: added to the first token's delay per uncached prompt token. */
+  prefillMsPerToken: number;
+  cache: PrefixCache;
   failRate: number;
   apiKey: string | undefined;
   embeddingDim: number;

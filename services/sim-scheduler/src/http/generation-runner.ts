@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { cachedPromptTokens } from '../cache/request-tokens';
 import type { Fault } from '../faults/fault';
 import type { Ticket } from '../generation/slot-pool';
 import { answerDelayMs, startTokenClock } from '../generation/token-clock';
@@ -10,8 +11,10 @@ import type { RequestRecord } from '../stats/sim-stats';
 import { endSse, sendJson, startSse, writeEvent } from './send';
 
 /**
- * Generates one admitted chat/text request: waits for a slot, then streams tokens
- * on the token clock (or answers once the last token would exist). A client that
+ * Generates one admitted chat/text request: waits for a slot, prefills the prompt
+ * tokens the prefix cache does not hold (the slot stays taken meanwhile, so misses
+ * make a busy sim queue), then streams tokens on the token clock (or answers once
+ * the last token would exist). A client that
  * disconnects stops everything at once: the clock is cancelled and the slot freed.
  */
 export function runGeneration(ctx: SimContext, res: ServerResponse, record: RequestRecord, request: GenerationRequest, fault: Fault): void {
@@ -28,7 +31,8 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, record: Requ
   };
   ticket = ctx.pool.acquire(request.promptTokens + request.completionTokens, () => {
     ctx.metrics.tokens(request.promptTokens, request.completionTokens);
-    cancel = request.stream ? stream(ctx, res, record, request, fault, finish) : answer(ctx, res, record, request, fault, finish);
+    const timing = timingFor(ctx, fault, prefillMs(ctx, request));
+    cancel = request.stream ? stream(ctx, res, record, request, timing, finish) : answer(ctx, res, record, request, timing, finish);
   });
   // A zero-delay answer finishes inside acquire(), before `ticket` was assigned.
   if (finished) ticket.release();
@@ -41,9 +45,17 @@ interface Timing {
   dieAfter: number | undefined;
 }
 
-function timingFor(ctx: SimContext, fault: Fault): Timing {
+/** Prefill time: SIM_PREFILL_MS_PER_TOKEN per prompt token not found in the prefix cache. */
+function prefillMs(ctx: SimContext, request: GenerationRequest): number {
+  const cached = cachedPromptTokens(ctx.cache, request);
+  if (ctx.cache.enabled) ctx.metrics.prefixCache(cached, request.promptTokens);
+  return Math.round((request.promptTokens - cached) * ctx.prefillMsPerToken);
+}
+
+/** `slow-first-token` replaces SIM_TTFT_MS; prefill comes on top of either. */
+function timingFor(ctx: SimContext, fault: Fault, prefill: number): Timing {
   return {
-    ttftMs: fault.kind === 'slow-first-token' ? fault.ms : ctx.ttftMs,
+    ttftMs: (fault.kind === 'slow-first-token' ? fault.ms : ctx.ttftMs) + prefill,
     dieAfter: fault.kind === 'die-after' ? fault.chunks : undefined,
   };
 }
@@ -64,10 +76,10 @@ function die(ctx: SimContext, res: ServerResponse, record: RequestRecord): void 
   socket.end(() => socket.destroy());
 }
 
-function stream(ctx: SimContext, res: ServerResponse, record: RequestRecord, request: GenerationRequest, fault: Fault, finish: () => void): () => void {
+function stream(ctx: SimContext, res: ServerResponse, record: RequestRecord, request: GenerationRequest, timing: Timing, finish: () => void): () => void {
   const format = RESPONSE_FORMATS[request.kind];
   const meta = metaFor(ctx, request);
-  const { ttftMs, dieAfter } = timingFor(ctx, fault);
+  const { ttftMs, dieAfter } = timing;
   let events = 0;
   /** Writes one data event; false once die-after has destroyed the socket. */
   const emit = (payload: object): boolean => {
@@ -99,8 +111,8 @@ function stream(ctx: SimContext, res: ServerResponse, record: RequestRecord, req
   });
 }
 
-function answer(ctx: SimContext, res: ServerResponse, record: RequestRecord, request: GenerationRequest, fault: Fault, finish: () => void): () => void {
-  const { ttftMs, dieAfter } = timingFor(ctx, fault);
+function answer(ctx: SimContext, res: ServerResponse, record: RequestRecord, request: GenerationRequest, timing: Timing, finish: () => void): () => void {
+  const { ttftMs, dieAfter } = timing;
   const tokens = dieAfter === undefined ? request.completionTokens : Math.min(Math.max(dieAfter, 1), request.completionTokens);
   const respond = () => {
     if (dieAfter !== undefined) return die(ctx, res, record);

@@ -25,10 +25,11 @@ export function simRoutes(ctx: SimContext, registry: Registry): Routes {
       const text = await registry.metrics();
       res.writeHead(200, { 'content-type': registry.contentType }).end(text);
     },
-    'GET /sim/stats': (_req, res) => sendJson(res, 200, { id: ctx.id(), ...faultView(), load: ctx.pool.load(), ...ctx.stats.snapshot() }),
+    'GET /sim/stats': (_req, res) => sendJson(res, 200, { id: ctx.id(), ...faultView(), load: ctx.pool.load(), prefix_cache: ctx.cache.stats(), ...ctx.stats.snapshot() }),
     'POST /sim/stats/reset': (req, res) => {
       req.resume();
       ctx.stats.reset();
+      ctx.cache.resetCounters();
       sendJson(res, 200, { reset: true });
     },
     'GET /sim/fault': (_req, res) => sendJson(res, 200, faultView()),

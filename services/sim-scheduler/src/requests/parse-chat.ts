@@ -33,6 +33,7 @@ export function parseChatRequest(raw: unknown, context: ParseContext): Generatio
     startIndex: continueFinal ? countTokens(last.text) : 0,
     completionTokens: maxTokens.count,
     promptTokens: messages.reduce((sum, m) => sum + countTokens(m.text), 0),
+    promptSegments: messages.map((m) => ({ tag: m.role, content: m.text })),
     finishReason: maxTokens.explicit ? 'length' : 'stop',
   };
 }

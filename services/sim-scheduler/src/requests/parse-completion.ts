@@ -27,6 +27,7 @@ export function parseCompletionRequest(raw: unknown, context: ParseContext): Gen
     startIndex: typeof prompt === 'string' ? generatedTailLength(prompt, seed) : 0,
     completionTokens: maxTokens.count,
     promptTokens: typeof prompt === 'string' ? countTokens(prompt) : prompt.length,
+    promptSegments: [{ tag: 'prompt', content: prompt }],
     finishReason: maxTokens.explicit ? 'length' : 'stop',
   };
 }
