@@ -56,7 +56,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     version: () => store.current()?.table.version ?? 0,
     ageSeconds: () => store.ageSeconds(Date.now()),
   });
-  const picker = createSchedulerPicker({ signals, rand: deps.rand, warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }) });
+  const picker = createSchedulerPicker({
+    signals,
+    rand: deps.rand,
+    warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }),
+    onPanic: (model) => metrics.panicRouting(model),
+  });
   const proxy = createProxy({
     picker,
     pool,

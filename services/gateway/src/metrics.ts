@@ -28,6 +28,8 @@ export interface GatewayMetrics {
   breakerState(scheduler: string, state: BreakerState): void;
   /** A request refused by a key or gateway limit (issue 6). */
   rateLimited(reason: RateLimitReason): void;
+  /** A pick made in panic mode: no healthy scheduler of `model` (a table name), so all non-draining ones were used (issue 4). */
+  panicRouting(model: string): void;
   /** Per-key limits fell back to this gateway's own counters (Redis unreachable) or shared again (issue 6). */
   rateLimitFallback(active: boolean): void;
   /** One admitted request of a key's `user` (never the key) and its tokens (issue 6 usage accounting). */
@@ -67,6 +69,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
     const [user, model] = key.split('\u0000') as [string, string];
     return [m.usageRequests.labels(user, model), m.usageTokens.labels(user, model, 'prompt'), m.usageTokens.labels(user, model, 'completion')] as const;
   });
+  const panic = cachedByKey((model: string) => m.panicRouting.labels(model));
   return {
     requestFinished(model, scheduler, status, seconds) {
       requests(`${model}\u0000${scheduler}\u0000${statusClassOf(status)}`).inc();
@@ -98,6 +101,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
     retry: (reason) => m.retries.labels(reason).inc(),
     breakerState: (scheduler, state) => m.breaker.labels(scheduler).set(BREAKER_VALUE[state] ?? 0),
     rateLimited: (reason) => m.rateLimited.labels(reason).inc(),
+    panicRouting: (model) => panic(model).inc(),
     rateLimitFallback: (active) => m.rateLimitFallback.set(active ? 1 : 0),
     usage(user, model, promptTokens, completionTokens) {
       const [requests, prompt, completion] = usage(`${user}\u0000${model}`);
@@ -154,6 +158,12 @@ function defineMetrics(registry: Registry) {
       name: 'switchyard_gateway_rate_limited_total',
       help: 'Requests refused by a limit, by reason (rpm, tpm, concurrency, global_concurrency).',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    panicRouting: new Counter({
+      name: 'switchyard_gateway_panic_routing_total',
+      help: 'Picks made in panic mode: no healthy scheduler of the model was available, so every non-draining one was a candidate.',
+      labelNames: ['model'] as const,
       registers,
     }),
     rateLimitFallback: new Gauge({

@@ -98,7 +98,7 @@ function createFinisher(deps: CompletionsHandlerDeps) {
     deps.metrics.requestEnded();
     deps.metrics.requestFinished(record.modelLabel, record.scheduler, status, durationMs / 1000);
     deps.stats.recordResponse(status);
-    if (record.inFlightAt !== undefined) finishUpstream(deps, record);
+    if (record.inFlightAt !== undefined) finishUpstream(deps, record, status);
     const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
     // The root logger with `component` inline: a child logger merges its metadata on every call.
     if (!deps.logger.isInfoEnabled()) return;
@@ -124,9 +124,11 @@ function createFinisher(deps: CompletionsHandlerDeps) {
   };
 }
 
-function finishUpstream(deps: CompletionsHandlerDeps, record: RequestRecord): void {
+function finishUpstream(deps: CompletionsHandlerDeps, record: RequestRecord, status: number): void {
   const id = record.inFlightAt!;
   deps.signals.end(id);
+  // Latency EWMA for least-latency: first body byte = TTFT of a stream, about the whole answer otherwise. Failures would make a broken scheduler look fast.
+  if (status < 400 && !record.streamFailure && record.firstChunkAtMs !== undefined) deps.signals.observeLatency(id, record.firstChunkAtMs - record.attemptStartedAtMs);
   const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
   if (ttftMs !== undefined) deps.metrics.timeToFirstToken(record.modelLabel, ttftMs / 1000);
   if (record.streamFailure) {

@@ -42,7 +42,7 @@ describe('gateway hot path: bad input and unavailable routes', () => {
         schedulers: [
           schedulerEntry({ id: 's1', url: upstream.url, models: ['m1'] }),
           schedulerEntry({ id: 's2', url: upstream.url, models: ['m2'], state: 'draining' }),
-          schedulerEntry({ id: 's3', url: upstream.url, models: ['m2'], state: 'unhealthy' }),
+          schedulerEntry({ id: 's3', url: upstream.url, models: ['m2'], state: 'draining' }), // an unhealthy one would be used in panic mode
         ],
       }),
     );

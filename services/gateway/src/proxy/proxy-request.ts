@@ -5,6 +5,7 @@ import { writeApiError } from '../http/error-response';
 import type { RequestRecord } from '../http/request-record';
 import type { ValidRequest } from '../http/validate-request';
 import type { GatewayMetrics, UpstreamErrorKind } from '../metrics';
+import { ROUTE_HEADER } from '../routing/explain';
 import type { LocalSignals } from '../routing/local-signals';
 import type { ModelTarget, RoutingSnapshot } from '../routing/routing-table-store';
 import type { SchedulerPicker } from '../routing/scheduler-picker';
@@ -52,11 +53,13 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     const maxAttempts = request.backend !== undefined ? 1 : deps.maxAttempts;
     const usable = call.snapshot.usableByModel.get(request.model)?.length ?? 0;
     const tried = new Set<string>();
+    const routeOptions = { exclude: tried, headers: call.req.headers };
     let lastError: ApiError | undefined;
     let staleRetried = false;
     while (record.attempts < maxAttempts) {
-      const route = deps.picker.route(call.snapshot, request, { exclude: tried });
+      const route = deps.picker.route(call.snapshot, request, routeOptions);
       if (!route.ok) return reply(call, lastError ?? route.error);
+      if (route.receipt !== undefined) call.res.setHeader(ROUTE_HEADER, route.receipt);
       const id = route.target.entry.id;
       record.attempts += 1;
       const mayRetry = record.attempts < maxAttempts && usable > tried.size + 1;

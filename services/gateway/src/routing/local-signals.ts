@@ -1,7 +1,11 @@
+import { createLatencyTracker, type LatencyTracker } from '@switchyard/routing';
+
 /**
  * What this gateway alone knows about each scheduler right now: requests it has in
- * flight there. Strategies read it through Candidate.inFlight (issue 4's
- * least-outstanding); the stats report sends it to the control plane.
+ * flight there and a latency EWMA of its recent answers. Strategies read them
+ * through Candidate.inFlight / Candidate.latencyEwmaMs (least-outstanding,
+ * least-latency, prefix-affinity's load bound); the stats report sends the
+ * in-flight counts to the control plane.
  */
 export interface LocalSignals {
   inFlight(schedulerId: string): number;
@@ -9,10 +13,19 @@ export interface LocalSignals {
   end(schedulerId: string): void;
   /** Every scheduler with a count, for the report. */
   entries(): IterableIterator<[string, number]>;
+  /** Folds in one successful answer's latency: TTFT for a stream, time to the first body byte otherwise. */
+  observeLatency(schedulerId: string, ms: number): void;
+  /** The latency EWMA (ms), undefined until the scheduler answered once. */
+  latencyEwmaMs(schedulerId: string): number | undefined;
+  /** Drops the EWMAs of schedulers no longer in the table, so a returning one is measured afresh. */
+  retainLatency(ids: ReadonlySet<string>): void;
 }
 
-export function createLocalSignals(): LocalSignals {
+/** `alpha`: weight of the newest latency sample (libs/routing DEFAULT_EWMA_ALPHA by default). */
+export function createLocalSignals(alpha?: number): LocalSignals {
   const counts = new Map<string, number>();
+  const latency: LatencyTracker = createLatencyTracker(alpha);
+  const measured = new Set<string>();
   return {
     inFlight: (id) => counts.get(id) ?? 0,
     begin(id) {
@@ -24,5 +37,17 @@ export function createLocalSignals(): LocalSignals {
       else counts.delete(id);
     },
     entries: () => counts.entries(),
+    observeLatency(id, ms) {
+      latency.observe(id, ms);
+      measured.add(id);
+    },
+    latencyEwmaMs: (id) => latency.get(id),
+    retainLatency(ids) {
+      for (const id of measured) {
+        if (ids.has(id)) continue;
+        latency.forget(id);
+        measured.delete(id);
+      }
+    },
   };
 }

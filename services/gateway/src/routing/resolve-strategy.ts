@@ -1,4 +1,4 @@
-import { roundRobin, strategyByName, type Strategy, type StrategyName } from '@switchyard/routing';
+import { STRATEGIES, strategyByName, type Strategy, type StrategyName } from '@switchyard/routing';
 
 export const DEFAULT_STRATEGY: StrategyName = 'round-robin';
 
@@ -8,15 +8,20 @@ export interface ResolvedStrategy {
 }
 
 /**
- * The strategy a table names, from @switchyard/routing's registry. An empty name
- * means the default; an unknown one (a newer control plane) falls back to
- * round-robin and is reported through `onUnknown` (the caller decides how often
- * to warn).
+ * The strategy a table names, from @switchyard/routing's registry (`strategies`,
+ * STRATEGIES unless tuned). An empty name means the default; an unknown one (a
+ * newer control plane) falls back to round-robin and is reported through
+ * `onUnknown` (the caller decides how often to warn).
  */
-export function resolveStrategy(name: string, onUnknown: (name: string) => void): ResolvedStrategy {
-  if (name === '') return { name: DEFAULT_STRATEGY, strategy: roundRobin };
-  const strategy = strategyByName(name);
+export function resolveStrategy(
+  name: string,
+  onUnknown: (name: string) => void,
+  strategies: Readonly<Record<StrategyName, Strategy>> = STRATEGIES,
+): ResolvedStrategy {
+  const fallback = { name: DEFAULT_STRATEGY, strategy: strategies[DEFAULT_STRATEGY] };
+  if (name === '') return fallback;
+  const strategy = strategyByName(name, strategies);
   if (strategy) return { name, strategy };
   onUnknown(name);
-  return { name: DEFAULT_STRATEGY, strategy: roundRobin };
+  return fallback;
 }

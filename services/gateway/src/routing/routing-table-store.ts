@@ -12,9 +12,16 @@ export interface RoutingSnapshot {
   readonly table: RoutingTable;
   readonly appliedAtMs: number;
   readonly byId: ReadonlyMap<string, SchedulerEntry>;
-  /** Every scheduler serving a model, whatever its state (tells 404 from 503). */
+  /** Every scheduler serving a public model name, whatever its state (tells 404 from 503), in table order. */
   readonly targetsByModel: ReadonlyMap<string, readonly ModelTarget[]>;
-  /** Schedulers that may get new requests: not draining, not unhealthy. */
+  /** Schedulers that get a model's traffic normally: healthy or degraded, with an effective weight. */
+  readonly healthyByModel: ReadonlyMap<string, readonly ModelTarget[]>;
+  /** Every scheduler of a model that is not draining: the panic-mode pool. */
+  readonly routableByModel: ReadonlyMap<string, readonly ModelTarget[]>;
+  /**
+   * The pool a model's requests are routed across before per-request exclusions:
+   * the healthy schedulers, or in panic mode (none healthy) every routable one.
+   */
   readonly usableByModel: ReadonlyMap<string, readonly ModelTarget[]>;
   /** Public model names, sorted. */
   readonly modelNames: readonly string[];
@@ -31,9 +38,23 @@ export interface RoutingTableStore {
 
 const NOT_USABLE = new Set(['draining', 'unhealthy']);
 
-/** True when a scheduler may receive new requests. */
+/** True when a scheduler takes new requests in normal operation, e.g. pinned ones (state only). */
 export function isUsable(entry: SchedulerEntry): boolean {
   return !NOT_USABLE.has(entry.state);
+}
+
+/** Not draining: a drained scheduler finishes its in-flight requests and gets nothing new, even in panic mode. */
+export function isRoutable(entry: SchedulerEntry): boolean {
+  return entry.state !== 'draining';
+}
+
+/**
+ * Gets traffic in normal operation: healthy or degraded (an empty state is an
+ * older control plane's healthy) with an effective weight above 0. Weight 0 is the
+ * control plane saying "nothing new" (unhealthy, just failed, recovering from 0).
+ */
+export function isHealthy(entry: SchedulerEntry): boolean {
+  return isUsable(entry) && entry.effective_weight > 0;
 }
 
 /** Keeps the newest table and its derived indexes (ARCHITECTURE.md "Routing"). */
@@ -62,21 +83,47 @@ export function createRoutingTableStore(clock: () => number = Date.now): Routing
 /** Pure: derives the indexes of one table. */
 export function buildSnapshot(table: RoutingTable, appliedAtMs: number): RoutingSnapshot {
   const byId = new Map(table.schedulers.map((entry) => [entry.id, entry]));
-  const targetsByModel = new Map<string, ModelTarget[]>();
-  const add = (publicName: string, entry: SchedulerEntry, servedName: string) => {
-    const targets = targetsByModel.get(publicName) ?? [];
-    if (!targets.some((t) => t.entry.id === entry.id)) targets.push({ entry, servedName });
-    targetsByModel.set(publicName, targets);
-  };
-  for (const entry of table.schedulers) {
-    for (const model of entry.models) add(model, entry, model);
+  const targetsByModel = modelTargets(table);
+  const healthyByModel = new Map<string, ModelTarget[]>();
+  const routableByModel = new Map<string, ModelTarget[]>();
+  const usableByModel = new Map<string, ModelTarget[]>();
+  for (const [model, targets] of targetsByModel) {
+    const healthy = targets.filter((t) => isHealthy(t.entry));
+    const routable = targets.filter((t) => isRoutable(t.entry));
+    healthyByModel.set(model, healthy);
+    routableByModel.set(model, routable);
+    usableByModel.set(model, healthy.length > 0 ? healthy : routable);
   }
-  for (const [publicName, route] of Object.entries(table.models ?? {})) {
-    for (const served of route.served_names ?? []) {
-      for (const entry of table.schedulers) if (entry.models.includes(served)) add(publicName, entry, served);
+  const modelNames = [...targetsByModel.keys()].sort();
+  return { table, appliedAtMs, byId, targetsByModel, healthyByModel, routableByModel, usableByModel, modelNames };
+}
+
+/**
+ * Public model name → schedulers serving it, in table order. A name in the table's
+ * `models` map routes to the schedulers serving any of its `served_names` (an alias
+ * shadows a served model of the same name, as the control plane builds it), each
+ * under the first served name it has. Served names missing from the map (an older
+ * control plane) route to themselves.
+ */
+function modelTargets(table: RoutingTable): Map<string, ModelTarget[]> {
+  const routes = table.models ?? {};
+  const targetsByModel = new Map<string, ModelTarget[]>();
+  for (const [publicName, route] of Object.entries(routes)) {
+    const served = route.served_names?.length ? route.served_names : [publicName];
+    const targets: ModelTarget[] = [];
+    for (const entry of table.schedulers) {
+      const servedName = served.find((name) => entry.models.includes(name));
+      if (servedName !== undefined) targets.push({ entry, servedName });
+    }
+    if (targets.length > 0) targetsByModel.set(publicName, targets);
+  }
+  for (const entry of table.schedulers) {
+    for (const model of entry.models) {
+      if (Object.hasOwn(routes, model)) continue;
+      const targets = targetsByModel.get(model) ?? [];
+      if (!targets.some((t) => t.entry.id === entry.id)) targets.push({ entry, servedName: model });
+      targetsByModel.set(model, targets);
     }
   }
-  const usableByModel = new Map<string, ModelTarget[]>();
-  for (const [model, targets] of targetsByModel) usableByModel.set(model, targets.filter((t) => isUsable(t.entry)));
-  return { table, appliedAtMs, byId, targetsByModel, usableByModel, modelNames: [...targetsByModel.keys()].sort() };
+  return targetsByModel;
 }

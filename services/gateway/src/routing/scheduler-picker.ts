@@ -1,18 +1,33 @@
-import type { SchedulerEntry } from '@switchyard/proto';
-import { createStrategyMemory, type Candidate, type Pick } from '@switchyard/routing';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createStrategyMemory, STRATEGIES, type Pick, type Strategy, type StrategyName } from '@switchyard/routing';
 import { invalidRequest, modelNotFound, notFound, serviceUnavailable, type ApiError } from '@switchyard/contracts';
+import { affinityKeyFor } from './affinity-key';
+import { choosePool } from './candidate-pool';
+import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain';
 import type { LocalSignals } from './local-signals';
+import { buildModelPlan, type ModelPlan } from './model-plan';
 import { isUsable, type ModelTarget, type RoutingSnapshot } from './routing-table-store';
-import { resolveStrategy, type ResolvedStrategy } from './resolve-strategy';
+import { resolveStrategy } from './resolve-strategy';
 
 export type RouteResult =
-  | { ok: true; target: ModelTarget; pick: Pick; strategy: string }
+  | {
+      ok: true;
+      target: ModelTarget;
+      pick: Pick;
+      strategy: string;
+      /** Routed across unhealthy schedulers because no healthy one was available. */
+      panic: boolean;
+      /** The x-switchyard-route value, only when the client asked (x-switchyard-explain: 1). */
+      receipt?: string;
+    }
   | { ok: false; error: ApiError };
 
 export interface RouteRequest {
   model: string;
   /** The `backend` pin field, when the client sent one. */
   backend?: string;
+  /** The parsed body: prefix-affinity reads the leading prompt, session-affinity the `user` field. */
+  body?: Readonly<Record<string, unknown>>;
 }
 
 /** Per-call constraints of a pick. */
@@ -21,6 +36,8 @@ export interface RouteOptions {
   exclude?: ReadonlySet<string>;
   /** Schedulers to skip right now (e.g. an open circuit breaker); called per candidate. */
   unavailable?: (schedulerId: string) => boolean;
+  /** The client's request headers: `x-session-id` (session-affinity) and `x-switchyard-explain` (route receipt). */
+  headers?: IncomingHttpHeaders;
 }
 
 export interface SchedulerPicker {
@@ -33,102 +50,125 @@ export interface PickerDeps {
   rand?: () => number;
   now?: () => number;
   warn(message: string, meta: Record<string, unknown>): void;
-}
-
-interface ModelPlan {
-  readonly targets: readonly ModelTarget[];
-  readonly candidates: readonly Candidate[];
-  readonly strategy: ResolvedStrategy;
+  /** One pick made in panic mode (switchyard_gateway_panic_routing_total). */
+  onPanic?(model: string): void;
+  /** The strategy registry (libs/routing createStrategies, for tuning); STRATEGIES by default. */
+  strategies?: Readonly<Record<StrategyName, Strategy>>;
 }
 
 /**
- * Picks among the usable schedulers of a model with the table's strategy (or the
- * model's override). Candidate lists are built once per table and model; their
- * in-flight counts are read live, so a pick allocates almost nothing.
+ * Picks a scheduler for each request with the table's strategy or the model's
+ * override (ARCHITECTURE.md "Routing"), among the model's healthy schedulers, or
+ * in panic mode among all non-draining ones. Plans (candidates, strategy) are
+ * built once per table and model; in-flight counts and latency are read live, and
+ * the affinity key and the receipt are computed only when needed.
  */
 export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const memory = createStrategyMemory();
   const rand = deps.rand ?? Math.random;
   const now = deps.now ?? Date.now;
-  const warned = new Set<string>();
-  const onUnknown = (name: string) => {
-    if (warned.has(name)) return;
-    warned.add(name);
-    deps.warn('unknown routing strategy, using round-robin', { strategy: name });
-  };
-  let plansFor: RoutingSnapshot | undefined;
-  let plans = new Map<string, ModelPlan>();
-
-  const planOf = (snapshot: RoutingSnapshot, model: string): ModelPlan | undefined => {
-    if (plansFor !== snapshot) {
-      plansFor = snapshot;
-      plans = new Map();
-    }
-    let plan = plans.get(model);
-    if (plan) return plan;
-    const targets = snapshot.usableByModel.get(model);
-    if (!targets) return undefined;
-    const strategyName = snapshot.table.models?.[model]?.strategy || snapshot.table.default_strategy;
-    plan = { targets, candidates: targets.map((t) => liveCandidate(t.entry, deps.signals)), strategy: resolveStrategy(strategyName, onUnknown) };
-    plans.set(model, plan);
-    return plan;
-  };
-
+  const planOf = createPlanCache(deps);
   return {
     route(snapshot, request, options) {
-      if (request.backend !== undefined) return routePinned(snapshot, request.model, request.backend, options?.unavailable);
+      if (request.backend !== undefined) return routePinned(snapshot, request, deps.signals, options);
       const plan = planOf(snapshot, request.model);
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
-      let { targets, candidates } = plan;
-      const exclude = options?.exclude;
-      const unavailable = options?.unavailable;
-      if ((exclude && exclude.size > 0) || unavailable) {
-        const skip = (id: string) => (exclude?.has(id) ?? false) || (unavailable?.(id) ?? false);
-        targets = targets.filter((t) => !skip(t.entry.id));
-        candidates = candidates.filter((c) => !skip(c.id));
-      }
-      const pick = plan.strategy.strategy(candidates, { rand, now: now(), model: request.model, memory });
-      const target = pick && targets.find((t) => t.entry.id === pick.id);
+      const { pool, panic } = choosePool(plan, options?.exclude, options?.unavailable);
+      const affinityKey = plan.affinity !== undefined && pool.length > 1 ? affinityKeyFor(plan.affinity, request.body, options?.headers) : undefined;
+      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory });
+      const target = pick && plan.targetById.get(pick.id);
       if (!pick || !target) return { ok: false, error: noScheduler(request.model) };
-      return { ok: true, target, pick, strategy: plan.strategy.name };
+      if (panic) deps.onPanic?.(request.model);
+      if (!wantsExplain(options?.headers)) return { ok: true, target, pick, strategy: plan.strategyName, panic };
+      const targets = snapshot.targetsByModel.get(request.model) ?? [];
+      const receipt = buildRouteReceipt({
+        strategy: plan.strategyName,
+        model: request.model,
+        servedModel: target.servedName,
+        tableVersion: snapshot.table.version,
+        pool,
+        pick,
+        panic,
+        targets,
+        exclusionOf: (t) => exclusionOf(t, options),
+      });
+      return { ok: true, target, pick, strategy: plan.strategyName, panic, receipt };
     },
   };
 }
 
-function routePinned(snapshot: RoutingSnapshot, model: string, backend: string, unavailable?: (id: string) => boolean): RouteResult {
+/** Model plans of the current table; a new table drops them (and the latency of schedulers that left). */
+function createPlanCache(deps: PickerDeps): (snapshot: RoutingSnapshot, model: string) => ModelPlan | undefined {
+  const strategies = deps.strategies ?? STRATEGIES;
+  const warned = new Set<string>();
+  const resolve = (name: string) =>
+    resolveStrategy(name, (unknown) => {
+      if (warned.has(unknown)) return;
+      warned.add(unknown);
+      deps.warn('unknown routing strategy, using round-robin', { strategy: unknown });
+    }, strategies);
+  let plansFor: RoutingSnapshot | undefined;
+  let plans = new Map<string, ModelPlan>();
+  return (snapshot, model) => {
+    if (plansFor !== snapshot) {
+      plansFor = snapshot;
+      plans = new Map();
+      deps.signals.retainLatency(new Set(snapshot.byId.keys()));
+    }
+    const cached = plans.get(model);
+    if (cached) return cached;
+    // Unknown names are not cached: clients choose them, the map must not grow with them.
+    const plan = buildModelPlan(snapshot, model, deps.signals, resolve);
+    if (!plan) return undefined;
+    plans.set(model, plan);
+    if (plan.healthy.length === 0 && plan.panic.length > 0) {
+      deps.warn('no healthy scheduler for model: panic routing across all non-draining ones', { model, table_version: snapshot.table.version });
+    }
+    return plan;
+  };
+}
+
+function exclusionOf(target: ModelTarget, options: RouteOptions | undefined): ExclusionReason {
+  const { id, state } = target.entry;
+  if (options?.exclude?.has(id) === true) return 'tried';
+  if (options?.unavailable?.(id) === true) return 'unavailable';
+  if (state === 'draining' || state === 'unhealthy') return state;
+  return 'weight_0';
+}
+
+function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: LocalSignals, options: RouteOptions | undefined): RouteResult {
+  const backend = request.backend!;
   const entry = snapshot.byId.get(backend);
   if (!entry) {
     return { ok: false, error: notFound(`No scheduler with id '${backend}' is in the routing table.`, 'backend_not_found', 'backend') };
   }
-  const target = snapshot.targetsByModel.get(model)?.find((t) => t.entry.id === backend);
+  const target = snapshot.targetsByModel.get(request.model)?.find((t) => t.entry.id === backend);
   if (!target) {
-    return { ok: false, error: invalidRequest(`Scheduler '${backend}' does not serve model '${model}'.`, 'backend', 'backend_model_mismatch') };
+    return { ok: false, error: invalidRequest(`Scheduler '${backend}' does not serve model '${request.model}'.`, 'backend', 'backend_model_mismatch') };
   }
   if (!isUsable(entry)) {
     return { ok: false, error: serviceUnavailable(`Scheduler '${backend}' is ${entry.state} and takes no new requests.`, 'backend_unavailable') };
   }
-  if (unavailable?.(backend)) {
+  if (options?.unavailable?.(backend)) {
     return { ok: false, error: serviceUnavailable(`Scheduler '${backend}' is unavailable right now (circuit open).`, 'backend_unavailable') };
   }
-  return { ok: true, target, pick: { id: backend, reason: 'pinned by the backend field' }, strategy: 'pinned' };
+  const pick: Pick = { id: backend, reason: 'pinned by the backend field' };
+  if (!wantsExplain(options?.headers)) return { ok: true, target, pick, strategy: 'pinned', panic: false };
+  const candidate = { id: backend, weight: entry.effective_weight, priority: entry.priority, inFlight: signals.inFlight(backend), latencyEwmaMs: signals.latencyEwmaMs(backend) };
+  const receipt = buildRouteReceipt({
+    strategy: 'pinned',
+    model: request.model,
+    servedModel: target.servedName,
+    tableVersion: snapshot.table.version,
+    pool: [candidate],
+    pick,
+    panic: false,
+    targets: [target],
+    exclusionOf: () => 'weight_0',
+  });
+  return { ok: true, target, pick, strategy: 'pinned', panic: false, receipt };
 }
 
 function noScheduler(model: string): ApiError {
   return serviceUnavailable(`No scheduler is available for model '${model}' right now.`, 'no_available_scheduler');
-}
-
-/**
- * A candidate whose in-flight count is read at pick time. The weight falls back to
- * the base weight when the table carries no effective weight (0 is proto3's
- * "unset"; an unhealthy scheduler is excluded before it gets here).
- */
-function liveCandidate(entry: SchedulerEntry, signals: LocalSignals): Candidate {
-  return {
-    id: entry.id,
-    weight: entry.effective_weight > 0 ? entry.effective_weight : entry.weight,
-    priority: entry.priority,
-    get inFlight() {
-      return signals.inFlight(entry.id);
-    },
-  };
 }

@@ -1,0 +1,70 @@
+import type { SchedulerEntry } from '@switchyard/proto';
+import type { Candidate, Strategy } from '@switchyard/routing';
+import type { LocalSignals } from './local-signals';
+import type { ModelTarget, RoutingSnapshot } from './routing-table-store';
+import type { ResolvedStrategy } from './resolve-strategy';
+
+/** Which request field a strategy hashes, if any. */
+export type AffinityKind = 'prefix' | 'session';
+
+/**
+ * Everything about routing one public model under one table that does not change
+ * per request: built on the model's first request after a table is applied, then
+ * reused. Candidates read in-flight counts and latency live, so a pick needs no
+ * new candidate objects.
+ */
+export interface ModelPlan {
+  readonly model: string;
+  readonly strategyName: string;
+  readonly strategy: Strategy;
+  readonly affinity?: AffinityKind;
+  /** Healthy or degraded with an effective weight, weighted by it; in table order (rings and cursors stay stable). */
+  readonly healthy: readonly Candidate[];
+  /** Every scheduler that is not draining, weighted by its base weight: panic mode spreads by capacity, not health. */
+  readonly panic: readonly Candidate[];
+  readonly targetById: ReadonlyMap<string, ModelTarget>;
+}
+
+const AFFINITY: Readonly<Record<string, AffinityKind>> = { 'prefix-affinity': 'prefix', 'session-affinity': 'session' };
+
+/**
+ * The plan of `model` in `snapshot`, or undefined when no scheduler serves it.
+ * The strategy is the model's override (ModelRoute.strategy) or the table's default.
+ */
+export function buildModelPlan(
+  snapshot: RoutingSnapshot,
+  model: string,
+  signals: LocalSignals,
+  resolve: (name: string) => ResolvedStrategy,
+): ModelPlan | undefined {
+  const targets = snapshot.targetsByModel.get(model);
+  if (!targets) return undefined;
+  const resolved = resolve(snapshot.table.models?.[model]?.strategy || snapshot.table.default_strategy);
+  const healthy = snapshot.healthyByModel.get(model) ?? [];
+  const routable = snapshot.routableByModel.get(model) ?? [];
+  return {
+    model,
+    strategyName: resolved.name,
+    strategy: resolved.strategy,
+    affinity: AFFINITY[resolved.name],
+    healthy: healthy.map((t) => liveCandidate(t.entry, t.entry.effective_weight, signals)),
+    panic: routable.map((t) => liveCandidate(t.entry, t.entry.weight > 0 ? t.entry.weight : 1, signals)),
+    targetById: new Map(targets.map((t) => [t.entry.id, t])),
+  };
+}
+
+/** A candidate whose in-flight count and latency EWMA are read at pick time. */
+function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals): Candidate {
+  const id = entry.id;
+  return {
+    id,
+    weight,
+    priority: entry.priority,
+    get inFlight() {
+      return signals.inFlight(id);
+    },
+    get latencyEwmaMs() {
+      return signals.latencyEwmaMs(id);
+    },
+  };
+}
