@@ -63,3 +63,129 @@ describe('scheduler picker', () => {
     expect(p.route(snapshot, { model: 'm', backend: 'c' })).toMatchObject({ ok: false, error: { status: 503, code: 'backend_unavailable' } });
   });
 });
+
+describe('scheduler picker: issue 4', () => {
+  const route = (strategy: string, served_names: string[] = []) => ({ strategy, served_names, resume_streams: false });
+  const setup = (table: Parameters<typeof routingTable>[0], rand: () => number = () => 0.5) => {
+    const signals = createLocalSignals();
+    const panics: string[] = [];
+    const p = createSchedulerPicker({ signals, rand, warn: () => undefined, onPanic: (model) => panics.push(model) });
+    return { signals, panics, p, snapshot: buildSnapshot(routingTable(table), 0) };
+  };
+  const explain = { headers: { 'x-switchyard-explain': '1' } };
+
+  it('routes in panic mode when no scheduler of the model is healthy, by base weight, and says so', () => {
+    const { p, panics, snapshot } = setup({
+      version: 1,
+      schedulers: [
+        schedulerEntry({ id: 'sick', url: 'http://s', models: ['m'], state: 'unhealthy', effective_weight: 0, weight: 3 }),
+        schedulerEntry({ id: 'cold', url: 'http://c', models: ['m'], state: 'healthy', effective_weight: 0, weight: 1 }),
+        schedulerEntry({ id: 'gone', url: 'http://g', models: ['m'], state: 'draining', effective_weight: 0 }),
+      ],
+      default_strategy: 'weighted-random',
+    });
+    const result = p.route(snapshot, { model: 'm' }, explain);
+    expect(result).toMatchObject({ ok: true, panic: true, target: { entry: { id: 'sick' } } });
+    expect(panics).toEqual(['m']);
+    const receipt = JSON.parse((result as { receipt: string }).receipt) as Record<string, unknown>;
+    expect(receipt).toMatchObject({ panic: true, chosen: 'sick', excluded: [{ id: 'gone', why: 'draining' }] });
+    expect(receipt.candidates).toEqual([
+      { id: 'sick', weight: 3, in_flight: 0, score: 0.75 },
+      { id: 'cold', weight: 1, in_flight: 0, score: 0.25 },
+    ]);
+  });
+
+  it('never routes to a draining scheduler, even when it is the last one', () => {
+    const { p, panics, snapshot } = setup({ version: 1, schedulers: [schedulerEntry({ id: 'd', url: 'http://d', models: ['m'], state: 'draining' })] });
+    expect(p.route(snapshot, { model: 'm' })).toMatchObject({ ok: false, error: { status: 503, code: 'no_available_scheduler' } });
+    expect(panics).toEqual([]);
+  });
+
+  it('skips weight-0 and unhealthy schedulers while a healthy one exists, and tells why in the receipt', () => {
+    const { p, snapshot } = setup({
+      version: 3,
+      schedulers: [
+        schedulerEntry({ id: 'a', url: 'http://a', models: ['m'] }),
+        schedulerEntry({ id: 'b', url: 'http://b', models: ['m'], effective_weight: 0 }),
+        schedulerEntry({ id: 'c', url: 'http://c', models: ['m'], state: 'unhealthy', effective_weight: 0 }),
+        schedulerEntry({ id: 'd', url: 'http://d', models: ['m'] }),
+      ],
+    });
+    const result = p.route(snapshot, { model: 'm' }, { exclude: new Set(['d']), headers: explain.headers });
+    expect(result).toMatchObject({ ok: true, panic: false, target: { entry: { id: 'a' } } });
+    expect(JSON.parse((result as { receipt: string }).receipt)).toMatchObject({
+      strategy: 'round-robin',
+      table_version: 3,
+      chosen: 'a',
+      candidates: [{ id: 'a' }],
+      excluded: [
+        { id: 'b', why: 'weight_0' },
+        { id: 'c', why: 'unhealthy' },
+        { id: 'd', why: 'tried' },
+      ],
+    });
+  });
+
+  it('computes no receipt unless asked', () => {
+    const { p, snapshot } = setup({ version: 1, schedulers });
+    expect(p.route(snapshot, { model: 'm' })).not.toHaveProperty('receipt');
+    expect(p.route(snapshot, { model: 'm' }, { headers: {} })).not.toHaveProperty('receipt');
+  });
+
+  it('routes an alias to its schedulers under their served names', () => {
+    const { p, snapshot } = setup({
+      version: 1,
+      schedulers: [schedulerEntry({ id: 'q', url: 'http://q', models: ['qwen-7b-instruct'] })],
+      models: { qwen: route('', ['qwen-7b-instruct']) },
+    });
+    const result = p.route(snapshot, { model: 'qwen' }, explain);
+    expect(result).toMatchObject({ ok: true, target: { servedName: 'qwen-7b-instruct' } });
+    expect(JSON.parse((result as { receipt: string }).receipt)).toMatchObject({ model: 'qwen', served_model: 'qwen-7b-instruct' });
+  });
+
+  const five = ['s1', 's2', 's3', 's4', 's5'].map((id) => schedulerEntry({ id, url: `http://${id}`, models: ['m', 'n'] }));
+
+  it('prefix-affinity (per-model override): one scheduler for one prompt prefix, others for other prefixes', () => {
+    const { p, snapshot } = setup({ version: 1, schedulers: five, default_strategy: 'round-robin', models: { m: route('prefix-affinity'), n: route('') } });
+    const system = 'You are a terse assistant for invoices. '.repeat(20);
+    const chosen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const result = p.route(snapshot, { model: 'm', body: { messages: [{ role: 'system', content: system }, { role: 'user', content: `q${i}` }] } });
+      if (result.ok) chosen.add(result.target.entry.id);
+    }
+    expect(chosen.size).toBe(1);
+    const homes = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const result = p.route(snapshot, { model: 'm', body: { messages: [{ role: 'system', content: `tenant ${i}: ${system}` }] } });
+      if (result.ok) homes.add(result.target.entry.id);
+    }
+    expect(homes.size).toBeGreaterThan(2);
+    // The default strategy still applies to the other model.
+    expect(p.route(snapshot, { model: 'n' })).toMatchObject({ ok: true, strategy: 'round-robin' });
+  });
+
+  it('session-affinity keeps a session on one scheduler, by x-session-id or user', () => {
+    const { p, snapshot } = setup({ version: 1, schedulers: five, default_strategy: 'session-affinity' });
+    const byHeader = new Set<string>();
+    const byUser = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const h = p.route(snapshot, { model: 'm', body: {} }, { headers: { 'x-session-id': 'conversation-42' } });
+      const u = p.route(snapshot, { model: 'm', body: { user: 'alice' } });
+      if (h.ok) byHeader.add(h.target.entry.id);
+      if (u.ok) byUser.add(u.target.entry.id);
+    }
+    expect(byHeader.size).toBe(1);
+    expect(byUser.size).toBe(1);
+  });
+
+  it('least-latency and least-outstanding read the local signals live', () => {
+    const { p, signals, snapshot } = setup({ version: 1, schedulers: five.slice(0, 2), default_strategy: 'least-latency', models: { n: route('least-outstanding') } });
+    signals.observeLatency('s1', 300);
+    signals.observeLatency('s2', 40);
+    expect(p.route(snapshot, { model: 'm' })).toMatchObject({ ok: true, target: { entry: { id: 's2' } } });
+    signals.observeLatency('s2', 2000);
+    expect(p.route(snapshot, { model: 'm' })).toMatchObject({ ok: true, target: { entry: { id: 's1' } } });
+    for (let i = 0; i < 3; i++) signals.begin('s1');
+    for (let i = 0; i < 10; i++) expect(p.route(snapshot, { model: 'n' })).toMatchObject({ ok: true, target: { entry: { id: 's2' } } });
+  });
+});
