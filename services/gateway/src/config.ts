@@ -25,7 +25,22 @@ export const configSchema = z.object({
   UPSTREAM_CONNECT_TIMEOUT_MS: intVar(5_000, 1),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intVar(120_000, 1),
   UPSTREAM_IDLE_TIMEOUT_MS: intVar(60_000, 1),
+  /** Whole exchange, body included; 0 = no total limit (LLM answers may stream for minutes). */
+  UPSTREAM_TOTAL_TIMEOUT_MS: intVar(0, 0),
   RETRY_MAX_ATTEMPTS: intVar(3, 1, 10),
+  /** Retries may be at most this percentage of requests over 10 s, plus the minimum below (docs/resilience.md). */
+  RETRY_BUDGET_PERCENT: intVar(20, 0, 100),
+  RETRY_BUDGET_MIN_PER_SECOND: intVar(10, 0, 100_000),
+  /** An upstream 429/503 `retry-after` up to this long is waited before the next scheduler. */
+  RETRY_AFTER_MAX_MS: intVar(1_000, 0, 60_000),
+  BREAKER_CONSECUTIVE_FAILURES: intVar(5, 1, 1_000),
+  BREAKER_ERROR_THRESHOLD_PERCENT: intVar(50, 1, 100),
+  BREAKER_ROLLING_WINDOW_MS: intVar(10_000, 100, 600_000),
+  BREAKER_VOLUME_THRESHOLD: intVar(10, 0, 1_000_000),
+  BREAKER_RESET_MS: intVar(5_000, 10, 600_000),
+  /** A stream whose first token is this late gets its SSE headers and `: ping` comments (0 = never). */
+  STREAM_HEARTBEAT_AFTER_MS: intVar(15_000, 0),
+  STREAM_HEARTBEAT_INTERVAL_MS: intVar(5_000, 100),
   SHUTDOWN_GRACE_MS: intVar(30_000, 0),
   MAX_REQUEST_BODY_BYTES: intVar(10 * MIB, 1),
   /** Debug only: request bodies (prompts) on the request log lines. Never in production. */

@@ -11,6 +11,7 @@ import { createSchedulerStats } from './control-plane-client/scheduler-stats';
 import { createCompletionsHandler } from './http/completions-handler';
 import { createGatewayMetrics } from './metrics';
 import { createProxy } from './proxy/proxy-request';
+import { createResilience } from './proxy/retry/resilience';
 import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
 import { createRoutingTableStore, type RoutingTableStore } from './routing/routing-table-store';
@@ -51,10 +52,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const signals = createLocalSignals();
   const stats = createSchedulerStats(deps.rand);
   const pool = createUpstreamPool();
-  store.onApply((snapshot) => pool.retain(new Set(snapshot.byId.keys())));
   const metrics = createGatewayMetrics(registry, {
     version: () => store.current()?.table.version ?? 0,
     ageSeconds: () => store.ageSeconds(Date.now()),
+  });
+  const resilience = createResilience(config, { metrics, logger, rand: deps.rand });
+  store.onApply((snapshot) => {
+    const ids = new Set(snapshot.byId.keys());
+    pool.retain(ids);
+    resilience.breakers.retain(ids);
   });
   const picker = createSchedulerPicker({
     signals,
@@ -68,7 +74,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     signals,
     stats,
     metrics,
-    maxAttempts: config.RETRY_MAX_ATTEMPTS,
+    ...resilience,
     timeouts: { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS },
   });
   const access = createAccessControl(config, { store, metrics, logger });
@@ -87,7 +93,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     reportIntervalMs: deps.reportIntervalMs,
     buildReport: () => {
       const table = store.current()?.table;
-      const schedulers = stats.drain(signals.entries());
+      const schedulers = stats.drain(signals.entries(), resilience.breakers);
       const responses_by_status_class = stats.drainResponses();
       return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class };
     },
@@ -105,6 +111,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     async stop() {
       shuttingDown = true;
       await lifecycle.stop();
+      resilience.breakers.stop();
       pool.destroy();
     },
     get port() {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { CorsHandler } from './cors/cors';
 import type { HotHandler } from './http/completions-handler';
 import { HOT_ROUTES } from './http/validate-request';
+import { refuseWhileDraining } from './lifecycle/draining';
 import type { TlsFiles } from './tls/tls-files';
 
 /**
@@ -19,8 +20,12 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export function createGatewayServer(hot: HotHandler, app: RequestListener, draining: () => boolean, options: GatewayServerOptions = {}): http.Server {
   const { cors } = options;
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    // While shutting down, answers say `connection: close` so clients reconnect elsewhere.
-    if (draining()) res.shouldKeepAlive = false;
+    // While shutting down, answers say `connection: close` so clients reconnect elsewhere,
+    // and new requests on kept-alive connections are refused (in-flight ones finish).
+    if (draining()) {
+      res.shouldKeepAlive = false;
+      if (refuseWhileDraining(req, res)) return;
+    }
     if (cors && cors(req, res)) return;
     if (req.method === 'POST') {
       const url = req.url ?? '/';

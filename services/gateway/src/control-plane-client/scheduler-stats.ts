@@ -1,4 +1,4 @@
-import type { SchedulerStats } from '@switchyard/proto';
+import type { BreakerState, SchedulerStats } from '@switchyard/proto';
 
 /** Per-scheduler counters between two reports to the control plane (passive health). */
 export interface SchedulerStatsCollector {
@@ -11,7 +11,14 @@ export interface SchedulerStatsCollector {
   /** Client responses by status class since the previous call (GatewayReport.responses_by_status_class). */
   drainResponses(): Record<string, number>;
   /** The stats since the previous call, then starts a new interval. */
-  drain(inFlight: Iterable<[string, number]>): SchedulerStats[];
+  drain(inFlight: Iterable<[string, number]>, breakers?: BreakerView): SchedulerStats[];
+}
+
+/** What the report needs of the local circuit breakers (issue 5). */
+export interface BreakerView {
+  stateOf(schedulerId: string): BreakerState;
+  /** Schedulers whose breaker is not closed: reported even while they get no traffic. */
+  notClosed(): Iterable<string>;
 }
 
 interface Interval {
@@ -52,17 +59,17 @@ export function createSchedulerStats(rand: () => number = Math.random): Schedule
       responses = {};
       return current;
     },
-    drain(inFlight) {
+    drain(inFlight, breakers) {
       const current = intervals;
       intervals = new Map();
       const inFlightById = new Map(inFlight);
-      const ids = new Set([...current.keys(), ...inFlightById.keys()]);
-      return [...ids].sort().map((id) => toStats(id, current.get(id), inFlightById.get(id) ?? 0));
+      const ids = new Set([...current.keys(), ...inFlightById.keys(), ...(breakers?.notClosed() ?? [])]);
+      return [...ids].sort().map((id) => toStats(id, current.get(id), inFlightById.get(id) ?? 0, breakers?.stateOf(id) ?? 'closed'));
     },
   };
 }
 
-function toStats(id: string, interval: Interval | undefined, inFlight: number): SchedulerStats {
+function toStats(id: string, interval: Interval | undefined, inFlight: number, breakerState: BreakerState): SchedulerStats {
   const latencies = interval?.latencies.sorted() ?? [];
   const ttfts = interval?.ttfts.sorted() ?? [];
   return {
@@ -76,8 +83,7 @@ function toStats(id: string, interval: Interval | undefined, inFlight: number): 
     latency_p99_ms: quantile(latencies, 0.99),
     ttft_p99_ms: quantile(ttfts, 0.99),
     in_flight: inFlight,
-    // Breakers arrive with issue 5; until then every scheduler is reported closed.
-    breaker_state: 'closed',
+    breaker_state: breakerState,
   };
 }
 

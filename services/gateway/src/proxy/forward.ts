@@ -10,7 +10,8 @@ export interface UpstreamTimeouts {
   idleMs: number;
 }
 
-export type TimeoutPhase = 'connect' | 'first_byte' | 'idle';
+/** 'total' is UPSTREAM_TOTAL_TIMEOUT_MS, the whole exchange body included (ForwardOptions.deadlineAtMs). */
+export type TimeoutPhase = 'connect' | 'first_byte' | 'idle' | 'total';
 
 /** Why an exchange failed before a usable response: values, not exceptions (STYLE.md rule 6). */
 export type ForwardFailure =
@@ -47,6 +48,8 @@ export interface ForwardOptions {
   cancellation: Cancellation;
   /** Statuses returned as a 'status' failure instead of a success (for retries). */
   failOnStatus?: (status: number) => boolean;
+  /** When the whole exchange must be over (performance.now()); cut as a 'total' timeout. */
+  deadlineAtMs?: number;
 }
 
 class CancelledError extends Error {
@@ -57,7 +60,7 @@ class CancelledError extends Error {
 
 class TimeoutError extends Error {
   constructor(readonly phase: TimeoutPhase, ms: number) {
-    super(`no ${phase.replace('_', ' ')} within ${ms} ms`);
+    super(phase === 'total' ? `no complete answer within ${ms} ms` : `no ${phase.replace('_', ' ')} within ${ms} ms`);
   }
 }
 
@@ -85,6 +88,7 @@ export function forward(options: ForwardOptions): Promise<ForwardResult> {
     options.cancellation.onCancel(stop);
     req.once('close', () => options.cancellation.clear(stop));
     const timer = phasedTimeout(req, options.timeouts);
+    if (options.deadlineAtMs !== undefined) armDeadline(req, options.deadlineAtMs);
     req.on('socket', (socket) => {
       if (!socket.connecting) {
         connected = true;
@@ -133,6 +137,14 @@ function phasedTimeout(req: ClientRequest, timeouts: UpstreamTimeouts) {
       req.setTimeout(msOf(next));
     },
   };
+}
+
+/** The total timeout: one timer per exchange, armed only when UPSTREAM_TOTAL_TIMEOUT_MS is set. */
+function armDeadline(req: ClientRequest, deadlineAtMs: number): void {
+  const ms = Math.max(0, Math.round(deadlineAtMs - performance.now()));
+  const timer = setTimeout(() => req.destroy(new TimeoutError('total', ms)), ms);
+  timer.unref();
+  req.once('close', () => clearTimeout(timer));
 }
 
 function classify(err: Error & { code?: string }, connected: boolean, reusedSocket: boolean): ForwardFailure {

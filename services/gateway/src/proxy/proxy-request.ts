@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badGateway, gatewayTimeout, type ApiError } from '@switchyard/contracts';
+import type { ApiError } from '@switchyard/contracts';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
-import { writeApiError } from '../http/error-response';
+import { sseErrorEvent, writeApiError } from '../http/error-response';
 import type { RequestRecord } from '../http/request-record';
 import type { ValidRequest } from '../http/validate-request';
 import type { GatewayMetrics, UpstreamErrorKind } from '../metrics';
@@ -9,11 +9,18 @@ import { ROUTE_HEADER } from '../routing/explain';
 import type { LocalSignals } from '../routing/local-signals';
 import type { ModelTarget, RoutingSnapshot } from '../routing/routing-table-store';
 import type { SchedulerPicker } from '../routing/scheduler-picker';
+import type { GuardedResult, SchedulerBreakers } from './breakers/scheduler-breakers';
 import type { Cancellation } from './cancellation';
-import { forward, type ForwardFailure, type UpstreamExchange, type UpstreamTimeouts } from './forward';
+import type { ForwardFailure, UpstreamExchange, UpstreamTimeouts } from './forward';
 import { upstreamRequestHeaders } from './headers';
 import { relayResponse } from './relay';
 import { observeResponse } from './response-observer';
+import { attemptFailureOf, errorForFailure } from './retry/attempt-errors';
+import { isEventStream, type AttemptOptions } from './retry/first-event';
+import { RETRYABLE_STATUSES } from './retry/retry-decision';
+import type { RetryPolicy } from './retry/retry-policy';
+import { endStreamWithUpstreamError } from './stream-heartbeat-errors';
+import { NO_HEARTBEAT, startHeartbeat, type HeartbeatSettings, type StreamHeartbeat } from './stream-heartbeat';
 import type { UpstreamPool } from './upstream-pool';
 
 export interface ProxyDeps {
@@ -23,8 +30,12 @@ export interface ProxyDeps {
   stats: SchedulerStatsCollector;
   metrics: GatewayMetrics;
   timeouts: UpstreamTimeouts;
-  /** Attempts per request including the first (RETRY_MAX_ATTEMPTS). */
-  maxAttempts: number;
+  /** One circuit breaker per scheduler around each attempt (issue 5). */
+  breakers: SchedulerBreakers<AttemptOptions>;
+  /** Attempts, backoff, budget and the total deadline (issue 5). */
+  retry: RetryPolicy;
+  /** STREAM_HEARTBEAT_*: pings while a stream waits for its first token. */
+  heartbeat: HeartbeatSettings;
 }
 
 export interface ProxyCall {
@@ -37,62 +48,72 @@ export interface ProxyCall {
   cancellation: Cancellation;
 }
 
-/** Upstream answers worth another scheduler while nothing reached the client (ARCHITECTURE.md "Routing"). */
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-const retryableStatus = (status: number) => RETRYABLE_STATUS.has(status);
+const retryableStatus = (status: number) => RETRYABLE_STATUSES.has(status);
 
 /**
- * Picks a scheduler, forwards, and relays the answer. Failures before response
- * headers move on to a different scheduler up to `maxAttempts` (a pinned request
- * never moves); a reused keep-alive socket the scheduler had just closed is
- * retried once on the same scheduler. Backoff, budget and breakers: issue 5.
+ * Picks a scheduler, forwards, and relays the answer. Failures before anything
+ * reached the client move on to a different scheduler (retry/retry-policy.ts:
+ * attempts, jittered backoff, budget; a pinned request never moves), skipping
+ * schedulers whose breaker is open; a reused keep-alive socket the scheduler had
+ * just closed is retried once on the same scheduler. A slow stream gets
+ * heartbeats, and a failure after them ends it with the SSE error event.
  */
 export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void> {
   return async function proxy(call) {
     const { record, request } = call;
-    const maxAttempts = request.backend !== undefined ? 1 : deps.maxAttempts;
+    const pinned = request.backend !== undefined;
+    const maxAttempts = pinned ? 1 : deps.retry.maxAttempts;
     const usable = call.snapshot.usableByModel.get(request.model)?.length ?? 0;
     const tried = new Set<string>();
-    const routeOptions = { exclude: tried, headers: call.req.headers };
+    const routeOptions = { exclude: tried, headers: call.req.headers, unavailable: deps.breakers.isUnavailable };
+    const deadlineAtMs = deps.retry.begin(record.startedAtMs);
+    const heartbeat = request.stream ? startHeartbeat(call.res, record.requestId, deps.heartbeat) : NO_HEARTBEAT;
     let lastError: ApiError | undefined;
     let staleRetried = false;
     while (record.attempts < maxAttempts) {
       const route = deps.picker.route(call.snapshot, request, routeOptions);
-      if (!route.ok) return reply(call, lastError ?? route.error);
-      if (route.receipt !== undefined) call.res.setHeader(ROUTE_HEADER, route.receipt);
+      if (!route.ok) return reply(call, heartbeat, lastError ?? route.error);
+      if (route.receipt !== undefined && !call.res.headersSent) call.res.setHeader(ROUTE_HEADER, route.receipt);
       const id = route.target.entry.id;
       record.attempts += 1;
       const mayRetry = record.attempts < maxAttempts && usable > tried.size + 1;
-      const result = await attempt(deps, call, route.target, mayRetry);
-      if (result.ok) return;
-      if (result.reason === 'aborted') return;
-      countFailure(deps, id, result);
-      if (result.reason === 'reset' && result.reusedSocket && !staleRetried) {
-        staleRetried = true;
+      const result = await attempt(deps, call, route.target, mayRetry, heartbeat, deadlineAtMs);
+      if (result.ok || result.reason === 'aborted') return;
+      if (result.reason === 'circuit_open' || (result.reason === 'reset' && result.reusedSocket && !staleRetried)) {
+        // Not a real attempt: a breaker that opened since the pick, or a keep-alive race (same scheduler, once).
+        if (result.reason === 'circuit_open') tried.add(id);
+        else staleRetried = true;
         record.attempts -= 1;
         continue;
       }
+      countFailure(deps, id, result);
       tried.add(id);
-      if (result.reason === 'status') {
-        // Only asked for while another scheduler is left to try.
-        result.exchange.discard();
-        lastError = badGateway(`Scheduler '${id}' answered ${result.status}.`, 'upstream_status');
-        continue;
-      }
-      lastError = errorFor(id, result, deps.timeouts);
+      if (result.reason === 'status') result.exchange.discard();
+      lastError = errorForFailure(id, result, deps.timeouts);
+      const context = { attempts: record.attempts, maxAttempts, pinned, untried: untried(deps, call, tried), deadlineAtMs, cancellation: call.cancellation };
+      if (!(await deps.retry.retry(attemptFailureOf(result), context))) break;
     }
-    if (lastError) reply(call, lastError);
+    if (lastError && !call.cancellation.cancelled) reply(call, heartbeat, lastError);
   };
 }
 
-async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, mayRetry: boolean) {
+/** Usable schedulers of the model not tried yet and not behind an open breaker. */
+function untried(deps: ProxyDeps, call: ProxyCall, tried: ReadonlySet<string>): number {
+  let count = 0;
+  for (const target of call.snapshot.usableByModel.get(call.request.model) ?? []) {
+    if (!tried.has(target.entry.id) && !deps.breakers.isUnavailable(target.entry.id)) count += 1;
+  }
+  return count;
+}
+
+async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, mayRetry: boolean, heartbeat: StreamHeartbeat, deadlineAtMs: number | undefined): Promise<GuardedResult> {
   const { entry } = target;
   const upstream = deps.pool.target(entry);
   const body = upstreamBody(call, target);
   call.record.scheduler = entry.id;
   call.record.attemptStartedAtMs = performance.now();
   deps.signals.begin(entry.id);
-  const result = await forward({
+  const result = await deps.breakers.forward(entry.id, {
     target: upstream,
     method: 'POST',
     path: call.req.url ?? '/',
@@ -101,18 +122,26 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
     timeouts: deps.timeouts,
     cancellation: call.cancellation,
     failOnStatus: mayRetry ? retryableStatus : undefined,
+    deadlineAtMs,
+    untilFirstEvent: call.request.stream,
   });
-  if (result.ok) relay(deps, call, result.exchange);
+  if (result.ok) relay(deps, call, result.exchange, heartbeat);
   else deps.signals.end(entry.id);
   return result;
 }
 
-function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange): void {
+function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange, heartbeat: StreamHeartbeat): void {
   call.record.inFlightAt = call.record.scheduler;
   const status = exchange.response.statusCode ?? 502;
   if (status >= 500 || status === 429) countFailure(deps, call.record.scheduler, { ok: false, reason: 'status', status, exchange });
+  heartbeat.stop();
+  if (heartbeat.committed && !isEventStream(exchange)) return endStreamWithUpstreamError(exchange, call.res, call.record);
+  // The official SDKs retry 429/5xx themselves unless told the gateway already did.
+  if (call.record.attempts > 1 && !call.res.headersSent) call.res.setHeader('x-should-retry', 'false');
   observeResponse(deps.metrics, exchange, call.res, call.record);
   relayResponse(exchange, call.res, call.record);
+  // A stream's first chunk was put back and the response paused (retry/first-event.ts).
+  if (call.request.stream) exchange.response.resume();
 }
 
 /**
@@ -133,19 +162,17 @@ function countFailure(deps: ProxyDeps, schedulerId: string, failure: ForwardFail
   deps.stats.recordError(schedulerId, kind);
 }
 
-function errorFor(id: string, failure: Exclude<ForwardFailure, { reason: 'status' | 'aborted' }>, timeouts: UpstreamTimeouts): ApiError {
-  if (failure.reason !== 'timeout') {
-    const what = failure.reason === 'connect' ? 'Could not connect to scheduler' : 'Connection closed before an answer from scheduler';
-    return badGateway(`${what} '${id}' (${failure.detail}).`, 'upstream_connection_error');
-  }
-  const what = failure.phase === 'connect' ? `accept a connection within ${timeouts.connectMs} ms` : `answer within ${timeouts.firstByteMs} ms`;
-  return gatewayTimeout(`Scheduler '${id}' did not ${what}.`, 'upstream_timeout');
-}
-
-function reply(call: ProxyCall, error: ApiError): void {
+function reply(call: ProxyCall, heartbeat: StreamHeartbeat, error: ApiError): void {
   if (call.res.destroyed) return;
-  if (call.record.attempts > 1) call.res.setHeader('x-should-retry', 'false');
+  heartbeat.stop();
   call.record.error = error.code ?? error.type;
+  if (call.res.headersSent) {
+    // Only the heartbeat sends headers before an answer: the stream ends with the error event.
+    const event = sseErrorEvent(error);
+    call.record.bytes += Buffer.byteLength(event);
+    return void call.res.end(event);
+  }
+  if (call.record.attempts > 1) call.res.setHeader('x-should-retry', 'false');
   const backend = call.record.scheduler !== 'none' ? call.record.scheduler : undefined;
   call.record.bytes += writeApiError(call.res, error, call.record.requestId, backend);
 }

@@ -18,8 +18,11 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
   const upstream = exchange.response;
   const backend = record.scheduler;
   const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
-  res.writeHead(upstream.statusCode ?? 502, clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend));
-  if (sse) res.flushHeaders();
+  // A stream's heartbeat (stream-heartbeat.ts) may have sent the SSE headers already.
+  if (!res.headersSent) {
+    res.writeHead(upstream.statusCode ?? 502, clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend));
+    if (sse) res.flushHeaders();
+  }
   const filter = sse ? record.streamFilter : undefined;
   let beforeLast = 0;
   let last = 0;

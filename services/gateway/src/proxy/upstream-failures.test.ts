@@ -26,6 +26,9 @@ describe('gateway proxy: upstream failures', () => {
       UPSTREAM_FIRST_BYTE_TIMEOUT_MS: String(TIMEOUT_MS),
       UPSTREAM_IDLE_TIMEOUT_MS: String(TIMEOUT_MS),
       RETRY_MAX_ATTEMPTS: '3',
+      // Breakers have their own tests (breakers/*.test.ts); here they would open on 'dead' and hide its errors.
+      BREAKER_CONSECUTIVE_FAILURES: '1000',
+      BREAKER_VOLUME_THRESHOLD: '1000000',
     });
     harness.controlPlane.push(
       routingTable({

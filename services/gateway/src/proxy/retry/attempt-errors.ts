@@ -1,0 +1,48 @@
+import { badGateway, gatewayTimeout, rateLimited, serviceUnavailable, type ApiError } from '@switchyard/contracts';
+import type { ForwardFailure, UpstreamTimeouts } from '../forward';
+import { parseRetryAfterMs, type AttemptFailure } from './retry-decision';
+
+/** A failed attempt that still matters: the client has not gone away. */
+export type CountedFailure = Exclude<ForwardFailure, { reason: 'aborted' }>;
+
+/**
+ * What the client gets if this failure is the last one: the status the failure
+ * really was (502 connection, 503 unavailable, 504 timeout, 429 busy) in the
+ * OpenAI error shape, naming the scheduler but never its address.
+ */
+export function errorForFailure(id: string, failure: CountedFailure, timeouts: UpstreamTimeouts): ApiError {
+  switch (failure.reason) {
+    case 'status':
+      return statusError(id, failure.status, failure.exchange.response.headers['retry-after']);
+    case 'timeout':
+      return gatewayTimeout(`Scheduler '${id}' did not ${timeoutWhat(failure.phase, failure.detail, timeouts)}.`, 'upstream_timeout');
+    default: {
+      const what = failure.reason === 'connect' ? 'Could not connect to scheduler' : 'Connection closed before an answer from scheduler';
+      return badGateway(`${what} '${id}' (${failure.detail}).`, 'upstream_connection_error');
+    }
+  }
+}
+
+function timeoutWhat(phase: string, detail: string, timeouts: UpstreamTimeouts): string {
+  if (phase === 'connect') return `accept a connection within ${timeouts.connectMs} ms`;
+  if (phase === 'total') return `answer within the total timeout (${detail})`;
+  return `answer within ${timeouts.firstByteMs} ms`;
+}
+
+function statusError(id: string, status: number, retryAfter: string | string[] | undefined): ApiError {
+  const message = `Scheduler '${id}' answered ${status}.`;
+  if (status === 429) {
+    const ms = parseRetryAfterMs(retryAfter, Date.now());
+    return rateLimited(`${message} It is busy; retry later.`, Math.max(1, Math.ceil((ms ?? 1000) / 1000)), 'upstream_rate_limited');
+  }
+  if (status === 503) return serviceUnavailable(message, 'upstream_unavailable');
+  if (status === 504) return gatewayTimeout(message, 'upstream_timeout');
+  return badGateway(message, 'upstream_status');
+}
+
+/** The failure as the retry rules see it. */
+export function attemptFailureOf(failure: CountedFailure): AttemptFailure {
+  if (failure.reason !== 'status') return { kind: failure.reason };
+  const retryAfterMs = parseRetryAfterMs(failure.exchange.response.headers['retry-after'], Date.now());
+  return { kind: 'status', status: failure.status, retryAfterMs };
+}
