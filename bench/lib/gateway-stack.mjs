@@ -14,8 +14,11 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const BENCH_MODEL = 'bench-model';
 const GATEWAY_MAIN = path.join(REPO_ROOT, 'services/gateway/dist/main.js');
 const CONTROL_PLANE_MAIN = path.join(REPO_ROOT, 'services/control-plane/dist/main.js');
-/** Limits high enough never to throttle a benchmark, low enough to be real numbers. */
-const UNREACHABLE_LIMITS = { rpm: 1_000_000_000, tpm: 1_000_000_000_000, max_concurrency: 1_000_000 };
+/**
+ * Limits no benchmark reaches (0 would mean "unlimited" and skip the limiter), each
+ * within what the control plane's key-file schema accepts.
+ */
+const UNREACHABLE_LIMITS = { rpm: 100_000_000, tpm: 1_000_000_000_000, max_concurrency: 1_000_000 };
 
 /** @returns {string | null} why the gateway cannot run, or null when it can */
 export function gatewayMissing() {
@@ -35,7 +38,7 @@ export async function startControlPlane(options) {
   /** @type {Record<string, string>} */
   const shared = {};
   if (options.features.redis) {
-    if (!onPath('redis-server')) throw new Error('BENCH_REDIS=1 but redis-server is not on PATH');
+    if (!onPath('redis-server')) throw new Error('Redis is on (BENCH_REDIS / BENCH_PRODUCTION_FEATURES) but redis-server is not on PATH; install it or set BENCH_REDIS=0');
     const redisPort = await freePort();
     const redis = startProcess({ name: 'redis', command: 'redis-server', args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], core: LOAD_CORE, pin: options.pin });
     owned.push(redis);
@@ -52,7 +55,15 @@ export async function startControlPlane(options) {
   const proc = startProcess({ name: 'control-plane', command: process.execPath, args: [CONTROL_PLANE_MAIN], env, core: LOAD_CORE, pin: options.pin });
   owned.push(proc);
   const adminUrl = `http://127.0.0.1:${env.ADMIN_PORT}`;
-  await waitForHttp(`${adminUrl}/health`, { proc });
+  const stopOwned = async () => {
+    for (const p of owned.reverse()) await p.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // A control plane that fails must not leave Redis running (its pipes would keep the harness alive).
+  await waitForHttp(`${adminUrl}/health`, { proc }).catch(async (err) => {
+    await stopOwned();
+    throw err;
+  });
   return {
     adminUrl,
     grpcAddr: `127.0.0.1:${env.GRPC_PORT}`,
@@ -70,10 +81,7 @@ export async function startControlPlane(options) {
       const res = await fetch(`${adminUrl}/admin/scheduler/remove?id=${encodeURIComponent(id)}`, { method: 'DELETE' });
       await res.arrayBuffer();
     },
-    async stop() {
-      for (const p of owned.reverse()) await p.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: stopOwned,
   };
 }
 
@@ -89,7 +97,10 @@ export async function startGateway(options) {
   };
   const proc = startProcess({ name: 'gateway', command: process.execPath, args: [GATEWAY_MAIN], env, core: options.core ?? TARGET_CORE, pin: options.pin });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, { proc });
+  await waitForHttp(`${url}/health`, { proc }).catch(async (err) => {
+    await proc.stop();
+    throw err;
+  });
   return { url, proc };
 }
 

@@ -19,18 +19,19 @@ function num(env, name, fallback) {
 }
 
 /**
- * Production features the gateway runs with. They are hooks until the gateway
- * implements them (issue 6): the harness verifies each one and reports whether it
- * was actually enforced, so a run never claims a feature it did not exercise.
- *  - BENCH_PRODUCTION_FEATURES=1: all of the below
- *  - BENCH_AUTH=1: an API keys file with one key (limits set high enough never to
+ * Production features the gateway runs with (issue 9: measured with them on). The
+ * harness verifies each one and reports whether it was actually enforced, so a run
+ * never claims a feature it did not exercise.
+ *  - BENCH_PRODUCTION_FEATURES: all of the below; on unless set to 0
+ *  - BENCH_AUTH=0|1: an API keys file with one key (limits set high enough never to
  *    throttle, so the limiter runs on every request); requests carry the key
- *  - BENCH_REDIS=1: a private redis-server, REDIS_URL for control plane and gateway
+ *  - BENCH_REDIS=0|1: a private redis-server, REDIS_URL for control plane and gateway
  *  - BENCH_GATEWAY_ENV="K=V,K2=V2": anything else for the gateway process
  * @param {NodeJS.ProcessEnv} env
  */
 export function readFeatures(env) {
-  const all = env.BENCH_PRODUCTION_FEATURES === '1';
+  const all = env.BENCH_PRODUCTION_FEATURES !== '0';
+  const flag = (/** @type {string | undefined} */ value) => (value === undefined || value === '' ? all : value === '1');
   /** @type {Record<string, string>} */
   const extraEnv = {};
   for (const pair of (env.BENCH_GATEWAY_ENV ?? '').split(',').filter(Boolean)) {
@@ -38,7 +39,7 @@ export function readFeatures(env) {
     if (at <= 0) throw new Error(`BENCH_GATEWAY_ENV entries must be K=V, got "${pair}"`);
     extraEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  return { auth: all || env.BENCH_AUTH === '1', redis: all || env.BENCH_REDIS === '1', extraEnv };
+  return { auth: flag(env.BENCH_AUTH), redis: flag(env.BENCH_REDIS), extraEnv };
 }
 
 /**

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFeatures, readOptions } from './options.mjs';
 
-test('production features are off unless asked for', () => {
-  assert.deepEqual(readFeatures({}), { auth: false, redis: false, extraEnv: {} });
+test('production features are on unless turned off', () => {
+  assert.deepEqual(readFeatures({}), { auth: true, redis: true, extraEnv: {} });
+  assert.deepEqual(readFeatures({ BENCH_PRODUCTION_FEATURES: '0' }), { auth: false, redis: false, extraEnv: {} });
 });
 
-test('BENCH_PRODUCTION_FEATURES=1 turns on auth and Redis; BENCH_GATEWAY_ENV adds variables', () => {
-  const features = readFeatures({ BENCH_PRODUCTION_FEATURES: '1', BENCH_GATEWAY_ENV: 'A=1,B=x=y' });
-  assert.deepEqual(features, { auth: true, redis: true, extraEnv: { A: '1', B: 'x=y' } });
+test('single features override the default; BENCH_GATEWAY_ENV adds variables', () => {
+  assert.deepEqual(readFeatures({ BENCH_REDIS: '0' }), { auth: true, redis: false, extraEnv: {} });
+  assert.deepEqual(readFeatures({ BENCH_PRODUCTION_FEATURES: '0', BENCH_AUTH: '1' }), { auth: true, redis: false, extraEnv: {} });
+  assert.deepEqual(readFeatures({ BENCH_GATEWAY_ENV: 'A=1,B=x=y' }).extraEnv, { A: '1', B: 'x=y' });
 });
 
 test('a malformed BENCH_GATEWAY_ENV entry is refused', () => {
