@@ -1,0 +1,172 @@
+/**
+ * Turns one strategy's turn records and sim counters into the numbers target 5
+ * compares, plus the diagnostics that explain them (how sticky conversations
+ * were, how many sims a tenant was spread over, how even the load was). Pure.
+ */
+import { summarize } from '../lib/stats.mjs';
+import { simpleTable } from '../lib/report.mjs';
+
+export const TARGETS = Object.freeze({ hitRateRatio: 2, meanTtftReduction: 0.3 });
+
+/** @typedef {import('./conversations.mjs').TurnRecord} TurnRecord */
+/** @typedef {import('./fleet.mjs').SimCounters} SimCounters */
+
+/**
+ * @param {Record<string, SimCounters>} before
+ * @param {Record<string, SimCounters>} after
+ */
+export function counterDelta(before, after) {
+  /** @type {Record<string, SimCounters>} */
+  const perSim = {};
+  for (const [id, a] of Object.entries(after)) {
+    const b = before[id] ?? { hit_tokens: 0, query_tokens: 0, requests: 0 };
+    perSim[id] = { hit_tokens: a.hit_tokens - b.hit_tokens, query_tokens: a.query_tokens - b.query_tokens, requests: a.requests - b.requests };
+  }
+  const sum = (/** @type {keyof SimCounters} */ k) => Object.values(perSim).reduce((s, c) => s + c[k], 0);
+  return { perSim, hitTokens: sum('hit_tokens'), queryTokens: sum('query_tokens'), requests: sum('requests') };
+}
+
+/**
+ * Of the turns after the first, the share served by the sim that served the
+ * conversation's previous turn (the only place its history is cached).
+ * @param {TurnRecord[]} all every record of the run
+ * @param {TurnRecord[]} measured the records to score
+ */
+export function stickiness(all, measured) {
+  const byKey = new Map(all.map((r) => [`${r.conversation}:${r.turn}`, r]));
+  let follow = 0;
+  let same = 0;
+  for (const r of measured) {
+    const previous = r.turn > 0 ? byKey.get(`${r.conversation}:${r.turn - 1}`) : undefined;
+    if (!previous || !r.backend || !previous.backend) continue;
+    follow += 1;
+    if (previous.backend === r.backend) same += 1;
+  }
+  return follow > 0 ? same / follow : Number.NaN;
+}
+
+/** Mean number of distinct sims that served each tenant. @param {TurnRecord[]} records */
+export function simsPerTenant(records) {
+  /** @type {Map<number, Set<string>>} */
+  const seen = new Map();
+  for (const r of records) {
+    if (!r.backend) continue;
+    const set = seen.get(r.tenant) ?? new Set();
+    set.add(r.backend);
+    seen.set(r.tenant, set);
+  }
+  const sizes = [...seen.values()].map((s) => s.size);
+  return sizes.length ? sizes.reduce((a, b) => a + b, 0) / sizes.length : Number.NaN;
+}
+
+/**
+ * prefix-affinity's own account of its picks (route receipts): how often the ring
+ * home was over its load bound and the request spilled, how many different homes
+ * a tenant had (the ring moves when table weights change), and how often the
+ * table gave some scheduler less than full weight.
+ * @param {TurnRecord[]} records
+ */
+export function affinityDiagnostics(records) {
+  const routed = records.filter((r) => r.route && /prefix home/.test(r.route.reason));
+  if (routed.length === 0) return null;
+  /** @type {Map<number, Set<string>>} */
+  const homes = new Map();
+  let spilled = 0;
+  for (const r of routed) {
+    const reason = /** @type {{reason: string}} */ (r.route).reason;
+    if (/spilled/.test(reason)) spilled += 1;
+    const home = /prefix home (\S+?);?(?:\s|$)/.exec(reason)?.[1];
+    if (!home) continue;
+    const set = homes.get(r.tenant) ?? new Set();
+    set.add(home);
+    homes.set(r.tenant, set);
+  }
+  const homeCounts = [...homes.values()].map((s) => s.size);
+  return {
+    spill_rate: spilled / routed.length,
+    homes_per_tenant: homeCounts.reduce((a, b) => a + b, 0) / Math.max(1, homeCounts.length),
+    reduced_weight_share: routed.filter((r) => (r.route?.min_weight ?? 1) < 1).length / routed.length,
+  };
+}
+
+/**
+ * @param {{records: TurnRecord[], aborted: number, windowMs: [number, number], delta: ReturnType<typeof counterDelta>, tableVersions: [number, number]}} run
+ */
+export function analyse(run) {
+  const [from, to] = run.windowMs;
+  const inWindow = run.records.filter((r) => r.scheduledMs >= from && r.scheduledMs < to);
+  const ok = inWindow.filter((r) => r.ok && r.ttftMs !== null);
+  const ttft = summarize(ok.map((r) => /** @type {number} */ (r.ttftMs)));
+  const shares = Object.values(run.delta.perSim).map((c) => c.requests / Math.max(1, run.delta.requests));
+  return {
+    requests: inWindow.length,
+    errors: inWindow.length - ok.length,
+    aborted_at_end: run.aborted,
+    error_samples: [...new Set(inWindow.filter((r) => !r.ok).map((r) => r.error ?? `status ${r.status}`))].slice(0, 5),
+    ttft_ms: ttft,
+    latency_ms: summarize(ok.map((r) => r.latencyMs)),
+    send_lag_p99_ms: summarize(inWindow.map((r) => r.sendLagMs)).p99,
+    mean_prompt_tokens: ok.reduce((s, r) => s + r.promptTokens, 0) / Math.max(1, ok.length),
+    offered_rps: inWindow.length / ((to - from) / 1000),
+    throughput_rps: ok.length / ((to - from) / 1000),
+    cache_hit_rate: run.delta.queryTokens > 0 ? run.delta.hitTokens / run.delta.queryTokens : Number.NaN,
+    cache: { hit_tokens: run.delta.hitTokens, query_tokens: run.delta.queryTokens, per_sim: run.delta.perSim },
+    sticky_turns: stickiness(run.records, inWindow),
+    sims_per_tenant: simsPerTenant(inWindow),
+    sim_share_min: Math.min(...shares),
+    sim_share_max: Math.max(...shares),
+    table_versions_in_window: run.tableVersions[1] - run.tableVersions[0],
+    prefix_affinity: affinityDiagnostics(inWindow),
+  };
+}
+
+/** @typedef {ReturnType<typeof analyse>} StrategyResult */
+
+/**
+ * Target 5 against the measured results; null where a strategy did not run.
+ * @param {Record<string, StrategyResult>} results
+ */
+export function verdict(results) {
+  const pa = results['prefix-affinity'];
+  const rr = results['round-robin'];
+  const lo = results['least-outstanding'];
+  const check = (/** @type {boolean} */ ready, /** @type {() => boolean} */ test) => (ready ? test() : null);
+  return {
+    hit_rate_ratio: pa && rr ? pa.cache_hit_rate / rr.cache_hit_rate : Number.NaN,
+    hit_rate_met: check(Boolean(pa && rr), () => pa.cache_hit_rate >= TARGETS.hitRateRatio * rr.cache_hit_rate),
+    mean_ttft_reduction: pa && rr ? 1 - pa.ttft_ms.mean / rr.ttft_ms.mean : Number.NaN,
+    mean_ttft_met: check(Boolean(pa && rr), () => pa.ttft_ms.mean <= (1 - TARGETS.meanTtftReduction) * rr.ttft_ms.mean),
+    p99_vs_least_outstanding: pa && lo ? pa.ttft_ms.p99 / lo.ttft_ms.p99 : Number.NaN,
+    p99_met: check(Boolean(pa && lo), () => pa.ttft_ms.p99 <= lo.ttft_ms.p99),
+  };
+}
+
+/** @param {boolean | null} met */
+const yesNo = (met) => (met === null ? '–' : met ? 'yes' : '**no**');
+/** @param {number} v */
+const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
+
+/**
+ * The results table and the verdict table, markdown.
+ * @param {Record<string, StrategyResult>} results
+ */
+export function tables(results) {
+  const rows = Object.entries(results).map(([name, r]) => [
+    name, String(r.requests), String(r.errors), r.ttft_ms.mean, r.ttft_ms.p50, r.ttft_ms.p90, r.ttft_ms.p99, pct(r.cache_hit_rate),
+    r.throughput_rps, pct(r.sticky_turns), r.sims_per_tenant, `${pct(r.sim_share_min)}–${pct(r.sim_share_max)}`, String(r.table_versions_in_window),
+  ]);
+  const main = simpleTable(
+    ['strategy', 'requests', 'errors', 'TTFT mean ms', 'p50', 'p90', 'p99', 'cache hit rate', 'completed req/s', 'turns on previous turn\'s sim', 'sims per tenant', 'per-sim share', 'table versions'],
+    rows,
+  );
+  const v = verdict(results);
+  const goals = simpleTable(['target 5', 'measured', 'met'], [
+    [`prefix-affinity hit rate ≥ ${TARGETS.hitRateRatio}× round-robin`, Number.isFinite(v.hit_rate_ratio) ? `${v.hit_rate_ratio.toFixed(2)}×` : '–', yesNo(v.hit_rate_met)],
+    [`prefix-affinity mean TTFT ≥ ${TARGETS.meanTtftReduction * 100}% lower than round-robin`, pct(v.mean_ttft_reduction), yesNo(v.mean_ttft_met)],
+    ['prefix-affinity p99 TTFT ≤ least-outstanding', Number.isFinite(v.p99_vs_least_outstanding) ? `${v.p99_vs_least_outstanding.toFixed(2)}×` : '–', yesNo(v.p99_met)],
+  ]);
+  const diagnostics = Object.entries(results).flatMap(([name, r]) => (r.prefix_affinity
+    ? [`${name}: ${pct(r.prefix_affinity.spill_rate)} of picks spilled past the ring home (load bound), ${r.prefix_affinity.homes_per_tenant.toFixed(2)} ring homes per tenant, ${pct(r.prefix_affinity.reduced_weight_share)} of picks saw a scheduler below full weight, ${r.table_versions_in_window} table versions while measuring`]
+    : []));
+  return { main, goals, verdict: v, diagnostics };
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { affinityDiagnostics, analyse, counterDelta, stickiness, verdict } from './analysis.mjs';
+import { parseSimCounters } from './fleet.mjs';
+
+/** @returns {import('./conversations.mjs').TurnRecord} */
+function record(/** @type {Partial<import('./conversations.mjs').TurnRecord>} */ fields) {
+  return {
+    conversation: 0, turn: 0, tenant: 0, scheduledMs: 0, sendLagMs: 0, ttftMs: 100, latencyMs: 1000, promptTokens: 100,
+    ok: true, status: 200, backend: 'sim-1', route: null, error: undefined, ...fields,
+  };
+}
+
+test('sim counters are read from Prometheus text, labels or not', () => {
+  const text = [
+    'sim_prefix_cache_hit_tokens_total{service="sim-scheduler"} 192',
+    'sim_prefix_cache_query_tokens_total 404',
+    'sim_requests_total{route="/v1/chat/completions",outcome="completed",service="sim-scheduler"} 2',
+    'sim_requests_total{route="/v1/chat/completions",outcome="aborted",service="sim-scheduler"} 1',
+    'sim_requests_total{route="/v1/models",outcome="completed",service="sim-scheduler"} 7',
+  ].join('\n');
+  assert.deepEqual(parseSimCounters(text), { hit_tokens: 192, query_tokens: 404, requests: 3 });
+});
+
+test('counter deltas sum over sims', () => {
+  const delta = counterDelta(
+    { a: { hit_tokens: 10, query_tokens: 20, requests: 1 } },
+    { a: { hit_tokens: 30, query_tokens: 60, requests: 3 }, b: { hit_tokens: 5, query_tokens: 5, requests: 1 } },
+  );
+  assert.deepEqual({ hit: delta.hitTokens, query: delta.queryTokens, requests: delta.requests }, { hit: 25, query: 45, requests: 3 });
+});
+
+test('stickiness counts later turns served where the previous turn was', () => {
+  const all = [
+    record({ conversation: 1, turn: 0, backend: 'a' }), record({ conversation: 1, turn: 1, backend: 'a' }), record({ conversation: 1, turn: 2, backend: 'b' }),
+    record({ conversation: 2, turn: 0, backend: 'c' }),
+  ];
+  assert.equal(stickiness(all, all), 0.5);
+});
+
+test('prefix-affinity diagnostics read spills and ring homes from the receipts', () => {
+  const route = (/** @type {string} */ reason, minWeight = 1) => ({ reason, table_version: 1, min_weight: minWeight });
+  const d = affinityDiagnostics([
+    record({ tenant: 0, route: route('prefix home sim-1') }),
+    record({ tenant: 0, route: route('prefix home sim-1 at load bound; spilled to sim-2', 0.5) }),
+    record({ tenant: 0, route: route('prefix home sim-3') }),
+    record({ tenant: 1, route: route('prefix home sim-4') }),
+  ]);
+  assert.deepEqual(d, { spill_rate: 0.25, homes_per_tenant: 1.5, reduced_weight_share: 0.25 });
+  assert.equal(affinityDiagnostics([record({ route: route('p2c: a vs b') })]), null);
+});
+
+test('analyse scores the window only; verdict applies target 5', () => {
+  const delta = counterDelta({}, { a: { hit_tokens: 50, query_tokens: 100, requests: 2 } });
+  const records = [record({ scheduledMs: 500, ttftMs: 5_000 }), record({ scheduledMs: 1_000, ttftMs: 100 }), record({ scheduledMs: 1_500, ttftMs: 300 }), record({ scheduledMs: 1_900, ok: false, ttftMs: null, error: 'boom' })];
+  const r = analyse({ records, aborted: 0, windowMs: [1_000, 2_000], delta, tableVersions: [3, 5] });
+  assert.equal(r.requests, 3);
+  assert.equal(r.errors, 1);
+  assert.equal(r.ttft_ms.mean, 200);
+  assert.equal(r.cache_hit_rate, 0.5);
+  assert.equal(r.throughput_rps, 2);
+  assert.equal(r.table_versions_in_window, 2);
+  assert.deepEqual(r.error_samples, ['boom']);
+
+  const with_ = (/** @type {number} */ hit, /** @type {number} */ mean, /** @type {number} */ p99) => ({ ...r, cache_hit_rate: hit, ttft_ms: { ...r.ttft_ms, mean, p99 } });
+  const v = verdict({ 'round-robin': with_(0.3, 1000, 3000), 'least-outstanding': with_(0.3, 900, 2000), 'prefix-affinity': with_(0.6, 700, 2000) });
+  assert.deepEqual([v.hit_rate_met, v.mean_ttft_met, v.p99_met], [true, true, true]);
+  const missed = verdict({ 'round-robin': with_(0.4, 1000, 3000), 'least-outstanding': with_(0.3, 900, 1999), 'prefix-affinity': with_(0.6, 701, 2000) });
+  assert.deepEqual([missed.hit_rate_met, missed.mean_ttft_met, missed.p99_met], [false, false, false]);
+  assert.equal(verdict({ 'round-robin': r }).hit_rate_met, null);
+});

@@ -1,0 +1,123 @@
+/**
+ * Plays the planned conversations against the gateway, open loop: conversation i
+ * starts (or, if planned before the run, resumes: workload.mjs resumePoint) at its
+ * planned time whatever the fleet is doing, and turn k+1 is sent a
+ * think time after turn k's answer ended, carrying every earlier message (the
+ * answers as the client received them). Every request asks for a route receipt and
+ * names its conversation in `x-session-id` (only session-affinity reads it). Latency runs from the *scheduled* send
+ * time, so a slow client or event loop is charged, not hidden.
+ */
+import http from 'node:http';
+import { streamChat } from './chat-stream.mjs';
+import { resumePoint } from './workload.mjs';
+
+const REQUEST_TIMEOUT_MS = 120_000;
+
+/**
+ * @typedef {object} TurnRecord
+ * @property {number} conversation
+ * @property {number} turn            0-based
+ * @property {number} tenant
+ * @property {number} scheduledMs     since the run's start
+ * @property {number} sendLagMs       actual send − scheduled
+ * @property {number | null} ttftMs   first content token − scheduled
+ * @property {number} latencyMs       end − scheduled
+ * @property {number} promptTokens    system + user + answers sent
+ * @property {boolean} ok
+ * @property {number} status
+ * @property {string | null} backend
+ * @property {{reason: string, table_version: number, min_weight: number} | null} route  from the route receipt
+ * @property {string | undefined} error
+ */
+
+/**
+ * `stopAtMs` (since the start): no turn is scheduled at or after it. `drainMs`:
+ * then in-flight turns get this long before they are aborted.
+ * @param {{plans: import('./workload.mjs').ConversationPlan[], tenants: import('./workload.mjs').Tenant[], sim: import('./workload.mjs').SimProfile, gatewayUrl: string, model: string, stopAtMs: number, drainMs: number}} options
+ * @returns {Promise<{records: TurnRecord[], aborted: number}>}
+ */
+export function playConversations(options) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const url = new URL('/v1/chat/completions', options.gatewayUrl);
+  /** @type {TurnRecord[]} */
+  const records = [];
+  const timers = new Set();
+  let active = 0;
+  const t0 = performance.now();
+
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (/** @type {number} */ aborted) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      for (const timer of timers) clearTimeout(timer);
+      agent.destroy();
+      resolve({ records, aborted });
+    };
+    const deadline = setTimeout(() => settle(active), options.stopAtMs + options.drainMs);
+    const maybeDone = () => {
+      if (active === 0 && timers.size === 0) settle(0);
+    };
+    const at = (/** @type {number} */ scheduledMs, /** @type {() => void} */ run) => {
+      if (scheduledMs >= options.stopAtMs) return;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        run();
+      }, Math.max(0, scheduledMs - (performance.now() - t0)));
+      timers.add(timer);
+    };
+
+    /**
+     * @param {import('./workload.mjs').ConversationPlan} plan
+     * @param {number} turn
+     * @param {Array<{role: string, content: string}>} history
+     * @param {number} promptTokens  tokens of `history`
+     * @param {number} scheduledMs
+     */
+    const play = async (plan, turn, history, promptTokens, scheduledMs) => {
+      const step = plan.turns[turn];
+      const messages = [...history, { role: 'user', content: step.userText }];
+      const body = JSON.stringify({ model: options.model, messages, stream: true, max_tokens: step.answerTokens, seed: step.seed });
+      active += 1;
+      const sentAt = performance.now() - t0;
+      const result = await streamChat({ url, agent, body, headers: { 'x-switchyard-explain': '1', 'x-session-id': `conversation-${plan.id}` }, timeoutMs: REQUEST_TIMEOUT_MS });
+      active -= 1;
+      if (settled) return;
+      const tokens = promptTokens + step.userTokens;
+      records.push({
+        conversation: plan.id, turn, tenant: plan.tenant, scheduledMs, sendLagMs: sentAt - scheduledMs,
+        ttftMs: result.firstTokenAt === null ? null : result.firstTokenAt - t0 - scheduledMs,
+        latencyMs: result.endAt - t0 - scheduledMs, promptTokens: tokens,
+        ok: result.ok, status: result.status, backend: result.backend, route: receipt(result.route), error: result.error,
+      });
+      if (result.ok && turn + 1 < plan.turns.length) {
+        const next = [...messages, { role: 'assistant', content: result.text }];
+        const nextAt = result.endAt - t0 + step.thinkMs;
+        at(nextAt, () => void play(plan, turn + 1, next, tokens + step.answerTokens, nextAt));
+      }
+      maybeDone();
+    };
+
+    for (const plan of options.plans) {
+      const resume = resumePoint(plan, options.tenants[plan.tenant], options.sim);
+      if (resume) at(resume.atMs, () => void play(plan, resume.turn, resume.history, resume.promptTokens, resume.atMs));
+    }
+    maybeDone();
+  });
+}
+
+/**
+ * What the analysis needs from a route receipt (services/gateway/src/routing/explain.ts).
+ * @param {string | null} header
+ */
+function receipt(header) {
+  if (!header) return null;
+  try {
+    const r = JSON.parse(header);
+    const weights = (r.candidates ?? []).map((/** @type {{weight: number}} */ c) => c.weight);
+    return { reason: String(r.reason ?? ''), table_version: Number(r.table_version ?? 0), min_weight: weights.length ? Math.min(...weights) : Number.NaN };
+  } catch {
+    return null;
+  }
+}
