@@ -37,9 +37,14 @@ export function waitMs(limit: number, count: WindowCount, need = 1): number {
   const room = limit - need;
   if (usedInWindow(count) <= room) return 0;
   const left = WINDOW_MS - elapsedMs;
-  if (current <= room && previous > 0) return Math.max(0, Math.ceil(left - (WINDOW_MS * (room - current)) / previous));
+  if (current <= room && previous > 0) return Math.max(0, wholeMs(left - (WINDOW_MS * (room - current)) / previous));
   if (room < 0) return Number.POSITIVE_INFINITY;
-  return Math.ceil(left + WINDOW_MS * (1 - room / current));
+  return wholeMs(left + WINDOW_MS * (1 - room / current));
+}
+
+/** Rounds up to whole milliseconds, ignoring floating-point dust (1000.0000000000005 is 1000). */
+function wholeMs(ms: number): number {
+  return Math.ceil(Math.round(ms * 1_000) / 1_000);
 }
 
 /**

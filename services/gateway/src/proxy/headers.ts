@@ -15,9 +15,10 @@ const HOP_BY_HOP = new Set([
 
 /**
  * Client headers that never go upstream as sent: the client's credentials (the
- * scheduler gets its own key, ARCHITECTURE.md), and what the gateway sets itself.
+ * scheduler gets its own key, ARCHITECTURE.md; `api-key`/`x-api-key` are the
+ * other key headers the gateway accepts), and what the gateway sets itself.
  */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'authorization', 'content-length', 'x-request-id', 'expect']);
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'authorization', 'api-key', 'x-api-key', 'content-length', 'x-request-id', 'expect']);
 
 /** Headers for the upstream request, built from the client's. */
 export function upstreamRequestHeaders(

@@ -1,0 +1,147 @@
+import Redis from 'ioredis';
+import { createLogger } from '@switchyard/observability';
+import { freePort, sleep, startRedisServer } from '@switchyard/testing';
+import { createFallbackLimiter } from './fallback-limiter';
+import type { Admission, LimitSubject } from './limiter';
+import { createLimitsRedisClient } from './limits-redis';
+import { createLocalLimiter } from './local-limiter';
+import { createRedisLimiter } from './redis-limiter';
+
+// The limiter scripts against a real Redis (issue 6): a unique key prefix per
+// run, every key deleted afterwards.
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `switchyard-test:limits:${process.pid}:${Date.now().toString(36)}:`;
+let subjectCount = 0;
+const subject = (fields: Partial<LimitSubject>): LimitSubject => ({ id: `key${(subjectCount += 1)}`, rpm: 0, tpm: 0, maxConcurrency: 0, ...fields });
+const silent = createLogger({ service: 'gateway', level: 'error' });
+
+describe('Redis limiter scripts', () => {
+  let client: Redis;
+  let admin: Redis;
+  beforeAll(async () => {
+    client = createLimitsRedisClient(REDIS_URL, 'test', 500);
+    await client.connect();
+    admin = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+    client.disconnect();
+  });
+
+  it('admits exactly rpm requests in a minute across limiter instances (two gateways), atomically', async () => {
+    const s = subject({ rpm: 50 });
+    const a = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw-a' });
+    const other = createLimitsRedisClient(REDIS_URL, 'test-b', 500);
+    await other.connect();
+    const b = createRedisLimiter({ client: other, keyPrefix: prefix, gatewayId: 'gw-b' });
+    const results = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 === 0 ? a : b).acquire(s)));
+    other.disconnect();
+    expect(results.filter((r) => r.verdict === 'ok')).toHaveLength(50);
+    expect(results.filter((r) => r.verdict === 'rpm')).toHaveLength(70);
+    const refused = results.find((r) => r.verdict === 'rpm')!;
+    expect(refused).toMatchObject({ mode: 'redis', requests: { current: 50 } });
+    expect(refused.requests.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(refused.requests.elapsedMs).toBeLessThan(60_000);
+  });
+
+  it('counts tokens after the fact and refuses once the minute is used up', async () => {
+    const s = subject({ tpm: 100 });
+    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' });
+    const first = await limiter.acquire(s);
+    expect(first.verdict).toBe('ok');
+    await limiter.release(s, first, 60);
+    const second = await limiter.acquire(s);
+    expect([second.verdict, second.tokens.current]).toEqual(['ok', 60]);
+    await limiter.release(s, second, 45);
+    const third = await limiter.acquire(s);
+    expect([third.verdict, third.tokens.current]).toEqual(['tpm', 105]);
+  });
+
+  it('holds max_concurrency slots until released, and a crashed holder\'s slot runs out with its lease', async () => {
+    const s = subject({ maxConcurrency: 2, rpm: 1000 });
+    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', slotLeaseMs: 300 });
+    const held = [await limiter.acquire(s), await limiter.acquire(s)];
+    expect(held.map((h) => h.slot)).toEqual([expect.stringMatching(/^gw:\d+$/), expect.stringMatching(/^gw:\d+$/)]);
+    const refused = await limiter.acquire(s);
+    expect(refused.verdict).toBe('concurrency');
+    // A refusal does not count against rpm.
+    expect(refused.requests.current).toBe(2);
+    await limiter.release(s, held[0]!, 0);
+    expect((await limiter.acquire(s)).verdict).toBe('ok');
+    // Never released (the gateway "crashed"): free again once the lease ran out.
+    await sleep(350);
+    expect((await limiter.acquire(s)).verdict).toBe('ok');
+    expect((await limiter.acquire(s)).verdict).toBe('ok');
+    expect((await limiter.acquire(s)).verdict).toBe('concurrency');
+  });
+
+  it('agrees with the local limiter on the same sequence', async () => {
+    const s = subject({ rpm: 5, tpm: 50, maxConcurrency: 3 });
+    const redis = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' });
+    const local = createLocalLimiter();
+    const run = async (limiter: typeof local) => {
+      const verdicts: string[] = [];
+      const open: Admission[] = [];
+      for (let i = 0; i < 8; i++) {
+        const admission = await limiter.acquire(s);
+        verdicts.push(admission.verdict);
+        if (admission.verdict === 'ok') open.push(admission);
+        if (open.length === 3) await limiter.release(s, open.shift()!, 20);
+      }
+      return verdicts;
+    };
+    expect(await run(redis)).toEqual(await run(local));
+  });
+});
+
+describe('fallback limiter', () => {
+  it('uses local limits while Redis does not answer, and reports it once', async () => {
+    const port = await freePort();
+    const client = createLimitsRedisClient(`redis://127.0.0.1:${port}`, 'test', 50);
+    await client.connect().catch(() => undefined);
+    const fallbacks: boolean[] = [];
+    const limiter = createFallbackLimiter({
+      shared: createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' }),
+      sharedReady: () => client.status === 'ready',
+      local: createLocalLimiter(),
+      logger: silent,
+      onFallback: (active) => fallbacks.push(active),
+    });
+    const s = subject({ rpm: 3 });
+    const started = performance.now();
+    const verdicts = [];
+    for (let i = 0; i < 5; i++) verdicts.push(await limiter.acquire(s));
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(verdicts.map((v) => [v.verdict, v.mode])).toEqual([['ok', 'local'], ['ok', 'local'], ['ok', 'local'], ['rpm', 'local'], ['rpm', 'local']]);
+    expect(fallbacks).toEqual([true]);
+    await limiter.release(s, verdicts[0]!, 10);
+    client.disconnect();
+  });
+
+  it('gives up on a hung Redis after its timeout, answers from local counters, and goes back to Redis', async () => {
+    const server = await startRedisServer();
+    const client = createLimitsRedisClient(server.url, 'test', 30);
+    try {
+      await client.connect();
+      const fallbacks: boolean[] = [];
+      const limiter = createFallbackLimiter({ shared: createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' }), sharedReady: () => client.status === 'ready', local: createLocalLimiter(), logger: silent, onFallback: (active) => fallbacks.push(active) });
+      const s = subject({ rpm: 10 });
+      expect((await limiter.acquire(s)).mode).toBe('redis');
+      server.pause();
+      const started = performance.now();
+      const during = [await limiter.acquire(s), await limiter.acquire(s)];
+      expect(performance.now() - started).toBeLessThan(150);
+      expect(during.map((d) => [d.verdict, d.mode])).toEqual([['ok', 'local'], ['ok', 'local']]);
+      server.resume();
+      await sleep(1_100);
+      expect((await limiter.acquire(s)).mode).toBe('redis');
+      expect(fallbacks).toEqual([true, false]);
+    } finally {
+      server.resume();
+      client.disconnect();
+      await server.stop();
+    }
+  });
+});
