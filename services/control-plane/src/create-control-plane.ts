@@ -20,7 +20,7 @@ import { createReplication } from './replication/create-replication';
 import { createMetricsSummary, withSummary } from './summary/metrics-summary';
 import type { StateStore } from './state/state-store';
 import { createTablePublisher } from './tables/table-publisher';
-import { readTlsFiles } from './tls/tls-files';
+import { readTlsFiles, type TlsFiles } from './tls/tls-files';
 
 export interface ControlPlaneDeps {
   logger: Logger;
@@ -53,6 +53,8 @@ export interface ControlPlane {
  */
 export function createControlPlane(config: Config, deps: ControlPlaneDeps): ControlPlane {
   const now = deps.now ?? Date.now;
+  // TLS_CERT_FILE + TLS_KEY_FILE (issue 6): read before anything starts, so an unreadable file is the only line printed.
+  const tls = readTlsFiles(config);
   const replication = createReplication(config, { replicaId: deps.replicaId, now, logger: deps.logger, store: deps.store });
   const { store, leadership } = replication;
   const common = { store, now, logger: deps.logger };
@@ -72,7 +74,7 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   let ready = false;
   const auth = { adminToken: config.ADMIN_TOKEN, registrationToken: config.REGISTRATION_TOKEN };
   const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, summary, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now, keys });
-  const http = createHttpComponent(app, config);
+  const http = createHttpComponent(app, config, tls);
   const lifecycle = createLifecycle(
     [
       replication.component,
@@ -113,7 +115,7 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
 }
 
 /** The admin HTTP(S) server as a lifecycle component that knows its bound port. */
-function createHttpComponent(app: Express, config: Config): { component: Component; port(): number } {
+function createHttpComponent(app: Express, config: Config, tls: TlsFiles | undefined): { component: Component; port(): number } {
   let server: Server | undefined;
   let port = 0;
   return {
@@ -121,8 +123,6 @@ function createHttpComponent(app: Express, config: Config): { component: Compone
     component: {
       name: 'admin-http',
       async start() {
-        // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS on the admin port (issue 6); an unreadable file fails the start.
-        const tls = readTlsFiles(config);
         server = tls ? createHttpsServer(tls, app) : createServer(app);
         port = await listen(server, config.ADMIN_PORT, config.HOST);
       },
