@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { RoutingTable } from '@switchyard/proto';
 import { createSchemaValidator, waitFor } from '@switchyard/testing';
 import { startHarness, type Harness } from '../test-support/control-plane-harness';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../test-support/redis-fixture';
 import { hashApiKey } from './api-key-record';
 
 const schemas = createSchemaValidator();
@@ -84,6 +85,7 @@ describe('API keys in the control plane (file and admin API)', () => {
     expect(Date.now() - editedAt).toBeLessThan(2_000);
 
     writeFileSync(file, JSON.stringify({ keys: [{ key: FILE_KEY }] }));
+    await waitFor(() => h.logs().includes('API_KEYS_FILE changed but is invalid'), 2_000, 20, 'the watcher to refuse the bad edit');
     const refused = await h.call('POST', '/admin/keys/reload');
     expect([refused.status, refused.body.error?.code]).toEqual([400, 'invalid_keys_file']);
     expect(refused.body.error?.message).toContain('keys[0].user');
@@ -95,7 +97,6 @@ describe('API keys in the control plane (file and admin API)', () => {
     expect(reloaded.status).toBe(200);
     expect(reloaded.body).toMatchObject({ reloaded: true, keys: 1 });
     await waitFor(async () => !(await tableHashes()).includes(hashApiKey(FILE_KEY)), 2_000, 20, 'reloaded file in the table');
-    expect(h.logs()).toContain('API_KEYS_FILE changed but is invalid');
     expect(h.logs()).not.toContain(FILE_KEY);
     expect(h.logs()).not.toContain(LATER_KEY);
   });
@@ -129,5 +130,35 @@ describe('API keys without API_KEYS_FILE', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('API keys with two replicas sharing Redis', () => {
+  const prefix = uniquePrefix('keys-replicas');
+  let leader: Harness;
+  let follower: Harness;
+  beforeAll(async () => {
+    leader = await startHarness({ REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }, { replicaId: 'cp-a' });
+    await waitFor(async () => (await leader.call('GET', '/admin/leader')).body.self === true, 5_000, 20, 'cp-a to lead');
+    follower = await startHarness({ REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }, { replicaId: 'cp-b' });
+  });
+  afterAll(async () => {
+    await follower?.stop();
+    await leader?.stop();
+    await deleteKeys(prefix);
+  });
+
+  it('a key created or disabled on a follower is in the leader\'s next table within a second', async () => {
+    expect((await follower.call('GET', '/admin/leader')).body.self).toBe(false);
+    const started = Date.now();
+    const created = await follower.call('POST', '/admin/keys/create', { body: { user: 'via-follower', rpm: 10 } });
+    expect(created.status).toBe(201);
+    const view = created.body.api_key as KeyView;
+    const hash = hashApiKey(view.key!);
+    await waitFor(async () => (await leader.controlPlane.store.getTable())?.api_keys.some((k) => k.key_sha256 === hash), 2_000, 10, 'key in the table');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect((await leader.call('GET', '/admin/keys/list')).body.api_keys).toEqual([expect.objectContaining({ id: view.id, user: 'via-follower' })]);
+    await follower.call('POST', '/admin/keys/disable', { body: { id: view.id } });
+    await waitFor(async () => (await follower.controlPlane.store.getTable())?.api_keys.some((k) => k.key_sha256 === hash && !k.enabled), 2_000, 10, 'disabled in the table');
   });
 });
