@@ -98,7 +98,7 @@ app.kubernetes.io/part-of: switchyard
 {{- end -}}
 
 {{- define "switchyard.controlPlane.adminUrl" -}}
-{{- printf "http://%s.%s.svc:%d" (include "switchyard.componentName" (dict "ctx" . "component" "control-plane")) .Release.Namespace (int64 .Values.controlPlane.ports.admin) -}}
+{{- printf "%s://%s.%s.svc:%d" (include "switchyard.scheme" .Values.controlPlane) (include "switchyard.componentName" (dict "ctx" . "component" "control-plane")) .Release.Namespace (int64 .Values.controlPlane.ports.admin) -}}
 {{- end -}}
 
 {{/* Rendering fails early, with the value to fix, instead of deploying a broken topology. */}}
@@ -124,4 +124,9 @@ app.kubernetes.io/part-of: switchyard
 {{- if and $hpa.enabled (kindIs "invalid" $hpa.targetCPUUtilizationPercentage) (kindIs "invalid" $hpa.targetMemoryUtilizationPercentage) -}}
 {{- fail "switchyard: gateway.autoscaling needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage" -}}
 {{- end -}}
+{{- end -}}
+
+{{/* "https" when a component (gateway, controlPlane) serves TLS from tls.existingSecret, else "http". */}}
+{{- define "switchyard.scheme" -}}
+{{- if .tls.existingSecret -}}https{{- else -}}http{{- end -}}
 {{- end -}}

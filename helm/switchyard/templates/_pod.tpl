@@ -33,12 +33,15 @@ lifecycle:
 {{- end -}}
 {{- end -}}
 
-{{/* Liveness on /health, readiness on /ready (or .readinessPath), both on the named HTTP port. */}}
+{{/* Liveness on /health, readiness on /ready (or .readinessPath), both on the named HTTP port (HTTPS with .https). */}}
 {{- define "switchyard.probes" -}}
 livenessProbe:
   httpGet:
     path: /health
     port: {{ .port }}
+    {{- if .https }}
+    scheme: HTTPS
+    {{- end }}
   {{- with .comp.livenessProbe }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
@@ -46,6 +49,9 @@ readinessProbe:
   httpGet:
     path: {{ .readinessPath | default "/ready" }}
     port: {{ .port }}
+    {{- if .https }}
+    scheme: HTTPS
+    {{- end }}
   {{- with .comp.readinessProbe }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
@@ -89,6 +95,23 @@ topologySpreadConstraints:
     labelSelector:
       matchLabels:
         {{- include "switchyard.selectorLabels" (dict "ctx" .ctx "component" .component) | nindent 8 }}
+{{- end }}
+{{- end -}}
+
+{{/* The TLS Secret of a component (tls.existingSecret), mounted where TLS_CERT_FILE/TLS_KEY_FILE point. */}}
+{{- define "switchyard.tlsMount" -}}
+{{- if .tls.existingSecret }}
+- name: tls
+  mountPath: /etc/switchyard/tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "switchyard.tlsVolume" -}}
+{{- if .tls.existingSecret }}
+- name: tls
+  secret:
+    secretName: {{ .tls.existingSecret }}
 {{- end }}
 {{- end -}}
 
