@@ -23,6 +23,7 @@ const REQUEST_TIMEOUT_MS = 120_000;
  * @property {number | null} ttftMs   first content token − scheduled
  * @property {number} latencyMs       end − scheduled
  * @property {number} promptTokens    system + user + answers sent
+ * @property {number} newTokens       this turn's user message: the part no cache can hold yet
  * @property {boolean} ok
  * @property {number} status
  * @property {string | null} backend
@@ -88,7 +89,7 @@ export function playConversations(options) {
       records.push({
         conversation: plan.id, turn, tenant: plan.tenant, scheduledMs, sendLagMs: sentAt - scheduledMs,
         ttftMs: result.firstTokenAt === null ? null : result.firstTokenAt - t0 - scheduledMs,
-        latencyMs: result.endAt - t0 - scheduledMs, promptTokens: tokens,
+        latencyMs: result.endAt - t0 - scheduledMs, promptTokens: tokens, newTokens: step.userTokens,
         ok: result.ok, status: result.status, backend: result.backend, route: receipt(result.route), error: result.error,
       });
       if (result.ok && turn + 1 < plan.turns.length) {

@@ -44,8 +44,8 @@ export function readRoutingOptions(env, argv) {
     controlPlaneEnv: keyValues(env.BENCH_ROUTING_CONTROL_PLANE_ENV ?? '', 'BENCH_ROUTING_CONTROL_PLANE_ENV'),
     gatewayEnv: keyValues(env.BENCH_ROUTING_GATEWAY_ENV ?? '', 'BENCH_ROUTING_GATEWAY_ENV'),
     strategies: strategies.length ? strategies : STRATEGIES,
-    warmupS: num(env, 'BENCH_ROUTING_WARMUP_S', quick ? 6 : 25),
-    measureS: num(env, 'BENCH_ROUTING_MEASURE_S', quick ? 10 : 50),
+    warmupS: num(env, 'BENCH_ROUTING_WARMUP_S', quick ? 5 : 25),
+    measureS: num(env, 'BENCH_ROUTING_MEASURE_S', quick ? 8 : 50),
     drainS: num(env, 'BENCH_ROUTING_DRAIN_S', 20),
     sim: {
       ...DEFAULT_SIM,
