@@ -59,6 +59,12 @@ it('Redis killed and restarted empty: every scheduler is back within 10 s, no ga
   await cluster.redis.kill();
   await waitFor(async () => (await readyStatus(cluster.controlPlanes.get('cp-a')!.url)) === 503, 3_000, 50, 'cp-a not ready');
   expect((await cluster.admin('cp-b', 'GET', '/admin/scheduler/list')).body.error?.code).toBe('state_unavailable');
+  // Metrics keep answering during the outage (gauges read from Redis keep their last values).
+  const scrape = await fetch(`${cluster.controlPlanes.get('cp-a')!.url}/metrics`, { signal: AbortSignal.timeout(3_000) });
+  expect(scrape.status).toBe(200);
+  const exposition = await scrape.text();
+  expect(exposition).toMatch(/^switchyard_control_plane_table_version\{[^}]*\} \d+/m);
+  expect(exposition).toMatch(/^switchyard_control_plane_leader\{[^}]*\} [01]/m);
   await sleep(1_000);
   await cluster.redis.restart();
   const backAt = Date.now();

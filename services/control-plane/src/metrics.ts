@@ -73,6 +73,21 @@ export function createControlPlaneMetrics(deps: ControlPlaneMetricsDeps): Contro
   };
 }
 
+/**
+ * Scrapes must keep answering while the state (Redis) is unreachable — that is
+ * when operators look. A gauge read from the state keeps its last values when the
+ * read fails; readiness and the admin API already report the outage.
+ */
+function keepLastOnStateError(collect: (this: Gauge) => Promise<void>): (this: Gauge) => Promise<void> {
+  return async function (this: Gauge) {
+    try {
+      await collect.call(this);
+    } catch {
+      // keep the last values
+    }
+  };
+}
+
 function registerStateGauges({ registry, store, leadership, schedulers }: ControlPlaneMetricsDeps): void {
   const registers = [registry];
   new Gauge({
@@ -80,38 +95,38 @@ function registerStateGauges({ registry, store, leadership, schedulers }: Contro
     help: 'Registered schedulers by state.',
     labelNames: ['state'],
     registers,
-    async collect() {
+    collect: keepLastOnStateError(async function (this: Gauge) {
       const counts = Object.fromEntries(SCHEDULER_STATES.map((s) => [s, 0])) as Record<string, number>;
       for (const view of await schedulers()) counts[view.state] = (counts[view.state] ?? 0) + 1;
       for (const state of SCHEDULER_STATES) this.set({ state }, counts[state] ?? 0);
-    },
+    }),
   });
   new Gauge({
     name: `${METRIC_PREFIX}_scheduler_effective_weight`,
     help: 'Effective weight per scheduler in the current routing table (base weight x health x load/latency).',
     labelNames: ['scheduler'],
     registers,
-    async collect() {
+    collect: keepLastOnStateError(async function (this: Gauge) {
       const table = await store.getTable();
       this.reset();
       for (const entry of table?.schedulers ?? []) this.set({ scheduler: entry.id }, entry.effective_weight);
-    },
+    }),
   });
   new Gauge({
     name: `${METRIC_PREFIX}_table_version`,
     help: 'Version of the current routing table (0 before the first).',
     registers,
-    async collect() {
+    collect: keepLastOnStateError(async function (this: Gauge) {
       this.set((await store.getTable())?.version ?? 0);
-    },
+    }),
   });
   new Gauge({
     name: `${METRIC_PREFIX}_table_epoch`,
     help: 'Epoch of the current routing table (0 before the first).',
     registers,
-    async collect() {
+    collect: keepLastOnStateError(async function (this: Gauge) {
       this.set((await store.getTable())?.epoch ?? 0);
-    },
+    }),
   });
   new Gauge({
     name: `${METRIC_PREFIX}_leader`,
@@ -148,7 +163,7 @@ function registerGatewayGauges({ registry, store, gateways }: ControlPlaneMetric
     help: 'Table versions each connected gateway is behind the current table (0 = up to date).',
     labelNames: ['gateway'],
     registers,
-    async collect() {
+    collect: keepLastOnStateError(async function (this: Gauge) {
       const table = await store.getTable();
       this.reset();
       if (!table) return;
@@ -156,7 +171,7 @@ function registerGatewayGauges({ registry, store, gateways }: ControlPlaneMetric
         const lag = versionsBehind(g, table);
         if (lag !== undefined) this.set({ gateway: g.gateway_id }, lag);
       }
-    },
+    }),
   });
 }
 
