@@ -12,18 +12,26 @@ export function listen(server: Server, port: number, host: string): Promise<numb
   });
 }
 
+/** How often shutdown closes keep-alive connections that have gone quiet. */
+const IDLE_SWEEP_MS = 50;
+
 /**
  * Stops accepting connections, lets in-flight requests finish for up to `graceMs`,
- * then destroys what is left. Idle keep-alive sockets are closed at once so
- * clients reconnect elsewhere.
+ * then destroys what is left. Node's close() ends only the connections idle at
+ * that moment; a keep-alive connection whose response finishes later would hold
+ * close() until the client's keep-alive timeout, so idle connections are swept
+ * every 50 ms while draining and clients reconnect elsewhere.
  */
 export function closeGracefully(server: Server, graceMs: number): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    timer.unref();
+    const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    sweeper.unref();
+    deadline.unref();
     server.close(() => {
-      clearTimeout(timer);
+      clearInterval(sweeper);
+      clearTimeout(deadline);
       resolve();
     });
     server.closeIdleConnections();

@@ -123,8 +123,6 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   };
 }
 
-const IDLE_SWEEP_MS = 50;
-
 function httpComponent(server: Server, config: Config, logger: Logger, onBound: (port: number) => void, onStopping: () => void): Component {
   return {
     name: 'http-server',
@@ -135,16 +133,7 @@ function httpComponent(server: Server, config: Config, logger: Logger, onBound: 
     },
     async stop() {
       onStopping();
-      // closeGracefully closes the connections idle right now; keep-alive connections
-      // whose response is still running become idle later and would hold close()
-      // until the grace period ends, so sweep them as they go quiet.
-      const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-      sweeper.unref();
-      try {
-        await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
-      } finally {
-        clearInterval(sweeper);
-      }
+      await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { closeGracefully, listen, type Component } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import { createRegistrationClient, type RegistrationClient } from '@switchyard/registration-client';
@@ -34,7 +34,6 @@ export interface Sim extends Component {
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_STATS_RECORDS = 1_000;
-const IDLE_SWEEP_MS = 50;
 
 interface SimState {
   port: number;
@@ -84,22 +83,9 @@ export function createSim(config: Config, deps: SimDeps): Sim {
       for (const res of ctx.hung) res.destroy();
       // Deregistration runs beside the drain, so an unreachable control plane
       // cannot push the exit past SHUTDOWN_GRACE_MS.
-      await Promise.all([registration?.stop(), drain(server, config.SHUTDOWN_GRACE_MS)]);
+      await Promise.all([registration?.stop(), closeGracefully(server, config.SHUTDOWN_GRACE_MS)]);
     },
   };
-}
-
-/** Stops accepting, lets in-flight requests finish for up to `graceMs`. */
-async function drain(server: Server, graceMs: number): Promise<void> {
-  // Node closes only the connections idle at close() time; a stream that ends
-  // later would keep its connection until the client's keep-alive timeout.
-  const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-  sweeper.unref();
-  try {
-    await closeGracefully(server, graceMs);
-  } finally {
-    clearInterval(sweeper);
-  }
 }
 
 function createSimContext(config: Config, deps: SimDeps, state: SimState, registry: Registry, logger: Logger): SimContext {
