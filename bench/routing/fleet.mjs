@@ -4,6 +4,7 @@
  * Everything is started fresh per strategy (cold caches, no leftover in-flight
  * counts or weights), on 127.0.0.1 only.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { REPO_ROOT, waitUntilRoutes } from '../lib/gateway-stack.mjs';
 import { freePort, sleep, startProcess, waitForHttp } from '../lib/processes.mjs';
@@ -31,7 +32,7 @@ export function simEnv(sim) {
 /** @typedef {{hit_tokens: number, query_tokens: number, requests: number}} SimCounters */
 
 /**
- * The prefix-cache counters and completed requests of one sim, from its Prometheus text.
+ * The prefix-cache counters and completed chat requests of one sim, from its Prometheus text.
  * @param {string} text
  * @returns {SimCounters}
  */
@@ -44,7 +45,7 @@ export function parseSimCounters(text) {
   return {
     hit_tokens: value(/^sim_prefix_cache_hit_tokens_total(?:\{[^}]*\})? (\S+)$/gm),
     query_tokens: value(/^sim_prefix_cache_query_tokens_total(?:\{[^}]*\})? (\S+)$/gm),
-    requests: value(/^sim_requests_total\{[^}]*route="\/v1\/chat\/completions"[^}]*\} (\S+)$/gm),
+    requests: value(/^sim_requests_total\{(?=[^}]*route="\/v1\/chat\/completions")(?=[^}]*outcome="completed")[^}]*\} (\S+)$/gm),
   };
 }
 
@@ -58,12 +59,16 @@ export async function startFleet(options) {
     for (const p of owned.reverse()) await p.stop().catch(() => undefined);
   };
   try {
+    // A private key per fleet: on a shared machine a port can be reused by one of
+    // our sims while someone else's client still sends to it; their requests then
+    // get 401 instead of taking slots and cache.
+    const apiKey = `sk-sim-${randomBytes(12).toString('hex')}`;
     /** @type {Array<{id: string, url: string, proc: import('../lib/processes.mjs').Child}>} */
     const sims = [];
     for (let i = 1; i <= options.sim.sims; i++) {
       const port = await freePort();
       const id = `sim-${i}`;
-      const env = { HOST: '127.0.0.1', PORT: String(port), SIM_ID: id, LOG_LEVEL: 'warn', ...simEnv(options.sim) };
+      const env = { HOST: '127.0.0.1', PORT: String(port), SIM_ID: id, LOG_LEVEL: 'warn', SIM_API_KEY: apiKey, ...simEnv(options.sim) };
       const proc = startProcess({ name: id, command: process.execPath, args: [SIM_MAIN], env, pin: false });
       owned.push(proc);
       sims.push({ id, url: `http://127.0.0.1:${port}`, proc });
@@ -77,7 +82,7 @@ export async function startFleet(options) {
     owned.push(controlPlane);
     const adminUrl = `http://127.0.0.1:${adminPort}`;
     await waitForHttp(`${adminUrl}/health`, { proc: controlPlane });
-    for (const s of sims) await addScheduler(adminUrl, { id: s.id, url: s.url, models: [ROUTING_MODEL] });
+    for (const s of sims) await addScheduler(adminUrl, { id: s.id, url: s.url, models: [ROUTING_MODEL], api_key: apiKey });
 
     const gatewayPort = await freePort();
     const gwEnv = { HOST: '127.0.0.1', PORT: String(gatewayPort), CONTROL_PLANE_ADDR: `127.0.0.1:${grpcPort}`, LOG_LEVEL: 'warn', ...options.gatewayEnv };
@@ -111,7 +116,7 @@ export async function startFleet(options) {
   }
 }
 
-/** @param {string} adminUrl @param {{id: string, url: string, models: string[]}} scheduler */
+/** @param {string} adminUrl @param {{id: string, url: string, models: string[], api_key: string}} scheduler */
 async function addScheduler(adminUrl, scheduler) {
   const res = await fetch(`${adminUrl}/admin/scheduler/add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scheduler) });
   const text = await res.text();
