@@ -20,4 +20,9 @@ describe('proxy headers', () => {
     ]);
     expect(clientResponseHeaders(['Content-Length', '10'], false, 'r', 's')).toEqual(['Content-Length', '10', 'x-request-id', 'r', 'x-switchyard-backend', 's']);
   });
+
+  it('never relays an upstream header in the gateway namespace', () => {
+    const raw = ['X-Switchyard-Route', '{"chosen":"forged"}', 'x-switchyard-backend', 'forged', 'Content-Type', 'application/json'];
+    expect(clientResponseHeaders(raw, false, 'r', 's')).toEqual(['Content-Type', 'application/json', 'x-request-id', 'r', 'x-switchyard-backend', 's']);
+  });
 });

@@ -54,7 +54,8 @@ export function clientResponseHeaders(rawHeaders: readonly string[], stream: boo
   }
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || name === 'x-request-id' || name === 'x-switchyard-backend') continue;
+    // x-switchyard-* is the gateway's namespace: an upstream must not forge a backend or route receipt.
+    if (HOP_BY_HOP.has(name) || name === 'x-request-id' || name.startsWith('x-switchyard-')) continue;
     if ((stream && name === 'content-length') || (named && named.has(name))) continue;
     out.push(rawHeaders[i]!, rawHeaders[i + 1]!);
   }
