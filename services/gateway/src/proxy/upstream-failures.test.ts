@@ -54,9 +54,9 @@ describe('gateway proxy: upstream failures', () => {
     up.requests.length = 0;
   });
 
-  it('answers 502 when the only scheduler refuses connections', async () => {
+  it('answers 503 when the only scheduler refuses connections', async () => {
     const res = await post(chat('refused-model'));
-    expect(res.status).toBe(502);
+    expect(res.status).toBe(503);
     expect(res.headers.get('x-switchyard-backend')).toBe('dead');
     const body = (await res.json()) as ErrorBody;
     validator.assertValid('ErrorResponse', body);
@@ -72,7 +72,7 @@ describe('gateway proxy: upstream failures', () => {
       expect(res.headers.get('x-switchyard-backend')).toBe('up');
     }
     const pinned = await post(chat('mixed-model', { backend: 'dead' }));
-    expect(pinned.status).toBe(502);
+    expect(pinned.status).toBe(503);
     expect(pinned.headers.get('x-should-retry')).toBeNull();
   });
 

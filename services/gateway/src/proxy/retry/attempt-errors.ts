@@ -6,9 +6,10 @@ import { parseRetryAfterMs, type AttemptFailure } from './retry-decision';
 export type CountedFailure = Exclude<ForwardFailure, { reason: 'aborted' }>;
 
 /**
- * What the client gets if this failure is the last one: the status the failure
- * really was (502 connection, 503 unavailable, 504 timeout, 429 busy) in the
- * OpenAI error shape, naming the scheduler but never its address.
+ * What the client gets if this failure is the last one, in the OpenAI error shape,
+ * naming the scheduler but never its address: 503 when no connection could be
+ * made (or the scheduler said 503), 502 for a connection closed before an answer
+ * or another 5xx, 504 for a timeout, 429 (with retry-after) when it was busy.
  */
 export function errorForFailure(id: string, failure: CountedFailure, timeouts: UpstreamTimeouts): ApiError {
   switch (failure.reason) {
@@ -16,10 +17,11 @@ export function errorForFailure(id: string, failure: CountedFailure, timeouts: U
       return statusError(id, failure.status, failure.exchange.response.headers['retry-after']);
     case 'timeout':
       return gatewayTimeout(`Scheduler '${id}' did not ${timeoutWhat(failure.phase, failure.detail, timeouts)}.`, 'upstream_timeout');
-    default: {
-      const what = failure.reason === 'connect' ? 'Could not connect to scheduler' : 'Connection closed before an answer from scheduler';
-      return badGateway(`${what} '${id}' (${failure.detail}).`, 'upstream_connection_error');
-    }
+    case 'connect':
+      // Nothing listens (or nothing is reachable): the service is unavailable, as Envoy answers it.
+      return serviceUnavailable(`Could not connect to scheduler '${id}' (${failure.detail}).`, 'upstream_connection_error');
+    default:
+      return badGateway(`Connection closed before an answer from scheduler '${id}' (${failure.detail}).`, 'upstream_connection_error');
   }
 }
 
