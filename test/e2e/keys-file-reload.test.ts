@@ -46,7 +46,7 @@ it('keeps the keys in force on a broken edit and reports it on POST /admin/keys/
   await timeUntil(B, 200);
   stack.writeKeys([{ key: B, user: '' }]);
   const reload = await fetch(`${stack.adminUrl}/admin/keys/reload`, { method: 'POST' });
-  const body = await reload.json();
+  const body = (await reload.json()) as { error: { code: string; message: string } };
   expect([reload.status, body.error.code]).toEqual([400, 'invalid_keys_file']);
   expect(body.error.message).toContain('keys[0].user');
   expect(JSON.stringify(body)).not.toContain(B);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,4 +71,10 @@ export async function inParallel<T>(count: number, concurrency: number, call: (i
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return results;
+}
+
+/** Deletes every key under `prefix` with redis-cli (the e2e tests need no Redis client library). */
+export function deleteRedisKeys(url: string, prefix: string): void {
+  const keys = execFileSync('redis-cli', ['-u', url, '--scan', '--pattern', `${prefix}*`], { encoding: 'utf8', timeout: 5_000 }).split('\n').filter(Boolean);
+  for (let i = 0; i < keys.length; i += 500) execFileSync('redis-cli', ['-u', url, 'DEL', ...keys.slice(i, i + 500)], { timeout: 5_000 });
 }

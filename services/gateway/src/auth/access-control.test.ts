@@ -4,6 +4,8 @@ import { chatChunk, chatCompletion, routingTable, schedulerEntry, startFakeUpstr
 import { hashKey } from './key-index';
 
 const validator = createSchemaValidator();
+type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
+const errorOf = async (res: Response) => ((await res.json()) as ErrorBody).error;
 const KEYS = {
   basic: 'sk-basic-0123456789abcdef',
   qwenOnly: 'sk-qwen-only-0123456789',
@@ -82,7 +84,7 @@ describe('gateway access control (issue 6)', () => {
   it('answers 401 invalid_api_key for a missing, unknown or disabled key, on the hot path and /v1/models', async () => {
     for (const res of [await post(undefined, {}), await post('sk-unknown-0000000000', {}), await post(KEYS.disabled, {}), await fetch(`${h.baseUrl}/v1/models`)]) {
       expect(res.status).toBe(401);
-      const body = await res.json();
+      const body = (await res.json()) as ErrorBody;
       validator.assertValid('ErrorResponse', body);
       expect(body.error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' });
     }
@@ -100,10 +102,10 @@ describe('gateway access control (issue 6)', () => {
 
   it('answers 403 for a model outside allowed_models and for a backend pin without allow_backend_pin', async () => {
     const model = await post(KEYS.qwenOnly, {});
-    expect([model.status, (await model.json()).error.code]).toEqual([403, 'model_not_allowed']);
+    expect([model.status, (await errorOf(model)).code]).toEqual([403, 'model_not_allowed']);
     expect((await post(KEYS.qwenOnly, { model: 'qwen/qwen3-8b' })).status).toBe(200);
     const pin = await post(KEYS.qwenOnly, { model: 'qwen/qwen3-8b', backend: 's1' });
-    expect([pin.status, (await pin.json()).error.code]).toEqual([403, 'backend_pin_not_allowed']);
+    expect([pin.status, (await errorOf(pin)).code]).toEqual([403, 'backend_pin_not_allowed']);
     expect((await post(KEYS.power, { backend: 's1' })).status).toBe(200);
   });
 
@@ -122,7 +124,7 @@ describe('gateway access control (issue 6)', () => {
     expect(answers[0]!.headers.get('x-ratelimit-reset-requests')).toMatch(/^1m\d+(\.\d+)?s$|^\d+(\.\d+)?s$/);
     expect(answers[0]!.headers.get('x-ratelimit-limit-tokens')).toBeNull();
     const refused = answers[3]!;
-    const body = await refused.json();
+    const body = (await refused.json()) as ErrorBody;
     validator.assertValid('ErrorResponse', body);
     expect(body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -139,7 +141,7 @@ describe('gateway access control (issue 6)', () => {
     expect(streamed.json?.stream_options).toEqual({ include_usage: true });
     await waitFor(async () => (await post(KEYS.tokens, {})).status === 429, 2_000, 20, 'tpm refusal after the stream\'s 10 tokens');
     const refused = await post(KEYS.tokens, {});
-    expect((await refused.json()).error.message).toMatch(/tokens per minute/);
+    expect((await errorOf(refused)).message).toMatch(/tokens per minute/);
   });
 
   it('never shows a usage event to a stream client that did not ask, and passes it to one that did', async () => {
@@ -157,7 +159,7 @@ describe('gateway access control (issue 6)', () => {
       const slow = post(KEYS.single, { stream: true });
       await waitFor(async () => upstream.requests.length > before, 2_000, 5, 'the first request upstream');
       const second = await post(KEYS.single, {});
-      expect([second.status, (await second.json()).error.code]).toEqual([429, 'concurrency_limit_exceeded']);
+      expect([second.status, (await errorOf(second)).code]).toEqual([429, 'concurrency_limit_exceeded']);
       await (await slow).text();
       await waitFor(async () => (await post(KEYS.single, {})).status === 200, 2_000, 20, 'slot freed');
     } finally {
@@ -208,7 +210,7 @@ describe('gateway without keys, with a concurrency cap', () => {
     const held = await chat(true);
     expect(held.status).toBe(200);
     const shed = await chat(false);
-    const body = await shed.json();
+    const body = (await shed.json()) as ErrorBody;
     expect([shed.status, body.error.code, shed.headers.get('retry-after')]).toEqual([503, 'gateway_overloaded', '1']);
     await held.text();
     await waitFor(async () => (await chat(false)).status === 200, 2_000, 20, 'capacity back');

@@ -31,8 +31,8 @@ type AccessConfig = Pick<Config, 'REDIS_URL' | 'REDIS_KEY_PREFIX' | 'GATEWAY_ID'
  */
 export function createAccessControl(config: AccessConfig, deps: { store: RoutingTableStore; metrics: GatewayMetrics; logger: Logger }): AccessControl {
   const logger = deps.logger.child({ component: 'limits' });
-  const client: Redis | undefined = config.REDIS_URL === undefined ? undefined : createLimitsRedisClient(config.REDIS_URL, config.GATEWAY_ID, config.RATE_LIMIT_REDIS_TIMEOUT_MS);
-  const shared: RedisLimiter | undefined = client && createRedisLimiter({ client, keyPrefix: config.REDIS_KEY_PREFIX, gatewayId: config.GATEWAY_ID });
+  const client: Redis | undefined = config.REDIS_URL === undefined ? undefined : createLimitsRedisClient(config.REDIS_URL, config.GATEWAY_ID);
+  const shared: RedisLimiter | undefined = client && createRedisLimiter({ client, keyPrefix: config.REDIS_KEY_PREFIX, gatewayId: config.GATEWAY_ID, timeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS });
   const limiter = createFallbackLimiter({ shared, sharedReady: () => client?.status === 'ready', local: createLocalLimiter(), logger, onFallback: deps.metrics.rateLimitFallback });
   const usage = createUsageRecorder({ client, keyPrefix: config.REDIS_KEY_PREFIX, logger, count: deps.metrics.usage });
   const guard = createRequestGuard({ store: deps.store, limiter, usage, metrics: deps.metrics, logger, maxConcurrency: config.GATEWAY_MAX_CONCURRENCY });

@@ -19,7 +19,7 @@ describe('Redis limiter scripts', () => {
   let client: Redis;
   let admin: Redis;
   beforeAll(async () => {
-    client = createLimitsRedisClient(REDIS_URL, 'test', 500);
+    client = createLimitsRedisClient(REDIS_URL, 'test');
     await client.connect();
     admin = new Redis(REDIS_URL);
   });
@@ -32,10 +32,10 @@ describe('Redis limiter scripts', () => {
 
   it('admits exactly rpm requests in a minute across limiter instances (two gateways), atomically', async () => {
     const s = subject({ rpm: 50 });
-    const a = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw-a' });
-    const other = createLimitsRedisClient(REDIS_URL, 'test-b', 500);
+    const a = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw-a', timeoutMs: 500 });
+    const other = createLimitsRedisClient(REDIS_URL, 'test-b');
     await other.connect();
-    const b = createRedisLimiter({ client: other, keyPrefix: prefix, gatewayId: 'gw-b' });
+    const b = createRedisLimiter({ client: other, keyPrefix: prefix, gatewayId: 'gw-b', timeoutMs: 500 });
     const results = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 === 0 ? a : b).acquire(s)));
     other.disconnect();
     expect(results.filter((r) => r.verdict === 'ok')).toHaveLength(50);
@@ -48,7 +48,7 @@ describe('Redis limiter scripts', () => {
 
   it('counts tokens after the fact and refuses once the minute is used up', async () => {
     const s = subject({ tpm: 100 });
-    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' });
+    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 500 });
     const first = await limiter.acquire(s);
     expect(first.verdict).toBe('ok');
     await limiter.release(s, first, 60);
@@ -61,7 +61,7 @@ describe('Redis limiter scripts', () => {
 
   it('holds max_concurrency slots until released, and a crashed holder\'s slot runs out with its lease', async () => {
     const s = subject({ maxConcurrency: 2, rpm: 1000 });
-    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', slotLeaseMs: 300 });
+    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', slotLeaseMs: 300, timeoutMs: 500 });
     const held = [await limiter.acquire(s), await limiter.acquire(s)];
     expect(held.map((h) => h.slot)).toEqual([expect.stringMatching(/^gw:\d+$/), expect.stringMatching(/^gw:\d+$/)]);
     const refused = await limiter.acquire(s);
@@ -77,9 +77,17 @@ describe('Redis limiter scripts', () => {
     expect((await limiter.acquire(s)).verdict).toBe('concurrency');
   });
 
+  it('does not take its own event-loop lag for a slow Redis (the answer waiting in the socket wins)', async () => {
+    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 20 });
+    const pending = limiter.acquire(subject({ rpm: 10 }));
+    const until = performance.now() + 80;
+    while (performance.now() < until); // a busy gateway: nothing runs for 80 ms, 4× the deadline
+    expect((await pending).verdict).toBe('ok');
+  });
+
   it('agrees with the local limiter on the same sequence', async () => {
     const s = subject({ rpm: 5, tpm: 50, maxConcurrency: 3 });
-    const redis = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' });
+    const redis = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 500 });
     const local = createLocalLimiter();
     const run = async (limiter: typeof local) => {
       const verdicts: string[] = [];
@@ -99,11 +107,11 @@ describe('Redis limiter scripts', () => {
 describe('fallback limiter', () => {
   it('uses local limits while Redis does not answer, and reports it once', async () => {
     const port = await freePort();
-    const client = createLimitsRedisClient(`redis://127.0.0.1:${port}`, 'test', 50);
+    const client = createLimitsRedisClient(`redis://127.0.0.1:${port}`, 'test');
     await client.connect().catch(() => undefined);
     const fallbacks: boolean[] = [];
     const limiter = createFallbackLimiter({
-      shared: createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' }),
+      shared: createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 50 }),
       sharedReady: () => client.status === 'ready',
       local: createLocalLimiter(),
       logger: silent,
@@ -122,11 +130,11 @@ describe('fallback limiter', () => {
 
   it('gives up on a hung Redis after its timeout, answers from local counters, and goes back to Redis', async () => {
     const server = await startRedisServer();
-    const client = createLimitsRedisClient(server.url, 'test', 30);
+    const client = createLimitsRedisClient(server.url, 'test');
     try {
       await client.connect();
       const fallbacks: boolean[] = [];
-      const limiter = createFallbackLimiter({ shared: createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw' }), sharedReady: () => client.status === 'ready', local: createLocalLimiter(), logger: silent, onFallback: (active) => fallbacks.push(active) });
+      const limiter = createFallbackLimiter({ shared: createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 30 }), sharedReady: () => client.status === 'ready', local: createLocalLimiter(), logger: silent, onFallback: (active) => fallbacks.push(active) });
       const s = subject({ rpm: 10 });
       expect((await limiter.acquire(s)).mode).toBe('redis');
       server.pause();

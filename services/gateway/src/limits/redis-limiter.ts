@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { withDeadline } from './deadline';
 import type { Admission, LimitSubject, Limiter, LimitVerdict } from './limiter';
 import { ACQUIRE, RELEASE, RENEW } from './limiter-scripts';
 import { WINDOW_MS } from './sliding-window';
@@ -10,6 +11,8 @@ export interface RedisLimiterOptions {
   gatewayId: string;
   /** How long a concurrency slot lives without renewal (a crashed gateway's slots free themselves after it). Default 60 s. */
   slotLeaseMs?: number;
+  /** RATE_LIMIT_REDIS_TIMEOUT_MS: how long acquire() waits for Redis before failing (the caller then uses local limits). */
+  timeoutMs: number;
 }
 
 export interface RedisLimiter extends Limiter {
@@ -44,7 +47,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       const keys = keysOf(subject.id);
       const member = subject.maxConcurrency > 0 ? `${options.gatewayId}:${(sequence += 1)}` : '';
       const args = [WINDOW_MS, subject.rpm, subject.tpm, subject.maxConcurrency, member, leaseMs];
-      const reply = (await ACQUIRE.run(client, [keys.requests, keys.tokens, keys.slots], args)) as number[];
+      const reply = (await withDeadline(ACQUIRE.run(client, [keys.requests, keys.tokens, keys.slots], args), options.timeoutMs)) as number[];
       const [verdictCode, elapsedMs, requests, previousRequests, tokens, previousTokens] = reply.map(Number) as [number, number, number, number, number, number];
       const verdict = VERDICTS[verdictCode] ?? 'ok';
       const slot = verdict === 'ok' && member !== '' ? member : undefined;
