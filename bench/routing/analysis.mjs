@@ -118,6 +118,7 @@ export function analyse(run) {
     aborted_at_end: run.aborted,
     error_samples: [...new Set(inWindow.filter((r) => !r.ok).map((r) => r.error ?? `status ${r.status}`))].slice(0, 5),
     ttft_ms: ttft,
+    sim_ttft_ms: summarize(ok.flatMap((r) => (r.simTtftMs === null ? [] : [r.simTtftMs]))),
     latency_ms: summarize(ok.map((r) => r.latencyMs)),
     send_lag_p99_ms: summarize(inWindow.map((r) => r.sendLagMs)).p99,
     mean_prompt_tokens: ok.reduce((s, r) => s + r.promptTokens, 0) / Math.max(1, ok.length),
@@ -160,6 +161,8 @@ export function verdict(results) {
 /** @param {boolean | null} met */
 const yesNo = (met) => (met === null ? '–' : met ? 'yes' : '**no**');
 /** @param {number} v */
+const round = (v) => (Number.isFinite(v) ? v.toFixed(0) : '–');
+/** @param {number} v */
 const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 
 /**
@@ -168,11 +171,12 @@ const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
  */
 export function tables(results) {
   const rows = Object.entries(results).map(([name, r]) => [
-    name, String(r.requests), String(r.errors), r.ttft_ms.mean, r.ttft_ms.p50, r.ttft_ms.p90, r.ttft_ms.p99, `${pct(r.cache_hit_rate)} (ideal ${pct(r.ideal_hit_rate)})`,
+    name, String(r.requests), String(r.errors), r.ttft_ms.mean, r.ttft_ms.p50, r.ttft_ms.p90, r.ttft_ms.p99, `${round(r.sim_ttft_ms.mean)} / ${round(r.sim_ttft_ms.p99)}`,
+    `${pct(r.cache_hit_rate)} (ideal ${pct(r.ideal_hit_rate)})`,
     r.throughput_rps, pct(r.sticky_turns), r.sims_per_tenant, `${pct(r.sim_share_min)}–${pct(r.sim_share_max)}`, String(r.table_versions_in_window), r.send_lag_p99_ms,
   ]);
   const main = simpleTable(
-    ['strategy', 'requests', 'errors', 'TTFT mean ms', 'p50', 'p90', 'p99', 'cache hit rate', 'completed req/s', 'turns on previous turn\'s sim', 'sims per tenant', 'per-sim share', 'table versions', 'client send lag p99 ms'],
+    ['strategy', 'requests', 'errors', 'TTFT mean ms', 'p50', 'p90', 'p99', 'sim-side TTFT mean / p99 ms', 'cache hit rate', 'completed req/s', 'turns on previous turn\'s sim', 'sims per tenant', 'per-sim share', 'table versions', 'client send lag p99 ms'],
     rows,
   );
   const v = verdict(results);

@@ -6,7 +6,7 @@ import { parseSimCounters } from './fleet.mjs';
 /** @returns {import('./conversations.mjs').TurnRecord} */
 function record(/** @type {Partial<import('./conversations.mjs').TurnRecord>} */ fields) {
   return {
-    conversation: 0, turn: 0, tenant: 0, scheduledMs: 0, sendLagMs: 0, ttftMs: 100, latencyMs: 1000, promptTokens: 100, newTokens: 20,
+    conversation: 0, turn: 0, requestId: 'r', tenant: 0, scheduledMs: 0, sendLagMs: 0, ttftMs: 100, simTtftMs: 90, latencyMs: 1000, promptTokens: 100, newTokens: 20,
     ok: true, status: 200, backend: 'sim-1', route: null, error: undefined, ...fields,
   };
 }
@@ -57,6 +57,7 @@ test('analyse scores the window only; verdict applies target 5', () => {
   assert.equal(r.requests, 3);
   assert.equal(r.errors, 1);
   assert.equal(r.ttft_ms.mean, 200);
+  assert.equal(r.sim_ttft_ms.mean, 90);
   assert.equal(r.cache_hit_rate, 0.5);
   assert.equal(r.ideal_hit_rate, 0.8);
   assert.equal(r.throughput_rps, 2);

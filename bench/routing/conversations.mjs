@@ -17,10 +17,12 @@ const REQUEST_TIMEOUT_MS = 120_000;
  * @typedef {object} TurnRecord
  * @property {number} conversation
  * @property {number} turn            0-based
+ * @property {string} requestId       sent as x-request-id; the sim keeps it in its records
  * @property {number} tenant
  * @property {number} scheduledMs     since the run's start
  * @property {number} sendLagMs       actual send − scheduled
  * @property {number | null} ttftMs   first content token − scheduled
+ * @property {number | null} simTtftMs  the sim's own: request received → first token sent (queue + prefill + SIM_TTFT_MS); filled in after the run
  * @property {number} latencyMs       end − scheduled
  * @property {number} promptTokens    system + user + answers sent
  * @property {number} newTokens       this turn's user message: the part no cache can hold yet
@@ -82,13 +84,15 @@ export function playConversations(options) {
       const body = JSON.stringify({ model: options.model, messages, stream: true, max_tokens: step.answerTokens, seed: step.seed });
       active += 1;
       const sentAt = performance.now() - t0;
-      const result = await streamChat({ url, agent, body, headers: { 'x-switchyard-explain': '1', 'x-session-id': `conversation-${plan.id}` }, timeoutMs: REQUEST_TIMEOUT_MS });
+      const requestId = `routing-bench-${plan.id}-${turn}`;
+      const headers = { 'x-request-id': requestId, 'x-switchyard-explain': '1', 'x-session-id': `conversation-${plan.id}` };
+      const result = await streamChat({ url, agent, body, headers, timeoutMs: REQUEST_TIMEOUT_MS });
       active -= 1;
       if (settled) return;
       const tokens = promptTokens + step.userTokens;
       records.push({
-        conversation: plan.id, turn, tenant: plan.tenant, scheduledMs, sendLagMs: sentAt - scheduledMs,
-        ttftMs: result.firstTokenAt === null ? null : result.firstTokenAt - t0 - scheduledMs,
+        conversation: plan.id, turn, requestId, tenant: plan.tenant, scheduledMs, sendLagMs: sentAt - scheduledMs,
+        ttftMs: result.firstTokenAt === null ? null : result.firstTokenAt - t0 - scheduledMs, simTtftMs: null,
         latencyMs: result.endAt - t0 - scheduledMs, promptTokens: tokens, newTokens: step.userTokens,
         ok: result.ok, status: result.status, backend: result.backend, route: receipt(result.route), error: result.error,
       });

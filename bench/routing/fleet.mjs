@@ -102,6 +102,22 @@ export async function startFleet(options) {
         const entries = await Promise.all(sims.map(async (s) => [s.id, parseSimCounters(await (await fetch(`${s.url}/metrics`)).text())]));
         return Object.fromEntries(entries);
       },
+      /**
+       * Request id → the sim's own time to first token (received → first token sent),
+       * from every sim's `/sim/stats` records (the last 1000 per sim).
+       * @returns {Promise<Map<string, number>>}
+       */
+      async simTtfts() {
+        /** @type {Map<string, number>} */
+        const out = new Map();
+        for (const s of sims) {
+          const body = await (await fetch(`${s.url}/sim/stats`)).json();
+          for (const r of /** @type {Array<{request_id: string | null, outcome: string, received_at_ms: number, first_token_at_ms: number | null}>} */ (body.records ?? [])) {
+            if (r.request_id && r.outcome === 'completed' && r.first_token_at_ms !== null) out.set(r.request_id, r.first_token_at_ms - r.received_at_ms);
+          }
+        }
+        return out;
+      },
       /** The routing table version the gateway applied, as the control plane lists it. */
       async tableVersion() {
         const body = await (await fetch(`${adminUrl}/admin/gateways`)).json();

@@ -54,6 +54,8 @@ for (const strategy of options.strategies) {
     const versionAfter = await fleet.tableVersion();
     const { records, aborted } = await playing;
     const after = await fleet.counters();
+    const simTtfts = await fleet.simTtfts();
+    for (const r of records) r.simTtftMs = simTtfts.get(r.requestId) ?? null;
     recordsByStrategy[strategy] = records;
     results[strategy] = analyse({ records, aborted, windowMs: [options.warmupS * 1000, runMs], delta: counterDelta(before, after), tableVersions: [versionBefore, versionAfter] });
     const r = results[strategy];
