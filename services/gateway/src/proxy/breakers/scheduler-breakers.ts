@@ -4,6 +4,7 @@ import type { BreakerState } from '@switchyard/proto';
 import type { ForwardOptions, ForwardResult } from '../forward';
 import { isSchedulerFailure } from './breaker-classification';
 import type { BreakerSettings } from './breaker-settings';
+import { createOutcomeWindow, type OutcomeWindow } from './outcome-window';
 
 /** The breaker refused the attempt: the scheduler is open (or half-open with its trial running). */
 export interface CircuitOpen {
@@ -13,20 +14,20 @@ export interface CircuitOpen {
 
 export type GuardedResult = ForwardResult | CircuitOpen;
 
-/** One circuit breaker (opossum) per scheduler, guarding each exchange up to its response headers. */
+/** One circuit breaker per scheduler, guarding each exchange up to its response headers. */
 export interface SchedulerBreakers<O extends ForwardOptions = ForwardOptions> {
   /** `forward` through the scheduler's breaker; the outcome up to the headers is counted. */
   forward(schedulerId: string, options: O): Promise<GuardedResult>;
   /** True while the scheduler takes no requests: open, or half-open with its one trial in flight. */
   isUnavailable(schedulerId: string): boolean;
-  /** True when some breaker is not closed; until then callers skip the per-candidate check. */
+  /** True when some breaker is not closed. */
   anyNotClosed(): boolean;
   stateOf(schedulerId: string): BreakerState;
   /** Schedulers whose breaker is open or half-open (reported even without traffic). */
   notClosed(): Iterable<string>;
   /** Drops the breakers of schedulers that left the routing table. */
   retain(ids: ReadonlySet<string>): void;
-  /** Shuts every breaker down and clears the window timer. */
+  /** Shuts every breaker down. */
   stop(): void;
 }
 
@@ -35,6 +36,7 @@ export interface SchedulerBreakersDeps<O extends ForwardOptions> {
   /** The guarded exchange: resolves at its response headers (or a stream's first event). */
   forward(options: O): Promise<ForwardResult>;
   onStateChange(schedulerId: string, state: BreakerState): void;
+  now?: () => number;
 }
 
 /** A counted failure travels through opossum as a rejection and is unwrapped again. */
@@ -45,70 +47,105 @@ class SchedulerFailure extends Error {
 }
 
 const CIRCUIT_OPEN: CircuitOpen = { ok: false, reason: 'circuit_open' };
-/** opossum's rolling window is this many buckets, rotated together for every breaker. */
-const WINDOW_BUCKETS = 10;
+const REFUSED: Promise<GuardedResult> = Promise.resolve(CIRCUIT_OPEN);
 
 type Breaker<O> = CircuitBreaker<[O], ForwardResult>;
 
+interface Guarded<O> {
+  readonly breaker: Breaker<O>;
+  /** Counts one outcome of a closed breaker and hands the result on (made once per scheduler). */
+  readonly count: (result: ForwardResult) => ForwardResult;
+}
+
 /**
- * opossum's own timeout is off: it would cut long generations, and the forwarder's
- * connect/first-byte timeouts already turn a silent scheduler into a counted
- * failure. Latency percentiles and snapshots are off (a sort per failure, two
- * timers per breaker); one shared emitter rotates every window.
+ * opossum owns each breaker's state: open, the reset timer, half-open with a
+ * single trial (which goes through `fire()`, so opossum closes or re-opens on its
+ * outcome), and the state events. While a breaker is closed, attempts do not go
+ * through `fire()`: measured at saturation it added ~8% CPU per request (a promise
+ * chain, closures, events and latency arrays per call), so the closed state's
+ * counting is a rolling window of plain counters that calls `breaker.open()` on N
+ * failures in a row or on the error percentage once the volume is reached.
+ * opossum's own timeout is off: our connect/first-byte timeouts decide, and a long
+ * generation must never be cut.
  */
 export function createSchedulerBreakers<O extends ForwardOptions>(deps: SchedulerBreakersDeps<O>): SchedulerBreakers<O> {
-  const breakers = new Map<string, Breaker<O>>();
+  const guarded = new Map<string, Guarded<O>>();
   const notClosed = new Set<string>();
-  const rotation = new EventEmitter();
-  rotation.setMaxListeners(0);
-  let rotationTimer: NodeJS.Timeout | undefined;
+  const now = deps.now ?? (() => performance.now());
+  // opossum's rolling window is unused (closed-state counting is ours); a controller that never rotates spares its two timers per breaker.
+  const noRotation = new EventEmitter();
+  noRotation.setMaxListeners(0);
   const action = (options: O) => deps.forward(options).then(failuresRejected);
 
-  const create = (id: string): Breaker<O> => {
-    rotationTimer ??= startRotation(rotation, deps.settings.rollingWindowMs);
-    const breaker: Breaker<O> = new CircuitBreaker(action, optionsFor(id, deps.settings, rotation));
-    countConsecutiveFailures(breaker, deps.settings.consecutiveFailures);
+  const create = (id: string): Guarded<O> => {
+    const breaker: Breaker<O> = new CircuitBreaker(action, optionsFor(id, deps.settings, noRotation));
+    const window = createOutcomeWindow(deps.settings.rollingWindowMs);
     const changed = (state: BreakerState) => {
-      if (state === 'closed') notClosed.delete(id);
-      else notClosed.add(id);
+      if (state === 'closed') {
+        notClosed.delete(id);
+        window.clear();
+      } else notClosed.add(id);
       deps.onStateChange(id, state);
     };
     breaker.on('open', () => changed('open'));
     breaker.on('halfOpen', () => changed('half_open'));
     breaker.on('close', () => changed('closed'));
-    breakers.set(id, breaker);
-    return breaker;
+    const entry = { breaker, count: closedCounter(breaker, window, deps.settings, now) };
+    guarded.set(id, entry);
+    return entry;
   };
 
   return {
     forward(id, options) {
-      const breaker = breakers.get(id) ?? create(id);
-      return breaker.fire(options).then(undefined, unwrapFailure);
+      const { breaker, count } = guarded.get(id) ?? create(id);
+      if (breaker.closed) return deps.forward(options).then(count);
+      if (breaker.halfOpen && breaker.pendingClose) return breaker.fire(options).then(undefined, unwrapFailure);
+      return REFUSED;
     },
     // Called for every candidate of every pick: an empty Set answers first.
     isUnavailable(id) {
       if (!notClosed.has(id)) return false;
-      const breaker = breakers.get(id);
+      const breaker = guarded.get(id)?.breaker;
       return breaker !== undefined && (breaker.opened || (breaker.halfOpen && !breaker.pendingClose));
     },
     anyNotClosed: () => notClosed.size > 0,
-    stateOf: (id) => stateOf(breakers.get(id)),
+    stateOf: (id) => stateOf(guarded.get(id)?.breaker),
     notClosed: () => notClosed,
     retain(ids) {
-      for (const [id, breaker] of breakers) {
+      for (const [id, { breaker }] of guarded) {
         if (ids.has(id)) continue;
         breaker.shutdown();
-        breakers.delete(id);
+        guarded.delete(id);
         if (notClosed.delete(id)) deps.onStateChange(id, 'closed');
       }
     },
     stop() {
-      for (const breaker of breakers.values()) breaker.shutdown();
-      breakers.clear();
+      for (const { breaker } of guarded.values()) breaker.shutdown();
+      guarded.clear();
       notClosed.clear();
-      if (rotationTimer) clearInterval(rotationTimer);
-      rotationTimer = undefined;
     },
+  };
+}
+
+/** Counts outcomes while closed; opens on N failures in a row, or on the error percentage over the window. */
+function closedCounter<O>(breaker: Breaker<O>, window: OutcomeWindow, settings: BreakerSettings, now: () => number) {
+  let inARow = 0;
+  breaker.on('close', () => {
+    inARow = 0;
+  });
+  return (result: ForwardResult): ForwardResult => {
+    const failed = isSchedulerFailure(result);
+    window.record(failed, now());
+    if (!failed) {
+      inARow = 0;
+      return result;
+    }
+    inARow += 1;
+    if (!breaker.closed) return result;
+    const { attempts, failures } = window.totals();
+    const overThreshold = attempts >= settings.volumeThreshold && (failures * 100) / attempts > settings.errorThresholdPercent;
+    if (inARow >= settings.consecutiveFailures || overThreshold) breaker.open();
+    return result;
   };
 }
 
@@ -117,35 +154,10 @@ function optionsFor(id: string, settings: BreakerSettings, rotation: EventEmitte
     name: id,
     timeout: false,
     resetTimeout: settings.resetMs,
-    errorThresholdPercentage: settings.errorThresholdPercent,
-    volumeThreshold: settings.volumeThreshold,
-    rollingCountTimeout: settings.rollingWindowMs,
-    rollingCountBuckets: WINDOW_BUCKETS,
     rotateBucketController: rotation,
     rollingPercentilesEnabled: false,
     enableSnapshots: false,
   };
-}
-
-/** opossum only knows error percentages; N failures in a row open the breaker too. */
-function countConsecutiveFailures<O>(breaker: Breaker<O>, limit: number): void {
-  let inARow = 0;
-  breaker.on('success', () => {
-    inARow = 0;
-  });
-  breaker.on('close', () => {
-    inARow = 0;
-  });
-  breaker.on('failure', () => {
-    inARow += 1;
-    if (inARow >= limit && breaker.closed) breaker.open();
-  });
-}
-
-function startRotation(rotation: EventEmitter, windowMs: number): NodeJS.Timeout {
-  const timer = setInterval(() => rotation.emit('rotate'), Math.max(1, Math.floor(windowMs / WINDOW_BUCKETS)));
-  timer.unref();
-  return timer;
 }
 
 function failuresRejected(result: ForwardResult): ForwardResult | Promise<never> {
