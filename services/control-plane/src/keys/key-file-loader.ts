@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import type { StateStore } from '../state/state-store';
 import type { StoredApiKey } from './api-key-record';
+import { serialized, watchFile, type FileWatch } from './file-watch';
 import { parseKeyFile } from './key-file';
 
 export interface KeyFileLoaderDeps {
@@ -43,11 +42,7 @@ export function createKeyFileLoader(deps: KeyFileLoaderDeps): KeyFileLoader {
   let lastDigest = '';
   let unwritten = false;
   let polls = 0;
-  let watcher: FSWatcher | undefined;
-  let pollTimer: NodeJS.Timeout | undefined;
-  let debounce: NodeJS.Timeout | undefined;
-  let checking: Promise<void> | undefined;
-  let again = false;
+  let watching: FileWatch | undefined;
 
   const write = async (keys: StoredApiKey[]): Promise<boolean> => {
     unwritten = true;
@@ -59,14 +54,7 @@ export function createKeyFileLoader(deps: KeyFileLoaderDeps): KeyFileLoader {
     await write(keys).catch((err: unknown) => log.warn('cannot store the API keys yet; retrying', { error: String(err) }));
   };
 
-  const read = async (): Promise<{ ok: true; text: string; digest: string } | { ok: false; problem: string }> => {
-    try {
-      const text = await readFile(deps.path, 'utf8');
-      return { ok: true, text, digest: createHash('sha256').update(text).digest('hex') };
-    } catch (err) {
-      return { ok: false, problem: `cannot read ${deps.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
-    }
-  };
+  const read = () => readKeyFile(deps.path);
 
   const checkOnce = async () => {
     const file = await read();
@@ -93,24 +81,11 @@ export function createKeyFileLoader(deps: KeyFileLoaderDeps): KeyFileLoader {
       await writeQuietly(loaded);
     }
   };
-  const check = (): Promise<void> => {
-    if (checking) {
-      again = true;
-      return checking;
-    }
-    checking = (async () => {
-      do {
-        again = false;
-        await checkOnce().catch((err: unknown) => log.error('API_KEYS_FILE check failed', { error: String(err) }));
-      } while (again);
-    })().finally(() => (checking = undefined));
-    return checking;
-  };
-  const schedule = () => {
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void check(), deps.debounceMs ?? 50);
-    debounce.unref();
-  };
+  const check = serialized(async () => {
+    await checkOnce().catch((err: unknown) => {
+      log.error('API_KEYS_FILE check failed', { error: String(err) });
+    });
+  });
 
   return {
     name: 'api-key-file',
@@ -123,20 +98,11 @@ export function createKeyFileLoader(deps: KeyFileLoaderDeps): KeyFileLoader {
       lastDigest = file.digest;
       await writeQuietly(loaded);
       log.info('API_KEYS_FILE loaded', { keys: loaded.length });
-      try {
-        watcher = watch(path.dirname(deps.path), { persistent: false }, schedule);
-        watcher.on('error', () => undefined); // polling still covers the file
-      } catch {
-        watcher = undefined;
-      }
-      pollTimer = setInterval(() => void check(), pollMs);
-      pollTimer.unref();
+      watching = watchFile(deps.path, { pollMs, debounceMs: deps.debounceMs ?? 50 }, () => void check.run());
     },
     async stop() {
-      watcher?.close();
-      clearInterval(pollTimer);
-      clearTimeout(debounce);
-      await checking;
+      watching?.close();
+      await check.idle();
     },
     async reload() {
       const file = await read();
@@ -152,4 +118,14 @@ export function createKeyFileLoader(deps: KeyFileLoaderDeps): KeyFileLoader {
       return { ok: true, keys: loaded.length, changed };
     },
   };
+}
+
+/** The file's text and content hash, or why it cannot be read (the error code only). */
+async function readKeyFile(file: string): Promise<{ ok: true; text: string; digest: string } | { ok: false; problem: string }> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return { ok: true, text, digest: createHash('sha256').update(text).digest('hex') };
+  } catch (err) {
+    return { ok: false, problem: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+  }
 }
