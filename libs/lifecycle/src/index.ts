@@ -1,2 +1,3 @@
 export * from './lifecycle';
 export * from './http-server';
+export * from './tls-files';

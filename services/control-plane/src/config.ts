@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+import { checkTlsPair, fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { STRATEGY_NAMES } from '@switchyard/routing';
 import { parseAllowEntry } from './schedulers/host-allow-list';
-import { checkTlsPair } from './tls/tls-files';
 import { parseModelAliases, parseModelStrategies, type ParseResult } from './tables/model-routes';
 
 /**

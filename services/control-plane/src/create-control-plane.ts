@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Express } from 'express';
-import { closeGracefully, createLifecycle, listen, type Component } from '@switchyard/lifecycle';
+import { closeGracefully, createLifecycle, listen, readTlsFiles, type Component, type TlsFiles } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import type { Config } from './config';
 import { createGatewayTracker } from './grpc/gateway-tracker';
@@ -20,7 +20,6 @@ import { createReplication } from './replication/create-replication';
 import { createMetricsSummary, withSummary } from './summary/metrics-summary';
 import type { StateStore } from './state/state-store';
 import { createTablePublisher } from './tables/table-publisher';
-import { readTlsFiles, type TlsFiles } from './tls/tls-files';
 
 export interface ControlPlaneDeps {
   logger: Logger;

@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { boolVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+import { boolVar, checkTlsPair, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { isOriginPattern } from './cors/cors';
-import { checkTlsPair } from './tls/tls-files';
 
 const HOST_PORT = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 const MIB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { closeGracefully, createLifecycle, listen, type Component } from '@switchyard/lifecycle';
+import { closeGracefully, createLifecycle, listen, readTlsFiles, type Component } from '@switchyard/lifecycle';
 import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import { createApp } from './app';
 import { createAccessControl } from './auth/create-access-control';
@@ -18,7 +18,6 @@ import { createRoutingTableStore, type RoutingTableStore } from './routing/routi
 import { createSchedulerPicker } from './routing/scheduler-picker';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
-import { readTlsFiles } from './tls/tls-files';
 
 export interface GatewayDeps {
   logger: Logger;

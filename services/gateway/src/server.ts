@@ -1,10 +1,10 @@
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { TlsFiles } from '@switchyard/lifecycle';
 import type { CorsHandler } from './cors/cors';
 import type { HotHandler } from './http/completions-handler';
 import { HOT_ROUTES } from './http/validate-request';
 import { refuseWhileDraining } from './lifecycle/draining';
-import type { TlsFiles } from './tls/tls-files';
 
 /**
  * Longer than the 60 s idle timeout of common load balancers (AWS ALB, nginx's
