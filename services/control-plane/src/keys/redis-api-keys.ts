@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { luaScript } from '../redis/lua-script';
+import { luaScript } from '@switchyard/redis';
 import type { RedisKeys } from '../redis/redis-keys';
 import { encodeEvent } from '../state/state-event';
 import type { StateStore } from '../state/state-store';

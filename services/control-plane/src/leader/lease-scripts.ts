@@ -1,4 +1,4 @@
-import { luaScript } from '../redis/lua-script';
+import { luaScript } from '@switchyard/redis';
 
 /*
  * The leader lease (n8n's pattern: claim with SET NX PX, renew only while still

@@ -1,28 +1,15 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { ApiError, serviceUnavailable } from '@switchyard/contracts';
-
-/** How long one Redis command may take before the caller gets a 503 (and a leader steps down). */
-export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+import { createRedisClient } from '@switchyard/redis';
 
 /**
- * An ioredis client that fails fast instead of queueing (issue 3: "/admin/...
- * answers with a clear 503 while Redis is unreachable, never hangs"): no offline
- * queue, one retry at most, a timeout on every command, and endless reconnects
- * at most a second apart so the service recovers without a restart.
+ * The control plane's connections (issue 3: "/admin/... answers with a clear 503
+ * while Redis is unreachable, never hangs"): libs/redis's fail-fast client, with
+ * a little longer to connect and no automatic re-subscribe (the change feed
+ * subscribes itself and re-reads the state after every reconnect).
  */
-export function createRedisClient(url: string, connectionName: string): Redis {
-  return new Redis(url, {
-    connectionName,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeout: 2_000,
-    // A socket that already failed never emits 'close' again: ioredis would hold the process for 2 s.
-    disconnectTimeout: 100,
-    autoResubscribe: false,
-    retryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
-  });
+export function createControlPlaneRedis(url: string, connectionName: string): Redis {
+  return createRedisClient(url, { connectionName, connectTimeout: 2_000, autoResubscribe: false });
 }
 
 /** The 503 every admin call answers while the shared state is unreachable. */

@@ -1,4 +1,4 @@
-import { luaScript } from '../redis/lua-script';
+import { luaScript } from '@switchyard/redis';
 
 /**
  * Scheduler writes: the record, its self-registration lease key and the change

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Logger } from '@switchyard/observability';
 import { createRedisApiKeys } from '../keys/redis-api-keys';
-import { connectQuietly, createRedisClient, guarded } from '../redis/redis-client';
+import { connectQuietly, createControlPlaneRedis, guarded } from '../redis/redis-client';
 import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 import { createChangeFeed } from './redis-change-feed';
 import { createRedisHealthOps } from './redis-health-ops';
@@ -50,7 +50,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
   const log = options.logger.child({ component: 'redis-state' });
   const keys = redisKeys(options.keyPrefix);
   const name = `switchyard-control-plane${options.replicaId ? `-${options.replicaId}` : ''}`;
-  const client = createRedisClient(options.url, name);
+  const client = createControlPlaneRedis(options.url, name); // failures surface through available() and the 503s
   const schedulers = createRedisSchedulerOps(client, keys);
   const tables = createRedisTableOps(client, keys, log);
   const health = createRedisHealthOps(client, keys);
@@ -62,7 +62,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
   };
   const resync = async () => emit(memory.onSnapshot(await readSnapshot(client, keys)));
   const feed = createChangeFeed({
-    subscriber: createRedisClient(options.url, `${name}-events`),
+    subscriber: createControlPlaneRedis(options.url, `${name}-events`),
     channel: keys.events,
     logger: options.logger,
     onEvent: (event) => emit(memory.onEvent(event)),
@@ -77,7 +77,6 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     client,
     keys,
     async start() {
-      client.on('error', () => undefined); // surfaced through available() and the 503s
       await connectQuietly(client);
       await availability.start();
       await feed.start();

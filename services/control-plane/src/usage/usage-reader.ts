@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Component } from '@switchyard/lifecycle';
-import { connectQuietly, createRedisClient, guarded } from '../redis/redis-client';
+import { connectQuietly, createControlPlaneRedis, guarded } from '../redis/redis-client';
 import { HOUR_MS, parseUsageField, usageBucketKey } from './usage-buckets';
 
 export interface UsageQuery {
@@ -36,8 +36,7 @@ export function createUsageReader(url: string, keyPrefix: string): UsageReader {
   return {
     name: 'usage-reader',
     async start() {
-      client = createRedisClient(url, 'switchyard-control-plane-usage');
-      client.on('error', () => undefined); // a failed read answers 503
+      client = createControlPlaneRedis(url, 'switchyard-control-plane-usage'); // a failed read answers 503
       await connectQuietly(client);
     },
     async stop() {

@@ -1,24 +1,4 @@
-import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
-
-/** A Lua script run with EVALSHA, falling back to EVAL after a Redis restart emptied the script cache. */
-export interface LuaScript {
-  run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
-}
-
-export function luaScript(source: string): LuaScript {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return {
-    async run(client, keys, args) {
-      try {
-        return await client.evalsha(sha, keys.length, ...keys, ...args);
-      } catch (err) {
-        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-        return client.eval(source, keys.length, ...keys, ...args);
-      }
-    },
-  };
-}
+import { luaScript } from '@switchyard/redis';
 
 /** Redis's clock, so every gateway counts in the same windows and lease times whatever its own clock says. */
 const NOW = `

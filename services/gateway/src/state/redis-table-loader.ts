@@ -1,7 +1,8 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTable } from '@switchyard/proto';
+import { createRedisClient } from '@switchyard/redis';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 
 export interface RedisTableLoaderOptions {
@@ -32,10 +33,8 @@ export function createRedisTableLoader(options: RedisTableLoaderOptions): Compon
   let stopped = true;
 
   const client = () => {
-    if (!redis) {
-      redis = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 1_000, disconnectTimeout: 100 });
-      redis.on('error', () => undefined); // reported below, once per attempt
-    }
+    // Failures are reported below, once per attempt.
+    redis ??= createRedisClient(options.url, { connectionName: 'switchyard-gateway-table-loader' });
     return redis;
   };
   const loadOnce = async (): Promise<boolean> => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 
+/** What a script takes after its keys (ARGV). */
 export type ScriptArg = string | number;
 
 /** A Lua script run with EVALSHA, falling back to EVAL after a Redis restart emptied the script cache. */
@@ -8,6 +9,11 @@ export interface LuaScript {
   run(client: Redis, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown>;
 }
 
+/**
+ * Defines a script once (module level is fine: it holds only the source and its
+ * SHA-1). EVALSHA saves sending the source on every call; the one EVAL after a
+ * NOSCRIPT loads it again, so a restarted or failed-over Redis needs no warm-up.
+ */
 export function luaScript(source: string): LuaScript {
   const sha = createHash('sha1').update(source).digest('hex');
   return {

@@ -1,0 +1,2 @@
+export * from './lua-script';
+export * from './redis-client';
