@@ -6,7 +6,7 @@
  * themselves; no scheduler leaves any gateway's table.
  */
 import { sleep, waitFor } from '@switchyard/testing';
-import { startCluster, startTraffic, type Cluster } from '../e2e/replicas-cluster';
+import { everyGatewayLists, startTraffic, startTwoReplicaCluster, watchGatewayTables, type Cluster } from '../e2e/replicas-cluster';
 
 jest.setTimeout(180_000);
 
@@ -14,45 +14,20 @@ const OUTAGE_MS = 15_000;
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster({ controlPlanes: ['cp-a', 'cp-b'], gateways: ['gw-0', 'gw-1'] });
-  await cluster.startControlPlane('cp-a');
-  await waitFor(async () => (await cluster.leader('cp-a')).self, 5_000, 50, 'cp-a to lead');
-  await cluster.startControlPlane('cp-b');
-  const admin = await cluster.startSim('sim-1');
-  await cluster.admin('cp-a', 'POST', '/admin/scheduler/add', { id: 'sim-1', url: admin.url, models: ['sim-model', 'model-sim-1'] });
-  await cluster.startSim('sim-2', 'cp-b');
-  await cluster.startGateway('gw-0');
-  await cluster.startGateway('gw-1');
-  await waitFor(() => everyGatewayLists(['model-sim-1', 'model-sim-2']), 10_000, 50, 'both sims in both gateways');
+  cluster = await startTwoReplicaCluster([{ id: 'sim-1' }, { id: 'sim-2', registerWith: 'cp-b' }]);
 });
 
 afterAll(async () => {
   await cluster?.stop();
 });
 
-async function everyGatewayLists(models: string[]): Promise<boolean> {
-  for (const gateway of cluster.gateways.keys()) {
-    const listed: string[] = await cluster.models(gateway).catch(() => []);
-    if (!models.every((m) => listed.includes(m))) return false;
-  }
-  return true;
-}
-
 /** Traffic on every gateway plus a watch on their tables, for the length of an outage. */
 function observe() {
   const traffic = startTraffic([...cluster.gateways.values()].map((g) => g.url));
-  const gaps: string[] = [];
-  let running = true;
-  const watch = (async () => {
-    while (running) {
-      if (!(await everyGatewayLists(['model-sim-1', 'model-sim-2']))) gaps.push(new Date().toISOString());
-      await sleep(100);
-    }
-  })();
+  const tables = watchGatewayTables(cluster, ['model-sim-1', 'model-sim-2'], 100);
   return {
     async stop() {
-      running = false;
-      await watch;
+      const gaps = await tables.stop();
       return { ...(await traffic.stop()), gaps };
     },
   };
@@ -72,7 +47,7 @@ async function expectRecovered(model: string): Promise<void> {
   for (const node of cluster.controlPlanes.values()) await waitFor(async () => (await readyStatus(node.url)) === 200, 10_000, 100, `${node.id} ready again`);
   await waitFor(async () => (await cluster.leader('cp-a')).id !== null, 10_000, 100, 'a leader');
   expect((await cluster.admin('cp-a', 'POST', '/admin/scheduler/add', { id: model, url: cluster.sims.get('sim-1')!.url, models: [model] })).status).toBe(201);
-  await waitFor(() => everyGatewayLists([model]), 3_000, 20, `${model} in every gateway`);
+  await waitFor(() => everyGatewayLists(cluster, [model]), 3_000, 20, `${model} in every gateway`);
 }
 
 it('Redis hung for 15 s: zero failed requests, control planes not ready, then back without a restart', async () => {

@@ -4,21 +4,14 @@
  * Redis or applied by a gateway after that, and the old leader steps down.
  */
 import { sleep, waitFor } from '@switchyard/testing';
-import { ADMIN_TOKEN, LEASE_MS, startCluster, type Cluster } from './replicas-cluster';
+import { ADMIN_TOKEN, LEASE_MS, startTwoReplicaCluster, type Cluster } from './replicas-cluster';
 
 jest.setTimeout(90_000);
 
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster({ controlPlanes: ['cp-a', 'cp-b'], gateways: ['gw-0', 'gw-1'] });
-  await cluster.startControlPlane('cp-a');
-  await waitFor(async () => (await cluster.leader('cp-a')).self, 5_000, 50, 'cp-a to lead');
-  await cluster.startControlPlane('cp-b');
-  const sim = await cluster.startSim('sim-1');
-  await cluster.admin('cp-a', 'POST', '/admin/scheduler/add', { id: 'sim-1', url: sim.url, models: ['sim-model', 'model-sim-1'] });
-  await cluster.startGateway('gw-0');
-  await cluster.startGateway('gw-1');
+  cluster = await startTwoReplicaCluster([{ id: 'sim-1' }]);
 });
 
 afterAll(async () => {

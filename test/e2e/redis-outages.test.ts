@@ -5,56 +5,25 @@
  * keep serving; a gateway restarted meanwhile serves the table from Redis).
  */
 import { sleep, waitFor } from '@switchyard/testing';
-import { startCluster, startTraffic, type Cluster } from './replicas-cluster';
+import { startTraffic, startTwoReplicaCluster, watchGatewayTables, type Cluster } from './replicas-cluster';
 
 jest.setTimeout(120_000);
 
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster({ controlPlanes: ['cp-a', 'cp-b'], gateways: ['gw-0', 'gw-1'] });
-  await cluster.startControlPlane('cp-a');
-  await waitFor(async () => (await cluster.leader('cp-a')).self, 5_000, 50, 'cp-a to lead');
-  await cluster.startControlPlane('cp-b');
-  await cluster.startSim('sim-1', 'cp-b', { SIM_REGISTRATION_TTL_SECONDS: '5' });
-  const admin = await cluster.startSim('sim-2');
-  await cluster.admin('cp-a', 'POST', '/admin/scheduler/add', { id: 'sim-2', url: admin.url, models: ['sim-model', 'model-sim-2'] });
-  await cluster.startGateway('gw-0');
-  await cluster.startGateway('gw-1');
-  await waitFor(async () => (await Promise.all(['gw-0', 'gw-1'].map((g) => cluster.models(g)))).every((m) => m.includes('model-sim-1') && m.includes('model-sim-2')), 10_000, 50, 'both sims in both gateways');
+  cluster = await startTwoReplicaCluster([{ id: 'sim-1', registerWith: 'cp-b', env: { SIM_REGISTRATION_TTL_SECONDS: '5' } }, { id: 'sim-2' }]);
 });
 
 afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Polls every gateway's model list, recording any moment a scheduler is missing. */
-function watchGaps(models: string[]) {
-  const gaps: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      for (const gateway of cluster.gateways.keys()) {
-        const listed = await cluster.models(gateway).catch((err: unknown) => [String(err)]);
-        if (!models.every((m) => listed.includes(m))) gaps.push(`${gateway}: ${listed.join(',')}`);
-      }
-      await sleep(50);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return gaps;
-    },
-  };
-}
-
 const readyStatus = async (url: string) => (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) })).status;
 
 it('Redis killed and restarted empty: every scheduler is back within 10 s, no gateway loses one', async () => {
   const epochBefore = (await cluster.leader('cp-a')).epoch;
-  const gaps = watchGaps(['model-sim-1', 'model-sim-2']);
+  const gaps = watchGatewayTables(cluster, ['model-sim-1', 'model-sim-2']);
   const traffic = startTraffic([...cluster.gateways.values()].map((g) => g.url));
   await cluster.redis.kill();
   await waitFor(async () => (await readyStatus(cluster.controlPlanes.get('cp-a')!.url)) === 503, 3_000, 50, 'cp-a not ready');

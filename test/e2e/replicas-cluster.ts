@@ -1,4 +1,4 @@
-import { freePort, startRedisServer, startService, stopAll, waitFor, type RedisServer, type ServiceProcess } from '@switchyard/testing';
+import { freePort, sleep, startRedisServer, startService, stopAll, waitFor, type RedisServer, type ServiceProcess } from '@switchyard/testing';
 
 /**
  * A cluster of real processes sharing one throw-away redis-server: control-plane
@@ -129,6 +129,74 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     },
   };
   return cluster;
+}
+
+/** A sim of `startTwoReplicaCluster`: self-registered through replica `registerWith` (with `env`), or else added by an admin call on cp-a. */
+export interface ClusterSim {
+  id: string;
+  registerWith?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * The cluster the replica and Redis tests share: cp-a started first and leading
+ * (epoch 1), then cp-b, the sims (each serving `sim-model` and `model-<id>`), and
+ * gateways gw-0 and gw-1 that know both replicas; resolves once both gateways
+ * list every sim. Stops what it started when any step fails.
+ */
+export async function startTwoReplicaCluster(sims: readonly ClusterSim[]): Promise<Cluster> {
+  const cluster = await startCluster({ controlPlanes: ['cp-a', 'cp-b'], gateways: ['gw-0', 'gw-1'] });
+  try {
+    await cluster.startControlPlane('cp-a');
+    await waitFor(async () => (await cluster.leader('cp-a')).self, 5_000, 50, 'cp-a to lead');
+    await cluster.startControlPlane('cp-b');
+    for (const sim of sims) {
+      const node = await cluster.startSim(sim.id, sim.registerWith, sim.env);
+      if (sim.registerWith === undefined) await cluster.admin('cp-a', 'POST', '/admin/scheduler/add', { id: sim.id, url: node.url, models: ['sim-model', `model-${sim.id}`] });
+    }
+    await cluster.startGateway('gw-0');
+    await cluster.startGateway('gw-1');
+    await waitFor(() => everyGatewayLists(cluster, sims.map((sim) => `model-${sim.id}`)), 10_000, 50, 'every sim in both gateways');
+    return cluster;
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}
+
+/** Whether every gateway answers and lists every one of `models` (or, with `present` false, none of them). */
+export async function everyGatewayLists(cluster: Cluster, models: readonly string[], present = true): Promise<boolean> {
+  for (const gateway of cluster.gateways.keys()) {
+    const listed = await cluster.models(gateway).catch(() => undefined);
+    if (!listed || !models.every((m) => listed.includes(m) === present)) return false;
+  }
+  return true;
+}
+
+/**
+ * Polls every gateway's model list until stopped, recording each moment one of
+ * `models` is missing (or the gateway does not answer) as `<gateway>: <listed>`:
+ * static stability means the list stays empty through any outage.
+ */
+export function watchGatewayTables(cluster: Cluster, models: readonly string[], intervalMs = 50): { stop(): Promise<string[]> } {
+  const gaps: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const gateway of cluster.gateways.keys()) {
+        const listed = await cluster.models(gateway).catch((err: unknown) => [String(err)]);
+        if (!models.every((m) => listed.includes(m))) gaps.push(`${gateway}: ${listed.join(',')}`);
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return gaps;
+    },
+  };
 }
 
 /** Steady chat traffic against every gateway (one request in flight per gateway), counting failures. */

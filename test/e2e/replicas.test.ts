@@ -5,7 +5,7 @@
  * die or stop) and 8 (what the registration token may do).
  */
 import { sleep, waitFor } from '@switchyard/testing';
-import { LEASE_MS, REGISTRATION_TOKEN, startCluster, startTraffic, type Cluster } from './replicas-cluster';
+import { everyGatewayLists, LEASE_MS, REGISTRATION_TOKEN, startTraffic, startTwoReplicaCluster, watchGatewayTables, type Cluster } from './replicas-cluster';
 
 jest.setTimeout(120_000);
 
@@ -13,34 +13,19 @@ const TTL_SECONDS = 3;
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster({ controlPlanes: ['cp-a', 'cp-b'], gateways: ['gw-0', 'gw-1'] });
-  await cluster.startControlPlane('cp-a');
-  await waitFor(async () => (await cluster.leader('cp-a')).self, 5_000, 50, 'cp-a to lead');
-  await cluster.startControlPlane('cp-b');
-  await cluster.startGateway('gw-0');
-  await cluster.startGateway('gw-1');
   // The sims register through the follower, so killing the leader later leaves their heartbeats alone.
-  for (const id of ['sim-1', 'sim-2', 'sim-3']) await cluster.startSim(id, 'cp-b', { SIM_REGISTRATION_TTL_SECONDS: String(TTL_SECONDS) });
-  await waitFor(async () => (await allGatewaysList(['model-sim-1', 'model-sim-2', 'model-sim-3'])), 10_000, 50, 'every sim in both gateways');
+  cluster = await startTwoReplicaCluster(['sim-1', 'sim-2', 'sim-3'].map((id) => ({ id, registerWith: 'cp-b', env: { SIM_REGISTRATION_TTL_SECONDS: String(TTL_SECONDS) } })));
 });
 
 afterAll(async () => {
   await cluster?.stop();
 });
 
-async function allGatewaysList(models: string[], present = true): Promise<boolean> {
-  for (const gateway of cluster.gateways.keys()) {
-    const listed = await cluster.models(gateway);
-    if (!models.every((m) => listed.includes(m) === present)) return false;
-  }
-  return true;
-}
-
 /** Time from `action` until every gateway lists (or no longer lists) `model`. */
 async function propagation(model: string, present: boolean, action: () => Promise<unknown>, timeoutMs: number): Promise<number> {
   const started = Date.now();
   await action();
-  await waitFor(() => allGatewaysList([model], present), timeoutMs, 10, `${model} ${present ? 'in' : 'out of'} every gateway`);
+  await waitFor(() => everyGatewayLists(cluster, [model], present), timeoutMs, 10, `${model} ${present ? 'in' : 'out of'} every gateway`);
   return Date.now() - started;
 }
 
@@ -86,17 +71,7 @@ it('the registration token may only register, heartbeat and deregister; other ho
 
 it('kill -9 of the leader: a new leader within the lease, tables keep flowing, no gateway loses its table', async () => {
   const traffic = startTraffic([...cluster.gateways.values()].map((g) => g.url));
-  const gaps: string[] = [];
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      for (const gateway of cluster.gateways.keys()) {
-        const listed = await cluster.models(gateway).catch((err: unknown) => [String(err)]);
-        if (!listed.includes('model-sim-1') || !listed.includes('added-on-cp-a')) gaps.push(`${gateway}: ${listed.join(',')}`);
-      }
-      await sleep(20);
-    }
-  })();
+  const watcher = watchGatewayTables(cluster, ['model-sim-1', 'added-on-cp-a'], 20);
   await sleep(300);
   const killedAt = Date.now();
   cluster.controlPlanes.get('cp-a')!.process.kill('SIGKILL');
@@ -109,8 +84,7 @@ it('kill -9 of the leader: a new leader within the lease, tables keep flowing, n
   // Gateways that watched the dead replica moved to the survivor.
   await waitFor(async () => ((await cluster.admin('cp-b', 'GET', '/admin/gateways')).body.gateways as unknown[]).length === 2, 10_000, 50, 'both gateways on cp-b');
   await sleep(300);
-  watching = false;
-  await watcher;
+  const gaps = await watcher.stop();
   const { ok, failed } = await traffic.stop();
   expect(gaps).toEqual([]);
   expect(failed).toEqual([]);
