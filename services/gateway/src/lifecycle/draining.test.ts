@@ -1,10 +1,27 @@
+import http from 'node:http';
 import net from 'node:net';
 import { waitFor } from '@switchyard/testing';
-import { routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, type FakeUpstream, type GatewayHarness } from '../testing';
+import { routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, type FakeUpstream, type FakeUpstreamOptions, type GatewayHarness } from '../testing';
 
-// Shutdown: a request that arrives on a kept-alive connection while the gateway
-// drains gets 503 + `connection: close`; the request in flight on it finishes.
-// The second request is written on the busy connection once shutdown has begun.
+// Shutdown: streams in flight finish; a request that arrives on a kept-alive
+// connection while the gateway drains gets 503 + `connection: close` (written on
+// the busy connection once shutdown has begun); new connections are refused.
+
+/** A gateway (5 s shutdown grace) routing model `m` to one fake upstream; each test stops the gateway itself. */
+async function startShutdownFixture(options: FakeUpstreamOptions): Promise<{ upstream: FakeUpstream; harness: GatewayHarness; stop(): Promise<void> }> {
+  const upstream = await startFakeUpstream(options);
+  const harness = await startGatewayHarness({ SHUTDOWN_GRACE_MS: '5000' });
+  harness.controlPlane.push(routingTable({ version: 1, schedulers: [schedulerEntry({ id: 's', url: upstream.url, models: ['m'] })] }));
+  await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
+  return {
+    upstream,
+    harness,
+    async stop() {
+      await harness.stop();
+      await upstream.stop();
+    },
+  };
+}
 
 const STREAM = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true });
 
@@ -29,23 +46,48 @@ function twoOnOneConnection(port: number, first: string, second: string, onFirst
   });
 }
 
-describe('gateway draining on shutdown', () => {
-  let upstream: FakeUpstream;
-  let harness: GatewayHarness;
-
+describe('gateway graceful shutdown', () => {
+  let fixture: Awaited<ReturnType<typeof startShutdownFixture>>;
   beforeAll(async () => {
-    upstream = await startFakeUpstream({ streamChunks: 8, chunkIntervalMs: 40 });
-    harness = await startGatewayHarness({ SHUTDOWN_GRACE_MS: '5000' });
-    harness.controlPlane.push(routingTable({ version: 1, schedulers: [schedulerEntry({ id: 's', url: upstream.url, models: ['m'] })] }));
-    await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
+    fixture = await startShutdownFixture({ streamChunks: 10, chunkIntervalMs: 30 });
   });
+  afterAll(() => fixture.stop());
 
-  afterAll(async () => {
-    await harness.stop();
-    await upstream.stop();
+  it('lets an open stream finish, refuses new connections, then stops', async () => {
+    const { harness } = fixture;
+    const agent = new http.Agent({ keepAlive: true });
+    let stopped: Promise<void> | undefined;
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          stopped ??= harness.gateway.stop();
+        });
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end(STREAM);
+    });
+    expect(body.match(/^data: \{/gm)).toHaveLength(10);
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+    await expect(fetch(`${harness.baseUrl}/health`)).rejects.toThrow();
+    const started = Date.now();
+    await stopped;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    agent.destroy();
   });
+});
+
+describe('gateway draining on shutdown', () => {
+  let fixture: Awaited<ReturnType<typeof startShutdownFixture>>;
+  beforeAll(async () => {
+    fixture = await startShutdownFixture({ streamChunks: 8, chunkIntervalMs: 40 });
+  });
+  afterAll(() => fixture.stop());
 
   it('finishes the stream in flight, refuses the next requests on its connections, then stops', async () => {
+    const { harness, upstream } = fixture;
     const port = harness.gateway.port;
     let stopped: Promise<void> | undefined;
     const begin = () => {
