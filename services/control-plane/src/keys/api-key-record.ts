@@ -17,21 +17,16 @@ export interface StoredApiKey extends ApiKeyRecord {
   created_at_ms?: number;
 }
 
-/** What `GET /admin/keys/list` shows of a key: no secret, no full hash. */
-export interface ApiKeyView {
+/**
+ * What `GET /admin/keys/list` shows of a key: no secret, no full hash; the
+ * limits and permissions are the record's own fields, so a field added to the
+ * proto record is listed too.
+ */
+export interface ApiKeyView extends Omit<ApiKeyRecord, 'key_sha256'> {
   id: string;
-  user: string;
   source: ApiKeySource;
   prefix: string | null;
   key_sha256_prefix: string;
-  enabled: boolean;
-  allowed_models: string[];
-  rpm: number;
-  tpm: number;
-  max_concurrency: number;
-  allow_backend_pin: boolean;
-  allow_explain: boolean;
-  resume_streams: boolean;
   created_at: string | null;
 }
 
@@ -50,13 +45,25 @@ export function apiKeyPrefix(key: string): string {
   return key.slice(0, Math.min(10, Math.floor(key.length / 3)));
 }
 
+/** The listing of a key (fields in the order of the answer: who first, then limits, then when). */
 export function toApiKeyView(key: StoredApiKey): ApiKeyView {
+  const { key_sha256, user, ...limits } = toApiKeyRecord(key);
   return {
-    id: apiKeyId(key.key_sha256),
-    user: key.user,
+    id: apiKeyId(key_sha256),
+    user,
     source: key.source,
     prefix: key.prefix ?? null,
-    key_sha256_prefix: key.key_sha256.slice(0, 12),
+    key_sha256_prefix: key_sha256.slice(0, 12),
+    ...limits,
+    created_at: key.created_at_ms === undefined ? null : new Date(key.created_at_ms).toISOString(),
+  };
+}
+
+/** The proto record alone (what gateways get), without the control plane's bookkeeping (source, prefix, created_at_ms). */
+export function toApiKeyRecord(key: StoredApiKey): ApiKeyRecord {
+  return {
+    key_sha256: key.key_sha256,
+    user: key.user,
     enabled: key.enabled,
     allowed_models: [...key.allowed_models],
     rpm: key.rpm,
@@ -65,7 +72,6 @@ export function toApiKeyView(key: StoredApiKey): ApiKeyView {
     allow_backend_pin: key.allow_backend_pin,
     allow_explain: key.allow_explain,
     resume_streams: key.resume_streams,
-    created_at: key.created_at_ms === undefined ? null : new Date(key.created_at_ms).toISOString(),
   };
 }
 
@@ -82,16 +88,5 @@ export function tableApiKeys(keys: readonly StoredApiKey[]): ApiKeyRecord[] {
   }
   return [...byHash.values()]
     .sort((a, b) => (a.key_sha256 < b.key_sha256 ? -1 : a.key_sha256 > b.key_sha256 ? 1 : 0))
-    .map((key) => ({
-      key_sha256: key.key_sha256,
-      user: key.user,
-      enabled: key.enabled,
-      allowed_models: [...key.allowed_models],
-      rpm: key.rpm,
-      tpm: key.tpm,
-      max_concurrency: key.max_concurrency,
-      allow_backend_pin: key.allow_backend_pin,
-      allow_explain: key.allow_explain,
-      resume_streams: key.resume_streams,
-    }));
+    .map(toApiKeyRecord);
 }

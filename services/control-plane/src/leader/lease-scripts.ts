@@ -8,6 +8,17 @@ import { luaScript } from '@switchyard/redis';
  * KEYS everywhere: leader, epoch, generation.
  */
 
+/** Lua fragment: takes the lease for ARGV[1] and leaves the new epoch (above ARGV[3], min_epoch) in local `epoch`. */
+const TAKE_LEASE = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local epoch = redis.call('INCR', KEYS[2])
+local floor = tonumber(ARGV[3])
+if epoch <= floor then
+  epoch = floor + 1
+  redis.call('SET', KEYS[2], epoch)
+end
+`;
+
 /**
  * ARGV: token, lease_ms, min_epoch, allow_blank.
  * Returns {1, epoch, generation} acquired (generation '' = state must be seeded),
@@ -19,13 +30,7 @@ local holder = redis.call('GET', KEYS[1])
 local generation = redis.call('GET', KEYS[3])
 if holder and holder ~= ARGV[1] then return {0, holder} end
 if (not holder) and (not generation) and ARGV[4] ~= '1' then return {2} end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local epoch = redis.call('INCR', KEYS[2])
-local floor = tonumber(ARGV[3])
-if epoch <= floor then
-  epoch = floor + 1
-  redis.call('SET', KEYS[2], epoch)
-end
+${TAKE_LEASE}
 return {1, tostring(epoch), generation or ''}
 `);
 
@@ -43,13 +48,7 @@ if holder == ARGV[1] then
   return {1, generation or ''}
 end
 if (not holder) and (not generation) then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  local epoch = redis.call('INCR', KEYS[2])
-  local floor = tonumber(ARGV[3])
-  if epoch <= floor then
-    epoch = floor + 1
-    redis.call('SET', KEYS[2], epoch)
-  end
+  ${TAKE_LEASE}
   return {3, tostring(epoch)}
 end
 return {0, holder or ''}
