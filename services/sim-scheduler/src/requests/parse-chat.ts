@@ -1,7 +1,7 @@
 import { invalidRequest } from '@switchyard/contracts';
 import { countTokens } from '../generation/tokenizer';
 import type { GenerationRequest } from './generation-request';
-import { includeUsageOf, maxTokensOf, optionalBoolean, requireModel, requireObject, requireSingleChoice, seedOf, type Body, type ParseContext } from './request-fields';
+import { generationOptionsOf, optionalBoolean, requireModel, requireObject, type Body, type ParseContext } from './request-fields';
 
 /**
  * `POST /v1/chat/completions`. Prompt tokens are the tokens of every message's
@@ -13,8 +13,7 @@ export function parseChatRequest(raw: unknown, context: ParseContext): Generatio
   const body = requireObject(raw);
   const model = requireModel(body, context);
   const messages = requireMessages(body);
-  requireSingleChoice(body);
-  const stream = optionalBoolean(body, 'stream') ?? false;
+  const options = generationOptionsOf(body, context);
   const continueFinal = optionalBoolean(body, 'continue_final_message') ?? false;
   if (continueFinal && optionalBoolean(body, 'add_generation_prompt') === true) {
     throw invalidRequest("'continue_final_message' and 'add_generation_prompt' cannot both be true.", 'continue_final_message', 'invalid_value');
@@ -23,18 +22,13 @@ export function parseChatRequest(raw: unknown, context: ParseContext): Generatio
   if (continueFinal && last.role !== 'assistant') {
     throw invalidRequest("'continue_final_message' needs the last message to be an assistant message.", 'messages', 'invalid_value');
   }
-  const maxTokens = maxTokensOf(body, context);
   return {
     kind: 'chat',
     model,
-    stream,
-    includeUsage: stream && includeUsageOf(body),
-    seed: seedOf(body, context),
+    ...options,
     startIndex: continueFinal ? countTokens(last.text) : 0,
-    completionTokens: maxTokens.count,
     promptTokens: messages.reduce((sum, m) => sum + countTokens(m.text), 0),
     promptSegments: messages.map((m) => ({ tag: m.role, content: m.text })),
-    finishReason: maxTokens.explicit ? 'length' : 'stop',
   };
 }
 

@@ -2,7 +2,7 @@ import { invalidRequest } from '@switchyard/contracts';
 import { countTokens } from '../generation/tokenizer';
 import { generatedTailLength } from '../generation/word-stream';
 import type { GenerationRequest } from './generation-request';
-import { includeUsageOf, maxTokensOf, optionalBoolean, requireModel, requireObject, requireSingleChoice, seedOf, type Body, type ParseContext } from './request-fields';
+import { generationOptionsOf, requireModel, requireObject, type Body, type ParseContext } from './request-fields';
 
 /**
  * `POST /v1/completions`. `prompt` is a string, an array of token ids, or a
@@ -14,21 +14,14 @@ export function parseCompletionRequest(raw: unknown, context: ParseContext): Gen
   const body = requireObject(raw);
   const model = requireModel(body, context);
   const prompt = requirePrompt(body);
-  requireSingleChoice(body);
-  const stream = optionalBoolean(body, 'stream') ?? false;
-  const seed = seedOf(body, context);
-  const maxTokens = maxTokensOf(body, context);
+  const options = generationOptionsOf(body, context);
   return {
     kind: 'text',
     model,
-    stream,
-    includeUsage: stream && includeUsageOf(body),
-    seed,
-    startIndex: typeof prompt === 'string' ? generatedTailLength(prompt, seed) : 0,
-    completionTokens: maxTokens.count,
+    ...options,
+    startIndex: typeof prompt === 'string' ? generatedTailLength(prompt, options.seed) : 0,
     promptTokens: typeof prompt === 'string' ? countTokens(prompt) : prompt.length,
     promptSegments: [{ tag: 'prompt', content: prompt }],
-    finishReason: maxTokens.explicit ? 'length' : 'stop',
   };
 }
 

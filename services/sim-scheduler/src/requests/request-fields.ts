@@ -1,5 +1,6 @@
 import { invalidRequest, modelNotFound } from '@switchyard/contracts';
 import { normalizeSeed } from '../generation/word-stream';
+import type { GenerationRequest } from './generation-request';
 
 /** What the request parsers need to know about the sim. */
 export interface ParseContext {
@@ -46,13 +47,13 @@ export function optionalInt(body: Body, name: string, min: number, max: number):
 }
 
 /** Generated token count: `max_completion_tokens`, else `max_tokens`, else SIM_DEFAULT_MAX_TOKENS. */
-export function maxTokensOf(body: Body, context: ParseContext): { count: number; explicit: boolean } {
+function maxTokensOf(body: Body, context: ParseContext): { count: number; explicit: boolean } {
   const explicit = optionalInt(body, 'max_completion_tokens', 1, MAX_TOKENS_LIMIT) ?? optionalInt(body, 'max_tokens', 1, MAX_TOKENS_LIMIT);
   return explicit === undefined ? { count: context.defaultMaxTokens, explicit: false } : { count: explicit, explicit: true };
 }
 
 /** The request's `seed` (any integer) or SIM_SEED. */
-export function seedOf(body: Body, context: ParseContext): number {
+function seedOf(body: Body, context: ParseContext): number {
   const seed = body.seed;
   if (seed === undefined || seed === null) return context.seed;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw invalidRequest("'seed' must be an integer.", 'seed', 'invalid_type');
@@ -60,7 +61,7 @@ export function seedOf(body: Body, context: ParseContext): number {
 }
 
 /** The sim generates one choice; `n` (and `best_of`) other than 1 are refused rather than ignored. */
-export function requireSingleChoice(body: Body): void {
+function requireSingleChoice(body: Body): void {
   for (const name of ['n', 'best_of']) {
     const value = optionalInt(body, name, 1, 128);
     if (value !== undefined && value !== 1) throw invalidRequest(`The sim scheduler supports only ${name}=1.`, name, 'unsupported_value');
@@ -68,9 +69,26 @@ export function requireSingleChoice(body: Body): void {
 }
 
 /** `stream_options.include_usage`, only meaningful with `stream: true`. */
-export function includeUsageOf(body: Body): boolean {
+function includeUsageOf(body: Body): boolean {
   const options = body.stream_options;
   if (options === undefined || options === null) return false;
   if (typeof options !== 'object' || Array.isArray(options)) throw invalidRequest("'stream_options' must be an object.", 'stream_options', 'invalid_type');
   return optionalBoolean(options as Body, 'include_usage') === true;
+}
+
+/** What chat and text completions generate alike, whatever their prompt looks like. */
+export type GenerationOptions = Pick<GenerationRequest, 'stream' | 'includeUsage' | 'seed' | 'completionTokens' | 'finishReason'>;
+
+/** Validates the fields chat and text completions share: `n`/`best_of`, `stream`, `stream_options`, `seed`, the token limit. */
+export function generationOptionsOf(body: Body, context: ParseContext): GenerationOptions {
+  requireSingleChoice(body);
+  const stream = optionalBoolean(body, 'stream') ?? false;
+  const maxTokens = maxTokensOf(body, context);
+  return {
+    stream,
+    includeUsage: stream && includeUsageOf(body),
+    seed: seedOf(body, context),
+    completionTokens: maxTokens.count,
+    finishReason: maxTokens.explicit ? 'length' : 'stop',
+  };
 }
