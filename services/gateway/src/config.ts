@@ -27,6 +27,8 @@ export const configSchema = z.object({
   /** Whole exchange, body included; 0 = no total limit (LLM answers may stream for minutes). */
   UPSTREAM_TOTAL_TIMEOUT_MS: intVar(0, 0),
   RETRY_MAX_ATTEMPTS: intVar(3, 1, 10),
+  /** Continuations per stream lost mid-way when resumption is on (issue 10, docs/resumption.md). */
+  RESUME_MAX_ATTEMPTS: intVar(2, 0, 10),
   /** Retries may be at most this percentage of requests over 10 s, plus the minimum below (docs/resilience.md). */
   RETRY_BUDGET_PERCENT: intVar(20, 0, 100),
   RETRY_BUDGET_MIN_PER_SECOND: intVar(10, 0, 100_000),

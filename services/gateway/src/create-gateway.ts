@@ -11,6 +11,7 @@ import { createSchedulerStats } from './control-plane-client/scheduler-stats';
 import { createCompletionsHandler } from './http/completions-handler';
 import { createGatewayMetrics } from './metrics';
 import { createProxy } from './proxy/proxy-request';
+import { createStreamResumer } from './proxy/resume/stream-resumer';
 import { createResilience } from './proxy/retry/resilience';
 import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
@@ -67,15 +68,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }),
     onPanic: (model) => metrics.panicRouting(model),
   });
-  const proxy = createProxy({
-    picker,
-    pool,
-    signals,
-    stats,
-    metrics,
-    ...resilience,
-    timeouts: { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS },
-  });
+  const timeouts = { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS };
+  const resume = createStreamResumer({ picker, pool, signals, stats, metrics, timeouts, logger, breakers: resilience.breakers, maxAttempts: config.RESUME_MAX_ATTEMPTS });
+  const proxy = createProxy({ picker, pool, signals, stats, metrics, ...resilience, timeouts, resume });
   const access = createAccessControl(config, { store, metrics, logger });
   const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS, guard: access.guard });
   let shuttingDown = false;

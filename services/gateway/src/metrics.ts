@@ -34,6 +34,8 @@ export interface GatewayMetrics {
   rateLimitFallback(active: boolean): void;
   /** One admitted request of a key's `user` (never the key) and its tokens (issue 6 usage accounting). */
   usage(user: string, model: string, promptTokens: number, completionTokens: number): void;
+  /** A mid-stream continuation was sent, or ended with `[DONE]` / failed (issue 10). */
+  streamResumption(outcome: 'attempted' | 'succeeded' | 'failed'): void;
 }
 
 export interface TableInfo {
@@ -109,6 +111,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
       if (promptTokens > 0) prompt.inc(promptTokens);
       if (completionTokens > 0) completion.inc(completionTokens);
     },
+    streamResumption: (outcome) => m.resumptions.labels(outcome).inc(),
   };
 }
 
@@ -175,6 +178,12 @@ function defineMetrics(registry: Registry) {
       name: 'switchyard_gateway_usage_requests_total',
       help: 'Admitted requests by key user (never the key) and model.',
       labelNames: ['user', 'model'] as const,
+      registers,
+    }),
+    resumptions: new Counter({
+      name: 'switchyard_gateway_stream_resumptions_total',
+      help: 'Mid-stream continuations on another scheduler: attempted, succeeded (ended with [DONE]), failed.',
+      labelNames: ['outcome'] as const,
       registers,
     }),
     usageTokens: new Counter({

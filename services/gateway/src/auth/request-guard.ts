@@ -82,6 +82,7 @@ function keyRequest(deps: RequestGuardDeps, key: AuthKey, leave: () => void): Gu
   return {
     async admit(req, res, request, record, rawBody) {
       record.user = key.record.user;
+      record.resumeStreams = key.record.resume_streams;
       const denied = authorize(key, request);
       if (denied) return { ok: false, error: denied };
       if (!key.record.allow_explain) delete req.headers['x-switchyard-explain'];

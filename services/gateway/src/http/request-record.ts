@@ -39,6 +39,8 @@ export interface RequestRecord {
   user?: string;
   /** Rewrites a streamed answer on its way to the client (the gateway's own usage request is removed again). */
   streamFilter?: ChunkFilter;
+  /** The request's API key turns mid-stream resumption on (issue 10). */
+  resumeStreams?: boolean;
 }
 
 const MAX_LOGGED_MODEL_LENGTH = 200;

@@ -14,6 +14,7 @@ import type { Cancellation } from './cancellation';
 import type { ForwardFailure, UpstreamExchange, UpstreamTimeouts } from './forward';
 import { upstreamRequestHeaders } from './headers';
 import { relayResponse } from './relay';
+import type { StreamResumer } from './resume/stream-resumer';
 import { observeResponse } from './response-observer';
 import { attemptFailureOf, errorForFailure } from './retry/attempt-errors';
 import { isEventStream, type AttemptOptions } from './retry/first-event';
@@ -36,6 +37,8 @@ export interface ProxyDeps {
   retry: RetryPolicy;
   /** STREAM_HEARTBEAT_*: pings while a stream waits for its first token. */
   heartbeat: HeartbeatSettings;
+  /** Mid-stream failover (issue 10); absent = streams are never resumed. */
+  resume?: StreamResumer;
 }
 
 export interface ProxyCall {
@@ -138,8 +141,9 @@ function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange, hea
   if (heartbeat.committed && !isEventStream(exchange)) return endStreamWithUpstreamError(exchange, call.res, call.record);
   // The official SDKs retry 429/5xx themselves unless told the gateway already did.
   if (call.record.attempts > 1 && !call.res.headersSent) call.res.setHeader('x-should-retry', 'false');
+  const onLoss = call.request.stream && isEventStream(exchange) ? deps.resume?.arm(call) : undefined;
   observeResponse(deps.metrics, exchange, call.res, call.record);
-  relayResponse(exchange, call.res, call.record);
+  relayResponse(exchange, call.res, call.record, onLoss);
   // A stream's first chunk was put back and the response paused (retry/first-event.ts).
   if (call.request.stream) exchange.response.resume();
 }

@@ -7,14 +7,20 @@ import type { UpstreamExchange } from './forward';
 
 const LF = 0x0a;
 
+/** How an SSE upstream was lost: cut, stalled, or ended cleanly (EOF) with or without `[DONE]`. */
+export type StreamLoss = 'reset' | 'timeout' | 'eof';
+/** Resumption's hook (proxy/resume): true when it takes the rest of the stream over. */
+export type StreamLossHandler = (loss: StreamLoss) => boolean;
+
 /**
  * Copies an upstream response to the client: status and headers at once, then the
  * body chunk by chunk with back-pressure, nothing buffered (SSE included). If the
  * upstream dies mid-body, an SSE client gets a final error event and a clean end;
  * any other client gets its connection cut, never a truncated "success".
- * Progress (bytes, first chunk, failure) goes into `record`.
+ * Progress (bytes, first chunk, failure) goes into `record`. `onLoss` may take
+ * a lost SSE stream over instead (mid-stream resumption, issue 10).
  */
-export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, record: RequestRecord): void {
+export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, record: RequestRecord, onLoss?: StreamLossHandler): void {
   const upstream = exchange.response;
   const backend = record.scheduler;
   const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
@@ -38,12 +44,16 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
     if (out.length > 0 && !res.write(out)) upstream.pause();
   });
   res.on('drain', () => upstream.resume());
-  upstream.on('end', () => res.end(filter?.end()));
+  upstream.on('end', () => {
+    if (sse && onLoss?.('eof')) return;
+    res.end(filter?.end());
+  });
   // Errors also end in 'close', handled below.
   upstream.on('error', () => undefined);
   upstream.on('close', () => {
     if (upstream.complete || res.writableEnded || res.destroyed) return;
     const failure = exchange.failure() === 'timeout' ? 'timeout' : 'reset';
+    if (sse && onLoss?.(failure)) return;
     record.streamFailure = failure;
     record.error = `upstream_${failure}_mid_response`;
     if (!sse) return void res.destroy();

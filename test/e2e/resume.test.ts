@@ -1,0 +1,133 @@
+/**
+ * Issue 10 acceptance 1 and 2 with real processes and the official `openai`
+ * client: a stream whose sim is SIGKILLed after 50 chunks is continued on another
+ * sim (same text as an uninterrupted run, one id, no duplicated or missing chunk),
+ * or ends with the SSE error event when resumption is off; max_tokens is exact and
+ * no more than RESUME_MAX_ATTEMPTS continuations are tried.
+ */
+import OpenAI, { APIError } from 'openai';
+import { metricValue, metricsOf } from '../chaos/support/resilience-traffic';
+import { dumpOutput, startStack, type Stack } from './stack';
+
+jest.setTimeout(60_000);
+
+const SEED = 4242;
+const MESSAGES = [{ role: 'user' as const, content: 'Tell me a long story.' }];
+
+interface Received {
+  text: string;
+  contentChunks: number;
+  ids: Set<string>;
+  finishReason?: string | null;
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  error?: unknown;
+  backend: string;
+}
+
+describe('mid-stream resumption (issue 10)', () => {
+  let stack: Stack;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      sims: ['sim-a', 'sim-b', 'sim-c'],
+      controlPlaneEnv: { PROBE_INTERVAL_MS: '60000' },
+      simEnv: { SIM_REGISTRATION_TTL_SECONDS: '120', SIM_TTFT_MS: '20', SIM_ITL_MS: '10' },
+      gatewayEnv: { RESUME_MAX_ATTEMPTS: '2', STREAM_HEARTBEAT_AFTER_MS: '0' },
+    });
+    client = new OpenAI({ baseURL: `${stack.gatewayUrls[0]}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** The uninterrupted answer, straight from a sim (same seed, same text on every sim). */
+  async function reference(maxTokens: number): Promise<string> {
+    const url = [...stack.sims.values()].find((s) => s.process.child.exitCode === null && s.process.child.signalCode === null)!.url;
+    const direct = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const answer = await direct.chat.completions.create({ model: 'sim-model', messages: MESSAGES, max_tokens: maxTokens, seed: SEED });
+    return answer.choices[0]!.message.content ?? '';
+  }
+
+  /** Streams through the gateway; `onChunk` sees the running count of content chunks. */
+  async function stream(maxTokens: number, headers: Record<string, string>, onChunk?: (count: number, backend: string) => void): Promise<Received> {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'sim-model', messages: MESSAGES, max_tokens: maxTokens, seed: SEED, stream: true, stream_options: { include_usage: true } }, { headers })
+      .withResponse();
+    const received: Received = { text: '', contentChunks: 0, ids: new Set(), backend: response.headers.get('x-switchyard-backend') ?? '' };
+    try {
+      for await (const chunk of data) {
+        received.ids.add(chunk.id);
+        if (chunk.usage) received.usage = chunk.usage;
+        const choice = chunk.choices[0];
+        if (!choice) continue;
+        if (choice.finish_reason) received.finishReason = choice.finish_reason;
+        if (choice.delta.content) {
+          received.text += choice.delta.content;
+          received.contentChunks += 1;
+          onChunk?.(received.contentChunks, received.backend);
+        }
+      }
+    } catch (err) {
+      received.error = err;
+    }
+    return received;
+  }
+
+  const resumptions = async (outcome: string) => metricValue(await metricsOf(stack.gatewayUrls[0]!), 'switchyard_gateway_stream_resumptions_total', { outcome });
+
+  function explain<T>(run: () => Promise<T>): Promise<T> {
+    return run().catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\n${dumpOutput(stack.processes)}`);
+    });
+  }
+
+  it('respects max_tokens exactly across a continuation, and sums the usage', () =>
+    explain(async () => {
+      // Every sim closes its stream after 40 events: the first attempt dies, the continuation (20 tokens) completes but without [DONE].
+      const received = await stream(60, { 'x-switchyard-resume': '1', 'x-sim-fault': 'die-after:40' });
+      expect(received.error).toBeUndefined();
+      expect(received.text).toBe(await reference(60));
+      expect(received.contentChunks).toBe(60);
+      expect(received.ids.size).toBe(1);
+      expect(received.finishReason).toBe('length');
+      expect(received.usage?.completion_tokens).toBe(60);
+    }));
+
+  it('gives up with the SSE error event after RESUME_MAX_ATTEMPTS continuations', () =>
+    explain(async () => {
+      const before = await resumptions('attempted');
+      const received = await stream(200, { 'x-switchyard-resume': '1', 'x-sim-fault': 'die-after:30' });
+      expect(received.error).toBeInstanceOf(APIError);
+      expect(await resumptions('attempted')).toBe(before + 2);
+      // Three attempts of about 30 events each, and the text so far is still the right text.
+      expect(received.contentChunks).toBeLessThan(100);
+      expect((await reference(200)).startsWith(received.text)).toBe(true);
+    }));
+
+  it('survives a SIGKILL of the serving sim after 50 chunks with resumption on', () =>
+    explain(async () => {
+      const expected = await reference(200);
+      const succeeded = await resumptions('succeeded');
+      const received = await stream(200, { 'x-switchyard-resume': '1' }, (count, backend) => {
+        if (count === 50) stack.sims.get(backend)!.process.kill('SIGKILL');
+      });
+      expect(received.error).toBeUndefined();
+      expect(received.text).toBe(expected);
+      expect(received.contentChunks).toBe(200);
+      expect(received.ids.size).toBe(1);
+      expect(received.usage?.completion_tokens).toBe(200);
+      expect(await resumptions('succeeded')).toBe(succeeded + 1);
+    }));
+
+  it('ends with the SSE error event when resumption is off', () =>
+    explain(async () => {
+      const received = await stream(200, {}, (count, backend) => {
+        if (count === 50) stack.sims.get(backend)!.process.kill('SIGKILL');
+      });
+      expect(received.error).toBeInstanceOf(APIError);
+      expect((received.error as APIError).message).toMatch(/closed the stream/);
+      expect(received.contentChunks).toBeLessThan(200);
+    }));
+});
