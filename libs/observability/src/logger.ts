@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { createBatchedWriter } from './batched-writer';
 
 export type Logger = winston.Logger;
 
@@ -20,13 +21,12 @@ const redact = winston.format((info) => {
 });
 
 /**
- * JSON lines on stdout with `service` and an ISO timestamp. Components log through
+ * JSON lines on stdout (batched per event-loop turn) with `service` and an ISO timestamp. Components log through
  * `logger.child({component})`, requests through `child({request_id})`.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const transport = options.stream
-    ? new winston.transports.Stream({ stream: options.stream })
-    : new winston.transports.Console();
+  // stdout through a batched writer: one write per event-loop turn instead of one per line.
+  const transport = new winston.transports.Stream({ stream: options.stream ?? createBatchedWriter() });
   return winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service: options.service },
