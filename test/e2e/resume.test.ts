@@ -93,6 +93,29 @@ describe('mid-stream resumption (issue 10)', () => {
       expect(received.ids.size).toBe(1);
       expect(received.finishReason).toBe('length');
       expect(received.usage?.completion_tokens).toBe(60);
+      // The re-sent partial answer is not billed as prompt: the same prompt_tokens as one uninterrupted run.
+      const direct = new OpenAI({ baseURL: `${stack.sims.get('sim-a')!.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const whole = await direct.chat.completions.create({ model: 'sim-model', messages: MESSAGES, max_tokens: 60, seed: SEED });
+      expect(received.usage?.prompt_tokens).toBe(whole.usage?.prompt_tokens);
+    }));
+
+  it('continues a text completion with the prompt plus the text so far', () =>
+    explain(async () => {
+      const url = stack.sims.get('sim-c')!.url;
+      const direct = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const expected = (await direct.completions.create({ model: 'sim-model', prompt: 'Once upon a time', max_tokens: 50, seed: SEED })).choices[0]!.text;
+      const answer = await client.completions.create(
+        { model: 'sim-model', prompt: 'Once upon a time', max_tokens: 50, seed: SEED, stream: true },
+        { headers: { 'x-switchyard-resume': '1', 'x-sim-fault': 'die-after:20' } },
+      );
+      let text = '';
+      const ids = new Set<string>();
+      for await (const chunk of answer) {
+        ids.add(chunk.id);
+        text += chunk.choices[0]?.text ?? '';
+      }
+      expect(text).toBe(expected);
+      expect(ids.size).toBe(1);
     }));
 
   it('gives up with the SSE error event after RESUME_MAX_ATTEMPTS continuations', () =>
