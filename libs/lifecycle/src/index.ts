@@ -1,3 +1,4 @@
 export * from './lifecycle';
 export * from './http-server';
 export * from './tls-files';
+export * from './serial-runner';

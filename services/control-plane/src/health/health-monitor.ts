@@ -1,4 +1,4 @@
-import type { Component } from '@switchyard/lifecycle';
+import { createSerialRunner, type Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import type { SchedulerRecord } from '../state/scheduler-record';
 import type { StateStore } from '../state/state-store';
@@ -185,29 +185,4 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
 
 function targetOf(record: SchedulerRecord, probe: ProbeRecord | undefined): ProbeTarget {
   return { url: record.url, healthPath: probe?.health_path ?? '/health', ...(record.api_key ? { apiKey: record.api_key } : {}) };
-}
-
-/** Serializes runs of `task` and coalesces requests made during one into exactly one more. */
-function createSerialRunner(task: () => Promise<void>): { run(): Promise<void>; idle(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  let dirty = false;
-  return {
-    run() {
-      dirty = true;
-      running ??= (async () => {
-        try {
-          while (dirty) {
-            dirty = false;
-            await task();
-          }
-        } finally {
-          running = undefined;
-        }
-      })();
-      return running;
-    },
-    idle: async () => {
-      await running?.catch(() => undefined);
-    },
-  };
 }

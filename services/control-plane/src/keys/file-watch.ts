@@ -35,31 +35,3 @@ export function watchFile(file: string, options: { pollMs: number; debounceMs: n
     },
   };
 }
-
-/**
- * Runs `task` one at a time: a call while it runs makes exactly one more run
- * after it (changes during a check are never lost). `idle()` resolves once
- * nothing runs (stop() waits for it).
- */
-export function serialized(task: () => Promise<void>): { run(): Promise<void>; idle(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  let again = false;
-  return {
-    run() {
-      if (running) {
-        again = true;
-        return running;
-      }
-      running = (async () => {
-        do {
-          again = false;
-          await task();
-        } while (again);
-      })().finally(() => (running = undefined));
-      return running;
-    },
-    idle: async () => {
-      await running;
-    },
-  };
-}

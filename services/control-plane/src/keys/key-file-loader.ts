@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Component } from '@switchyard/lifecycle';
+import { createSerialRunner, type Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import type { StateStore } from '../state/state-store';
 import type { StoredApiKey } from './api-key-record';
-import { serialized, watchFile, type FileWatch } from './file-watch';
+import { watchFile, type FileWatch } from './file-watch';
 import { parseKeyFile } from './key-file';
 
 export interface KeyFileLoaderDeps {
@@ -81,7 +81,7 @@ export function createKeyFileLoader(deps: KeyFileLoaderDeps): KeyFileLoader {
       await writeQuietly(loaded);
     }
   };
-  const check = serialized(async () => {
+  const check = createSerialRunner(async () => {
     await checkOnce().catch((err: unknown) => {
       log.error('API_KEYS_FILE check failed', { error: String(err) });
     });

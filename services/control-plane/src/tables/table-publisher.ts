@@ -1,4 +1,4 @@
-import type { Component } from '@switchyard/lifecycle';
+import { createSerialRunner, type Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTable } from '@switchyard/proto';
 import type { StrategyName } from '@switchyard/routing';
@@ -42,8 +42,6 @@ export interface TablePublisher extends Component {
  */
 export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
   const log = deps.logger.child({ component: 'table-publisher' });
-  let running: Promise<void> | undefined;
-  let dirty = false;
   let unsubscribe: (() => void) | undefined;
 
   const publishOnce = async (): Promise<void> => {
@@ -60,21 +58,8 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     }
   };
 
-  const rebuild = (): Promise<void> => {
-    dirty = true;
-    if (running) return running;
-    running = (async () => {
-      try {
-        while (dirty) {
-          dirty = false;
-          await publishOnce();
-        }
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  };
+  const rebuilds = createSerialRunner(publishOnce);
+  const rebuild = () => rebuilds.run();
 
   const onChangeRebuild = () => {
     rebuild().catch((err: unknown) => log.error('routing table rebuild failed', { error: String(err) }));
@@ -91,7 +76,7 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     },
     async stop() {
       unsubscribe?.();
-      await running?.catch(() => undefined);
+      await rebuilds.idle();
     },
   };
 }
