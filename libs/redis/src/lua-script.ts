@@ -6,6 +6,8 @@ export type ScriptArg = string | number;
 
 /** A Lua script run with EVALSHA, falling back to EVAL after a Redis restart emptied the script cache. */
 export interface LuaScript {
+  /** SHA-1 of the source, for EVALSHA inside a pipeline. */
+  readonly sha: string;
   run(client: Redis, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown>;
 }
 
@@ -17,6 +19,7 @@ export interface LuaScript {
 export function luaScript(source: string): LuaScript {
   const sha = createHash('sha1').update(source).digest('hex');
   return {
+    sha,
     async run(client, keys, args) {
       try {
         return await client.evalsha(sha, keys.length, ...keys, ...args);

@@ -54,7 +54,7 @@ export function createAccessControl(config: AccessConfig, deps: { store: Routing
       },
       async stop() {
         await usage.stop();
-        shared?.stop();
+        await shared?.stop();
         client?.disconnect();
       },
     },

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { withDeadline } from './deadline';
 import type { Admission, LimitSubject, Limiter, LimitVerdict } from './limiter';
 import { ACQUIRE, RELEASE, RENEW } from './limiter-scripts';
+import { createScriptBatch } from './release-batch';
 import { WINDOW_MS } from './sliding-window';
 
 export interface RedisLimiterOptions {
@@ -18,7 +19,8 @@ export interface RedisLimiterOptions {
 export interface RedisLimiter extends Limiter {
   /** Starts renewing the leases of slots still in use (every third of the lease). */
   start(): void;
-  stop(): void;
+  /** Stops renewing and sends the releases still queued. */
+  stop(): Promise<void>;
 }
 
 const VERDICTS: readonly LimitVerdict[] = ['ok', 'rpm', 'tpm', 'concurrency'];
@@ -33,6 +35,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const active = new Map<string, string>();
   let sequence = 0;
   let renewTimer: NodeJS.Timeout | undefined;
+  const releases = createScriptBatch(client, RELEASE);
   const keysOf = (id: string) => {
     // The hash tag keeps one key's counters in one Redis Cluster slot.
     const base = `${options.keyPrefix}ratelimit:{${id}}`;
@@ -64,14 +67,15 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       if (admission.slot !== undefined) active.delete(admission.slot);
       if (tokens <= 0 && admission.slot === undefined) return;
       const keys = keysOf(subject.id);
-      await RELEASE.run(client, [keys.tokens, keys.slots], [WINDOW_MS, Math.max(0, Math.round(tokens)), admission.slot ?? '']);
+      await releases.run([keys.tokens, keys.slots], [WINDOW_MS, Math.max(0, Math.round(tokens)), admission.slot ?? '']);
     },
     start() {
       renewTimer = setInterval(renew, Math.max(1_000, Math.floor(leaseMs / 3)));
       renewTimer.unref();
     },
-    stop() {
+    async stop() {
       clearInterval(renewTimer);
+      await releases.flush();
     },
   };
 }
