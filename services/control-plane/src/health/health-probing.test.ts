@@ -143,6 +143,8 @@ describe('health probing and weights against real sims', () => {
       return weight === 1;
     }, 5_000, 15, 'sim-a fully recovered');
     expect(observed).toEqual([0, 0.1, 0.3, 0.5, 1]);
+    // /admin/weights can show the last step a moment before its table reaches the stream.
+    await waitFor(() => entry(latest(), 'sim-a')?.effective_weight === 1, 2_000, 10, 'full weight streamed');
     const streamed = tables.map((t) => entry(t, 'sim-a')?.effective_weight).filter((w, i, all) => w !== undefined && w !== all[i - 1]);
     expect(streamed.slice(-5)).toEqual([0, 0.1, 0.3, 0.5, 1]);
   });
