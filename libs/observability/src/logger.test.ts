@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { createLogger } from './logger';
+import { createLogger, infoLineWriter } from './logger';
 
 function capture() {
   const stream = new PassThrough();
@@ -28,5 +28,29 @@ describe('createLogger', () => {
     expect(lines[0]).not.toContain('sk-x');
     expect(lines[0]).not.toContain('hi');
     expect(JSON.parse(lines[0]!).authorization).toBe('[redacted]');
+  });
+});
+
+describe('infoLineWriter', () => {
+  it('writes the line logger.info would, through the same stream and level', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'gateway', stream });
+    const write = infoLineWriter(logger);
+    logger.info('request', { component: 'proxy', status: 200, model: 'm"\n' });
+    write('request', { component: 'proxy', status: 200, model: 'm"\n', error: undefined });
+    await new Promise((r) => setImmediate(r));
+    const [viaWinston, viaWriter] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect({ ...viaWriter, timestamp: 't' }).toEqual({ ...viaWinston, timestamp: 't' });
+    expect(Date.parse(String(viaWriter!.timestamp))).not.toBeNaN();
+  });
+
+  it('writes nothing below info, and falls back to logger.info for other loggers', async () => {
+    const { stream, lines } = capture();
+    const quiet = createLogger({ service: 'gateway', level: 'warn', stream });
+    infoLineWriter(quiet)('request', { status: 200 });
+    const child = createLogger({ service: 'gateway', stream }).child({ component: 'x' });
+    infoLineWriter(child)('request', { status: 201 });
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ status: 201, component: 'x' })]);
   });
 });

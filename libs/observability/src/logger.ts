@@ -26,11 +26,34 @@ const redact = winston.format((info) => {
  */
 export function createLogger(options: LoggerOptions): Logger {
   // stdout through a batched writer: one write per event-loop turn instead of one per line.
-  const transport = new winston.transports.Stream({ stream: options.stream ?? createBatchedWriter() });
-  return winston.createLogger({
+  const destination = options.stream ?? createBatchedWriter();
+  const logger = winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service: options.service },
     format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.json()),
-    transports: [transport],
+    transports: [new winston.transports.Stream({ stream: destination })],
   });
+  const write: InfoLineWriter = (message, fields) => {
+    if (!logger.isInfoEnabled()) return;
+    destination.write(`${JSON.stringify({ ...fields, level: 'info', message, service: options.service, timestamp: new Date().toISOString() })}\n`);
+  };
+  return Object.defineProperty(logger, INFO_LINE_WRITER, { value: write });
+}
+
+/** Writes one info line of fixed, known-safe fields (no redaction pass). */
+export type InfoLineWriter = (message: string, fields: Record<string, string | number | boolean | undefined>) => void;
+
+const INFO_LINE_WRITER = Symbol('switchyard.infoLineWriter');
+
+/**
+ * The hot path's line writer for `logger` (issue 9): the same JSON line as
+ * `logger.info(message, fields)` — same destination, `level`, `message`,
+ * `service`, `timestamp` — without winston's format pipeline (20-50 µs a line).
+ * Only for fields the caller knows carry no secret: nothing is redacted. A
+ * logger not made by createLogger (a child) falls back to `logger.info`.
+ */
+export function infoLineWriter(logger: Logger): InfoLineWriter {
+  // Own property only: a winston child inherits from its parent but adds metadata the writer would drop.
+  const own = Object.hasOwn(logger, INFO_LINE_WRITER) ? (logger as Logger & { [INFO_LINE_WRITER]: InfoLineWriter })[INFO_LINE_WRITER] : undefined;
+  return own ?? ((message, fields) => void logger.info(message, fields));
 }

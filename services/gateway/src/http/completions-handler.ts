@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { internalError, invalidJson, payloadTooLarge, serviceUnavailable, type ApiError } from '@switchyard/contracts';
-import type { Logger } from '@switchyard/observability';
+import { infoLineWriter, type Logger } from '@switchyard/observability';
 import type { GuardedRequest, RequestGuard } from '../auth/request-guard';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
 import type { GatewayMetrics } from '../metrics';
@@ -90,6 +90,8 @@ function reply(res: ServerResponse, record: RequestRecord, error: ApiError): voi
 
 /** Runs once per request when its response closes: in-flight, metrics, stats, the log line. */
 function createFinisher(deps: CompletionsHandlerDeps) {
+  // The one fixed-shape line per request skips winston's format pipeline (issue 9); its fields hold no secret.
+  const logLine = infoLineWriter(deps.logger);
   return (record: RequestRecord, res: ServerResponse) => {
     const durationMs = performance.now() - record.startedAtMs;
     // 499 (nginx's "client closed request") when the client left before any answer.
@@ -100,9 +102,8 @@ function createFinisher(deps: CompletionsHandlerDeps) {
     deps.stats.recordResponse(status);
     if (record.inFlightAt !== undefined) finishUpstream(deps, record, status);
     const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
-    // The root logger with `component` inline: a child logger merges its metadata on every call.
     if (!deps.logger.isInfoEnabled()) return;
-    deps.logger.info('request', {
+    logLine('request', {
       component: 'proxy',
       request_id: record.requestId,
       endpoint: record.endpoint,
