@@ -17,6 +17,7 @@ import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
 import { createRoutingTableStore, type RoutingTableStore } from './routing/routing-table-store';
 import { createSchedulerPicker } from './routing/scheduler-picker';
+import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
 
@@ -118,6 +119,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 }
 
 function httpComponent(server: Server, config: Config, logger: Logger, onBound: (port: number) => void, onStopping: () => void): Component {
+  const unused = trackUnusedConnections(server);
   return {
     name: 'http-server',
     async start() {
@@ -127,7 +129,9 @@ function httpComponent(server: Server, config: Config, logger: Logger, onBound: 
     },
     async stop() {
       onStopping();
-      await closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+      const closed = closeGracefully(server, config.SHUTDOWN_GRACE_MS);
+      unused.close();
+      await closed;
     },
   };
 }
