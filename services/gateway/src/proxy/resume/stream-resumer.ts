@@ -1,5 +1,6 @@
 import { badGateway } from '@switchyard/contracts';
 import type { Logger } from '@switchyard/observability';
+import type { SchedulerEntry } from '@switchyard/proto';
 import type { SchedulerStatsCollector } from '../../control-plane-client/scheduler-stats';
 import { sseErrorEvent } from '../../http/error-response';
 import type { GatewayMetrics } from '../../metrics';
@@ -12,6 +13,7 @@ import type { ProxyCall } from '../proxy-request';
 import { relayResponse, type StreamLoss, type StreamLossHandler } from '../relay';
 import { isEventStream, type AttemptOptions } from '../retry/first-event';
 import type { UpstreamPool } from '../upstream-pool';
+import type { ChunkFilter } from '../../usage/usage-chunk-filter';
 import { continuationOf, lengthFinishEvent, notResumable } from './continuation-request';
 import { createProgressFilter, newStreamProgress, type StreamProgress } from './stream-progress';
 
@@ -69,7 +71,8 @@ interface Session {
   log: Logger;
   call: ProxyCall;
   progress: StreamProgress;
-  inner: ProxyCall['record']['streamFilter'];
+  /** The usage filter the client's stream had before resumption wrapped it. */
+  inner: ChunkFilter | undefined;
   attempts: number;
   tried: Set<string>;
 }
@@ -115,7 +118,7 @@ async function resume(s: Session, failed: string, onLoss: StreamLossHandler): Pr
     s.attempts += 1;
     deps.metrics.streamResumption('attempted');
     s.log.info('resuming stream', { request_id: record.requestId, from_scheduler: failed, to_scheduler: id, tokens_delivered: s.progress.tokens, attempt: s.attempts });
-    if (await continueOn(s, id, Buffer.from(JSON.stringify(continuation.body)), onLoss)) return;
+    if (await continueOn(s, route.target.entry, Buffer.from(JSON.stringify(continuation.body)), onLoss)) return;
     if (call.cancellation.cancelled) return;
     deps.metrics.streamResumption('failed');
     s.tried.add(id);
@@ -128,10 +131,10 @@ async function resume(s: Session, failed: string, onLoss: StreamLossHandler): Pr
 }
 
 /** One continuation request; true once its stream is being relayed. */
-async function continueOn(s: Session, id: string, body: Buffer, onLoss: StreamLossHandler): Promise<boolean> {
+async function continueOn(s: Session, entry: SchedulerEntry, body: Buffer, onLoss: StreamLossHandler): Promise<boolean> {
   const { call, deps } = s;
   const { record } = call;
-  const entry = call.snapshot.byId.get(id)!;
+  const { id } = entry;
   const upstream = deps.pool.target(entry);
   record.scheduler = id;
   record.inFlightAt = id;
