@@ -1,2 +1,3 @@
 export * from './lua-script';
 export * from './redis-client';
+export * from './usage-buckets';

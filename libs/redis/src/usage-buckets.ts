@@ -1,17 +1,25 @@
 /**
- * Usage accounting in Redis, as the gateways write it (issue 6; the format is a
- * contract between the two services, see docs/keys-and-limits.md): one hash per
- * UTC hour, `<prefix>usage:<YYYYMMDDHH>`, with one field per (user, model, counter)
+ * Usage accounting in Redis (issue 6; docs/keys-and-limits.md), written by the
+ * gateways and read by the control plane's GET /admin/usage: one hash per UTC
+ * hour, `<prefix>usage:<YYYYMMDDHH>`, with one field per (user, model, counter)
  * holding the JSON array `[user, model, counter]` and an integer value.
  */
 export const USAGE_COUNTERS = ['requests', 'prompt_tokens', 'completion_tokens'] as const;
 export type UsageCounter = (typeof USAGE_COUNTERS)[number];
 
-export const HOUR_MS = 3_600_000;
+/** One bucket per hour. */
+export const USAGE_BUCKET_MS = 3_600_000;
+/** Buckets expire after this long (GET /admin/usage reads as far back). */
+export const USAGE_RETENTION_MS = 35 * 24 * USAGE_BUCKET_MS;
 
-/** The hash of the hour that contains `ms`. */
+/** The hash of the UTC hour that contains `ms`. */
 export function usageBucketKey(prefix: string, ms: number): string {
   return `${prefix}usage:${new Date(ms).toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
+}
+
+/** The field of one counter of one user and model. */
+export function usageField(user: string, model: string, counter: UsageCounter): string {
+  return JSON.stringify([user, model, counter]);
 }
 
 /** The field's parts, or undefined for a field this version does not know. */

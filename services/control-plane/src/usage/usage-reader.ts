@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Component } from '@switchyard/lifecycle';
 import { connectQuietly, createControlPlaneRedis, guarded } from '../redis/redis-client';
-import { HOUR_MS, parseUsageField, usageBucketKey } from './usage-buckets';
+import { parseUsageField, USAGE_BUCKET_MS, USAGE_RETENTION_MS, usageBucketKey } from '@switchyard/redis';
 
 export interface UsageQuery {
   user?: string;
@@ -25,7 +25,7 @@ export interface UsageReader extends Component {
 }
 
 /** How far back a query may reach: the gateways keep hourly buckets 35 days. */
-export const MAX_USAGE_SPAN_MS = 35 * 24 * HOUR_MS;
+export const MAX_USAGE_SPAN_MS = USAGE_RETENTION_MS;
 
 /**
  * Reads the gateways' usage buckets from Redis (GET /admin/usage) on a
@@ -50,7 +50,7 @@ export function createUsageReader(url: string, keyPrefix: string): UsageReader {
 async function readBuckets(client: Redis | undefined, prefix: string, query: UsageQuery): Promise<UsageRow[]> {
   if (!client) throw new Error('usage reader not started');
   const pipeline = client.pipeline();
-  for (let hour = Math.floor(query.sinceMs / HOUR_MS) * HOUR_MS; hour <= query.untilMs; hour += HOUR_MS) pipeline.hgetall(usageBucketKey(prefix, hour));
+  for (let hour = Math.floor(query.sinceMs / USAGE_BUCKET_MS) * USAGE_BUCKET_MS; hour <= query.untilMs; hour += USAGE_BUCKET_MS) pipeline.hgetall(usageBucketKey(prefix, hour));
   const rows = new Map<string, UsageRow>();
   for (const [err, value] of (await pipeline.exec()) ?? []) {
     if (err) throw err;

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { startHarness, type Harness } from '../test-support/control-plane-harness';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../test-support/redis-fixture';
-import { HOUR_MS, usageBucketKey } from './usage-buckets';
+import { USAGE_BUCKET_MS as HOUR_MS, usageBucketKey, usageField as field } from '@switchyard/redis';
 import { parseSince } from './usage-routes';
 
 const prefix = uniquePrefix('usage');
@@ -13,7 +13,6 @@ describe('GET /admin/usage', () => {
 
   beforeAll(async () => {
     redis = new Redis(TEST_REDIS_URL);
-    const field = (user: string, model: string, counter: string) => JSON.stringify([user, model, counter]);
     await redis.hset(usageBucketKey(prefix, NOW), field('team-a', 'm1', 'requests'), 3, field('team-a', 'm1', 'prompt_tokens'), 30, field('team-a', 'm1', 'completion_tokens'), 12, field('team-b', 'm2', 'requests'), 1, 'garbage', 5);
     await redis.hset(usageBucketKey(prefix, NOW - HOUR_MS), field('team-a', 'm1', 'requests'), 2, field('team-a', 'm1', 'completion_tokens'), 8);
     await redis.hset(usageBucketKey(prefix, NOW - 48 * HOUR_MS), field('team-a', 'm1', 'requests'), 100);

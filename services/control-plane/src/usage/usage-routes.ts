@@ -1,8 +1,9 @@
 import { Router, type Request } from 'express';
 import { invalidRequest, serviceUnavailable } from '@switchyard/contracts';
-import { HOUR_MS } from './usage-buckets';
+import { USAGE_BUCKET_MS } from '@switchyard/redis';
 import { MAX_USAGE_SPAN_MS, type UsageReader } from './usage-reader';
 
+const HOUR_MS = 3_600_000;
 const DEFAULT_SPAN_MS = 24 * HOUR_MS;
 const RELATIVE = /^(\d+)([mhd])$/;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: HOUR_MS, d: 24 * HOUR_MS };
@@ -22,7 +23,7 @@ export function usageRoutes(reader: UsageReader | undefined, now: () => number):
     const user = queryString(req, 'user');
     const model = queryString(req, 'model');
     const usage = await reader.read({ user, model, sinceMs, untilMs });
-    res.json({ since: new Date(Math.floor(sinceMs / HOUR_MS) * HOUR_MS).toISOString(), until: new Date(untilMs).toISOString(), usage });
+    res.json({ since: new Date(Math.floor(sinceMs / USAGE_BUCKET_MS) * USAGE_BUCKET_MS).toISOString(), until: new Date(untilMs).toISOString(), usage });
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { Logger } from '@switchyard/observability';
+import { USAGE_RETENTION_MS, usageBucketKey, usageField } from '@switchyard/redis';
 
 export interface UsageRecorderDeps {
   /** Redis for GET /admin/usage; absent = Prometheus only. */
@@ -20,17 +21,14 @@ export interface UsageRecorder {
   stop(): Promise<void>;
 }
 
-/** Hourly buckets are kept this long (GET /admin/usage reads up to 35 days back). */
-export const USAGE_RETENTION_SECONDS = 35 * 24 * 3600;
 /** While Redis is away, counts wait in memory up to this many fields, then new ones are dropped. */
 const MAX_PENDING_FIELDS = 10_000;
 
 /**
  * Usage accounting (issue 6): Prometheus counters at once, and Redis counters
  * summed in memory and flushed once a second in one pipeline (HINCRBY per field)
- * instead of a write per request. Buckets: one hash per UTC hour,
- * `<prefix>usage:<YYYYMMDDHH>`, fields `JSON.stringify([user, model, counter])`
- * (the control plane's usage/usage-buckets.ts reads the same format).
+ * instead of a write per request, in the bucket layout of libs/redis
+ * usage-buckets.ts (which the control plane reads).
  */
 export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
   const now = deps.now ?? Date.now;
@@ -56,7 +54,7 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
       pipeline.hincrby(bucket, field, amount);
       buckets.add(bucket);
     }
-    for (const bucket of buckets) pipeline.expire(bucket, USAGE_RETENTION_SECONDS);
+    for (const bucket of buckets) pipeline.expire(bucket, USAGE_RETENTION_MS / 1000);
     try {
       const results = (await pipeline.exec()) ?? [];
       if (results.some(([err]) => err)) throw results.find(([err]) => err)![0]!;
@@ -73,9 +71,9 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
       deps.count(user, model, promptTokens, completionTokens);
       if (!deps.client) return;
       const bucket = usageBucketKey(deps.keyPrefix, now());
-      add(bucket, JSON.stringify([user, model, 'requests']), 1);
-      add(bucket, JSON.stringify([user, model, 'prompt_tokens']), promptTokens);
-      add(bucket, JSON.stringify([user, model, 'completion_tokens']), completionTokens);
+      add(bucket, usageField(user, model, 'requests'), 1);
+      add(bucket, usageField(user, model, 'prompt_tokens'), promptTokens);
+      add(bucket, usageField(user, model, 'completion_tokens'), completionTokens);
     },
     start() {
       timer = setInterval(() => void flush(), deps.flushIntervalMs ?? 1_000);
@@ -86,9 +84,4 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
       await flush();
     },
   };
-}
-
-/** The hash of the UTC hour that contains `ms`. */
-export function usageBucketKey(prefix: string, ms: number): string {
-  return `${prefix}usage:${new Date(ms).toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
 }

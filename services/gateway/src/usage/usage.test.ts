@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { createLogger } from '@switchyard/observability';
+import { usageBucketKey } from '@switchyard/redis';
 import { createUsageChunkFilter } from './usage-chunk-filter';
-import { createUsageRecorder, usageBucketKey } from './usage-recorder';
+import { createUsageRecorder } from './usage-recorder';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const content = (i: number) => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"t${i}"}}]}\n\n`;
