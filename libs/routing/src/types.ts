@@ -22,6 +22,12 @@ export interface Candidate {
   readonly id: string;
   /** Effective weight from the table (base × health × load). */
   readonly weight: number;
+  /**
+   * The admin-set weight, without the health and load factors. Hash rings are
+   * placed by it so that load-driven weight changes (every few probes) do not move
+   * keys between schedulers; load is left to the bound. Defaults to `weight`.
+   */
+  readonly baseWeight?: number;
   readonly priority: number;
   /** Requests this gateway has in flight to it. */
   readonly inFlight: number;

@@ -115,6 +115,20 @@ describe('prefixAffinity', () => {
     expect(ctx.memory.rings.get('m')!.ring).not.toBe(ring);
   });
 
+  it('keeps every key on its home when only effective (load-driven) weights change', () => {
+    const base = fleet.map((c) => ({ ...c, baseWeight: 1 }));
+    const homes = (candidates: readonly Candidate[]) => {
+      const ctx = seededContext(9);
+      return Array.from({ length: 200 }, (_, i) => prefixAffinity(candidates, { ...ctx, affinityKey: affinityKeyForPrefix(`conversation ${i}`) })!.id);
+    };
+    const before = homes(base);
+    // The control plane lowered two schedulers' load factors; nothing is at its bound.
+    const after = homes(base.map((c, i) => (i < 2 ? { ...c, weight: 0.35 } : c)));
+    expect(after).toEqual(before);
+    // A base-weight change is a real capacity change: the ring follows it.
+    expect(homes(base.map((c, i) => (i === 0 ? { ...c, baseWeight: 4 } : c)))).not.toEqual(before);
+  });
+
   it('falls back to weighted-random without a key and validates its options', () => {
     expect(prefixAffinity(fleet, seededContext(7))!.reason).toMatch(/^no prefix key: /);
     expect(prefixAffinity([], seededContext(7, { affinityKey: 'k' }))).toBeUndefined();

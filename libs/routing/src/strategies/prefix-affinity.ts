@@ -33,15 +33,19 @@ export function loadBounds(candidates: readonly Candidate[], loadFactor: number)
 }
 
 /**
- * The ring for this candidate list, cached per model. The signature covers order,
- * ids, weights and ring size, so callers should pass candidates in a stable order
- * (the table's) or every pick rebuilds the ring.
+ * The ring for this candidate list, cached per model. Points are placed by base
+ * weight: effective weights move with load every few probes, and a ring that
+ * followed them would send a conversation to a new home (and a cold cache) each
+ * time; the load bound already takes load into account. The signature covers
+ * order, ids, base weights and ring size, so callers should pass candidates in a
+ * stable order (the table's) or every pick rebuilds the ring.
  */
 function ringFor(candidates: readonly Candidate[], ctx: PickContext, virtualNodes: number): HashRing {
-  const signature = `${virtualNodes}\u0001${candidates.map((c) => `${c.id}\u0000${c.weight}`).join('\u0001')}`;
+  const nodes = candidates.map((c) => ({ id: c.id, weight: c.baseWeight ?? c.weight }));
+  const signature = `${virtualNodes}\u0001${nodes.map((n) => `${n.id}\u0000${n.weight}`).join('\u0001')}`;
   const cached = ctx.memory.rings.get(ctx.model);
   if (cached && cached.signature === signature) return cached.ring;
-  const ring = buildHashRing(candidates, virtualNodes);
+  const ring = buildHashRing(nodes, virtualNodes);
   ctx.memory.rings.set(ctx.model, { signature, ring });
   return ring;
 }

@@ -12,9 +12,15 @@ describe('promptPrefix', () => {
     expect(promptPrefix(body, 1000)).toBe('system: Be brief.\nuser: Hello there\n');
   });
 
+  it('covers the instructions up to maxChars, then the opening of the first turn only', () => {
+    const long = 'x'.repeat(10_000);
+    expect(promptPrefix({ messages: [{ role: 'system', content: long }, { role: 'user', content: 'q' }] }, 100)).toBe(`system: ${'x'.repeat(100)}\nuser: q\n`);
+    const turns = [{ role: 'user', content: 'y'.repeat(1000) }, { role: 'assistant', content: 'a' }, { role: 'user', content: 'b' }];
+    expect(promptPrefix({ messages: turns }, 512)).toBe(`user: ${'y'.repeat(256)}\n`);
+  });
+
   it('reads no further than maxChars', () => {
     const long = 'x'.repeat(10_000);
-    expect(promptPrefix({ messages: [{ role: 'system', content: long }, { role: 'user', content: 'q' }] }, 100)).toHaveLength(100);
     expect(promptPrefix({ prompt: long }, 64)).toHaveLength(64);
   });
 
@@ -31,10 +37,12 @@ describe('promptPrefix', () => {
 describe('affinityKeyFor', () => {
   const chat = (question: string) => ({ messages: [{ role: 'system', content: 'You are a helpful assistant. '.repeat(30) }, { role: 'user', content: question }] });
 
-  it('prefix: same leading prompt, same key; a different system prompt, another key', () => {
+  it('prefix: one key per conversation — later turns keep it, another conversation or system prompt gets another', () => {
     const one = affinityKeyFor('prefix', chat('one?'), undefined);
     expect(one).toMatch(/^[0-9a-f]{16}$/);
-    expect(affinityKeyFor('prefix', chat('two?'), undefined)).toBe(one);
+    const laterTurn = { messages: [...chat('one?').messages, { role: 'assistant', content: 'An answer.' }, { role: 'user', content: 'And then?' }] };
+    expect(affinityKeyFor('prefix', laterTurn, undefined)).toBe(one);
+    expect(affinityKeyFor('prefix', chat('two?'), undefined)).not.toBe(one);
     expect(affinityKeyFor('prefix', { messages: [{ role: 'system', content: 'Other.' }] }, undefined)).not.toBe(one);
     expect(affinityKeyFor('prefix', { prompt: 'abc' }, undefined)).toBe(affinityKeyForPrefix('abc'));
     expect(affinityKeyFor('prefix', { messages: [] }, undefined)).toBeUndefined();

@@ -4,6 +4,8 @@ import type { AffinityKind } from './model-plan';
 
 /** Characters of the prompt the prefix key covers: no more is ever read (the rest of a long prompt costs nothing). */
 const PREFIX_CHARS = DEFAULT_PREFIX_KEY_OPTIONS.blockChars * DEFAULT_PREFIX_KEY_OPTIONS.blocks;
+/** Characters of the first conversation turn added to the key after the instructions. */
+const FIRST_TURN_CHARS = 256;
 /** Session keys are hashed; this only bounds the work for an absurd header. */
 const MAX_SESSION_KEY_CHARS = 1024;
 
@@ -16,7 +18,8 @@ const MAX_SESSION_KEY_CHARS = 1024;
 export function affinityKeyFor(kind: AffinityKind, body: Readonly<Record<string, unknown>> | undefined, headers: IncomingHttpHeaders | undefined): string | undefined {
   if (kind === 'session') return sessionKey(body, headers);
   const prefix = body === undefined ? '' : promptPrefix(body, PREFIX_CHARS);
-  return prefix === '' ? undefined : affinityKeyForPrefix(prefix);
+  // promptPrefix already bounded what it read; hash all of it (the first-turn part included).
+  return prefix === '' ? undefined : affinityKeyForPrefix(prefix, { blockChars: prefix.length, blocks: 1 });
 }
 
 function sessionKey(body: Readonly<Record<string, unknown>> | undefined, headers: IncomingHttpHeaders | undefined): string | undefined {
@@ -28,10 +31,14 @@ function sessionKey(body: Readonly<Record<string, unknown>> | undefined, headers
 }
 
 /**
- * The first `maxChars` characters of what the scheduler will see first: chat
- * messages in order as `role: text` lines (text parts only), else the `prompt`
- * (completions) or `input` (embeddings); for token arrays, the leading ids. Reads
- * only as far as it needs.
+ * What the prefix key covers. Chat: the instructions (system/developer messages,
+ * up to `maxChars`) then the opening of the first conversation turn (up to 256
+ * characters), as `role: text` lines, text parts only. Every later turn of a
+ * conversation repeats both, so a conversation keeps one home whose KV cache holds
+ * its growing history, while conversations sharing a system prompt still spread
+ * (a key of the system prompt alone would send a whole tenant to one scheduler).
+ * Completions: the `prompt`; embeddings: the `input`; token arrays: the leading
+ * ids. Reads only as far as it needs.
  */
 export function promptPrefix(body: Readonly<Record<string, unknown>>, maxChars: number): string {
   const messages = body.messages;
@@ -43,12 +50,15 @@ export function promptPrefix(body: Readonly<Record<string, unknown>>, maxChars: 
 function chatPrefix(messages: readonly unknown[], maxChars: number): string {
   let text = '';
   for (const message of messages) {
-    if (text.length >= maxChars) break;
     if (typeof message !== 'object' || message === null) continue;
     const { role, content } = message as { role?: unknown; content?: unknown };
-    text += `${typeof role === 'string' ? role : ''}: ${contentText(content, maxChars - text.length)}\n`;
+    const instruction = role === 'system' || role === 'developer';
+    const budget = instruction ? maxChars - text.length : FIRST_TURN_CHARS;
+    if (budget <= 0) continue;
+    text += `${typeof role === 'string' ? role : ''}: ${contentText(content, budget)}\n`;
+    if (!instruction) break;
   }
-  return clip(text, maxChars);
+  return text;
 }
 
 function contentText(content: unknown, maxChars: number): string {

@@ -59,6 +59,7 @@ function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSign
   return {
     id,
     weight,
+    baseWeight: entry.weight,
     priority: entry.priority,
     get inFlight() {
       return signals.inFlight(id);

@@ -145,13 +145,15 @@ describe('scheduler picker: issue 4', () => {
 
   const five = ['s1', 's2', 's3', 's4', 's5'].map((id) => schedulerEntry({ id, url: `http://${id}`, models: ['m', 'n'] }));
 
-  it('prefix-affinity (per-model override): one scheduler for one prompt prefix, others for other prefixes', () => {
+  it('prefix-affinity (per-model override): one scheduler per conversation, others for other conversations', () => {
     const { p, snapshot } = setup({ version: 1, schedulers: five, default_strategy: 'round-robin', models: { m: route('prefix-affinity'), n: route('') } });
     const system = 'You are a terse assistant for invoices. '.repeat(20);
     const chosen = new Set<string>();
-    for (let i = 0; i < 50; i++) {
-      const result = p.route(snapshot, { model: 'm', body: { messages: [{ role: 'system', content: system }, { role: 'user', content: `q${i}` }] } });
+    const history: { role: string; content: string }[] = [{ role: 'system', content: system }, { role: 'user', content: 'first question' }];
+    for (let turn = 0; turn < 50; turn++) {
+      const result = p.route(snapshot, { model: 'm', body: { messages: history } });
       if (result.ok) chosen.add(result.target.entry.id);
+      history.push({ role: 'assistant', content: `answer ${turn}` }, { role: 'user', content: `follow-up ${turn}` });
     }
     expect(chosen.size).toBe(1);
     const homes = new Set<string>();
