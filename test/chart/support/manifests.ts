@@ -31,7 +31,7 @@ export interface EnvVar {
 }
 
 export interface Probe {
-  httpGet?: { path: string; port: string | number };
+  httpGet?: { path: string; port: string | number; scheme?: 'HTTP' | 'HTTPS' };
   tcpSocket?: { port: string | number };
   exec?: { command: string[] };
 }
@@ -58,7 +58,7 @@ export interface Container {
   lifecycle?: { preStop?: { exec?: { command: string[] } } };
   securityContext?: SecurityContext;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
 }
 
 export interface PodSpec {
