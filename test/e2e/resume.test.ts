@@ -31,7 +31,8 @@ describe('mid-stream resumption (issue 10)', () => {
   beforeAll(async () => {
     stack = await startStack({
       sims: ['sim-a', 'sim-b', 'sim-c'],
-      controlPlaneEnv: { PROBE_INTERVAL_MS: '60000' },
+      // On for the model in the table (the SIGKILL case relies on it); the header turns it off per request.
+      controlPlaneEnv: { PROBE_INTERVAL_MS: '60000', MODEL_RESUME_STREAMS: 'sim-model' },
       simEnv: { SIM_REGISTRATION_TTL_SECONDS: '120', SIM_TTFT_MS: '20', SIM_ITL_MS: '10' },
       gatewayEnv: { RESUME_MAX_ATTEMPTS: '2', STREAM_HEARTBEAT_AFTER_MS: '0' },
     });
@@ -129,11 +130,11 @@ describe('mid-stream resumption (issue 10)', () => {
       expect((await reference(200)).startsWith(received.text)).toBe(true);
     }));
 
-  it('survives a SIGKILL of the serving sim after 50 chunks with resumption on', () =>
+  it('survives a SIGKILL of the serving sim after 50 chunks with resumption on (for the model, MODEL_RESUME_STREAMS)', () =>
     explain(async () => {
       const expected = await reference(200);
       const succeeded = await resumptions('succeeded');
-      const received = await stream(200, { 'x-switchyard-resume': '1' }, (count, backend) => {
+      const received = await stream(200, {}, (count, backend) => {
         if (count === 50) stack.sims.get(backend)!.process.kill('SIGKILL');
       });
       expect(received.error).toBeUndefined();
@@ -144,9 +145,9 @@ describe('mid-stream resumption (issue 10)', () => {
       expect(await resumptions('succeeded')).toBe(succeeded + 1);
     }));
 
-  it('ends with the SSE error event when resumption is off', () =>
+  it('ends with the SSE error event when resumption is off (x-switchyard-resume: 0)', () =>
     explain(async () => {
-      const received = await stream(200, {}, (count, backend) => {
+      const received = await stream(200, { 'x-switchyard-resume': '0' }, (count, backend) => {
         if (count === 50) stack.sims.get(backend)!.process.kill('SIGKILL');
       });
       expect(received.error).toBeInstanceOf(APIError);

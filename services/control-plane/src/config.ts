@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkTlsPair, fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { STRATEGY_NAMES } from '@switchyard/routing';
 import { parseAllowEntry } from './schedulers/host-allow-list';
-import { parseModelAliases, parseModelStrategies, type ParseResult } from './tables/model-routes';
+import { parseModelAliases, parseModelResumeStreams, parseModelStrategies, type ParseResult } from './tables/model-routes';
 
 /**
  * Every environment variable of the control plane (ARCHITECTURE.md, "Processes,
@@ -34,6 +34,8 @@ export const configSchema = z
     MODEL_ALIASES: modelMapVar(parseModelAliases),
     /** `model=strategy,...`: per-model override of ROUTING_STRATEGY. */
     MODEL_STRATEGIES: modelMapVar(parseModelStrategies),
+    /** `model1,model2` or `*`: models whose streams gateways resume on another scheduler (issue 10, docs/resumption.md). */
+    MODEL_RESUME_STREAMS: modelMapVar(parseModelResumeStreams),
     LEADER_LEASE_MS: intVar(10_000, 1_000, 3_600_000),
     /** This replica's id in the leader lease and GET /admin/leader (default hostname-pid); must be unique per replica. */
     CONTROL_PLANE_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^[^\s/]{1,128}$/, 'must be 1-128 characters without spaces or slashes').optional()),

@@ -3,7 +3,7 @@ import { isMaterialChange, type StrategyName, type WeightSnapshotEntry } from '@
 import type { HealthSnapshot } from '../health/health-record';
 import type { SchedulerRecord } from '../state/scheduler-record';
 import { assessSchedulers, type AssessOptions, type SchedulerAssessment } from '../weights/assess-schedulers';
-import { buildModelRoutes, type ModelAliases, type ModelStrategies } from './model-routes';
+import { buildModelRoutes, type ModelAliases, type ModelResumeStreams, type ModelStrategies } from './model-routes';
 import { isRoutable } from './routable';
 
 export interface TableOptions {
@@ -16,6 +16,7 @@ export interface TableOptions {
   assess?: AssessOptions;
   modelAliases?: ModelAliases;
   modelStrategies?: ModelStrategies;
+  modelResumeStreams?: ModelResumeStreams;
   /** Client keys (hashed) for the gateways; any key, or `authRequired`, makes the table require auth. */
   apiKeys?: ApiKeyRecord[];
   /** API_KEYS_FILE is set: auth stays required even while the file lists no key (fail closed). */
@@ -42,7 +43,7 @@ export function buildRoutingTable(records: readonly SchedulerRecord[], options: 
     generated_at_ms: options.nowMs,
     default_strategy: options.defaultStrategy,
     schedulers,
-    models: buildModelRoutes(servedModels, options.modelAliases, options.modelStrategies),
+    models: buildModelRoutes(servedModels, options.modelAliases, options.modelStrategies, options.modelResumeStreams),
     api_keys: options.apiKeys ?? [],
     auth_required: options.authRequired === true || (options.apiKeys?.length ?? 0) > 0,
   };

@@ -5,6 +5,8 @@ import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '@switchyard/r
 export type ModelAliases = Record<string, string[]>;
 /** Public model name → strategy overriding the table default (MODEL_STRATEGIES). */
 export type ModelStrategies = Record<string, StrategyName>;
+/** Public model names whose streams gateways resume mid-way, `*` = all (MODEL_RESUME_STREAMS, issue 10). */
+export type ModelResumeStreams = readonly string[];
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -28,6 +30,13 @@ export function parseModelAliases(text: string): ParseResult<ModelAliases> {
     aliases[name] = [...new Set(served)];
   }
   return { ok: true, value: aliases };
+}
+
+/** MODEL_RESUME_STREAMS: `model1,model2` (public names) or `*` for every model. */
+export function parseModelResumeStreams(text: string): ParseResult<ModelResumeStreams> {
+  const names = text.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const bad = names.find((n) => n !== '*' && !MODEL_NAME.test(n));
+  return bad === undefined ? { ok: true, value: [...new Set(names)] } : { ok: false, reason: `bad model name '${bad.slice(0, 64)}' (expected model1,model2 or *)` };
 }
 
 /** MODEL_STRATEGIES: `model=strategy,...`, strategies as in ROUTING_STRATEGY. */
@@ -60,9 +69,10 @@ function parseEntries(text: string): ParseResult<Array<[string, string]>> {
  * The table's models map (pure, sorted by name): every served model under its
  * own name, then each alias whose served names some scheduler in the table
  * serves (an alias shadows a served model of the same name), each with its
- * strategy override ('' = the table default).
+ * strategy override ('' = the table default) and whether its streams are resumed.
  */
-export function buildModelRoutes(servedModels: readonly string[], aliases: ModelAliases = {}, strategies: ModelStrategies = {}): Record<string, ModelRoute> {
+export function buildModelRoutes(servedModels: readonly string[], aliases: ModelAliases = {}, strategies: ModelStrategies = {}, resumeStreams: ModelResumeStreams = []): Record<string, ModelRoute> {
+  const resumeAll = resumeStreams.includes('*');
   const served = new Set(servedModels);
   const routes = new Map<string, string[]>(servedModels.map((name) => [name, [name]]));
   for (const [name, targets] of Object.entries(aliases)) {
@@ -70,7 +80,7 @@ export function buildModelRoutes(servedModels: readonly string[], aliases: Model
   }
   const models: Record<string, ModelRoute> = {};
   for (const name of [...routes.keys()].sort(compare)) {
-    models[name] = { strategy: strategies[name] ?? '', served_names: routes.get(name)!, resume_streams: false };
+    models[name] = { strategy: strategies[name] ?? '', served_names: routes.get(name)!, resume_streams: resumeAll || resumeStreams.includes(name) };
   }
   return models;
 }

@@ -7,7 +7,7 @@ import type { Leadership } from '../leader/leadership';
 import type { StateStore } from '../state/state-store';
 import type { AssessOptions } from '../weights/assess-schedulers';
 import { buildRoutingTable, needsPush } from './build-routing-table';
-import type { ModelAliases, ModelStrategies } from './model-routes';
+import type { ModelAliases, ModelResumeStreams, ModelStrategies } from './model-routes';
 
 export interface TablePublisherDeps {
   store: StateStore;
@@ -15,9 +15,10 @@ export interface TablePublisherDeps {
   defaultStrategy: StrategyName;
   now: () => number;
   logger: Logger;
-  /** MODEL_ALIASES and MODEL_STRATEGIES. */
+  /** MODEL_ALIASES, MODEL_STRATEGIES and MODEL_RESUME_STREAMS. */
   modelAliases?: ModelAliases;
   modelStrategies?: ModelStrategies;
+  modelResumeStreams?: ModelResumeStreams;
   /** Passive-health thresholds (PASSIVE_DEGRADED_ERROR_RATE). */
   assess?: AssessOptions;
   /** API_KEYS_FILE is set: tables require auth even with no key in it. */
@@ -48,9 +49,9 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     if (!deps.leadership.isLeader()) return;
     const epoch = deps.leadership.epoch();
     const [records, current, health, keys] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable(), deps.store.getHealth(), deps.store.listApiKeys()]);
-    const { modelAliases, modelStrategies, assess, authRequired } = deps;
+    const { modelAliases, modelStrategies, modelResumeStreams, assess, authRequired } = deps;
     const apiKeys = tableApiKeys(keys);
-    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, assess, apiKeys, authRequired });
+    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, modelResumeStreams, assess, apiKeys, authRequired });
     if (current && current.epoch === epoch && !needsPush(current, draft)) return;
     const table: RoutingTable = { ...draft, version: await deps.store.nextTableVersion() };
     if (await deps.store.putTable(table, deps.leadership.fence())) {
