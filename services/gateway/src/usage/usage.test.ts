@@ -78,4 +78,17 @@ describe('usage recorder', () => {
     expect(await redis.ttl(bucket)).toBeGreaterThan(30 * 24 * 3600);
     client.disconnect();
   });
+
+  it('moves to the next hour bucket at the hour boundary', async () => {
+    const client = new Redis(REDIS_URL);
+    let now = Date.parse('2026-03-10T13:59:59.999Z');
+    const recorder = createUsageRecorder({ client, keyPrefix: prefix, logger: createLogger({ service: 'gateway', level: 'error' }), count: () => undefined, now: () => now, flushIntervalMs: 60_000 });
+    recorder.record('team-c', 'm1', 1, 1);
+    now += 1;
+    recorder.record('team-c', 'm1', 2, 2);
+    await recorder.stop();
+    expect(await redis.hget(`${prefix}usage:2026031013`, '["team-c","m1","prompt_tokens"]')).toBe('1');
+    expect(await redis.hget(`${prefix}usage:2026031014`, '["team-c","m1","prompt_tokens"]')).toBe('2');
+    client.disconnect();
+  });
 });
