@@ -175,6 +175,7 @@ describe('gateway access control (issue 6)', () => {
     const allowed = await post(KEYS.power, {}, { origin: 'https://app.example.com' });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(allowed.headers.get('access-control-expose-headers')).toContain('x-ratelimit-remaining-requests');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('x-should-retry');
     expect((await post(KEYS.power, {}, { origin: 'https://evil.example.com' })).headers.get('access-control-allow-origin')).toBeNull();
   });
 
