@@ -13,6 +13,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   moduleNameMapper: { '^@switchyard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   testTimeout: 30_000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   // Cross-service tests start processes; two workers keep a 2-core machine responsive.
   maxWorkers: 2,
 };
