@@ -3,20 +3,8 @@
  * arguments) with `--smoke` for a quick end-to-end check. Defaults are sized so the
  * default run (overhead + latency + streams) stays under 10 minutes.
  */
+import { keyValues, num } from './env-values.mjs';
 import { pinningAvailable } from './processes.mjs';
-
-/**
- * @param {NodeJS.ProcessEnv} env
- * @param {string} name
- * @param {number} fallback
- */
-function num(env, name, fallback) {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
 
 /**
  * Production features the gateway runs with (issue 9: measured with them on). The
@@ -32,13 +20,7 @@ function num(env, name, fallback) {
 export function readFeatures(env) {
   const all = env.BENCH_PRODUCTION_FEATURES !== '0';
   const flag = (/** @type {string | undefined} */ value) => (value === undefined || value === '' ? all : value === '1');
-  /** @type {Record<string, string>} */
-  const extraEnv = {};
-  for (const pair of (env.BENCH_GATEWAY_ENV ?? '').split(',').filter(Boolean)) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`BENCH_GATEWAY_ENV entries must be K=V, got "${pair}"`);
-    extraEnv[pair.slice(0, at)] = pair.slice(at + 1);
-  }
+  const extraEnv = keyValues(env.BENCH_GATEWAY_ENV ?? '', 'BENCH_GATEWAY_ENV');
   return { auth: flag(env.BENCH_AUTH), redis: flag(env.BENCH_REDIS), extraEnv };
 }
 

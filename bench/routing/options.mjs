@@ -5,6 +5,8 @@
  * variables to change a knob without editing code.
  */
 
+import { keyValues, num } from '../lib/env-values.mjs';
+
 /** The fleet: 8 sims, each a GPU holding 32k tokens of KV (≈ 12 sequences of this workload). */
 export const DEFAULT_SIM = Object.freeze({
   sims: 8, maxRunning: 12, ttftMs: 20, itlMs: 20, prefillMsPerToken: 0.5, cacheBlocks: 2048, blockTokens: 16,
@@ -18,19 +20,6 @@ export const DEFAULT_WORKLOAD = Object.freeze({
 });
 
 export const STRATEGIES = ['round-robin', 'least-outstanding', 'prefix-affinity'];
-
-/**
- * @param {NodeJS.ProcessEnv} env
- * @param {string} name
- * @param {number} fallback
- */
-function num(env, name, fallback) {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
 
 /**
  * @param {NodeJS.ProcessEnv} env
@@ -62,20 +51,4 @@ export function readRoutingOptions(env, argv) {
       seed: num(env, 'BENCH_ROUTING_SEED', DEFAULT_WORKLOAD.seed),
     },
   };
-}
-
-/**
- * `K=V,K2=V2` into an object (extra environment for a process, for experiments).
- * @param {string} text @param {string} name
- * @returns {Record<string, string>}
- */
-export function keyValues(text, name) {
-  /** @type {Record<string, string>} */
-  const out = {};
-  for (const pair of text.split(',').filter(Boolean)) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`${name} entries must be K=V, got "${pair}"`);
-    out[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return out;
 }
