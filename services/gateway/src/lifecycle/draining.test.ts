@@ -1,6 +1,5 @@
 import http from 'node:http';
 import net from 'node:net';
-import { waitFor } from '@switchyard/testing';
 import { routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, type FakeUpstream, type FakeUpstreamOptions, type GatewayHarness } from '../testing';
 
 // Shutdown: streams in flight finish; a request that arrives on a kept-alive
@@ -11,8 +10,8 @@ import { routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, t
 async function startShutdownFixture(options: FakeUpstreamOptions): Promise<{ upstream: FakeUpstream; harness: GatewayHarness; stop(): Promise<void> }> {
   const upstream = await startFakeUpstream(options);
   const harness = await startGatewayHarness({ SHUTDOWN_GRACE_MS: '5000' });
-  harness.controlPlane.push(routingTable({ version: 1, schedulers: [schedulerEntry({ id: 's', url: upstream.url, models: ['m'] })] }));
-  await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
+  await harness.applyTable(
+routingTable({ version: 1, schedulers: [schedulerEntry({ id: 's', url: upstream.url, models: ['m'] })] }));
   return {
     upstream,
     harness,

@@ -35,13 +35,12 @@ describe('stream heartbeats (issue 5)', () => {
       UPSTREAM_FIRST_BYTE_TIMEOUT_MS: String(FIRST_BYTE_TIMEOUT_MS),
       BREAKER_CONSECUTIVE_FAILURES: '1000',
     });
-    harness.controlPlane.push(
+    await harness.applyTable(
       routingTable({
         version: 1,
         schedulers: [schedulerEntry({ id: 'a', url: a.url, models: ['both', 'only-a'] }), schedulerEntry({ id: 'b', url: b.url, models: ['both'] })],
       }),
     );
-    await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
   });
 
   afterAll(async () => {

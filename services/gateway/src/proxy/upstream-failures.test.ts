@@ -30,7 +30,7 @@ describe('gateway proxy: upstream failures', () => {
       BREAKER_CONSECUTIVE_FAILURES: '1000',
       BREAKER_VOLUME_THRESHOLD: '1000000',
     });
-    harness.controlPlane.push(
+    await harness.applyTable(
       routingTable({
         version: 1,
         schedulers: [
@@ -40,7 +40,6 @@ describe('gateway proxy: upstream failures', () => {
         ],
       }),
     );
-    await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
   });
 
   afterAll(async () => {

@@ -1,5 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@switchyard/observability';
+import type { RoutingTable } from '@switchyard/proto';
+import { waitFor } from '@switchyard/testing';
 import { loadConfig } from '../config';
 import { createGateway, type Gateway } from '../create-gateway';
 import { startFakeControlPlane, type FakeControlPlane } from './fake-control-plane';
@@ -10,6 +12,8 @@ export interface GatewayHarness {
   readonly controlPlane: FakeControlPlane;
   /** http://127.0.0.1:<port> */
   readonly baseUrl: string;
+  /** Pushes `table` from the fake control plane and resolves once the gateway applied it. */
+  applyTable(table: RoutingTable): Promise<void>;
   /** Parsed JSON log lines so far. */
   logs(): Array<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -30,6 +34,14 @@ export async function startGatewayHarness(env: Record<string, string> = {}): Pro
     gateway,
     controlPlane,
     baseUrl: `http://127.0.0.1:${gateway.port}`,
+    async applyTable(table) {
+      controlPlane.push(table);
+      const isApplied = () => {
+        const applied = gateway.store.current()?.table;
+        return applied?.epoch === table.epoch && applied.version === table.version;
+      };
+      await waitFor(isApplied, 5_000, 10, `table ${table.epoch}/${table.version} applied`);
+    },
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     async stop() {
       await gateway.stop();

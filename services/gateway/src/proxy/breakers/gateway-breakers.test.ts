@@ -17,13 +17,12 @@ describe('circuit breakers in the gateway', () => {
     flaky = await startFakeUpstream();
     up = await startFakeUpstream();
     harness = await startGatewayHarness({ BREAKER_CONSECUTIVE_FAILURES: '2', BREAKER_RESET_MS: String(RESET_MS), RETRY_MAX_ATTEMPTS: '2' });
-    harness.controlPlane.push(
+    await harness.applyTable(
       routingTable({
         version: 1,
         schedulers: [schedulerEntry({ id: 'flaky', url: flaky.url, models: ['m'] }), schedulerEntry({ id: 'up', url: up.url, models: ['m'] })],
       }),
     );
-    await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
   });
 
   afterAll(async () => {

@@ -32,8 +32,8 @@ describe('gateway retries (issue 5)', () => {
     });
     const entries = ups.map((up, i) => schedulerEntry({ id: `s${i}`, url: up.url, models: ['m'] }));
     const dead = [0, 1, 2].map((i) => schedulerEntry({ id: `dead${i}`, url: deadUrl, models: ['gone'] }));
-    harness.controlPlane.push(routingTable({ version: 1, schedulers: [...entries, ...dead] }));
-    await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
+    await harness.applyTable(
+routingTable({ version: 1, schedulers: [...entries, ...dead] }));
   });
 
   afterAll(async () => {

@@ -16,10 +16,9 @@ describe('total timeout', () => {
     a = await startFakeUpstream();
     b = await startFakeUpstream();
     harness = await startGatewayHarness({ UPSTREAM_TOTAL_TIMEOUT_MS: String(TOTAL_MS), UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '250', BREAKER_CONSECUTIVE_FAILURES: '1000' });
-    harness.controlPlane.push(
+    await harness.applyTable(
       routingTable({ version: 1, schedulers: [schedulerEntry({ id: 'a', url: a.url, models: ['m', 'only-a'] }), schedulerEntry({ id: 'b', url: b.url, models: ['m'] })] }),
     );
-    await waitFor(() => harness.gateway.store.current(), 5_000, 10, 'table');
   });
 
   afterAll(async () => {
