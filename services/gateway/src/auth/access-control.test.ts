@@ -139,6 +139,9 @@ describe('gateway access control (issue 6)', () => {
     await waitFor(async () => (await post(KEYS.tokens, { stream: true })).headers.get('x-ratelimit-remaining-tokens') === '14', 2_000, 20, '11 tokens counted');
     const streamed = upstream.requests[upstream.requests.length - 1]!;
     expect(streamed.json?.stream_options).toEqual({ include_usage: true });
+    // Client stream options are kept and merged with the usage request.
+    await (await post(KEYS.power, { stream: true, stream_options: { continuous_usage_stats: true } })).text();
+    expect(upstream.requests[upstream.requests.length - 1]!.json?.stream_options).toEqual({ continuous_usage_stats: true, include_usage: true });
     await waitFor(async () => (await post(KEYS.tokens, {})).status === 429, 2_000, 20, 'tpm refusal after the stream\'s 10 tokens');
     const refused = await post(KEYS.tokens, {});
     expect((await errorOf(refused)).message).toMatch(/tokens per minute/);

@@ -120,11 +120,26 @@ function keyRequest(deps: RequestGuardDeps, key: AuthKey, leave: () => void): Gu
 function requestStreamUsage(request: ValidRequest, record: RequestRecord, rawBody: Buffer): Buffer {
   if (!request.stream || record.endpoint === 'embeddings') return rawBody;
   const options = request.body.stream_options;
-  const given = typeof options === 'object' && options !== null && !Array.isArray(options) ? (options as Record<string, unknown>) : {};
-  if (given.include_usage === true) return rawBody;
+  const given = typeof options === 'object' && options !== null && !Array.isArray(options) ? (options as Record<string, unknown>) : undefined;
+  if (given?.include_usage === true) return rawBody;
+  // Kept on the parsed body too: a later rewrite (backend pin, alias) serializes from it.
   request.body.stream_options = { ...given, include_usage: true };
   record.streamFilter = createUsageChunkFilter();
-  return Buffer.from(JSON.stringify(request.body));
+  return options === undefined ? withIncludeUsageField(rawBody) : Buffer.from(JSON.stringify(request.body));
+}
+
+const INCLUDE_USAGE_FIELD = Buffer.from('"stream_options":{"include_usage":true},');
+
+/**
+ * The client's bytes with `stream_options` added right after the opening brace,
+ * instead of re-serializing the whole body on every keyed stream. Only used when
+ * the body has no `stream_options` (so no key is duplicated); the body was
+ * validated as a JSON object with a model, so its first `{` opens it and a field
+ * follows.
+ */
+function withIncludeUsageField(rawBody: Buffer): Buffer {
+  const open = rawBody.indexOf(0x7b);
+  return Buffer.concat([rawBody.subarray(0, open + 1), INCLUDE_USAGE_FIELD, rawBody.subarray(open + 1)]);
 }
 
 function openRequest(leave: () => void): GuardedRequest {
