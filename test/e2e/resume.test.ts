@@ -22,11 +22,38 @@ interface Received {
   usage?: { prompt_tokens: number; completion_tokens: number } | null;
   error?: unknown;
   backend: string;
+  /** The SSE bytes as they arrived: the SDK stops iterating at EOF, so only these show how a stream ended. */
+  raw: string;
 }
+
+/**
+ * A fetch for the SDK that keeps a copy of the body it hands on. `take()` returns the
+ * text of the latest response, complete once the SDK has read the body to its end.
+ */
+function createRecordingFetch(): { fetch: typeof fetch; take: () => string } {
+  let latest = '';
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body) return res;
+    latest = '';
+    const decoder = new TextDecoder();
+    const copy = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        latest += decoder.decode(chunk, { stream: true });
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(res.body.pipeThrough(copy), { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+  return { fetch: recordingFetch, take: () => latest };
+}
+
+const endsWithDone = (raw: string) => raw.trimEnd().endsWith('data: [DONE]');
 
 describe('mid-stream resumption (issue 10)', () => {
   let stack: Stack;
   let client: OpenAI;
+  const recorder = createRecordingFetch();
 
   beforeAll(async () => {
     stack = await startStack({
@@ -36,7 +63,7 @@ describe('mid-stream resumption (issue 10)', () => {
       simEnv: { SIM_REGISTRATION_TTL_SECONDS: '120', SIM_TTFT_MS: '20', SIM_ITL_MS: '10' },
       gatewayEnv: { RESUME_MAX_ATTEMPTS: '2', STREAM_HEARTBEAT_AFTER_MS: '0' },
     });
-    client = new OpenAI({ baseURL: `${stack.gatewayUrls[0]}/v1`, apiKey: 'unused', maxRetries: 0 });
+    client = new OpenAI({ baseURL: `${stack.gatewayUrls[0]}/v1`, apiKey: 'unused', maxRetries: 0, fetch: recorder.fetch });
   });
 
   afterAll(async () => {
@@ -56,7 +83,7 @@ describe('mid-stream resumption (issue 10)', () => {
     const { data, response } = await client.chat.completions
       .create({ model: 'sim-model', messages: MESSAGES, max_tokens: maxTokens, seed: SEED, stream: true, stream_options: { include_usage: true } }, { headers })
       .withResponse();
-    const received: Received = { text: '', contentChunks: 0, ids: new Set(), backend: response.headers.get('x-switchyard-backend') ?? '' };
+    const received: Received = { text: '', contentChunks: 0, ids: new Set(), backend: response.headers.get('x-switchyard-backend') ?? '', raw: '' };
     try {
       for await (const chunk of data) {
         received.ids.add(chunk.id);
@@ -73,6 +100,7 @@ describe('mid-stream resumption (issue 10)', () => {
     } catch (err) {
       received.error = err;
     }
+    received.raw = recorder.take();
     return received;
   }
 
@@ -94,6 +122,7 @@ describe('mid-stream resumption (issue 10)', () => {
       expect(received.ids.size).toBe(1);
       expect(received.finishReason).toBe('length');
       expect(received.usage?.completion_tokens).toBe(60);
+      expect(endsWithDone(received.raw)).toBe(true);
       // The re-sent partial answer is not billed as prompt: the same prompt_tokens as one uninterrupted run.
       const direct = new OpenAI({ baseURL: `${stack.sims.get('sim-a')!.url}/v1`, apiKey: 'unused', maxRetries: 0 });
       const whole = await direct.chat.completions.create({ model: 'sim-model', messages: MESSAGES, max_tokens: 60, seed: SEED });
@@ -142,6 +171,8 @@ describe('mid-stream resumption (issue 10)', () => {
       expect(received.contentChunks).toBe(200);
       expect(received.ids.size).toBe(1);
       expect(received.usage?.completion_tokens).toBe(200);
+      expect(endsWithDone(received.raw)).toBe(true);
+      expect(received.raw).not.toContain('"error"');
       expect(await resumptions('succeeded')).toBe(succeeded + 1);
     }));
 
@@ -153,5 +184,9 @@ describe('mid-stream resumption (issue 10)', () => {
       expect(received.error).toBeInstanceOf(APIError);
       expect((received.error as APIError).message).toMatch(/closed the stream/);
       expect(received.contentChunks).toBeLessThan(200);
+      // The error arrives as the final SSE event of a cleanly ended stream, not as a cut connection.
+      const events = received.raw.trimEnd().split('\n\n');
+      expect(events.at(-1)).toMatch(/^data: \{"error":/);
+      expect(endsWithDone(received.raw)).toBe(false);
     }));
 });

@@ -36,6 +36,24 @@ describe('sessionAffinity (rendezvous hashing)', () => {
     expect(Math.abs(movedToE / KEYS.length - 0.2)).toBeLessThan(0.03);
   });
 
+  it('keeps every session in place across tables that change only effective weights (health, load)', () => {
+    const base = fleet.map((c) => ({ ...c, baseWeight: 1 }));
+    const before = mapping(base);
+    // A later table: b is loaded (0.4), c recovering (0.1), d degraded (0.7); all still serve.
+    const reweighted = base.map((c, i) => ({ ...c, weight: [1, 0.4, 0.1, 0.7][i]! }));
+    expect(mapping(reweighted)).toEqual(before);
+    // c at zero effective weight: only its sessions move.
+    const withoutC = mapping(base.map((c) => (c.id === 'c' ? { ...c, weight: 0 } : c)));
+    for (const key of KEYS) {
+      if (before.get(key) === 'c') expect(withoutC.get(key)).not.toBe('c');
+      else expect(withoutC.get(key)).toBe(before.get(key));
+    }
+    // A base-weight change by an admin does move sessions toward the heavier scheduler.
+    const heavierA = mapping(base.map((c) => (c.id === 'a' ? { ...c, baseWeight: 3 } : c)));
+    const onA = (m: Map<string, string>) => [...m.values()].filter((id) => id === 'a').length;
+    expect(onA(heavierA) / onA(before)).toBeGreaterThan(1.8); // 1/4 of the sessions → 3/6
+  });
+
   it('spreads sessions by weight and never onto zero weight', () => {
     const weighted = [candidate('a', { weight: 1 }), candidate('b', { weight: 3 }), candidate('z', { weight: 0 })];
     const counts: Record<string, number> = {};
