@@ -10,13 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONTROL_PLANE_URL = 'http://127.0.0.1:8081';
+const GATEWAY_URL = 'http://127.0.0.1:8080';
 
 const PROCESSES = [
   { name: 'control-plane', service: 'control-plane', env: { ADMIN_PORT: '8081', GRPC_PORT: '50051' }, waitFor: `${CONTROL_PLANE_URL}/ready` },
   { name: 'sim-1', service: 'sim-scheduler', env: { PORT: '9001', SIM_ID: 'sim-1', CONTROL_PLANE_URL } },
   { name: 'sim-2', service: 'sim-scheduler', env: { PORT: '9002', SIM_ID: 'sim-2', CONTROL_PLANE_URL } },
-  { name: 'gateway', service: 'gateway', env: { PORT: '8080', CONTROL_PLANE_ADDR: '127.0.0.1:50051' }, waitFor: 'http://127.0.0.1:8080/ready' },
+  { name: 'gateway', service: 'gateway', env: { PORT: '8080', CONTROL_PLANE_ADDR: '127.0.0.1:50051' }, waitFor: `${GATEWAY_URL}/ready` },
 ];
+const SIM_COUNT = PROCESSES.filter((p) => p.service === 'sim-scheduler').length;
 const COLORS = [36, 33, 35, 32];
 const running = [];
 let stopping = false;
@@ -37,17 +39,27 @@ function start({ name, service, env }, index) {
   running.push(child);
 }
 
-async function waitUntilReady(url, timeoutMs = 15_000) {
+/** Polls `check` until it holds; stops the stack when it has not within `timeoutMs`. */
+async function waitUntil(what, check, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {
     try {
-      if ((await fetch(url)).ok) return;
+      if (await check()) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (!stopping) stopAll(`${url} did not become ready within ${timeoutMs} ms`, 1);
+  if (!stopping) stopAll(`${what} within ${timeoutMs} ms`, 1);
+}
+
+const answersOk = async (url) => (await fetch(url)).ok;
+
+/** Both sims registered and the gateway's table serving their model: the README's first curl works. */
+async function simsRoutable() {
+  const { data } = await (await fetch(`${GATEWAY_URL}/v1/models`)).json();
+  const { schedulers } = await (await fetch(`${CONTROL_PLANE_URL}/admin/scheduler/list`)).json();
+  return data.some((model) => model.id === 'sim-model') && schedulers.filter((s) => s.state === 'healthy').length === SIM_COUNT;
 }
 
 function stopAll(reason, exitCode) {
@@ -70,10 +82,11 @@ process.on('SIGTERM', () => stopAll('terminated', 0));
 
 for (const [index, spec] of PROCESSES.entries()) {
   start(spec, index);
-  if (spec.waitFor) await waitUntilReady(spec.waitFor);
+  if (spec.waitFor) await waitUntil(`${spec.waitFor} did not become ready`, () => answersOk(spec.waitFor));
 }
+await waitUntil('the sims were not routable through the gateway', simsRoutable);
 if (!stopping) {
   process.stdout.write(
-    '\nSwitchyard is up: gateway http://127.0.0.1:8080/v1, admin http://127.0.0.1:8081/admin/scheduler/list — Ctrl-C stops everything.\n\n',
+    `\nSwitchyard is up: gateway ${GATEWAY_URL}/v1, admin ${CONTROL_PLANE_URL}/admin/scheduler/list — Ctrl-C stops everything.\n\n`,
   );
 }

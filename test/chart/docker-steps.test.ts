@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from '@switchyard/testing';
-import { copyBuildContext, linksLeavingDirectory } from './support/build-context';
+import { copyBuildContext, devOnlyPackages, installedPackages, linksLeavingDirectory } from './support/build-context';
 import { instructions, parseDockerfile, stage, stageEnv } from './support/dockerfile';
+import { REPO_ROOT } from './support/chart-renderer';
 import { PROBE_PATHS } from './support/probes';
 
 // Acceptance 4 (issue 8): the Dockerfile builds the services from a clean checkout
@@ -93,6 +94,13 @@ function start(command: string[], cwd: string, env: Record<string, string>): { c
 describe.each(SERVICES)('image target %s', (target) => {
   it('deploys production dependencies only, starts with its CMD and passes its HEALTHCHECK', async () => {
     const out = deployTarget(target);
+    const installed = installedPackages(out);
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'services', target, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const thirdParty = Object.keys(manifest.dependencies).filter((name) => !name.startsWith('@switchyard/'));
+    expect(thirdParty.length).toBeGreaterThan(0);
+    expect(thirdParty.filter((name) => !installed.has(name))).toEqual([]);
+    expect(devOnlyPackages()).toEqual(expect.arrayContaining(['jest', 'typescript']));
+    expect(devOnlyPackages().filter((name) => installed.has(name))).toEqual([]);
     const finalStage = stage(stages, target);
     const cmd = jsonArray(instructions(finalStage, 'CMD')[0]!, '');
     expect(cmd).toEqual(['node', 'dist/main.js']);

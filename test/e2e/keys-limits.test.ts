@@ -18,7 +18,7 @@ let stack: KeysStack;
 beforeAll(async () => {
   stack = await startKeysStack(
     [
-      { key: KEYS.rpm, user: 'team-rpm', rpm: 120 },
+      { key: KEYS.rpm, user: 'team-rpm', rpm: 120, tpm: 1_000_000 },
       { key: KEYS.tokens, user: 'team-tpm', tpm: TPM },
       { key: KEYS.open, user: 'team-open' },
     ],
@@ -53,10 +53,17 @@ it('acceptance 1: rpm 120 over two gateways: of 400 quick requests 108-132 pass,
   expect(ok.length + limited.length).toBe(400);
   expect(ok.length).toBeGreaterThanOrEqual(108);
   expect(ok.length).toBeLessThanOrEqual(132);
+  const OPENAI_DURATION = /^(\d+m)?\d+(\.\d+)?m?s$/;
+  // Every answer, admitted or refused, carries both header families (the key has a tpm too).
+  for (const a of answers) {
+    expect(a.headers.get('x-ratelimit-reset-requests')).toMatch(OPENAI_DURATION);
+    expect(a.headers.get('x-ratelimit-limit-tokens')).toBe('1000000');
+    expect(Number(a.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThan(990_000);
+    expect(a.headers.get('x-ratelimit-reset-tokens')).toMatch(OPENAI_DURATION);
+  }
   for (const a of ok) {
     expect(a.headers.get('x-ratelimit-limit-requests')).toBe('120');
     expect(Number(a.headers.get('x-ratelimit-remaining-requests'))).toBeGreaterThanOrEqual(0);
-    expect(a.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+m)?\d+(\.\d+)?m?s$/);
   }
   for (const a of limited) {
     expect(a.headers.get('x-ratelimit-limit-requests')).toBe('120');

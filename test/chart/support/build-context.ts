@@ -53,3 +53,33 @@ export function linksLeavingDirectory(directory: string): string[] {
   );
   return entries.filter((entry) => !realpathSync(entry).startsWith(`${root}${path.sep}`)).map((entry) => path.relative(directory, entry));
 }
+
+/**
+ * Names of the npm packages installed in a deployed directory: pnpm's virtual store
+ * (`node_modules/.pnpm/<name>@<version>…`, a scope's `/` written `+`) when there is
+ * one, else the top-level `node_modules` entries.
+ */
+export function installedPackages(deployed: string): Set<string> {
+  const modules = path.join(deployed, 'node_modules');
+  const store = path.join(modules, '.pnpm');
+  if (existsSync(store)) {
+    const entries = readdirSync(store).filter((name) => name.indexOf('@', 1) > 0);
+    return new Set(entries.map((name) => name.slice(0, name.indexOf('@', 1)).replace('+', '/')));
+  }
+  const names = readdirSync(modules).filter((name) => !name.startsWith('.'));
+  return new Set(names.flatMap((name) => (name.startsWith('@') ? readdirSync(path.join(modules, name)).map((inner) => `${name}/${inner}`) : [name])));
+}
+
+/**
+ * Packages that only building and testing need: the devDependencies of the root and
+ * of every workspace package that no workspace package depends on at run time.
+ * Type packages are left out: protobufjs (under @grpc/proto-loader) lists
+ * @types/node among its own dependencies, so a production install has it.
+ */
+export function devOnlyPackages(): string[] {
+  const manifests = ['package.json', ...['libs', 'services'].flatMap((dir) => readdirSync(path.join(REPO_ROOT, dir)).map((name) => path.join(dir, name, 'package.json')))]
+    .filter((file) => existsSync(path.join(REPO_ROOT, file)))
+    .map((file) => JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> });
+  const runtime = new Set(manifests.flatMap((m) => Object.keys(m.dependencies ?? {})));
+  return [...new Set(manifests.flatMap((m) => Object.keys(m.devDependencies ?? {})))].filter((name) => !runtime.has(name) && !name.startsWith('@types/'));
+}
