@@ -76,7 +76,8 @@ it('kill -9 of the leader: a new leader within the lease, tables keep flowing, n
   const killedAt = Date.now();
   cluster.controlPlanes.get('cp-a')!.process.kill('SIGKILL');
   await waitFor(async () => (await cluster.leader('cp-b')).self, LEASE_MS + 3_000, 20, 'cp-b to take over');
-  expect(Date.now() - killedAt).toBeLessThanOrEqual(LEASE_MS + 1_000);
+  // The lease ends at most LEASE_MS after the kill, and the follower tries just then (not a poll later).
+  expect(Date.now() - killedAt).toBeLessThanOrEqual(LEASE_MS + 500);
   expect((await cluster.leader('cp-b')).epoch).toBeGreaterThan(1);
 
   const ms = await propagation('after-failover', true, () => cluster.admin('cp-b', 'POST', '/admin/scheduler/add', { id: 'after', url: cluster.sims.get('sim-1')!.url, models: ['after-failover'] }), 3_000);

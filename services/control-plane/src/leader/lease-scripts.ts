@@ -22,13 +22,14 @@ end
 /**
  * ARGV: token, lease_ms, min_epoch, allow_blank.
  * Returns {1, epoch, generation} acquired (generation '' = state must be seeded),
- * {0, holder} someone else leads, {2} the state is blank and allow_blank is not '1'
- * (a follower gives the previous leader the first chance to re-seed it).
+ * {0, holder, pttl} someone else leads for pttl more ms, {2} the state is blank and
+ * allow_blank is not '1' (a follower gives the previous leader the first chance to
+ * re-seed it).
  */
 export const ACQUIRE_LEASE = luaScript(`
 local holder = redis.call('GET', KEYS[1])
 local generation = redis.call('GET', KEYS[3])
-if holder and holder ~= ARGV[1] then return {0, holder} end
+if holder and holder ~= ARGV[1] then return {0, holder, redis.call('PTTL', KEYS[1])} end
 if (not holder) and (not generation) and ARGV[4] ~= '1' then return {2} end
 ${TAKE_LEASE}
 return {1, tostring(epoch), generation or ''}

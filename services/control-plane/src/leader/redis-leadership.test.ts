@@ -3,7 +3,7 @@ import { freePort, sleep, waitFor } from '@switchyard/testing';
 import { createRedisStateStore, type RedisStateStore } from '../state/redis-state-store';
 import { record } from '../state/state-store.contract';
 import { capturingLogger, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../test-support/redis-fixture';
-import { createRedisLeadership, type RedisLeadership } from './redis-leadership';
+import { createRedisLeadership, untilLeaseEnds, type RedisLeadership } from './redis-leadership';
 
 const LEASE_MS = 1_000;
 const prefixes: string[] = [];
@@ -67,6 +67,28 @@ describe('Redis leader lease', () => {
     expect(await b.store.putTable(table(2, 1), b.leadership.fence())).toBe(true);
     expect(await a.store.putTable(table(1, 99), oldFence)).toBe(false);
     expect((await b.store.getTable())!.epoch).toBe(2);
+  });
+
+  it('replaces a leader that stopped renewing within the lease time, not a polling interval later', async () => {
+    const prefix = newPrefix();
+    const a = await replica(prefix, 'cp-a');
+    const b = await replica(prefix, 'cp-b');
+    await a.leadership.tick(); // cp-a leads and then falls silent, as after kill -9
+    const acquiredAt = Date.now();
+    // On its timer, out of phase with the lease: polling alone would try at 200, 533, 866 and 1,199 ms.
+    await sleep(200);
+    await b.leadership.start();
+    await waitFor(() => b.leadership.isLeader(), LEASE_MS + 1_000, 5, 'cp-b to take over');
+    const takeoverMs = Date.now() - acquiredAt;
+    expect(takeoverMs).toBeGreaterThanOrEqual(LEASE_MS - 5);
+    expect(takeoverMs).toBeLessThan(LEASE_MS + 150);
+    expect(b.leadership.epoch()).toBe(2);
+  });
+
+  it('schedules a follower just after the holder lease ends, never later than its interval', () => {
+    expect(untilLeaseEnds(120, 1_000)).toBe(122);
+    expect(untilLeaseEnds(5_000, 1_000)).toBe(1_000);
+    expect(untilLeaseEnds(-2, 1_000)).toBe(1_000);
   });
 
   it('steps down when the lease was taken while it was not looking (a pause past the lease)', async () => {

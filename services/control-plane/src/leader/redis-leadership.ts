@@ -24,7 +24,9 @@ type Reply = [number | string, ...(string | number)[]];
 
 /**
  * The leader lease in Redis (issue 3). The leader renews every lease/3 with an
- * owner-checked script; followers try to acquire about every second. Every
+ * owner-checked script; followers try to acquire about every second, and again
+ * just after the holder's lease would run out, so a dead leader is replaced within
+ * the lease time (plus one Redis round trip), not a polling interval later. Every
  * ambiguous outcome — renewal error, a renewal slower than its deadline, a pause
  * that outlived the lease locally — steps down at once, which stops all
  * leader-only work (leader-gate.ts). Table writes carry this replica's owner token,
@@ -38,6 +40,8 @@ export function createRedisLeadership(options: RedisLeadershipOptions): RedisLea
   const leaseKeys = [store.keys.leader, store.keys.epoch, store.keys.generation];
   const renewEveryMs = Math.max(50, Math.floor(leaseMs / 3));
   const followerEveryMs = Math.min(renewEveryMs, 1_000);
+  /** A follower's next try: its interval, or sooner when the holder's lease ends sooner. */
+  let followerDelayMs = followerEveryMs;
   const listeners = new Set<(leading: boolean) => void>();
   let leading = false;
   let epoch = 0;
@@ -70,6 +74,7 @@ export function createRedisLeadership(options: RedisLeadershipOptions): RedisLea
     const startedMs = now();
     const allowBlank = store.generation() === undefined || (blankSinceMs !== undefined && startedMs - blankSinceMs >= leaseMs / 2);
     const reply = (await ACQUIRE_LEASE.run(store.client, leaseKeys, [token, leaseMs, Math.max(store.highestEpoch(), epoch), allowBlank ? '1' : '0'])) as Reply;
+    followerDelayMs = reply[0] === 0 ? untilLeaseEnds(Number(reply[2]), followerEveryMs) : followerEveryMs;
     if (reply[0] === 2) {
       if (blankSinceMs === undefined) log.warn('shared state is empty: giving the previous leader time to re-seed it');
       blankSinceMs ??= startedMs;
@@ -110,7 +115,7 @@ export function createRedisLeadership(options: RedisLeadershipOptions): RedisLea
   };
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => void tick().then(schedule), leading ? renewEveryMs : followerEveryMs);
+    timer = setTimeout(() => void tick().then(schedule), leading ? renewEveryMs : followerDelayMs);
     timer.unref();
   };
 
@@ -147,6 +152,17 @@ export function createRedisLeadership(options: RedisLeadershipOptions): RedisLea
 }
 
 /** Rejects when `promise` takes longer than `ms`: a slow Redis is an ambiguous outcome. */
+/**
+ * How long a follower waits before its next try, given the holder's remaining lease
+ * (PTTL, ms; negative when Redis reports none): a moment after it ends, at most `everyMs`.
+ */
+export function untilLeaseEnds(pttlMs: number, everyMs: number): number {
+  return pttlMs >= 0 ? Math.min(everyMs, pttlMs + LEASE_END_MARGIN_MS) : everyMs;
+}
+
+/** Lets Redis's expiry (millisecond resolution) pass before the follower's try. */
+const LEASE_END_MARGIN_MS = 2;
+
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
