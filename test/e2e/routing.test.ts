@@ -96,7 +96,9 @@ beforeAll(async () => {
     simEnv: { SIM_TTFT_MS: '10', SIM_ITL_MS: '0', SIM_REGISTRATION_TTL_SECONDS: '30' },
     controlPlaneEnv: {
       PROBE_INTERVAL_MS: String(PROBE_INTERVAL_MS),
-      PROBE_TIMEOUT_MS: '150',
+      // The faults here fail fast (500s, refused connections); a long timeout keeps a probe that is
+      // merely slow on a busy machine (over timeout/2) from marking a sim degraded mid-test.
+      PROBE_TIMEOUT_MS: '1000',
       PASSIVE_WINDOW_MS: '1000',
       MODEL_STRATEGIES: 'm-a=least-outstanding,m-q=weighted-random,m-f=weighted-random',
       MODEL_ALIASES: 'public-a=m-a',
@@ -220,7 +222,10 @@ describe('routing through the gateway (issue 4)', () => {
     const failedAt = Date.now();
     await setFault('f1', 'status:500');
     await waitFor(async () => (await send('m-f', {}, working)).receipt.excluded?.some((e) => e.id === 'f1' && e.why === 'unhealthy'), 3_000, 10, 'f1 out of rotation');
-    expect(Date.now() - failedAt).toBeLessThanOrEqual(2 * PROBE_INTERVAL_MS + 400);
+    // Two failed probes (the unhealthy threshold) take up to two intervals; the rest is rebuild, push and
+    // this loop, with room for a busy machine. The exact probe-count bound is in health-probing.test.ts.
+    expect(Date.now() - failedAt).toBeLessThanOrEqual(2 * PROBE_INTERVAL_MS + 1_000);
+    expect((await weights()).f1?.state).toBe('unhealthy');
     expect(share(await sendMany(30, 2, 'm-f', working), 'f2')).toBe(1);
 
     await setFault('f1', null);
@@ -237,10 +242,13 @@ describe('routing through the gateway (issue 4)', () => {
     expect(seen.at(-1)).toBe(1);
     expect([...seen].sort((x, y) => x - y)).toEqual(seen);
     expect(seen.filter((w) => w > 0 && w < 1).length).toBeGreaterThanOrEqual(2);
-    expect(share(recovering, 'f1')).toBeLessThan(0.4);
+    // While recovering f1 gets the share its reduced weights give it, less than at full weight.
+    const expectedRecovering = expectedShare(recovering, 'f1');
+    expect(Math.abs(share(recovering, 'f1') - expectedRecovering)).toBeLessThan(shareTolerance(expectedRecovering, recovering.length));
     const back = await sendMany(200, 2, 'm-f', working);
-    expect(share(back, 'f1')).toBeGreaterThan(0.3);
     const expectedBack = expectedShare(back, 'f1');
+    expect(expectedRecovering).toBeLessThan(expectedBack);
+    expect(expectedBack).toBeGreaterThan(0.3);
     expect(Math.abs(share(back, 'f1') - expectedBack)).toBeLessThan(shareTolerance(expectedBack, back.length));
   });
 });
