@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import { waitFor } from '@switchyard/testing';
+import { metricValue, metricsOf } from '../chaos/support/resilience-traffic';
 import { chat, deleteRedisKeys, inParallel, startKeysStack, type KeysStack } from './keys-stack';
 
 jest.setTimeout(120_000);
@@ -73,6 +74,9 @@ it('acceptance 1: rpm 120 over two gateways: of 400 quick requests 108-132 pass,
   }
   // Both gateways admitted and refused: the limit is shared, not per gateway.
   expect(new Set(answers.map((a, i) => `${i % 2}:${a.status}`)).size).toBe(4);
+  // Every refusal is counted, by reason, on the gateway that refused it.
+  const refusedPerGateway = await Promise.all(stack.gatewayUrls.map(async (url) => metricValue(await metricsOf(url), 'switchyard_gateway_rate_limited_total', { reason: 'rpm' })));
+  expect(refusedPerGateway).toEqual([0, 1].map((g) => answers.filter((a, i) => i % 2 === g && a.status === 429).length));
   process.stdout.write(`acceptance 1: ${ok.length} of 400 admitted in ${elapsedMs} ms\n`);
 });
 

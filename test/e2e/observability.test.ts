@@ -213,3 +213,27 @@ describe('deploy/grafana/switchyard.json', () => {
     expect(names.size).toBeGreaterThan(20);
   });
 });
+
+// Last: the failures it provokes would change the counts the earlier tests check.
+describe('failure series after provoked failures', () => {
+  it('counts a retry, a failed probe per scheduler, and shows each breaker closed', async () => {
+    // Both sims answer 503 to this one request: the gateway retries once on the other sim.
+    expect(await chat({ model: 'sim-model' }, { 'x-sim-fault': 'status:503' })).toBe(503);
+    const gateway = await scrape(stack.gatewayUrls[0]!);
+    expect(total(gateway, 'switchyard_gateway_retries_total')).toBe(total(gatewayMetrics, 'switchyard_gateway_retries_total') + 1);
+    const breakers = parseSamples(gateway).filter((s) => s.name === 'switchyard_gateway_breaker_state');
+    expect(breakers.map((s) => [s.labels.scheduler, s.value]).sort()).toEqual([['sim-1', 0], ['sim-2', 0]]);
+
+    // sim-2's /health fails (process-wide fault) for one probe; requests with `x-sim-fault: none` are unaffected.
+    const fault = (value: string | null) => fetch(`${stack.sims.get('sim-2')!.url}/sim/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: value }) });
+    const failures = async () => total(await scrape(stack.adminUrl), 'switchyard_control_plane_probe_failures_total', { scheduler: 'sim-2' });
+    const before = await failures();
+    expect((await fault('status:500')).status).toBe(200);
+    try {
+      await waitFor(async () => (await failures()) > before, 5_000, 50, 'a failed probe of sim-2 counted');
+    } finally {
+      await fault(null);
+    }
+    expect(total(await scrape(stack.adminUrl), 'switchyard_control_plane_probe_failures_total', { scheduler: 'sim-1' })).toBe(total(controlPlaneMetrics, 'switchyard_control_plane_probe_failures_total', { scheduler: 'sim-1' }));
+  });
+});

@@ -25,12 +25,16 @@ describe('scheduler circuit breakers (opossum)', () => {
     for (const result of results) await fire(id, result);
   };
 
+  let created: string[] = [];
+
   beforeEach(() => {
     changes = [];
+    created = [];
     breakers = createSchedulerBreakers({
       settings: { consecutiveFailures: 3, errorThresholdPercent: 50, rollingWindowMs: 10_000, volumeThreshold: 4, resetMs: RESET_MS },
       forward: async () => next,
       onStateChange: (id, state) => changes.push([id, state]),
+      onCreate: (id) => created.push(id),
     });
   });
 
@@ -45,6 +49,13 @@ describe('scheduler circuit breakers (opossum)', () => {
     expect(breakers.isUnavailable('b')).toBe(false);
     expect(await fire('a', OK)).toEqual({ ok: false, reason: 'circuit_open' });
     expect(changes).toEqual([['a', 'open']]);
+  });
+
+  it('announces each scheduler breaker once, on its first request', async () => {
+    await fireAll('a', [OK, OK]);
+    await fire('b', OK);
+    expect(created).toEqual(['a', 'b']);
+    expect(changes).toEqual([]);
   });
 
   it('never counts 4xx, 429, a client that left: the breaker stays closed', async () => {

@@ -36,6 +36,8 @@ export interface SchedulerBreakersDeps<O extends ForwardOptions> {
   /** The guarded exchange: resolves at its response headers (or a stream's first event). */
   forward(options: O): Promise<ForwardResult>;
   onStateChange(schedulerId: string, state: BreakerState): void;
+  /** A scheduler's breaker was created (closed), on its first request: metrics export it from then on. */
+  onCreate?(schedulerId: string): void;
   now?: () => number;
 }
 
@@ -92,6 +94,7 @@ export function createSchedulerBreakers<O extends ForwardOptions>(deps: Schedule
     breaker.on('close', () => changed('closed'));
     const entry = { breaker, count: closedCounter(breaker, window, deps.settings, now) };
     guarded.set(id, entry);
+    deps.onCreate?.(id);
     return entry;
   };
 

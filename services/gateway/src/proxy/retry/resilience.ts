@@ -31,6 +31,8 @@ export function createResilience(config: Config, deps: ResilienceDeps): Resilien
       resetMs: config.BREAKER_RESET_MS,
     },
     forward: (options) => forwardUntilFirstEvent(forward, options),
+    // Every scheduler in use has a breaker series (0 = closed) before its first change, for alerts and dashboards.
+    onCreate: (scheduler) => deps.metrics.breakerState(scheduler, 'closed'),
     onStateChange(scheduler, state) {
       deps.metrics.breakerState(scheduler, state);
       // An opening is worth a warning; half-open and closed are the recovery.
