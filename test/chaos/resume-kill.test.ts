@@ -71,14 +71,14 @@ describe('kill -9 of one of three sims under streaming load, with resumption on'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('100 concurrent streams for 10 s: zero streams lost, every one complete', async () => {
+  it('100 concurrent streams for 12 s (as in resilience-kill): zero streams lost, every one complete', async () => {
     const gateway = stack.gatewayUrls[0]!;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
     const results: Exchange[] = [];
     const started = Date.now();
     const killer = setTimeout(() => stack.sims.get('sim-2')!.process.kill('SIGKILL'), 4_000);
     const client = async () => {
-      while (Date.now() - started < 10_000) results.push(await postStream(gateway, agent));
+      while (Date.now() - started < 12_000) results.push(await postStream(gateway, agent));
     };
     try {
       await Promise.all(Array.from({ length: 100 }, client));
@@ -88,7 +88,7 @@ describe('kill -9 of one of three sims under streaming load, with resumption on'
     }
     const lost = results.filter((r) => streamOutcome(r) !== 'complete');
     if (lost.length > 0) throw new Error(`${lost.length} of ${results.length} streams lost, e.g. ${JSON.stringify(lost.slice(0, 2))}\n${dumpOutput(stack.processes)}`);
-    expect(results.length).toBeGreaterThan(500);
+    expect(results.length).toBeGreaterThan(800);
     for (const stream of results) expect(contentOf(stream)).toEqual({ chunks: MAX_TOKENS, ids: 1 });
     // The killed sim's streams were really resumed, not merely absent.
     const metrics = await metricsOf(gateway);
