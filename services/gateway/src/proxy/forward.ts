@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Cancellation } from './cancellation';
 import type { UpstreamTarget } from './upstream-pool';
@@ -94,7 +95,7 @@ export function forward(options: ForwardOptions): Promise<ForwardResult> {
         connected = true;
         return timer.enter('first_byte');
       }
-      timer.enter('connect');
+      timer.enterConnect(socket);
       socket.once('connect', () => {
         connected = true;
         timer.enter('first_byte');
@@ -135,6 +136,16 @@ function phasedTimeout(req: ClientRequest, timeouts: UpstreamTimeouts) {
     enter(next: TimeoutPhase) {
       phase = next;
       req.setTimeout(msOf(next));
+    },
+    /**
+     * ClientRequest.setTimeout arms a socket that is still connecting only once it
+     * has connected, which would leave a host that never answers the SYN without a
+     * timeout (the kernel retries for minutes). So the socket is armed here too; the
+     * request's own call still routes the socket's 'timeout' to the request.
+     */
+    enterConnect(socket: Socket) {
+      this.enter('connect');
+      socket.setTimeout(timeouts.connectMs);
     },
   };
 }
