@@ -5,7 +5,7 @@
  * gateway with 50 open streams.
  */
 import http from 'node:http';
-import { sleep, waitFor } from '@switchyard/testing';
+import { waitFor } from '@switchyard/testing';
 import { chatBody, metricValue, metricsOf, postChat, streamOutcome } from '../chaos/support/resilience-traffic';
 import { dumpOutput, startStack, type Stack } from './stack';
 
@@ -84,8 +84,8 @@ describe('a client that disconnects mid-stream', () => {
     await stack?.stop();
   });
 
-  it('the sim sees its request aborted within 100 ms', async () => {
-    const requestId = `abort-${Date.now()}`;
+  /** Streams through the gateway, drops the connection after 3 events; how long until the sim saw the abort, and how far it got. */
+  async function abortMidStream(requestId: string): Promise<{ delayMs: number; outcome: string; tokensSent: number }> {
     const abortedAt = await new Promise<number>((resolve, reject) => {
       const req = http.request(
         `${stack.gatewayUrls[0]!}/v1/chat/completions`,
@@ -106,12 +106,27 @@ describe('a client that disconnects mid-stream', () => {
       req.end(chatBody('sim-model', { stream: true, maxTokens: 500 }));
     });
     const simUrl = stack.sims.get('sim-1')!.url;
+    type SimRecord = { request_id: string | null; aborted_at_ms: number | null; outcome: string; tokens_sent?: number };
     const record = await waitFor(async () => {
-      const stats = (await (await fetch(`${simUrl}/sim/stats`)).json()) as { records: Array<{ request_id: string | null; aborted_at_ms: number | null; outcome: string }> };
+      const stats = (await (await fetch(`${simUrl}/sim/stats`)).json()) as { records: SimRecord[] };
       return stats.records.find((r) => r.request_id === requestId && r.aborted_at_ms !== null);
     }, 2_000, 10, 'the sim to see the abort');
-    expect(record.outcome).toBe('aborted');
-    expect(record.aborted_at_ms! - abortedAt).toBeLessThan(100);
+    return { delayMs: record.aborted_at_ms! - abortedAt, outcome: record.outcome, tokensSent: record.tokens_sent ?? Number.NaN };
+  }
+
+  it('the sim sees its request aborted within 100 ms', async () => {
+    // Five aborts: the median must be within 100 ms, so one stall of a busy machine cannot fail the test
+    // and a gateway that does not pass the abort on at once cannot pass it.
+    const aborts = [];
+    for (let i = 0; i < 5; i++) aborts.push(await abortMidStream(`abort-${Date.now()}-${i}`));
+    for (const abort of aborts) {
+      expect(abort.outcome).toBe('aborted');
+      expect(abort.tokensSent).toBeLessThan(100); // of 500: generation stopped, the GPU time is free
+    }
+    const delays = aborts.map((a) => a.delayMs).sort((x, y) => x - y);
+    process.stdout.write(`client abort seen by the sim after ${delays.join(', ')} ms\n`);
+    expect(delays[2]).toBeLessThan(100);
+    expect(delays[4]).toBeLessThan(1_000);
   });
 });
 
@@ -186,9 +201,12 @@ describe('SIGTERM of a gateway with 50 open streams', () => {
     }, 10_000, 20, '50 streams running');
     const proc = gatewayProcess(stack);
     proc.kill('SIGTERM');
-    await sleep(200);
-    const refused = await postChat(gateway, chatBody('sim-model'), new http.Agent());
-    expect(refused.error).toMatch(/ECONNREFUSED/);
+    // The listener closes as the first step of the shutdown; new connections are refused from then on.
+    const refused = await waitFor(async () => {
+      const attempt = await postChat(gateway, chatBody('sim-model'), new http.Agent());
+      return /ECONNREFUSED/.test(attempt.error ?? '') ? attempt : undefined;
+    }, 3_000, 20, 'new connections refused');
+    expect(refused.status).toBe(0);
     const results = await Promise.all(streams);
     agent.destroy();
     expect(runningAtSigterm).toBe(50);
