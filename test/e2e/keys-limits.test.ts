@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { waitFor } from '@switchyard/testing';
 import { metricValue, metricsOf } from '../chaos/support/resilience-traffic';
-import { chat, deleteRedisKeys, inParallel, startKeysStack, type KeysStack } from './keys-stack';
+import { chat, countedTokens, deleteRedisKeys, inParallel, startKeysStack, type KeysStack } from './keys-stack';
 
 jest.setTimeout(120_000);
 
@@ -89,6 +89,7 @@ it('acceptance 2: tpm counts streamed and plain usage; a stream client that did 
   let usageWhenAsked: OpenAI.CompletionUsage | undefined;
   for (let i = 0; i < 40 && refusal === undefined; i++) {
     const api = client(i % 2 === 0 ? gw0 : gw1);
+    const countedBefore = countedTokens(REDIS_URL, PREFIX);
     try {
       if (i % 3 === 0) {
         const { data, response } = await api.chat.completions.create({ model: 'sim-model', messages: [{ role: 'user', content: 'count my tokens please' }], max_tokens: 8 }).withResponse();
@@ -106,8 +107,9 @@ it('acceptance 2: tpm counts streamed and plain usage; a stream client that did 
     } catch (err) {
       refusal = err;
     }
-    // Tokens are counted when the answer ends; give the release a moment to land.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Tokens are counted in Redis when the answer ends (the release is batched): wait for them before the
+    // next request asks the other gateway.
+    if (refusal === undefined) await waitFor(() => countedTokens(REDIS_URL, PREFIX) > countedBefore, 3_000, 10, 'the answer\'s tokens counted in Redis');
   }
   expect(refusal).toBeInstanceOf(OpenAI.RateLimitError);
   expect((refusal as InstanceType<typeof OpenAI.RateLimitError>).error).toMatchObject({ type: 'rate_limit_error' });

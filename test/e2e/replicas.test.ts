@@ -47,7 +47,9 @@ it('a sim that gets SIGTERM deregisters at once; one killed with -9 leaves every
   const terminated = await propagation('model-sim-3', false, async () => cluster.sims.get('sim-3')!.process.kill('SIGTERM'), 3_000);
   expect(terminated).toBeLessThan(1_000);
   const killed = await propagation('model-sim-2', false, async () => cluster.sims.get('sim-2')!.process.kill('SIGKILL'), TTL_SECONDS * 1000 + 2_000);
-  expect(killed).toBeLessThanOrEqual(TTL_SECONDS * 1000 + 500);
+  // The lease runs out at most TTL after the kill (it runs from the last heartbeat); the leader's
+  // sweep (every 250 ms), the table push and this poll come on top, with room for a busy machine.
+  expect(killed).toBeLessThanOrEqual(TTL_SECONDS * 1000 + 1_000);
   const listed = ((await cluster.admin('cp-a', 'GET', '/admin/scheduler/list')).body.schedulers as { id: string }[]).map((s) => s.id);
   expect(listed).not.toContain('sim-2');
   expect(listed).not.toContain('sim-3');

@@ -77,11 +77,13 @@ describe('sim stream timing', () => {
     const response = await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: CHAT, max_tokens: 5, stream: true });
     const headersAt = Date.now();
     const sse = await readSse(response);
-    // Headers come at once, before the first token (as vLLM does).
-    expect(headersAt - started).toBeLessThan(120);
     const tokenTimes = sse.events.slice(0, 5).map((e) => e.at_ms);
+    // Headers come at once, before the first token (as vLLM does).
+    expect(headersAt).toBeLessThan(tokenTimes[0]!);
+    expect(headersAt - started).toBeLessThan(140);
     expect(tokenTimes[0]! - started).toBeGreaterThanOrEqual(140);
-    for (let i = 1; i < tokenTimes.length; i++) expect(tokenTimes[i]! - tokenTimes[i - 1]!).toBeGreaterThanOrEqual(40);
+    // Spread over four intervals, not one burst (a single gap can shrink when the reader stalls).
+    expect(tokenTimes[4]! - tokenTimes[0]!).toBeGreaterThanOrEqual(4 * 60 - 30);
     expect(tokenTimes[4]! - started).toBeGreaterThanOrEqual(150 + 4 * 60 - 15);
   });
 

@@ -133,7 +133,7 @@ describe('gateway proxy: upstream failures', () => {
     await expect(res.text()).rejects.toThrow();
   });
 
-  it('aborts the upstream request within 100 ms when the client goes away mid-stream', async () => {
+  it('aborts the upstream request at once when the client goes away mid-stream', async () => {
     up.setHandler((request, res) => streamChat(res, 'live-model', 200, 20));
     const abortedAt = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
@@ -147,7 +147,8 @@ describe('gateway proxy: upstream failures', () => {
       req.end(chat('live-model', { stream: true }));
     });
     const upstreamAbortedAt = await waitFor(() => up.requests[0]?.abortedAtMs, 1_000, 5, 'upstream abort');
-    expect(upstreamAbortedAt - abortedAt).toBeLessThan(100);
+    // Typically a few ms; the bound leaves room for a stalled test process. The stream would have run 4 s.
+    expect(upstreamAbortedAt - abortedAt).toBeLessThan(500);
   });
 
   it('has nothing in flight afterwards', async () => {
