@@ -134,7 +134,16 @@ describe('gateway proxy: upstream failures', () => {
   });
 
   it('aborts the upstream request at once when the client goes away mid-stream', async () => {
-    up.setHandler((request, res) => streamChat(res, 'live-model', 200, 20));
+    const CHUNKS = 200;
+    let chunksWritten = 0;
+    up.setHandler((request, res) => {
+      const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+      res.write = ((...args: unknown[]) => {
+        chunksWritten += 1;
+        return write(...args);
+      }) as typeof res.write;
+      streamChat(res, 'live-model', CHUNKS, 20);
+    });
     const abortedAt = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
         res.once('data', () => {
@@ -146,9 +155,12 @@ describe('gateway proxy: upstream failures', () => {
       req.once('error', reject);
       req.end(chat('live-model', { stream: true }));
     });
-    const upstreamAbortedAt = await waitFor(() => up.requests[0]?.abortedAtMs, 1_000, 5, 'upstream abort');
+    const upstreamAbortedAt = await waitFor(() => up.requests[0]?.abortedAtMs, 2_000, 5, 'upstream abort');
     // Typically a few ms; the bound leaves room for a stalled test process. The stream would have run 4 s.
     expect(upstreamAbortedAt - abortedAt).toBeLessThan(500);
+    // By count as well: the upstream had sent a handful of its 200 chunks (one per 20 ms) when its
+    // connection closed, so generation stopped early rather than running the stream out.
+    expect(chunksWritten).toBeLessThan(CHUNKS / 4);
   });
 
   it('has nothing in flight afterwards', async () => {
