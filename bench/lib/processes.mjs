@@ -4,7 +4,6 @@
  * generator do not steal each other's core.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** The target under test gets this core; load generators, backends and helpers the other. */
 export const TARGET_CORE = '0';
@@ -102,18 +101,10 @@ export async function runJsonScript(spec) {
   return JSON.parse(last);
 }
 
-/** @returns {Promise<number>} a port free on 127.0.0.1 right now */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// Ports below the kernel's ephemeral range, never handed out twice: a port found free with
+// listen(0) can be taken by another socket (a fake fleet listening on 0, outgoing connections)
+// before the child binds it. The same picker the tests use; `pnpm bench*` builds it first.
+export { freePort } from '../../libs/testing/dist/ports.js';
 
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
