@@ -1,9 +1,10 @@
 import http from 'node:http';
 import { createSchemaValidator, freePort, waitFor } from '@switchyard/testing';
-import { chatChunk, routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, streamChat, type FakeUpstream, type GatewayHarness } from '../testing';
+import { chatChunk, routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, startSilentUpstream, streamChat, type FakeUpstream, type GatewayHarness, type SilentUpstream } from '../testing';
 
 const validator = createSchemaValidator();
 const TIMEOUT_MS = 300;
+const CONNECT_TIMEOUT_MS = 500;
 type ErrorBody = { error: { message: string; code: string | null } };
 
 const chat = (model: string, extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -11,6 +12,7 @@ const chat = (model: string, extra: Record<string, unknown> = {}) => JSON.string
 describe('gateway proxy: upstream failures', () => {
   let up: FakeUpstream;
   let busy: FakeUpstream;
+  let silent: SilentUpstream;
   let harness: GatewayHarness;
 
   beforeAll(async () => {
@@ -21,8 +23,9 @@ describe('gateway proxy: upstream failures', () => {
       res.end(JSON.stringify({ error: { message: 'overloaded', type: 'server_error', param: null, code: null } }));
     });
     const deadUrl = `http://127.0.0.1:${await freePort()}`;
+    silent = await startSilentUpstream();
     harness = await startGatewayHarness({
-      UPSTREAM_CONNECT_TIMEOUT_MS: '500',
+      UPSTREAM_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       UPSTREAM_FIRST_BYTE_TIMEOUT_MS: String(TIMEOUT_MS),
       UPSTREAM_IDLE_TIMEOUT_MS: String(TIMEOUT_MS),
       RETRY_MAX_ATTEMPTS: '3',
@@ -36,7 +39,8 @@ describe('gateway proxy: upstream failures', () => {
         schedulers: [
           schedulerEntry({ id: 'dead', url: deadUrl, models: ['refused-model', 'mixed-model'] }),
           schedulerEntry({ id: 'busy', url: busy.url, models: ['busy-model', 'mixed-model'] }),
-          schedulerEntry({ id: 'up', url: up.url, models: ['live-model', 'mixed-model'] }),
+          schedulerEntry({ id: 'silent', url: silent.url, models: ['silent-model', 'silent-or-up-model'] }),
+          schedulerEntry({ id: 'up', url: up.url, models: ['live-model', 'mixed-model', 'silent-or-up-model'] }),
         ],
       }),
     );
@@ -46,6 +50,7 @@ describe('gateway proxy: upstream failures', () => {
     await harness.stop();
     await up.stop();
     await busy.stop();
+    await silent.stop();
   });
 
   afterEach(() => {
@@ -73,6 +78,29 @@ describe('gateway proxy: upstream failures', () => {
     const pinned = await post(chat('mixed-model', { backend: 'dead' }));
     expect(pinned.status).toBe(503);
     expect(pinned.headers.get('x-should-retry')).toBeNull();
+  });
+
+  it('answers 504 once the connect timeout has passed when a scheduler never accepts the connection', async () => {
+    const started = Date.now();
+    const res = await post(chat('silent-model'));
+    const elapsedMs = Date.now() - started;
+    expect(res.status).toBe(504);
+    expect(res.headers.get('x-switchyard-backend')).toBe('silent');
+    const body = (await res.json()) as ErrorBody;
+    validator.assertValid('ErrorResponse', body);
+    expect(body.error).toMatchObject({ code: 'upstream_timeout', message: `Scheduler 'silent' did not accept a connection within ${CONNECT_TIMEOUT_MS} ms.` });
+    // One attempt (no other scheduler serves the model): one connect timeout, not the kernel's minutes of SYN retries.
+    expect(elapsedMs).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_MS - 20);
+    expect(elapsedMs).toBeLessThan(CONNECT_TIMEOUT_MS + 2_000);
+    const metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchyard_gateway_upstream_errors_total\{scheduler="silent",kind="timeout"[^}]*\} [1-9]/);
+  });
+
+  it('moves to another scheduler after the connect timeout', async () => {
+    for (let i = 0; i < 4; i++) {
+      const res = await post(chat('silent-or-up-model'));
+      expect([res.status, res.headers.get('x-switchyard-backend')]).toEqual([200, 'up']);
+    }
   });
 
   it("relays the scheduler's own error when no other scheduler is left", async () => {

@@ -3,3 +3,4 @@ export * from './fake-upstream';
 export * from './fixtures';
 export * from './openai-payloads';
 export * from './gateway-harness';
+export * from './silent-upstream';
