@@ -73,16 +73,20 @@ export async function inParallel<T>(count: number, concurrency: number, call: (i
   return results;
 }
 
-/** Deletes every key under `prefix` with redis-cli (the e2e tests need no Redis client library). */
+/** Keys matching `pattern`, with redis-cli (the e2e tests need no Redis client library). */
+function scanKeys(url: string, pattern: string): string[] {
+  return execFileSync('redis-cli', ['-u', url, '--scan', '--pattern', pattern], { encoding: 'utf8', timeout: 5_000 }).split('\n').filter(Boolean);
+}
+
+/** Deletes every key under `prefix`. */
 export function deleteRedisKeys(url: string, prefix: string): void {
-  const keys = execFileSync('redis-cli', ['-u', url, '--scan', '--pattern', `${prefix}*`], { encoding: 'utf8', timeout: 5_000 }).split('\n').filter(Boolean);
+  const keys = scanKeys(url, `${prefix}*`);
   for (let i = 0; i < keys.length; i += 500) execFileSync('redis-cli', ['-u', url, 'DEL', ...keys.slice(i, i + 500)], { timeout: 5_000 });
 }
 
 /** Tokens the rate limiter has counted in Redis under `prefix`, summed over every key and minute. */
 export function countedTokens(url: string, prefix: string): number {
-  const keys = execFileSync('redis-cli', ['-u', url, '--scan', '--pattern', `${prefix}ratelimit:*:tokens`], { encoding: 'utf8', timeout: 5_000 }).split('\n').filter(Boolean);
-  return keys.reduce((sum, key) => {
+  return scanKeys(url, `${prefix}ratelimit:*:tokens`).reduce((sum, key) => {
     const values = execFileSync('redis-cli', ['-u', url, 'HVALS', key], { encoding: 'utf8', timeout: 5_000 }).split('\n').filter(Boolean);
     return sum + values.reduce((s, v) => s + Number(v), 0);
   }, 0);

@@ -55,19 +55,12 @@ export function linksLeavingDirectory(directory: string): string[] {
 }
 
 /**
- * Names of the npm packages installed in a deployed directory: pnpm's virtual store
- * (`node_modules/.pnpm/<name>@<version>…`, a scope's `/` written `+`) when there is
- * one, else the top-level `node_modules` entries.
+ * Names of the npm packages installed in a deployed directory, from pnpm's virtual
+ * store (`node_modules/.pnpm/<name>@<version>…`, a scope's `/` written `+`).
  */
 export function installedPackages(deployed: string): Set<string> {
-  const modules = path.join(deployed, 'node_modules');
-  const store = path.join(modules, '.pnpm');
-  if (existsSync(store)) {
-    const entries = readdirSync(store).filter((name) => name.indexOf('@', 1) > 0);
-    return new Set(entries.map((name) => name.slice(0, name.indexOf('@', 1)).replace('+', '/')));
-  }
-  const names = readdirSync(modules).filter((name) => !name.startsWith('.'));
-  return new Set(names.flatMap((name) => (name.startsWith('@') ? readdirSync(path.join(modules, name)).map((inner) => `${name}/${inner}`) : [name])));
+  const entries = readdirSync(path.join(deployed, 'node_modules', '.pnpm')).filter((name) => name.indexOf('@', 1) > 0);
+  return new Set(entries.map((name) => name.slice(0, name.indexOf('@', 1)).replace('+', '/')));
 }
 
 /**

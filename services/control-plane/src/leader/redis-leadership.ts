@@ -151,7 +151,6 @@ export function createRedisLeadership(options: RedisLeadershipOptions): RedisLea
   };
 }
 
-/** Rejects when `promise` takes longer than `ms`: a slow Redis is an ambiguous outcome. */
 /**
  * How long a follower waits before its next try, given the holder's remaining lease
  * (PTTL, ms; negative when Redis reports none): a moment after it ends, at most `everyMs`.
@@ -163,6 +162,7 @@ export function untilLeaseEnds(pttlMs: number, everyMs: number): number {
 /** Lets Redis's expiry (millisecond resolution) pass before the follower's try. */
 const LEASE_END_MARGIN_MS = 2;
 
+/** Rejects when `promise` takes longer than `ms`: a slow Redis is an ambiguous outcome. */
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
