@@ -44,6 +44,17 @@ describe('infoLineWriter', () => {
     expect(Date.parse(String(viaWriter!.timestamp))).not.toBeNaN();
   });
 
+  it('writes a valid line for no fields, and its fixed keys win over same-named fields', async () => {
+    const { stream, lines } = capture();
+    const write = infoLineWriter(createLogger({ service: 'gateway', stream }));
+    write('started', {});
+    write('request', { level: 'debug', service: 'other', status: 200 });
+    await new Promise((r) => setImmediate(r));
+    const [empty, clashing] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(empty!)).toEqual(['level', 'message', 'service', 'timestamp']);
+    expect(clashing).toMatchObject({ level: 'info', service: 'gateway', status: 200, message: 'request' });
+  });
+
   it('writes nothing below info, and falls back to logger.info for other loggers', async () => {
     const { stream, lines } = capture();
     const quiet = createLogger({ service: 'gateway', level: 'warn', stream });

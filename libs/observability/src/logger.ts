@@ -33,9 +33,15 @@ export function createLogger(options: LoggerOptions): Logger {
     format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.Stream({ stream: destination })],
   });
+  const serviceJson = JSON.stringify(options.service);
   const write: InfoLineWriter = (message, fields) => {
     if (!logger.isInfoEnabled()) return;
-    destination.write(`${JSON.stringify({ ...fields, level: 'info', message, service: options.service, timestamp: new Date().toISOString() })}\n`);
+    // The caller's object is stringified as it is and the fixed keys are appended as
+    // text: copying it with spread first made V8 take JSON.stringify's slow path,
+    // 15 µs a line instead of 2 (issue 9 profile).
+    const own = JSON.stringify(fields);
+    const head = own.length > 2 ? `${own.slice(0, -1)},` : '{';
+    destination.write(`${head}"level":"info","message":${JSON.stringify(message)},"service":${serviceJson},"timestamp":"${new Date().toISOString()}"}\n`);
   };
   return Object.defineProperty(logger, INFO_LINE_WRITER, { value: write });
 }
