@@ -10,5 +10,7 @@ import { createRedisClient } from '@switchyard/redis';
  * fallback gauge and one log line each.
  */
 export function createLimitsRedisClient(url: string, gatewayId: string): Redis {
-  return createRedisClient(url, { connectionName: `switchyard-gateway-limits-${gatewayId}`, maxRetriesPerRequest: 0 });
+  // Auto-pipelining sends the commands of one event-loop turn (every request the
+  // turn admitted) in one write instead of one write each (issue 9).
+  return createRedisClient(url, { connectionName: `switchyard-gateway-limits-${gatewayId}`, maxRetriesPerRequest: 0, enableAutoPipelining: true });
 }

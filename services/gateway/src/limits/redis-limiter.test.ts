@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { createLogger } from '@switchyard/observability';
-import { freePort, sleep, startRedisServer } from '@switchyard/testing';
+import { freePort, sleep, startRedisServer, waitFor } from '@switchyard/testing';
 import { createFallbackLimiter } from './fallback-limiter';
 import type { Admission, LimitSubject } from './limiter';
 import { createLimitsRedisClient } from './limits-redis';
@@ -85,6 +85,33 @@ describe('Redis limiter scripts', () => {
     expect((await pending).verdict).toBe('ok');
   });
 
+  it('decides the requests of one turn in one script call as if they had come one by one', async () => {
+    const s = subject({ rpm: 5, maxConcurrency: 3 });
+    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 500 });
+    const calls = countScriptCalls(client);
+    const burst = await Promise.all(Array.from({ length: 4 }, () => limiter.acquire(s)));
+    expect(calls.stop()).toBe(1);
+    expect(burst.map((a) => [a.verdict, a.requests.current])).toEqual([['ok', 1], ['ok', 2], ['ok', 3], ['concurrency', 3]]);
+    const slots = burst.filter((a) => a.slot !== undefined);
+    expect(new Set(slots.map((a) => a.slot)).size).toBe(3);
+    // Releases of one turn are one call too: every slot comes back and the tokens add up.
+    const releases = countScriptCalls(client);
+    await Promise.all(slots.map((a) => limiter.release(s, a, 10)));
+    expect(releases.stop()).toBe(1);
+    const next = await Promise.all(Array.from({ length: 3 }, () => limiter.acquire(s)));
+    expect(next.map((a) => [a.verdict, a.requests.current])).toEqual([['ok', 4], ['ok', 5], ['rpm', 5]]);
+    expect(await admin.zcard(`${prefix}ratelimit:{${s.id}}:slots`)).toBe(2);
+    const tokens = await admin.hvals(`${prefix}ratelimit:{${s.id}}:tokens`);
+    expect(tokens.map(Number).reduce((a, b) => a + b, 0)).toBe(30);
+  });
+
+  it('keeps different keys apart in one turn', async () => {
+    const [a, b] = [subject({ rpm: 1 }), subject({ rpm: 2 })];
+    const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 500 });
+    const verdicts = await Promise.all([a, b, a, b, b].map((s) => limiter.acquire(s)));
+    expect(verdicts.map((v) => v.verdict)).toEqual(['ok', 'ok', 'rpm', 'ok', 'rpm']);
+  });
+
   it('agrees with the local limiter on the same sequence', async () => {
     const s = subject({ rpm: 5, tpm: 50, maxConcurrency: 3 });
     const redis = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 500 });
@@ -103,6 +130,22 @@ describe('Redis limiter scripts', () => {
     expect(await run(redis)).toEqual(await run(local));
   });
 });
+
+/** Counts the EVALSHA/EVAL commands `client` sends until stop(). */
+function countScriptCalls(client: Redis): { stop(): number } {
+  let count = 0;
+  const send = client.sendCommand;
+  client.sendCommand = function (this: Redis, command: { name: string }, ...rest: unknown[]) {
+    if (command.name === 'evalsha' || command.name === 'eval') count += 1;
+    return (send as (...args: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof client.sendCommand;
+  return {
+    stop() {
+      client.sendCommand = send;
+      return count;
+    },
+  };
+}
 
 describe('fallback limiter', () => {
   it('uses local limits while Redis does not answer, and reports it once', async () => {
@@ -126,6 +169,29 @@ describe('fallback limiter', () => {
     expect(fallbacks).toEqual([true]);
     await limiter.release(s, verdicts[0]!, 10);
     client.disconnect();
+  });
+
+  it('hands back a slot that Redis granted after the caller had given up on it', async () => {
+    const server = await startRedisServer();
+    const client = createLimitsRedisClient(server.url, 'test');
+    const watcher = new Redis(server.url);
+    try {
+      await client.connect();
+      const s = subject({ maxConcurrency: 5, rpm: 100 });
+      const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 100 });
+      server.pause();
+      await expect(limiter.acquire(s)).rejects.toThrow(/no answer from Redis/);
+      server.resume();
+      const base = `${prefix}ratelimit:{${s.id}}`;
+      // Redis runs the queued acquire once it wakes up (the request counter shows it); the late slot is released right after.
+      await waitFor(async () => (await watcher.hlen(`${base}:requests`)) === 1, 3_000, 20, 'late acquire ran');
+      await waitFor(async () => (await watcher.zcard(`${base}:slots`)) === 0, 3_000, 20, 'late slot released');
+    } finally {
+      server.resume();
+      watcher.disconnect();
+      client.disconnect();
+      await server.stop();
+    }
   });
 
   it('gives up on a hung Redis after its timeout, answers from local counters, and goes back to Redis', async () => {

@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import { withDeadline } from './deadline';
 import type { Admission, LimitSubject, Limiter, LimitVerdict } from './limiter';
 import { ACQUIRE, RELEASE, RENEW } from './limiter-scripts';
-import { createScriptBatch } from './release-batch';
+import { createTurnBatch } from './turn-batch';
 import { WINDOW_MS } from './sliding-window';
 
 export interface RedisLimiterOptions {
@@ -24,10 +24,25 @@ export interface RedisLimiter extends Limiter {
 }
 
 const VERDICTS: readonly LimitVerdict[] = ['ok', 'rpm', 'tpm', 'concurrency'];
+/** Numbers per request in ACQUIRE's reply, after the leading elapsed_ms. */
+const ACQUIRE_FIELDS = 5;
+
+interface AcquireCall {
+  subject: LimitSubject;
+  /** The concurrency slot to take ('' when the key has no max_concurrency). */
+  member: string;
+}
+
+interface ReleaseCall {
+  tokens: number;
+  slot?: string;
+}
 
 /**
- * Limits shared by every gateway through Redis (limiter-scripts.ts). Calls fail
- * (reject) when Redis is slow or away; the caller falls back to local limits.
+ * Limits shared by every gateway through Redis (limiter-scripts.ts). The
+ * acquires of one key in one event-loop turn go to Redis as one script call, and
+ * so do its releases (turn-batch.ts). Calls fail (reject) when Redis is slow or
+ * away; the caller falls back to local limits.
  */
 export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const { client } = options;
@@ -35,40 +50,67 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const active = new Map<string, string>();
   let sequence = 0;
   let renewTimer: NodeJS.Timeout | undefined;
-  const releases = createScriptBatch(client, RELEASE);
   const keysOf = (id: string) => {
     // The hash tag keeps one key's counters in one Redis Cluster slot.
     const base = `${options.keyPrefix}ratelimit:{${id}}`;
     return { requests: `${base}:requests`, tokens: `${base}:tokens`, slots: `${base}:slots` };
   };
+  const acquires = createTurnBatch<AcquireCall, Admission>(async (id, calls) => {
+    const keys = keysOf(id);
+    // A key's limits come from the routing table: the calls of one turn share them.
+    const { rpm, tpm, maxConcurrency } = calls[0]!.subject;
+    const reply = ((await ACQUIRE.run(client, [keys.requests, keys.tokens, keys.slots], [WINDOW_MS, rpm, tpm, maxConcurrency, leaseMs, ...calls.map((c) => c.member)])) as unknown[]).map(Number);
+    const elapsedMs = reply[0]!;
+    return calls.map((call, i) => {
+      const at = 1 + i * ACQUIRE_FIELDS;
+      const verdict = VERDICTS[reply[at]!] ?? 'ok';
+      const admission: Admission = {
+        verdict,
+        requests: { current: reply[at + 1]!, previous: reply[at + 2]!, elapsedMs },
+        tokens: { current: reply[at + 3]!, previous: reply[at + 4]!, elapsedMs },
+        mode: 'redis',
+      };
+      if (verdict !== 'ok' || call.member === '') return admission;
+      active.set(call.member, keys.slots);
+      return { ...admission, slot: call.member };
+    });
+  });
+  const releases = createTurnBatch<ReleaseCall, void>(async (id, calls) => {
+    const keys = keysOf(id);
+    let tokens = 0;
+    const slots: string[] = [];
+    for (const call of calls) {
+      tokens += call.tokens;
+      if (call.slot !== undefined) slots.push(call.slot);
+    }
+    await RELEASE.run(client, [keys.tokens, keys.slots], [WINDOW_MS, tokens, ...slots]);
+    return calls.map(() => undefined);
+  });
   const renew = () => {
     for (const [member, slots] of active) void RENEW.run(client, [slots], [WINDOW_MS, member, leaseMs]).catch(() => undefined);
   };
 
+  const release = async (subject: LimitSubject, admission: Admission, tokens: number) => {
+    if (admission.slot !== undefined) active.delete(admission.slot);
+    if (tokens <= 0 && admission.slot === undefined) return;
+    await releases.add(subject.id, { tokens: Math.max(0, Math.round(tokens)), slot: admission.slot });
+  };
+
   return {
-    async acquire(subject) {
-      const keys = keysOf(subject.id);
+    acquire(subject) {
       const member = subject.maxConcurrency > 0 ? `${options.gatewayId}:${(sequence += 1)}` : '';
-      const args = [WINDOW_MS, subject.rpm, subject.tpm, subject.maxConcurrency, member, leaseMs];
-      const reply = (await withDeadline(ACQUIRE.run(client, [keys.requests, keys.tokens, keys.slots], args), options.timeoutMs)) as number[];
-      const [verdictCode, elapsedMs, requests, previousRequests, tokens, previousTokens] = reply.map(Number) as [number, number, number, number, number, number];
-      const verdict = VERDICTS[verdictCode] ?? 'ok';
-      const slot = verdict === 'ok' && member !== '' ? member : undefined;
-      if (slot !== undefined) active.set(slot, keys.slots);
-      const admission: Admission = {
-        verdict,
-        requests: { current: requests, previous: previousRequests, elapsedMs },
-        tokens: { current: tokens, previous: previousTokens, elapsedMs },
-        mode: 'redis',
-      };
-      return slot === undefined ? admission : { ...admission, slot };
+      const answer = acquires.add(subject.id, { subject, member });
+      return withDeadline(answer, options.timeoutMs).catch((err: unknown) => {
+        // Redis may still take the slot after the caller gave up on it: hand it straight back.
+        answer
+          .then((late) => {
+            if (late.slot !== undefined) return release(subject, late, 0);
+          }, () => undefined)
+          .catch(() => undefined);
+        throw err;
+      });
     },
-    async release(subject, admission, tokens) {
-      if (admission.slot !== undefined) active.delete(admission.slot);
-      if (tokens <= 0 && admission.slot === undefined) return;
-      const keys = keysOf(subject.id);
-      await releases.run([keys.tokens, keys.slots], [WINDOW_MS, Math.max(0, Math.round(tokens)), admission.slot ?? '']);
-    },
+    release,
     start() {
       renewTimer = setInterval(renew, Math.max(1_000, Math.floor(leaseMs / 3)));
       renewTimer.unref();
