@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Logger } from '@switchyard/observability';
-import { USAGE_BUCKET_MS, USAGE_RETENTION_MS, usageBucketKey, usageField } from '@switchyard/redis';
+import { USAGE_BUCKET_MS, USAGE_COUNTERS, USAGE_RETENTION_MS, usageBucketKey, usageField } from '@switchyard/redis';
 
 export interface UsageRecorderDeps {
   /** Redis for GET /admin/usage; absent = Prometheus only. */
@@ -21,19 +21,30 @@ export interface UsageRecorder {
   stop(): Promise<void>;
 }
 
-/** While Redis is away, counts wait in memory up to this many fields, then new ones are dropped. */
-const MAX_PENDING_FIELDS = 10_000;
+/** While Redis is away, counts wait in memory for up to this many (hour, user, model) rows, then new rows are dropped. */
+const MAX_PENDING_ROWS = 10_000;
+
+/** One user's counts for one model in one hour bucket, summed until the next flush. */
+interface PendingRow {
+  bucket: string;
+  user: string;
+  model: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
 
 /**
  * Usage accounting (issue 6): Prometheus counters at once, and Redis counters
  * summed in memory and flushed once a second in one pipeline (HINCRBY per field)
  * instead of a write per request, in the bucket layout of libs/redis
- * usage-buckets.ts (which the control plane reads).
+ * usage-buckets.ts (which the control plane reads). The fields' names are built
+ * at flush time, not per request (issue 9).
  */
 export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'usage' });
-  let pending = new Map<string, number>();
+  let pending = new Map<string, PendingRow>();
   let timer: NodeJS.Timeout | undefined;
   let failing = false;
   // The bucket's name changes once an hour; formatting a date per request cost ~1% of the hot path (issue 9).
@@ -47,12 +58,15 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
     }
     return bucketName;
   };
-  const add = (bucket: string, field: string, amount: number) => {
-    if (amount <= 0) return;
-    const id = `${bucket}\n${field}`;
-    const current = pending.get(id);
-    if (current === undefined && pending.size >= MAX_PENDING_FIELDS) return;
-    pending.set(id, (current ?? 0) + amount);
+  const add = (counts: Omit<PendingRow, 'bucket' | 'user' | 'model'>, bucket: string, user: string, model: string) => {
+    const id = `${bucket}\u0000${user}\u0000${model}`;
+    let row = pending.get(id);
+    if (row === undefined) {
+      if (pending.size >= MAX_PENDING_ROWS) return;
+      row = { bucket, user, model, requests: 0, prompt_tokens: 0, completion_tokens: 0 };
+      pending.set(id, row);
+    }
+    for (const counter of USAGE_COUNTERS) row[counter] += counts[counter];
   };
   const flush = async () => {
     if (!deps.client || pending.size === 0) return;
@@ -60,10 +74,9 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
     pending = new Map();
     const pipeline = deps.client.pipeline();
     const buckets = new Set<string>();
-    for (const [id, amount] of batch) {
-      const [bucket, field] = id.split('\n') as [string, string];
-      pipeline.hincrby(bucket, field, amount);
-      buckets.add(bucket);
+    for (const row of batch.values()) {
+      for (const counter of USAGE_COUNTERS) if (row[counter] > 0) pipeline.hincrby(row.bucket, usageField(row.user, row.model, counter), row[counter]);
+      buckets.add(row.bucket);
     }
     for (const bucket of buckets) pipeline.expire(bucket, USAGE_RETENTION_MS / 1000);
     try {
@@ -72,7 +85,7 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
       if (failing) log.info('usage accounting writes to Redis again');
       failing = false;
     } catch (err) {
-      for (const [id, amount] of batch) add(...(id.split('\n') as [string, string]), amount);
+      for (const row of batch.values()) add(row, row.bucket, row.user, row.model);
       if (!failing) log.warn('cannot write usage to Redis; keeping the counts to retry', { error: String(err) });
       failing = true;
     }
@@ -81,10 +94,7 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
     record(user, model, promptTokens, completionTokens) {
       deps.count(user, model, promptTokens, completionTokens);
       if (!deps.client) return;
-      const bucket = bucketAt(now());
-      add(bucket, usageField(user, model, 'requests'), 1);
-      add(bucket, usageField(user, model, 'prompt_tokens'), promptTokens);
-      add(bucket, usageField(user, model, 'completion_tokens'), completionTokens);
+      add({ requests: 1, prompt_tokens: Math.max(0, promptTokens), completion_tokens: Math.max(0, completionTokens) }, bucketAt(now()), user, model);
     },
     start() {
       timer = setInterval(() => void flush(), deps.flushIntervalMs ?? 1_000);

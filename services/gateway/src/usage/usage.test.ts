@@ -79,6 +79,26 @@ describe('usage recorder', () => {
     client.disconnect();
   });
 
+  it('keeps the counts of a failed flush and writes them with the next one', async () => {
+    const client = new Redis(REDIS_URL);
+    const now = Date.parse('2026-03-11T08:00:00Z');
+    const bucket = usageBucketKey(prefix, now);
+    await redis.set(bucket, 'not a hash'); // every HINCRBY on it fails with WRONGTYPE
+    const recorder = createUsageRecorder({ client, keyPrefix: prefix, logger: createLogger({ service: 'gateway', level: 'error' }), count: () => undefined, now: () => now, flushIntervalMs: 60_000 });
+    recorder.record('team-d', 'm1', 4, 1);
+    await recorder.stop();
+    expect(await redis.get(bucket)).toBe('not a hash');
+    await redis.del(bucket);
+    recorder.record('team-d', 'm1', 6, 0);
+    await recorder.stop();
+    expect(await redis.hgetall(bucket)).toEqual({
+      '["team-d","m1","requests"]': '2',
+      '["team-d","m1","prompt_tokens"]': '10',
+      '["team-d","m1","completion_tokens"]': '1',
+    });
+    client.disconnect();
+  });
+
   it('moves to the next hour bucket at the hour boundary', async () => {
     const client = new Redis(REDIS_URL);
     let now = Date.parse('2026-03-10T13:59:59.999Z');
