@@ -59,17 +59,18 @@ const BREAKER_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2
  * skips prom-client's label hashing and allocates no label objects.
  */
 export function createGatewayMetrics(registry: Registry, table: TableInfo): GatewayMetrics {
-  const m = defineMetrics(registry);
+  const counts = createDeferredCounts();
+  const m = defineMetrics(registry, counts);
   registerTableGauges(registry, table);
-  const requests = cachedByKey((key: string) => m.requests.labels(...(key.split('\u0000') as [string, string, string])));
+  const requests = cachedByKey((key: string) => counts.of(m.requests.labels(...(key.split('\u0000') as [string, string, string]))));
   const duration = cachedByKey((model: string) => m.duration.labels(model));
   const ttft = cachedByKey((model: string) => [m.ttft.labels(model), m.ttftOtel.labels(model)] as const);
   const tpot = cachedByKey((model: string) => [m.tpot.labels(model), m.tpotOtel.labels(model)] as const);
-  const tokenCounters = cachedByKey((model: string) => [m.tokens.labels(model, 'prompt'), m.tokens.labels(model, 'completion')] as const);
+  const tokenCounters = cachedByKey((model: string) => [counts.of(m.tokens.labels(model, 'prompt')), counts.of(m.tokens.labels(model, 'completion'))] as const);
   const tokenUsage = cachedByKey((model: string) => [m.tokenUsage.labels(model, 'input'), m.tokenUsage.labels(model, 'output')] as const);
   const usage = cachedByKey((key: string) => {
     const [user, model] = key.split('\u0000') as [string, string];
-    return [m.usageRequests.labels(user, model), m.usageTokens.labels(user, model, 'prompt'), m.usageTokens.labels(user, model, 'completion')] as const;
+    return [counts.of(m.usageRequests.labels(user, model)), counts.of(m.usageTokens.labels(user, model, 'prompt')), counts.of(m.usageTokens.labels(user, model, 'completion'))] as const;
   });
   const panic = cachedByKey((model: string) => m.panicRouting.labels(model));
   return {
@@ -96,8 +97,8 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
       input.observe(promptTokens);
       output.observe(completionTokens);
     },
-    requestStarted: () => m.active.inc(),
-    requestEnded: () => m.active.dec(),
+    requestStarted: () => void (counts.activeRequests += 1),
+    requestEnded: () => void (counts.activeRequests -= 1),
     streamStarted: () => m.streams.inc(),
     streamEnded: () => m.streams.dec(),
     retry: (reason) => m.retries.labels(reason).inc(),
@@ -119,8 +120,10 @@ function statusClassOf(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
 
-function defineMetrics(registry: Registry) {
+function defineMetrics(registry: Registry, counts: DeferredCounts) {
   const registers = [registry];
+  // The per-request counters take their increments from `counts` when collected (scrape).
+  const collect = () => counts.apply();
   const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, labelNames: ['model'] as const, buckets, registers });
   return {
     requests: new Counter({
@@ -128,6 +131,7 @@ function defineMetrics(registry: Registry) {
       help: 'Client requests on the OpenAI POST routes, by model, scheduler and status class (499 = client left first).',
       labelNames: ['model', 'scheduler', 'status_class'] as const,
       registers,
+      collect,
     }),
     duration: histogram('switchyard_gateway_request_duration_seconds', 'Time from the request to the end of the response (whole stream included).', LATENCY_BUCKETS_SECONDS),
     ttft: histogram('switchyard_gateway_time_to_first_token_seconds', 'Streams: time from sending the request upstream to the first body chunk.', TTFT_BUCKETS_SECONDS),
@@ -140,7 +144,14 @@ function defineMetrics(registry: Registry) {
       labelNames: ['scheduler', 'kind'] as const,
       registers,
     }),
-    active: new Gauge({ name: 'switchyard_gateway_active_requests', help: 'Requests in progress on the OpenAI POST routes.', registers }),
+    active: new Gauge({
+      name: 'switchyard_gateway_active_requests',
+      help: 'Requests in progress on the OpenAI POST routes.',
+      registers,
+      collect() {
+        this.set(counts.activeRequests);
+      },
+    }),
     streams: new Gauge({ name: 'switchyard_gateway_active_streams', help: 'Streamed (SSE) responses being relayed right now.', registers }),
     retries: new Counter({ name: 'switchyard_gateway_retries_total', help: 'Extra attempts on another scheduler, by the failure that caused them.', labelNames: ['reason'] as const, registers }),
     breaker: new Gauge({ name: 'switchyard_gateway_breaker_state', help: 'Local circuit breaker per scheduler: 0 closed, 1 half-open, 2 open.', labelNames: ['scheduler'] as const, registers }),
@@ -149,6 +160,7 @@ function defineMetrics(registry: Registry) {
       help: 'Tokens from the upstream usage object, by model and type (prompt, completion).',
       labelNames: ['model', 'type'] as const,
       registers,
+      collect,
     }),
     tokenUsage: new Histogram({
       name: 'gen_ai_client_token_usage',
@@ -179,6 +191,7 @@ function defineMetrics(registry: Registry) {
       help: 'Admitted requests by key user (never the key) and model.',
       labelNames: ['user', 'model'] as const,
       registers,
+      collect,
     }),
     resumptions: new Counter({
       name: 'switchyard_gateway_stream_resumptions_total',
@@ -191,6 +204,7 @@ function defineMetrics(registry: Registry) {
       help: 'Tokens from upstream usage by key user (never the key), model and type (prompt, completion).',
       labelNames: ['user', 'model', 'type'] as const,
       registers,
+      collect,
     }),
   };
 }
@@ -221,5 +235,48 @@ function cachedByKey<T>(make: (key: string) => T): (key: string) => T {
     let child = children.get(key);
     if (child === undefined) children.set(key, (child = make(key)));
     return child;
+  };
+}
+
+/** A counter child as the hot path uses it. */
+interface Increment {
+  inc(value?: number): void;
+}
+
+/**
+ * Hot-path counts kept as plain numbers and handed to prom-client when the
+ * registry is collected: prom-client hashes the label set again on every inc()
+ * even on a cached child, several times per request (issue 9 profile).
+ */
+interface DeferredCounts {
+  /** A child whose increments wait here until apply(). */
+  of(child: Increment): Increment;
+  /** Adds what each child gathered since the last call to its counter. */
+  apply(): void;
+  /** switchyard_gateway_active_requests. */
+  activeRequests: number;
+}
+
+function createDeferredCounts(): DeferredCounts {
+  const pending: Array<{ child: Increment; amount: number }> = [];
+  return {
+    activeRequests: 0,
+    of(child) {
+      const entry = { child, amount: 0 };
+      pending.push(entry);
+      return {
+        inc(value = 1) {
+          // prom-client would throw on a negative count, at scrape time now: such a value is dropped here instead.
+          if (value > 0) entry.amount += value;
+        },
+      };
+    },
+    apply() {
+      for (const entry of pending) {
+        if (entry.amount === 0) continue;
+        entry.child.inc(entry.amount);
+        entry.amount = 0;
+      }
+    },
   };
 }
