@@ -3,7 +3,7 @@ import { ApiError } from '@switchyard/contracts';
 import type { ValidRequest } from '../http/validate-request';
 import { routingTable } from '../testing/fixtures';
 import { authenticate, authorize } from './authenticate';
-import { buildKeyIndex, hashKey, type AuthKey } from './key-index';
+import { PRESENTED_KEY_MEMORY, buildKeyIndex, createPresentedKeyHasher, hashKey, type AuthKey } from './key-index';
 import { compileModelAccess } from './model-access';
 import { presentedKey } from './presented-key';
 
@@ -72,5 +72,13 @@ describe('authentication and permissions', () => {
     expect(authorize(key, request('qwen/qwen3-8b', 's1'))?.toBody().error).toMatchObject({ code: 'backend_pin_not_allowed', param: 'backend' });
     const pinner = authenticate({ 'x-api-key': 'sk-pinner-key-0000' }, index) as AuthKey;
     expect(authorize(pinner, request('m1', 's1'))).toBeUndefined();
+  });
+});
+
+describe('createPresentedKeyHasher', () => {
+  it('gives the SHA-256 of every key, remembered or not, past its memory too', () => {
+    const hash = createPresentedKeyHasher();
+    const keys = Array.from({ length: PRESENTED_KEY_MEMORY + 5 }, (_, i) => `sk-${i}`);
+    for (const key of [...keys, ...keys.slice(0, 10), ...keys.slice(-10)]) expect(hash(key)).toBe(hashKey(key));
   });
 });

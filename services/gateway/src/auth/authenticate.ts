@@ -6,12 +6,13 @@ import { presentedKey } from './presented-key';
 
 /**
  * 401 for a missing, unknown or disabled key (OpenAI's `invalid_api_key`); the
- * key when it is valid. Messages never repeat the presented value.
+ * key when it is valid. Messages never repeat the presented value. `hash` may
+ * remember recent keys (createPresentedKeyHasher).
  */
-export function authenticate(headers: IncomingHttpHeaders, index: KeyIndex): AuthKey | ApiError {
+export function authenticate(headers: IncomingHttpHeaders, index: KeyIndex, hash: (key: string) => string = hashKey): AuthKey | ApiError {
   const presented = presentedKey(headers);
   if (presented === undefined) return unauthorized('Missing API key: send Authorization: Bearer <key>.');
-  const key = index.byHash.get(hashKey(presented));
+  const key = index.byHash.get(hash(presented));
   if (key === undefined) return unauthorized('Incorrect API key provided.');
   if (!key.record.enabled) return unauthorized('This API key is disabled.');
   return key;

@@ -10,7 +10,7 @@ import type { RoutingTableStore } from '../routing/routing-table-store';
 import { createUsageChunkFilter } from '../usage/usage-chunk-filter';
 import type { UsageRecorder } from '../usage/usage-recorder';
 import { authenticate, authorize } from './authenticate';
-import { buildKeyIndex, type AuthKey, type KeyIndex } from './key-index';
+import { buildKeyIndex, createPresentedKeyHasher, type AuthKey, type KeyIndex } from './key-index';
 
 export interface RequestGuardDeps {
   store: RoutingTableStore;
@@ -49,6 +49,7 @@ export interface RequestGuard {
 export function createRequestGuard(deps: RequestGuardDeps): RequestGuard {
   let index: KeyIndex = { authRequired: false, byHash: new Map() };
   let inFlight = 0;
+  const hashPresented = createPresentedKeyHasher();
   const announce = createAuthAnnouncer(deps.logger);
   deps.store.onApply((snapshot) => {
     index = buildKeyIndex(snapshot.table);
@@ -67,7 +68,7 @@ export function createRequestGuard(deps: RequestGuardDeps): RequestGuard {
       left = true;
     };
     if (!index.authRequired) return openRequest(leave);
-    const key = authenticate(req.headers, index);
+    const key = authenticate(req.headers, index, hashPresented);
     return key instanceof ApiError ? { ...refused(key), close: leave } : keyRequest(deps, key, leave);
   };
   return { open, keys: () => index };
