@@ -5,7 +5,7 @@
  * command line with --upstream=URL [--port=0].
  */
 import http from 'node:http';
-import { announceAndAwaitSignals, parseFlags } from '../lib/flags.mjs';
+import { announceAndAwaitSignals, listenWithBacklog, parseFlags } from '../lib/flags.mjs';
 
 /** Response headers that belong to one hop and must not be copied to the next. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
@@ -64,9 +64,8 @@ export async function serveFromFlags(makeHandler) {
   const server = http.createServer(makeHandler(new URL(flags.upstream)));
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 130_000;
-  await new Promise((resolve) => server.listen(Number(flags.port ?? 0), '127.0.0.1', () => resolve(undefined)));
-  const address = server.address();
-  announceAndAwaitSignals(typeof address === 'object' && address ? address.port : 0, () => new Promise((resolve) => {
+  const port = await listenWithBacklog(server, Number(flags.port ?? 0), '127.0.0.1');
+  announceAndAwaitSignals(port, () => new Promise((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());
   }));

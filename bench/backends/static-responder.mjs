@@ -10,7 +10,7 @@
  * Prints one JSON line {"message":"listening","port":N}.
  */
 import http from 'node:http';
-import { announceAndAwaitSignals, isMain, parseFlags } from '../lib/flags.mjs';
+import { announceAndAwaitSignals, isMain, listenWithBacklog, parseFlags } from '../lib/flags.mjs';
 
 const MAX_CHUNKS = 10_000;
 const TARGET_COMPLETION_BYTES = 400;
@@ -112,10 +112,7 @@ export function createStaticResponder(options = {}) {
   server.headersTimeout = 130_000;
   return {
     server,
-    start: () => new Promise((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : 0);
-    })),
+    start: () => listenWithBacklog(server, options.port ?? 0, options.host ?? '127.0.0.1'),
     stop: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -6,7 +6,7 @@
  * Run: node bench/baselines/bare-proxy.mjs --upstream=http://127.0.0.1:PORT [--port=0]
  */
 import http from 'node:http';
-import { announceAndAwaitSignals, isMain, parseFlags } from '../lib/flags.mjs';
+import { announceAndAwaitSignals, isMain, listenWithBacklog, parseFlags } from '../lib/flags.mjs';
 import { EVENT_LOOP_PATH, createEventLoopProbe } from '../lib/event-loop-probe.mjs';
 
 /**
@@ -34,10 +34,7 @@ export function createBareProxy(options) {
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 130_000;
   return {
-    start: () => new Promise((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : 0);
-    })),
+    start: () => listenWithBacklog(server, options.port ?? 0, options.host ?? '127.0.0.1'),
     stop: () => new Promise((resolve) => {
       probe.stop();
       agent.destroy();

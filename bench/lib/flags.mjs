@@ -27,6 +27,27 @@ export function isMain(moduleUrl) {
 }
 
 /**
+ * Same accept-queue length as the gateway (LISTEN_BACKLOG in @switchyard/lifecycle):
+ * with Node's 511, 2,000 streams opened within a second overflow the queue and
+ * dropped SYNs retry after 1, 3, 7 s, so the baselines would measure the kernel.
+ */
+const LISTEN_BACKLOG = 4096;
+
+/**
+ * Listens on `host:port` (0 picks a free port) and resolves with the bound port.
+ * @param {import('node:net').Server} server
+ * @param {number} port
+ * @param {string} host
+ * @returns {Promise<number>}
+ */
+export function listenWithBacklog(server, port, host) {
+  return new Promise((resolve) => server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+    const address = server.address();
+    resolve(typeof address === 'object' && address ? address.port : 0);
+  }));
+}
+
+/**
  * Prints the listening line the harness waits for and stops cleanly on signals.
  * @param {number} port
  * @param {() => Promise<void>} stop

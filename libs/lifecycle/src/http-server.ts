@@ -1,11 +1,20 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * Accept-queue length asked of the kernel (which caps it at net.core.somaxconn).
+ * Node's default of 511 overflows when a few thousand clients connect within a
+ * second (a reconnect storm after a restart, a burst of new streams); the kernel
+ * then drops their SYNs and each retries after 1, 3, 7, 15 s, which shows up as
+ * seconds of time to first byte on a process that is not busy at all.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** Listens and resolves with the bound port (0 picks a free one). */
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
