@@ -38,6 +38,7 @@
 /**
  * @typedef {object} StreamsResult  bench/load/streams-client.mjs
  * @property {number} streams
+ * @property {number} peak_concurrent  most streams open at once (headers received, not ended)
  * @property {number} finished
  * @property {number} unfinished
  * @property {number} errors_total

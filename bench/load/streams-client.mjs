@@ -6,6 +6,7 @@
  *
  * Input (JSON argument): {url, count, chunks, gapMs, rampMs, headers, model}.
  * Output: one JSON line (ms): ttfb, chunk delay and gap percentiles, error counts,
+ * the peak number of streams open at once (below `count` when starts lag behind),
  * and this client's own CPU use (near 100 means the client, not the target, was
  * the bottleneck).
  */
@@ -24,6 +25,9 @@ let delayCount = 0;
 let gapCount = 0;
 let ttfbCount = 0;
 let finished = 0;
+/** Streams between their response headers and their end: how many were really concurrent. */
+let active = 0;
+let peakActive = 0;
 const errors = { status: 0, socket: 0, out_of_order: 0, missing_chunks: 0, no_done: 0 };
 /** @type {Record<string, number>} distinct socket error messages, for diagnosis */
 const socketErrors = {};
@@ -48,10 +52,12 @@ function openStream() {
   let pending = '';
   let sawDone = false;
   let closed = false;
+  let counted = false;
   const close = (/** @type {keyof typeof errors | null} */ error) => {
     if (closed) return;
     closed = true;
     finished += 1;
+    if (counted) active -= 1;
     if (error) errors[error] += 1;
   };
   const onEvents = (/** @type {string} */ text, /** @type {number} */ arrival) => {
@@ -78,6 +84,9 @@ function openStream() {
       res.resume();
       return close('status');
     }
+    counted = true;
+    active += 1;
+    peakActive = Math.max(peakActive, active);
     res.setEncoding('utf8');
     res.once('data', () => { ttfb[ttfbCount++] = (nowNs() - startNs) / 1e6; });
     res.on('data', (text) => onEvents(text, nowNs()));
@@ -106,7 +115,7 @@ const g = summarize(gaps.subarray(0, gapCount));
 const t = summarize(ttfb.subarray(0, ttfbCount));
 const errorTotal = Object.values(errors).reduce((a, b) => a + b, 0) + (input.count - finished);
 console.log(JSON.stringify({
-  streams: input.count, finished, unfinished: input.count - finished, errors_total: errorTotal, errors, socket_errors: socketErrors,
+  streams: input.count, peak_concurrent: peakActive, finished, unfinished: input.count - finished, errors_total: errorTotal, errors, socket_errors: socketErrors,
   chunks_expected: capacity, chunks_received: delayCount,
   ttfb_p50_ms: t.p50, ttfb_p99_ms: t.p99,
   chunk_delay_p50_ms: d.p50, chunk_delay_p99_ms: d.p99, chunk_delay_max_ms: d.max,

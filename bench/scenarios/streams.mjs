@@ -37,7 +37,8 @@ export async function run(options, log) {
       }));
       const lagMs = (await target.eventLoopP99()) * 1000;
       const proc = sampler.stop();
-      return { ...client, event_loop_p99_ms: lagMs, target_rss_max_mb: proc.rss_max_mb, target_rss_first_mb: proc.rss_first_mb, target_cpu_pct: proc.cpu_pct };
+      const cpuUsPerChunk = client.chunks_received > 0 ? (proc.cpu_s * 1e6) / client.chunks_received : Number.NaN;
+      return { ...client, event_loop_p99_ms: lagMs, target_rss_max_mb: proc.rss_max_mb, target_rss_first_mb: proc.rss_first_mb, target_cpu_pct: proc.cpu_pct, target_cpu_us_per_chunk: cpuUsPerChunk };
     };
     const rounds = await alternate(stack.targets, options.rounds.streams, measure, log);
     const errors = perTarget(rounds, (r) => r.errors_total, (v) => v.reduce((a, b) => a + b, 0));
@@ -49,12 +50,14 @@ export async function run(options, log) {
     /** @type {import('../lib/report.mjs').Row[]} */
     const rows = [
       { scenario: 'streams', metric: `errors incl. order/count, ${label}`, unit: 'count', values: errors, goal: { text: '0', met: check(errors.gateway, (v) => v === 0) } },
+      { scenario: 'streams', metric: 'peak concurrent streams (after headers, before end)', unit: 'count', values: perTarget(rounds, (r) => r.peak_concurrent, (v) => Math.min(...v)) },
       { scenario: 'streams', metric: 'chunk delay p99', unit: 'ms', values: delay, goal: { text: `gw − direct ≤ +${ADDED_CHUNK_DELAY_GOAL_MS} ms`, met: check(addedDelay, (v) => v <= ADDED_CHUNK_DELAY_GOAL_MS) } },
       { scenario: 'streams', metric: 'inter-chunk gap p99', unit: 'ms', values: perTarget(rounds, (r) => r.chunk_gap_p99_ms, median) },
       { scenario: 'streams', metric: 'TTFB p99', unit: 'ms', values: perTarget(rounds, (r) => r.ttfb_p99_ms, median) },
       { scenario: 'streams', metric: 'target RSS peak', unit: 'MB', values: rss, goal: { text: `≤ ${RSS_GOAL_MB} MB`, met: check(rss.gateway, (v) => v <= RSS_GOAL_MB) } },
       { scenario: 'streams', metric: 'event-loop lag p99', unit: 'ms', values: lag, goal: { text: `≤ ${EVENT_LOOP_GOAL_MS} ms`, met: check(lag.gateway, (v) => v <= EVENT_LOOP_GOAL_MS) } },
       { scenario: 'streams', metric: 'target CPU (100 = 1 core)', unit: '%', values: perTarget(rounds, (r) => r.target_cpu_pct, median) },
+      { scenario: 'streams', metric: 'target CPU per chunk relayed (stream setup included)', unit: 'µs', values: perTarget(rounds, (r) => r.target_cpu_us_per_chunk, median) },
       { scenario: 'streams', metric: 'client CPU (≈100 = client-bound)', unit: '%', values: perTarget(rounds, (r) => r.client_cpu_pct, median) },
     ];
     return { rows, result: { rounds, skipped: stack.skipped, gateway_features: stack.features } };
