@@ -78,10 +78,15 @@ describe('Redis limiter scripts', () => {
   });
 
   it('does not take its own event-loop lag for a slow Redis (the answer waiting in the socket wins)', async () => {
+    const s = subject({ rpm: 10 });
+    await createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 500 }).acquire(s); // script cached: one round trip below
     const limiter = createRedisLimiter({ client, keyPrefix: prefix, gatewayId: 'gw', timeoutMs: 20 });
-    const pending = limiter.acquire(subject({ rpm: 10 }));
-    const until = performance.now() + 80;
-    while (performance.now() < until); // a busy gateway: nothing runs for 80 ms, 4× the deadline
+    const written = client.stream.bytesWritten;
+    const pending = limiter.acquire(s);
+    // A busy gateway once the command has left (the turn batch and auto-pipelining
+    // send it a turn or two later): nothing runs for 200 ms, 10× the deadline, while
+    // Redis answers into the socket. Blocking before the send would prove nothing.
+    await blockOnceSent(client, written, 200);
     expect((await pending).verdict).toBe('ok');
   });
 
@@ -227,3 +232,16 @@ describe('fallback limiter', () => {
     }
   });
 });
+
+/** Resolves after blocking the event loop for `ms`, starting in the first check phase after `client` wrote past `writtenBefore` bytes. */
+function blockOnceSent(client: Redis, writtenBefore: number, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (client.stream.bytesWritten === writtenBefore) return void setImmediate(check);
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+      resolve();
+    };
+    setImmediate(check);
+  });
+}
