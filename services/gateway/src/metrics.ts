@@ -3,7 +3,11 @@ import type { BreakerState } from '@switchyard/proto';
 import { LATENCY_BUCKETS_SECONDS } from '@switchyard/observability';
 
 /** Upstream failure kinds, the `kind` label (also the GatewayReport's errors_by_kind keys). */
-export type UpstreamErrorKind = 'connect' | 'reset' | 'timeout' | 'status_5xx' | 'status_429' | 'stream';
+/**
+ * `status_401`/`status_403`/`status_404`: the scheduler refused or did not know a routed request while others answered
+ * (misconfiguration, issue 21); `request_error`: an error answer judged the request's own fault (counted against no one).
+ */
+export type UpstreamErrorKind = 'connect' | 'reset' | 'timeout' | 'status_5xx' | 'status_429' | 'status_401' | 'status_403' | 'status_404' | 'request_error' | 'stream';
 
 /** Why a request was refused by a limit, the `reason` label of `switchyard_gateway_rate_limited_total`. */
 export type RateLimitReason = 'rpm' | 'tpm' | 'concurrency' | 'global_concurrency';
@@ -140,7 +144,7 @@ function defineMetrics(registry: Registry, counts: DeferredCounts) {
     tpotOtel: histogram('gen_ai_server_time_per_output_token_seconds', 'Mean time per output token after the first one (OpenTelemetry GenAI name).', TPOT_BUCKETS_SECONDS),
     upstreamErrors: new Counter({
       name: 'switchyard_gateway_upstream_errors_total',
-      help: 'Upstream failures by scheduler and kind (connect, reset, timeout, status_5xx, status_429, stream).',
+      help: 'Upstream failures by scheduler and kind (connect, reset, timeout, status_5xx, status_429, status_401, status_403, status_404, stream; request_error: an error answer judged the request\'s own fault).',
       labelNames: ['scheduler', 'kind'] as const,
       registers,
     }),

@@ -19,8 +19,11 @@ export type ForwardFailure =
   | { ok: false; reason: 'connect' | 'reset'; detail: string; reusedSocket: boolean }
   | { ok: false; reason: 'timeout'; phase: TimeoutPhase; detail: string; reusedSocket: boolean }
   | { ok: false; reason: 'aborted'; detail: string; reusedSocket: boolean }
-  /** The upstream answered with a status the caller asked to treat as a failure; drain or relay `exchange`. */
-  | { ok: false; reason: 'status'; status: number; exchange: UpstreamExchange };
+  /**
+   * The upstream answered with a status the caller asked to treat as a failure; drain or relay `exchange`.
+   * `judged`: the caller reads the answer and decides whose fault it is (attribution/), so the breaker does not count it now.
+   */
+  | { ok: false; reason: 'status'; status: number; exchange: UpstreamExchange; judged?: true };
 
 export type ForwardResult = { ok: true; exchange: UpstreamExchange } | ForwardFailure;
 
@@ -49,6 +52,8 @@ export interface ForwardOptions {
   cancellation: Cancellation;
   /** Statuses returned as a 'status' failure instead of a success (for retries). */
   failOnStatus?: (status: number) => boolean;
+  /** Statuses returned as a `judged` 'status' failure: the caller reads the answer and attributes the fault itself. */
+  judgeStatus?: (status: number) => boolean;
   /** When the whole exchange must be over (performance.now()); cut as a 'total' timeout. */
   deadlineAtMs?: number;
 }
@@ -117,7 +122,8 @@ export function forward(options: ForwardOptions): Promise<ForwardResult> {
         discard: () => response.resume(),
       };
       const status = response.statusCode ?? 502;
-      resolve(options.failOnStatus?.(status) ? { ok: false, reason: 'status', status, exchange } : { ok: true, exchange });
+      if (options.judgeStatus?.(status)) resolve({ ok: false, reason: 'status', status, exchange, judged: true });
+      else resolve(options.failOnStatus?.(status) ? { ok: false, reason: 'status', status, exchange } : { ok: true, exchange });
     });
     req.end(options.body);
   });

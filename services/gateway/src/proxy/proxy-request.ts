@@ -16,7 +16,8 @@ import { upstreamRequestHeaders } from './headers';
 import { relayResponse } from './relay';
 import type { StreamResumer } from './resume/stream-resumer';
 import { observeResponse } from './response-observer';
-import { attemptFailureOf, errorForFailure } from './retry/attempt-errors';
+import { JudgedAnswers, isJudgedStatus } from './attribution/judged-answers';
+import { attemptFailureOf, errorForFailure, errorForJudged } from './retry/attempt-errors';
 import { isEventStream, type AttemptOptions } from './retry/first-event';
 import { RETRYABLE_STATUSES } from './retry/retry-decision';
 import type { RetryPolicy } from './retry/retry-policy';
@@ -73,15 +74,22 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     const heartbeat = request.stream ? startHeartbeat(call.res, record.requestId, deps.heartbeat) : NO_HEARTBEAT;
     let lastError: ApiError | undefined;
     let staleRetried = false;
+    // Made only once an answer needs judging (attribution/): the common path allocates nothing.
+    let judged: JudgedAnswers | undefined;
+    let routeError: ApiError | undefined;
     while (record.attempts < maxAttempts) {
       const route = deps.picker.route(call.snapshot, request, routeOptions);
-      if (!route.ok) return reply(call, heartbeat, lastError ?? route.error);
+      if (!route.ok) {
+        routeError = route.error;
+        break;
+      }
       if (route.receipt !== undefined && !call.res.headersSent) call.res.setHeader(ROUTE_HEADER, route.receipt);
       const id = route.target.entry.id;
       record.attempts += 1;
       const mayRetry = record.attempts < maxAttempts && usable > tried.size + 1;
       const result = await attempt(deps, call, route.target, mayRetry, heartbeat, deadlineAtMs);
-      if (result.ok || result.reason === 'aborted') return;
+      if (result.ok) return judged?.settle(result.exchange.response.statusCode ?? 502);
+      if (result.reason === 'aborted') return judged?.drop();
       if (result.reason === 'circuit_open' || (result.reason === 'reset' && result.reusedSocket && !staleRetried)) {
         // Not a real attempt: a breaker that opened since the pick, or a keep-alive race (same scheduler, once).
         if (result.reason === 'circuit_open') tried.add(id);
@@ -89,14 +97,29 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
         record.attempts -= 1;
         continue;
       }
-      countFailure(deps, id, result);
       tried.add(id);
-      if (result.reason === 'status') result.exchange.discard();
-      lastError = errorForFailure(id, result, deps.timeouts);
+      let failure = attemptFailureOf(result);
+      if (result.reason === 'status' && result.judged) {
+        judged ??= new JudgedAnswers(deps, call.res, record);
+        const canRetry = !pinned && record.attempts < maxAttempts && untried(deps, call, tried) > 0;
+        const next = await judged.judge(id, result.status, result.exchange, record.attemptStartedAtMs, canRetry);
+        if (next.next === 'answered') return;
+        lastError = errorForJudged(id, next.status);
+        if (next.next === 'stop') break;
+        // Asked of another scheduler as a retry: the budget and the deadline still apply.
+        failure = { kind: 'status', status: 502 };
+      } else {
+        countFailure(deps, id, result);
+        if (result.reason === 'status') result.exchange.discard();
+        lastError = errorForFailure(id, result, deps.timeouts);
+      }
       const context = { attempts: record.attempts, maxAttempts, pinned, untried: untried(deps, call, tried), deadlineAtMs, cancellation: call.cancellation };
-      if (!(await deps.retry.retry(attemptFailureOf(result), context))) break;
+      if (!(await deps.retry.retry(failure, context))) break;
     }
-    if (lastError && !call.cancellation.cancelled) reply(call, heartbeat, lastError);
+    if (call.cancellation.cancelled) return judged?.drop();
+    if (judged?.answerWithPending()) return heartbeat.stop();
+    const final = lastError ?? routeError;
+    if (final) reply(call, heartbeat, final);
   };
 }
 
@@ -125,6 +148,7 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
     timeouts: deps.timeouts,
     cancellation: call.cancellation,
     failOnStatus: mayRetry ? retryableStatus : undefined,
+    judgeStatus: isJudgedStatus,
     deadlineAtMs,
     untilFirstEvent: call.request.stream,
   });

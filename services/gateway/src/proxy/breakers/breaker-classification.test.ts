@@ -21,6 +21,10 @@ describe('breaker classification: only the scheduler’s own failures count', ()
     expect(isSchedulerFailure(statusFailure(status))).toBe(true);
   });
 
+  it.each([500, 404, 401])('%i judged by the proxy (issue 21) is not counted at the exchange: the verdict counts it later', (status) => {
+    expect(isSchedulerFailure({ ok: false, reason: 'status', status, exchange: exchange(status), judged: true })).toBe(false);
+  });
+
   it.each([200, 201, 400, 401, 403, 404, 413, 422, 429])('%i never counts', (status) => {
     expect(isSchedulerFailure(answered(status))).toBe(false);
     expect(isSchedulerFailure(statusFailure(status))).toBe(false);

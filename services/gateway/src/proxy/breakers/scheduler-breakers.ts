@@ -18,6 +18,12 @@ export type GuardedResult = ForwardResult | CircuitOpen;
 export interface SchedulerBreakers<O extends ForwardOptions = ForwardOptions> {
   /** `forward` through the scheduler's breaker; the outcome up to the headers is counted. */
   forward(schedulerId: string, options: O): Promise<GuardedResult>;
+  /** Counts a failure found out after the exchange (a judged answer that was the scheduler's fault). */
+  recordFailure(schedulerId: string): void;
+  /** Notes an answer found out after the exchange to be sound (a judged error that was the request's own). */
+  recordAnswered(schedulerId: string): void;
+  /** Whether the scheduler answered some request without failing within the last `withinMs` (while closed). */
+  answeredWithin(schedulerId: string, withinMs: number): boolean;
   /** True while the scheduler takes no requests: open, or half-open with its one trial in flight. */
   isUnavailable(schedulerId: string): boolean;
   /** True when some breaker is not closed. */
@@ -56,7 +62,7 @@ type Breaker<O> = CircuitBreaker<[O], ForwardResult>;
 interface Guarded<O> {
   readonly breaker: Breaker<O>;
   /** Counts one outcome of a closed breaker and hands the result on (made once per scheduler). */
-  readonly count: (result: ForwardResult) => ForwardResult;
+  readonly count: ClosedCounter;
 }
 
 /**
@@ -105,6 +111,18 @@ export function createSchedulerBreakers<O extends ForwardOptions>(deps: Schedule
       if (breaker.halfOpen && breaker.pendingClose) return breaker.fire(options).then(undefined, unwrapFailure);
       return REFUSED;
     },
+    recordFailure(id) {
+      const entry = guarded.get(id);
+      if (entry?.breaker.closed) entry.count.failure();
+    },
+    recordAnswered(id) {
+      const entry = guarded.get(id);
+      if (entry) entry.count.lastSuccessAtMs = now();
+    },
+    answeredWithin(id, withinMs) {
+      const last = guarded.get(id)?.count.lastSuccessAtMs;
+      return last !== undefined && now() - last <= withinMs;
+    },
     // Called for every candidate of every pick: an empty Set answers first.
     isUnavailable(id) {
       if (!notClosed.has(id)) return false;
@@ -130,26 +148,43 @@ export function createSchedulerBreakers<O extends ForwardOptions>(deps: Schedule
   };
 }
 
+/** A closed breaker's counting: each exchange's outcome, and failures found out later. */
+interface ClosedCounter {
+  (result: ForwardResult): ForwardResult;
+  failure(): void;
+  /** When an exchange last succeeded (a judged answer waits for its verdict and is neither). */
+  lastSuccessAtMs: number | undefined;
+}
+
 /** Counts outcomes while closed; opens on N failures in a row, or on the error percentage over the window. */
-function closedCounter<O>(breaker: Breaker<O>, window: OutcomeWindow, settings: BreakerSettings, now: () => number) {
+function closedCounter<O>(breaker: Breaker<O>, window: OutcomeWindow, settings: BreakerSettings, now: () => number): ClosedCounter {
   let inARow = 0;
   breaker.on('close', () => {
     inARow = 0;
   });
-  return (result: ForwardResult): ForwardResult => {
-    const failed = isSchedulerFailure(result);
-    window.record(failed, now());
-    if (!failed) {
-      inARow = 0;
-      return result;
-    }
+  const failure = (at: number) => {
+    window.record(true, at);
     inARow += 1;
-    if (!breaker.closed) return result;
+    if (!breaker.closed) return;
     const { attempts, failures } = window.totals();
     const overThreshold = attempts >= settings.volumeThreshold && (failures * 100) / attempts > settings.errorThresholdPercent;
     if (inARow >= settings.consecutiveFailures || overThreshold) breaker.open();
-    return result;
   };
+  const count = ((result: ForwardResult): ForwardResult => {
+    if (!result.ok && result.reason === 'status' && result.judged) return result;
+    const at = now();
+    if (isSchedulerFailure(result)) {
+      failure(at);
+      return result;
+    }
+    window.record(false, at);
+    inARow = 0;
+    count.lastSuccessAtMs = at;
+    return result;
+  }) as ClosedCounter;
+  count.failure = () => failure(now());
+  count.lastSuccessAtMs = undefined;
+  return count;
 }
 
 function optionsFor(id: string, settings: BreakerSettings, rotation: EventEmitter): CircuitBreaker.Options {

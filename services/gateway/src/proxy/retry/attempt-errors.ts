@@ -42,6 +42,19 @@ function statusError(id: string, status: number, retryAfter: string | string[] |
   return badGateway(message, 'upstream_status');
 }
 
+/**
+ * The error for a judged answer that ends the request without being relayed:
+ * the scheduler refused the gateway's own credentials (401/403 — the client's
+ * key never goes upstream, so it is never the client's fault). Anything else
+ * judged is relayed as the upstream sent it.
+ */
+export function errorForJudged(id: string, status: number): ApiError {
+  return badGateway(
+    `Scheduler '${id}' refused the gateway's request with HTTP ${status}: the api_key registered for it is missing or wrong.`,
+    'upstream_auth_failed',
+  );
+}
+
 /** The failure as the retry rules see it. */
 export function attemptFailureOf(failure: CountedFailure): AttemptFailure {
   if (failure.reason !== 'status') return { kind: failure.reason };
