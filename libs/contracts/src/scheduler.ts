@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const SCHEDULER_STATES = ['healthy', 'degraded', 'unhealthy', 'draining'] as const;
+/** `unknown`: registered and not probed yet (routable at full weight: registration checked it answers). */
+export const SCHEDULER_STATES = ['unknown', 'healthy', 'degraded', 'unhealthy', 'draining'] as const;
 export type SchedulerState = (typeof SCHEDULER_STATES)[number];
 
 /** A scheduler as the admin API lists it (the contract's `Scheduler`). `api_key` is never here. */

@@ -4,7 +4,7 @@
  * 64-bit integers as JS numbers, every field present (proto3 defaults filled in).
  */
 
-export type SchedulerState = 'healthy' | 'degraded' | 'unhealthy' | 'draining';
+export type SchedulerState = 'unknown' | 'healthy' | 'degraded' | 'unhealthy' | 'draining';
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export interface WatchRequest {

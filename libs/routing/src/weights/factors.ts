@@ -7,6 +7,8 @@ import type { SchedulerState } from '@switchyard/contracts';
 
 /** Degraded schedulers still serve, at half share; unhealthy and draining ones get nothing new. */
 export const HEALTH_FACTORS: Readonly<Record<SchedulerState, number>> = Object.freeze({
+  // Registered and checked, not probed yet: treated as healthy until the first probe says otherwise.
+  unknown: 1,
   healthy: 1,
   degraded: 0.5,
   unhealthy: 0,

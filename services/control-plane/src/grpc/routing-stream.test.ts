@@ -56,7 +56,7 @@ describe('gRPC RoutingService', () => {
     const next = await waitFor(() => w.tables.find((t) => t.schedulers.some((s) => s.id === 'g-1')), 1_000, 5, 'a table with g-1');
     expect(Date.now() - start).toBeLessThan(1_000);
     expect(next.version).toBeGreaterThan(first.version);
-    expect(next.schedulers[0]).toMatchObject({ id: 'g-1', url: 'http://10.5.0.1:9001', models: ['m1'], weight: 1, effective_weight: 1, state: 'healthy', api_key: 'sk-up' });
+    expect(next.schedulers[0]).toMatchObject({ id: 'g-1', url: 'http://10.5.0.1:9001', models: ['m1'], weight: 1, effective_weight: 1, state: 'unknown', api_key: 'sk-up' });
     expect(next.models).toEqual({ m1: { strategy: '', served_names: ['m1'], resume_streams: false } });
     await h.call('DELETE', '/admin/scheduler/remove?id=g-1');
     await waitFor(() => w.tables.some((t) => t.version > next.version && t.schedulers.length === 0), 1_000, 5, 'a table without g-1');

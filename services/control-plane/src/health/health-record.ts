@@ -35,6 +35,10 @@ export interface PassiveSums {
   requests: number;
   /** Only upstream faults: connect, timeout, reset, status_5xx, stream (never 4xx or 429). */
   errors: number;
+  /** Routed requests the scheduler refused with 401/403 (the gateway's own key for it is wrong; issue 21). Absent in a previous release's sums. */
+  refused_auth?: number;
+  /** Routed requests the scheduler answered 404 while another scheduler served them (wrong url or model name). */
+  not_found?: number;
   latency_p95_weighted_ms: number;
   latency_weight: number;
   ttft_p95_weighted_ms: number;
@@ -54,6 +58,9 @@ export interface PassiveStats {
   errors: number;
   /** errors / (requests + errors); 0 without traffic. */
   error_rate: number;
+  /** Misconfiguration signs in the window (PassiveSums): 401/403 refusals, 404s others did not give. */
+  refused_auth: number;
+  not_found: number;
   latency_p95_ms: number;
   ttft_p95_ms: number;
 }

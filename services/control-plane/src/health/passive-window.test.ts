@@ -12,7 +12,21 @@ function report(gatewayId: string, lines: SchedulerStats[]): GatewayReport {
 describe('passive health window', () => {
   it('counts scheduler faults only, never 4xx or 429', () => {
     expect(['connect', 'timeout', 'reset', 'status_5xx', 'stream', 'status_503'].every(isSchedulerFault)).toBe(true);
-    expect(['status_429', 'status_4xx', 'status_400', 'aborted', 'client'].some(isSchedulerFault)).toBe(false);
+    expect(['status_429', 'status_4xx', 'status_400', 'aborted', 'client', 'request_error', 'status_401', 'status_403', 'status_404'].some(isSchedulerFault)).toBe(false);
+  });
+
+  it('keeps misconfiguration signs (401/403 refusals, 404s others served) apart from faults, and request errors out of everything', () => {
+    const now = 10_000;
+    const window = createPassiveWindow({ windowMs: 5_000, now: () => now });
+    window.record(report('gw-1', [stats('a', { requests: 2, errors_by_kind: { status_401: 4, status_403: 1, status_404: 2, request_error: 900 } })]));
+    const merged = mergePassiveStats([{ replica_id: 'r1', updated_at_ms: now, schedulers: window.sums() }], now, 5_000);
+    expect(merged.a).toMatchObject({ requests: 2, errors: 0, error_rate: 0, refused_auth: 5, not_found: 2 });
+  });
+
+  it('merges sums of a previous release (no misconfiguration counters) as zero', () => {
+    const old = { requests: 3, errors: 1, latency_p95_weighted_ms: 0, latency_weight: 0, ttft_p95_weighted_ms: 0, ttft_weight: 0 };
+    const merged = mergePassiveStats([{ replica_id: 'old', updated_at_ms: 0, schedulers: { a: old } }], 0, 5_000);
+    expect(merged.a).toMatchObject({ requests: 3, errors: 1, refused_auth: 0, not_found: 0 });
   });
 
   it('adds reports of several gateways, weighting p95s by requests', () => {
@@ -22,8 +36,8 @@ describe('passive health window', () => {
     now += 400;
     window.record(report('gw-2', [stats('a', { requests: 10, errors_by_kind: { connect: 1 }, latency_p95_ms: 300, ttft_p95_ms: 0 }), stats('b')]));
     const merged = mergePassiveStats([{ replica_id: 'r1', updated_at_ms: now, schedulers: window.sums() }], now, 5_000);
-    expect(merged.a).toEqual({ requests: 40, errors: 3, error_rate: 0.0698, latency_p95_ms: 150, ttft_p95_ms: 40 });
-    expect(merged.b).toEqual({ requests: 0, errors: 0, error_rate: 0, latency_p95_ms: 0, ttft_p95_ms: 0 });
+    expect(merged.a).toEqual({ requests: 40, errors: 3, error_rate: 0.0698, refused_auth: 0, not_found: 0, latency_p95_ms: 150, ttft_p95_ms: 40 });
+    expect(merged.b).toEqual({ requests: 0, errors: 0, error_rate: 0, refused_auth: 0, not_found: 0, latency_p95_ms: 0, ttft_p95_ms: 0 });
   });
 
   it('forgets reports older than the window', () => {

@@ -62,14 +62,18 @@ export function createPassiveWindow(options: { windowMs: number; now: () => numb
 }
 
 export function emptySums(): PassiveSums {
-  return { requests: 0, errors: 0, latency_p95_weighted_ms: 0, latency_weight: 0, ttft_p95_weighted_ms: 0, ttft_weight: 0 };
+  return { requests: 0, errors: 0, refused_auth: 0, not_found: 0, latency_p95_weighted_ms: 0, latency_weight: 0, ttft_p95_weighted_ms: 0, ttft_weight: 0 };
 }
 
 /** Adds one report line; p95s are weighted by the requests they summarize (a report has no histogram to merge). */
 function addStats(sums: PassiveSums, stats: SchedulerStats): void {
   const requests = Math.max(0, stats.requests);
   sums.requests += requests;
-  for (const [kind, count] of Object.entries(stats.errors_by_kind)) if (isSchedulerFault(kind)) sums.errors += Math.max(0, count);
+  for (const [kind, count] of Object.entries(stats.errors_by_kind)) {
+    if (isSchedulerFault(kind)) sums.errors += Math.max(0, count);
+    else if (kind === 'status_401' || kind === 'status_403') sums.refused_auth = (sums.refused_auth ?? 0) + Math.max(0, count);
+    else if (kind === 'status_404') sums.not_found = (sums.not_found ?? 0) + Math.max(0, count);
+  }
   if (requests > 0 && stats.latency_p95_ms > 0) {
     sums.latency_p95_weighted_ms += stats.latency_p95_ms * requests;
     sums.latency_weight += requests;
@@ -84,6 +88,8 @@ export function mergeSums(a: PassiveSums, b: PassiveSums): PassiveSums {
   return {
     requests: a.requests + b.requests,
     errors: a.errors + b.errors,
+    refused_auth: (a.refused_auth ?? 0) + (b.refused_auth ?? 0),
+    not_found: (a.not_found ?? 0) + (b.not_found ?? 0),
     latency_p95_weighted_ms: a.latency_p95_weighted_ms + b.latency_p95_weighted_ms,
     latency_weight: a.latency_weight + b.latency_weight,
     ttft_p95_weighted_ms: a.ttft_p95_weighted_ms + b.ttft_p95_weighted_ms,
@@ -112,6 +118,8 @@ function toStats(s: PassiveSums): PassiveStats {
     requests: s.requests,
     errors: s.errors,
     error_rate: attempts > 0 ? round4(s.errors / attempts) : 0,
+    refused_auth: s.refused_auth ?? 0,
+    not_found: s.not_found ?? 0,
     latency_p95_ms: s.latency_weight > 0 ? round1(s.latency_p95_weighted_ms / s.latency_weight) : 0,
     ttft_p95_ms: s.ttft_weight > 0 ? round1(s.ttft_p95_weighted_ms / s.ttft_weight) : 0,
   };

@@ -6,8 +6,11 @@ const THRESHOLDS: ProbeThresholds = { healthy: 2, unhealthy: 2, slowMs: 500 };
 const OK: ProbeResult = { ok: true, durationMs: 5, healthPath: '/health', load: { running: 1, waiting: 0, kv_cache_usage: 0.1 } };
 const FAIL: ProbeResult = { ok: false, durationMs: 5, error: 'GET /health answered HTTP 500', healthPath: '/health' };
 
+/** A healthy scheduler with probes behind it: the thresholds apply to it. */
+const PROBED_BEFORE: ProbeRecord = { ...initialProbeRecord('http://s'), last_probe_at_ms: 0 };
+
 /** Applies results one after another, one "interval" (1000 ms of fake time) apart. */
-function run(results: ProbeResult[], thresholds = THRESHOLDS, start: ProbeRecord = initialProbeRecord('http://s')): ProbeRecord[] {
+function run(results: ProbeResult[], thresholds = THRESHOLDS, start: ProbeRecord = PROBED_BEFORE): ProbeRecord[] {
   const states: ProbeRecord[] = [];
   let record = start;
   results.forEach((result, i) => {
@@ -18,6 +21,16 @@ function run(results: ProbeResult[], thresholds = THRESHOLDS, start: ProbeRecord
 }
 
 describe('probe state machine', () => {
+  it('a scheduler never probed is decided by its first probe alone (issue 21: no "healthy" before any probe)', () => {
+    const fresh = initialProbeRecord('http://s');
+    expect(fresh.last_probe_at_ms).toBeNull();
+    expect(run([OK], THRESHOLDS, fresh)[0]).toMatchObject({ status: 'healthy', consecutive_ok: 1 });
+    const [failed, oneOk, twoOk] = run([FAIL, OK, OK], THRESHOLDS, fresh);
+    expect(failed).toMatchObject({ status: 'unhealthy', consecutive_failures: 1, last_error: 'GET /health answered HTTP 500' });
+    expect(oneOk!.status).toBe('unhealthy');
+    expect(twoOk!.status).toBe('healthy');
+  });
+
   it('starts healthy at full weight and stays so on good probes, keeping the load report', () => {
     const [after] = run([OK]);
     expect(after).toMatchObject({ status: 'healthy', recovery: 'recovered', consecutive_ok: 1, last_probe_at_ms: 1_000, load: OK.ok ? OK.load : undefined });

@@ -16,9 +16,9 @@ export interface ProbeThresholds {
 }
 
 /**
- * A scheduler seen for the first time: healthy at full weight, as it was before
- * any probe (it was just registered, often just discovered), until the
- * unhealthy threshold says otherwise.
+ * A scheduler seen for the first time: listed `unknown` (routable at full
+ * weight: registration checked it answers) until its first probe, which alone
+ * decides healthy or unhealthy.
  */
 export function initialProbeRecord(url: string): ProbeRecord {
   return {
@@ -47,7 +47,8 @@ export function applyProbeResult(previous: ProbeRecord, result: ProbeResult, thr
   const common = { url: previous.url, last_probe_at_ms: nowMs, last_probe_duration_ms: Math.round(result.durationMs), health_path: result.healthPath };
   if (!result.ok) {
     const failures = previous.consecutive_failures + 1;
-    const crossed = failures >= thresholds.unhealthy;
+    // A scheduler never probed before has not shown it works: its first failed probe makes it unhealthy.
+    const crossed = failures >= thresholds.unhealthy || previous.last_probe_at_ms === null;
     return {
       ...common,
       status: crossed ? 'unhealthy' : previous.status,

@@ -31,7 +31,7 @@ describe('admin HTTP API (loopback caller, no ADMIN_TOKEN)', () => {
     const body = { id: 'sim-1', url: 'http://10.1.0.1:9001/', models: ['m1'], api_key: 'sk-upstream-secret' };
     const created = await h.call('POST', '/admin/scheduler/add', { body });
     expect(created.status).toBe(201);
-    expect(created.body.scheduler).toMatchObject({ id: 'sim-1', url: 'http://10.1.0.1:9001', models: ['m1'], weight: 1, priority: 0, labels: {}, source: 'admin', state: 'healthy', effective_weight: 1, last_probe_at: null });
+    expect(created.body.scheduler).toMatchObject({ id: 'sim-1', url: 'http://10.1.0.1:9001', models: ['m1'], weight: 1, priority: 0, labels: {}, source: 'admin', state: 'unknown', effective_weight: 1, last_probe_at: null });
     const again = await h.call('POST', '/admin/scheduler/add', { body: { ...body, weight: 3 } });
     expect(again.status).toBe(200);
     expect(again.body.scheduler).toMatchObject({ weight: 3, registered_at: created.body.scheduler!.registered_at });
@@ -117,7 +117,7 @@ describe('admin HTTP API (loopback caller, no ADMIN_TOKEN)', () => {
   it('exports scheduler, table and gateway gauges on /metrics', async () => {
     const metrics = await h.call('GET', '/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/^switchyard_control_plane_schedulers\{state="healthy",service="control-plane"\} [1-9]/m);
+    expect(metrics.text).toMatch(/^switchyard_control_plane_schedulers\{state="unknown",service="control-plane"\} [1-9]/m);
     expect(metrics.text).toMatch(/^switchyard_control_plane_schedulers\{state="draining",service="control-plane"\} 1$/m);
     expect(metrics.text).toMatch(/^switchyard_control_plane_table_version\{service="control-plane"\} [1-9]\d*$/m);
     expect(metrics.text).toMatch(/^switchyard_control_plane_connected_gateways\{service="control-plane"\} 0$/m);

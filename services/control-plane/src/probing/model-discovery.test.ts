@@ -40,7 +40,7 @@ describe('model discovery through the admin API', () => {
     const body = { id: 'disc-1', url: fake.url, api_key: 'sk-upstream-1', ttl_seconds: 60 };
     const res = await h.call('POST', '/admin/scheduler/add', { body });
     expect(res.status).toBe(201);
-    expect(res.body.scheduler).toMatchObject({ models: ['llama-3-8b', 'qwen-7b'], state: 'healthy' });
+    expect(res.body.scheduler).toMatchObject({ models: ['llama-3-8b', 'qwen-7b'], state: 'unknown' });
     expect(res.body.scheduler!.last_probe_at).not.toBeNull();
     expect(fake.authorizations).toEqual(['Bearer sk-upstream-1']);
     await waitFor(() => inTable('disc-1'), 1_000);
@@ -59,7 +59,7 @@ describe('model discovery through the admin API', () => {
       flaky.models = ['mistral-7b'];
       await waitFor(() => inTable('disc-2'), 2_000, 20, 'the scheduler to enter the table');
       const view = await listed('disc-2');
-      expect(view).toMatchObject({ state: 'healthy', models: ['mistral-7b'], effective_weight: 1 });
+      expect(view).toMatchObject({ state: 'unknown', models: ['mistral-7b'], effective_weight: 1 });
       expect(view!.last_error).toBeUndefined();
     } finally {
       await flaky.close();
@@ -77,7 +77,7 @@ describe('model discovery through the admin API', () => {
   it('takes explicit models over discovery, leaving the unhealthy state', async () => {
     const res = await h.call('POST', '/admin/scheduler/add', { body: { id: 'disc-3', url: refusedUrlOf(await listed('disc-3')), models: ['m'] } });
     expect(res.status).toBe(200);
-    expect(res.body.scheduler).toMatchObject({ state: 'healthy', models: ['m'] });
+    expect(res.body.scheduler).toMatchObject({ state: 'unknown', models: ['m'] });
     expect(res.body.scheduler!.last_error).toBeUndefined();
   });
 });

@@ -30,7 +30,7 @@ describe('self-registration reachability', () => {
     node.models = ['something-else'];
     await waitFor(() => inTable('self-unready'), 2_000, 20, 'the node to enter the table');
     // It answered; the models it registered with stay (the list was only a reachability check).
-    expect(await listed('self-unready')).toMatchObject({ state: 'healthy', models: ['m-self'] });
+    expect(await listed('self-unready')).toMatchObject({ state: 'unknown', models: ['m-self'] });
   });
 
   it('lists a node that never becomes reachable with its error, never in the table', async () => {
@@ -43,7 +43,7 @@ describe('self-registration reachability', () => {
 
   it('does not hold back an admin add that names its models', async () => {
     const res = await h.call('POST', '/admin/scheduler/add', { body: { id: 'admin-named', url: `http://127.0.0.1:${await freePort()}`, models: ['m'] } });
-    expect(res.body.scheduler).toMatchObject({ state: 'healthy' });
+    expect(res.body.scheduler).toMatchObject({ state: 'unknown' });
     await waitFor(() => inTable('admin-named'), 1_000);
   });
 });

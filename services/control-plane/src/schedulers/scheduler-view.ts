@@ -24,7 +24,8 @@ export function toSchedulerView(record: SchedulerRecord, assessment: SchedulerAs
     registered_at: new Date(record.registered_at_ms).toISOString(),
     last_probe_at: lastProbeAtMs === null ? null : new Date(lastProbeAtMs).toISOString(),
   };
-  const lastError = record.discovery_pending ? record.last_error : (probe?.last_error ?? record.last_error);
+  const misconfigured = assessment.reasons.find((reason) => reason.startsWith('misconfigured:'));
+  const lastError = record.discovery_pending ? record.last_error : (misconfigured ?? probe?.last_error ?? record.last_error);
   if (lastError !== undefined) view.last_error = lastError;
   if (probe?.load) view.load = { ...probe.load };
   return view;

@@ -34,7 +34,7 @@ describe('GET /admin/metrics summary', () => {
     // (100*30 + 300*10) / 40; the TTFT of gw-2's line (no streams) adds no weight.
     expect(summary.latency_ms).toEqual({ p50: 150, p95: 250, p99: 350 });
     expect(summary.ttft_ms).toEqual({ p50: 20, p95: 40, p99: 50 });
-    expect(summary.schedulers_by_state).toEqual({ healthy: 1, degraded: 0, unhealthy: 1, draining: 1 });
+    expect(summary.schedulers_by_state).toEqual({ unknown: 0, healthy: 1, degraded: 0, unhealthy: 1, draining: 1 });
     expect(summary.scope).toEqual({ replica_id: 'cp-1', gateways_reporting: 2 });
     const a = summary.schedulers.find((s) => s.id === 'a')!;
     expect(a).toMatchObject({ state: 'healthy', requests: 40, requests_per_second: 4, errors: 2, in_flight: 3, breakers: { closed: 1, open: 1 } });

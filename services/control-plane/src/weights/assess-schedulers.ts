@@ -13,6 +13,14 @@ export interface AssessOptions {
 
 export const DEFAULT_ASSESS_OPTIONS: AssessOptions = { degradedErrorRate: 0.2, minAttempts: 10 };
 
+/**
+ * Misconfiguration (issue 21): at least this many routed requests in the passive
+ * window were refused 401/403 by the scheduler, or answered 404 while another
+ * scheduler served them, and they are at least half of its attempts.
+ */
+const MISCONFIGURED_MIN = 5;
+const MISCONFIGURED_SHARE = 0.5;
+
 /** Everything the control plane concludes about one scheduler: state, weight, and why. */
 export interface SchedulerAssessment extends WeightBreakdown {
   id: string;
@@ -61,10 +69,31 @@ function stateOf(record: SchedulerRecord, probe: ProbeRecord | undefined, passiv
   if (record.state === 'draining') return { state: 'draining', reasons: ['drained by an operator'] };
   if (record.discovery_pending) return { state: 'unhealthy', reasons: ['model discovery pending'] };
   if (probe?.status === 'unhealthy') return { state: 'unhealthy', reasons: [`${probe.consecutive_failures} consecutive failed probes`] };
+  const misconfigured = misconfiguration(passive);
+  if (misconfigured) return { state: 'unhealthy', reasons: [misconfigured] };
+  if (!probe || probe.last_probe_at_ms === null) return { state: 'unknown', reasons: ['not probed yet'] };
   const reasons: string[] = [];
   if (passive && passive.requests + passive.errors >= options.minAttempts && passive.error_rate >= options.degradedErrorRate) {
     reasons.push(`passive error rate ${passive.error_rate} ≥ ${options.degradedErrorRate}`);
   }
   if (probe?.slow) reasons.push(`slow health answer (${probe.last_probe_duration_ms} ms)`);
   return { state: reasons.length > 0 ? 'degraded' : 'healthy', reasons };
+}
+
+/**
+ * Why the gateways' traffic says the scheduler is misconfigured, if it does: its
+ * health probe passes (llama.cpp serves /health without a key) while every routed
+ * request fails, so only what the gateways report can catch it. The scheduler is
+ * out of rotation while the evidence lasts (PASSIVE_WINDOW_MS); fix the
+ * registration and it is back after the window.
+ */
+export function misconfiguration(passive: PassiveStats | undefined): string | undefined {
+  if (!passive) return undefined;
+  const refused = passive.refused_auth ?? 0;
+  const notFound = passive.not_found ?? 0;
+  const attempts = passive.requests + passive.errors + refused + notFound;
+  const share = (count: number) => count >= MISCONFIGURED_MIN && count >= attempts * MISCONFIGURED_SHARE;
+  if (share(refused)) return `misconfigured: ${refused} routed requests refused with 401/403 by the scheduler; its api_key is missing or wrong (re-register it with the key its server was started with)`;
+  if (share(notFound)) return `misconfigured: ${notFound} routed requests answered 404 by the scheduler while other schedulers served them; check its url (the server's root, without /v1) and model names`;
+  return undefined;
 }

@@ -31,10 +31,10 @@ describe('fault attribution (pure)', () => {
     expect(judge(input({ answer: 'server', followed: true, canRetry: true, answeringOthers: true }))).toEqual({ fault: 'scheduler', kind: 'status_5xx', retry: false });
   });
 
-  it('a 404 nobody else can confirm is reported for peer comparison, never counted by the breaker', () => {
+  it('a 404 is the scheduler’s only when another scheduler serves the same request', () => {
     expect(judge(input({ status: 404, answer: 'not_found', canRetry: true }))).toEqual({ fault: 'pending' });
-    expect(judge(input({ status: 404, answer: 'not_found', followed: true }))).toEqual({ fault: 'request' });
-    expect(judge(input({ status: 404, answer: 'not_found' }))).toEqual({ fault: 'unverified', kind: 'status_404' });
+    expect(judge(input({ status: 404, answer: 'not_found', followed: true, canRetry: true }))).toEqual({ fault: 'request' });
+    expect(judge(input({ status: 404, answer: 'not_found' }))).toEqual({ fault: 'request' });
   });
 
   it('settles a pending answer by the other scheduler’s status', () => {
@@ -43,7 +43,7 @@ describe('fault attribution (pure)', () => {
     expect(settlePending('request_like', 400, false)).toEqual({ fault: 'request' });
     expect(settlePending('request_like', undefined, true)).toEqual({ fault: 'request' });
     expect(settlePending('request_like', undefined, false)).toEqual({ fault: 'scheduler', kind: 'status_5xx', retry: false });
-    expect(settlePending('not_found', undefined, true)).toEqual({ fault: 'unverified', kind: 'status_404' });
+    expect(settlePending('not_found', undefined, false)).toEqual({ fault: 'request' });
   });
 
   it.each([

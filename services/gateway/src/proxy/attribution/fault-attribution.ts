@@ -62,9 +62,7 @@ export type Verdict =
   /** The request's own mistake: relay the answer, count nothing against any scheduler. */
   | { fault: 'request' }
   /** Not known yet: send the request to another scheduler; what it answers decides. */
-  | { fault: 'pending' }
-  /** Cannot be told apart (no other scheduler to ask): relay, report `kind` for peer comparison only. */
-  | { fault: 'unverified'; kind: 'status_404' };
+  | { fault: 'pending' };
 
 export function judge(input: JudgeInput): Verdict {
   switch (input.answer) {
@@ -73,8 +71,8 @@ export function judge(input: JudgeInput): Verdict {
     case 'server':
       return { fault: 'scheduler', kind: 'status_5xx', retry: false };
     case 'not_found':
-      if (input.followed) return { fault: 'request' };
-      return input.canRetry ? { fault: 'pending' } : { fault: 'unverified', kind: 'status_404' };
+      // A 404 no other scheduler can contradict is relayed as the request's: only a peer's success makes it a misconfiguration.
+      return input.canRetry && !input.followed ? { fault: 'pending' } : { fault: 'request' };
     case 'request_like':
       if (input.followed) return { fault: 'request' };
       if (input.canRetry) return { fault: 'pending' };
