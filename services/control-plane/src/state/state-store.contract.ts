@@ -170,7 +170,7 @@ function health(updatedAtMs: number): HealthSnapshot {
         last_probe_duration_ms: 3, consecutive_slow: 0, slow: false, last_error: 'GET /health failed: ECONNREFUSED', load: { running: 1, waiting: 2, kv_cache_usage: 0.5 }, health_path: '/health',
       },
     },
-    passive: { a: { requests: 10, errors: 1, error_rate: 0.0909, latency_p95_ms: 120, ttft_p95_ms: 40 } },
+    passive: { a: { requests: 10, errors: 1, error_rate: 0.0909, refused_auth: 0, not_found: 0, latency_p95_ms: 120, ttft_p95_ms: 40 } },
   };
 }
 
