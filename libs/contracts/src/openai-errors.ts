@@ -78,6 +78,11 @@ export function payloadTooLarge(limitBytes: number): ApiError {
   return new ApiError(413, `Request body exceeds the limit of ${limitBytes} bytes.`, 'invalid_request_error', 'request_too_large');
 }
 
+/** 415: the body's content-type is not one the endpoint reads (issue 21: JSON endpoints take JSON only). */
+export function unsupportedMediaType(message: string): ApiError {
+  return new ApiError(415, message, 'invalid_request_error', 'unsupported_media_type');
+}
+
 /** 429: a limit was hit; the client may try again after `retryAfterSeconds`. */
 export function rateLimited(message: string, retryAfterSeconds: number, code = 'rate_limit_exceeded'): ApiError {
   return new ApiError(429, message, 'rate_limit_error', code, null, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -26,7 +26,7 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
   const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
   // A stream's heartbeat (stream-heartbeat.ts) may have sent the SSE headers already.
   if (!res.headersSent) {
-    res.writeHead(upstream.statusCode ?? 502, clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend));
+    res.writeHead(upstream.statusCode ?? 502, clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend, res));
     if (sse) res.flushHeaders();
   }
   const filter = sse ? record.streamFilter : undefined;
