@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { createSchemaValidator, waitFor } from '@switchyard/testing';
-import { routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, type FakeUpstream, type GatewayHarness } from '../testing';
+import { openAiResponder, routingTable, schedulerEntry, startFakeUpstream, startGatewayHarness, type FakeUpstream, type GatewayHarness } from '../testing';
 
 // Issue 21 item 6: protocol edges answered in the OpenAI shape.
 
@@ -147,6 +147,21 @@ describe('protocol edges (issue 21 item 6)', () => {
     expect(answer.headers['x-request-id']).toMatch(/^req_/);
     validator.assertValid('ErrorResponse', answer.body);
     expect((answer.body as ErrorBody).error.code).toBe(code);
+  });
+
+  it('leaves other requests alone: a stream in flight finishes, and garbage pipelined after a request closes only its own connection', async () => {
+    // A stream of ~200 ms, in flight while the bad requests arrive.
+    upstream.setHandler(openAiResponder({ streamChunks: 10, chunkIntervalMs: 20 }));
+    const stream = fetch(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm1', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+    const answers = await Promise.all(clientErrors.map(([, raw]) => rawExchange(harness.gateway.port, raw())));
+    expect(answers.map((text) => parseRaw(text).status)).toEqual(clientErrors.map(([, , status]) => status));
+    const pipelined = await rawExchange(harness.gateway.port, `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: ${CHAT.length}\r\n\r\n${CHAT}HELLO\r\n\r\n`);
+    expect(pipelined).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const streamed = await stream;
+    expect(streamed.status).toBe(200);
+    expect(await streamed.text()).toMatch(/data: \[DONE\]\n\n$/);
+    expect((await post(harness.baseUrl, '/v1/chat/completions')).status).toBe(200);
+    upstream.setHandler(undefined);
   });
 
   it('answers an unsupported Expect with 417 in the OpenAI shape and keeps serving', async () => {
