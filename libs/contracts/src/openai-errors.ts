@@ -78,6 +78,21 @@ export function payloadTooLarge(limitBytes: number): ApiError {
   return new ApiError(413, `Request body exceeds the limit of ${limitBytes} bytes.`, 'invalid_request_error', 'request_too_large');
 }
 
+/** 415: the body's content-type is not one the endpoint reads (issue 21: JSON endpoints take JSON only). */
+export function unsupportedMediaType(message: string): ApiError {
+  return new ApiError(415, message, 'invalid_request_error', 'unsupported_media_type');
+}
+
+/** 417: an `Expect` header other than `100-continue`. */
+export function expectationFailed(expectation: string): ApiError {
+  return new ApiError(417, `Unsupported Expect header ${JSON.stringify(expectation.slice(0, 100))}; only '100-continue' is supported.`, 'invalid_request_error', 'expectation_failed');
+}
+
+/** 431: the request's headers are over the server's limit. */
+export function requestHeadersTooLarge(limitBytes: number): ApiError {
+  return new ApiError(431, `Request headers exceed the limit of ${limitBytes} bytes.`, 'invalid_request_error', 'request_header_fields_too_large');
+}
+
 /** 429: a limit was hit; the client may try again after `retryAfterSeconds`. */
 export function rateLimited(message: string, retryAfterSeconds: number, code = 'rate_limit_exceeded'): ApiError {
   return new ApiError(429, message, 'rate_limit_error', code, null, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -3,7 +3,9 @@ import https from 'node:https';
 import type { TlsFiles } from '@switchyard/lifecycle';
 import type { CorsHandler } from './cors/cors';
 import type { HotHandler } from './http/completions-handler';
-import { HOT_ROUTES } from './http/validate-request';
+import { answerClientError, refuseExpectation } from './http/client-errors';
+import { canonicalPath, pathOf } from './http/route-path';
+import { HOT_ROUTES, type EndpointKind } from './http/validate-request';
 import { refuseWhileDraining } from './lifecycle/draining';
 
 /**
@@ -28,9 +30,7 @@ export function createGatewayServer(hot: HotHandler, app: RequestListener, drain
     }
     if (cors && cors(req, res)) return;
     if (req.method === 'POST') {
-      const url = req.url ?? '/';
-      const query = url.indexOf('?');
-      const endpoint = HOT_ROUTES.get(query === -1 ? url : url.slice(0, query));
+      const endpoint = hotEndpoint(req);
       if (endpoint) return hot(req, res, endpoint);
     }
     app(req, res);
@@ -38,7 +38,26 @@ export function createGatewayServer(hot: HotHandler, app: RequestListener, drain
   // TLS_CERT_FILE + TLS_KEY_FILE (issue 6): the same listener behind TLS.
   const server = options.tls ? https.createServer({ ...options.tls, noDelay: true }, listener) : http.createServer({ noDelay: true }, listener);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Node's own 400/413/431/408 and 417 answers, in the OpenAI shape (issue 21).
+  server.on('clientError', answerClientError);
+  server.on('checkExpectation', refuseExpectation);
   return server;
+}
+
+/**
+ * The hot endpoint of a POST, if any. The exact path is one map lookup; only a
+ * miss tries the canonical form (letter case, a trailing slash: issue 21), and a
+ * hit there rewrites `req.url` so the scheduler gets the path it serves.
+ */
+function hotEndpoint(req: IncomingMessage): EndpointKind | undefined {
+  const url = req.url ?? '/';
+  const path = pathOf(url);
+  const exact = HOT_ROUTES.get(path);
+  if (exact) return exact;
+  const canonical = canonicalPath(path);
+  const endpoint = HOT_ROUTES.get(canonical);
+  if (endpoint) req.url = canonical + url.slice(path.length);
+  return endpoint;
 }
 
 export interface GatewayServerOptions {

@@ -10,7 +10,8 @@ import { recordTokenMetrics } from '../proxy/response-observer';
 import type { LocalSignals } from '../routing/local-signals';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { writeApiError } from './error-response';
-import { readBody } from './read-body';
+import { jsonBodyRefusal } from './json-content-type';
+import { discardBody, readBody } from './read-body';
 import { createRequestIds } from './request-ids';
 import { loggableModel, newRequestRecord, type RequestRecord } from './request-record';
 import { validateRequest, type EndpointKind } from './validate-request';
@@ -43,6 +44,11 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
   const finish = createFinisher(deps);
   const requestIdFor = createRequestIds();
   const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: Cancellation, guarded: GuardedRequest) => {
+    const mediaRefusal = jsonBodyRefusal(req.headers);
+    if (mediaRefusal) {
+      discardBody(req, 0, deps.maxBodyBytes);
+      return reply(res, record, mediaRefusal);
+    }
     const body = await readBody(req, deps.maxBodyBytes);
     if (!body.ok) return body.reason === 'too_large' ? reply(res, record, payloadTooLarge(deps.maxBodyBytes)) : undefined;
     let parsed: unknown;

@@ -2,6 +2,14 @@ import type { ServerResponse } from 'node:http';
 import type { ApiError } from '@switchyard/contracts';
 
 /**
+ * `retry-after` of a 503 that sets none (issue 21: every 503 carries one). The
+ * OpenAI SDKs wait this long before their retry instead of their own backoff; a
+ * second is enough for a drained gateway's client to land on another one, and for a
+ * breaker or the table to change.
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = '1';
+
+/**
  * The one renderer of the OpenAI error envelope, shared by the hot path and the
  * Express error middleware. Returns the number of body bytes written.
  */
@@ -17,6 +25,7 @@ export function writeApiError(res: ServerResponse, error: ApiError, requestId: s
   res.setHeader('x-request-id', requestId);
   if (backend !== undefined) res.setHeader('x-switchyard-backend', backend);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  if (error.status === 503 && error.headers['retry-after'] === undefined) res.setHeader('retry-after', UNAVAILABLE_RETRY_AFTER_SECONDS);
   res.end(body);
   return Buffer.byteLength(body);
 }

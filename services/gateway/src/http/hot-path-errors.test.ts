@@ -89,6 +89,35 @@ describe('gateway hot path: bad input and unavailable routes', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('refuses a body whose content-type is not JSON with 415, before reading it (issue 21)', async () => {
+    const before = upstream.requests.length;
+    const body = JSON.stringify(chat);
+    const refused: Array<Record<string, string>> = [
+      { 'content-type': 'text/plain;charset=UTF-8' }, // what a browser sends for a string body, without a preflight
+      { 'content-type': 'application/x-www-form-urlencoded' }, // curl -d without -H
+      { 'content-type': 'multipart/form-data; boundary=x' },
+      { 'content-type': 'application/jsonp' },
+      { origin: 'http://evil.example' }, // a browser's body without a type (a Blob or ArrayBuffer): no preflight either
+    ];
+    for (const headers of refused) {
+      const res = await send('/v1/chat/completions', body, headers);
+      expect([res.status, headers]).toEqual([415, headers]);
+      const error = JSON.parse(res.body) as ErrorBody;
+      validator.assertValid('ErrorResponse', error);
+      expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_media_type' });
+      expect(error.error.message).toContain('application/json');
+    }
+    expect(upstream.requests.length).toBe(before);
+    const accepted: Array<Record<string, string>> = [
+      { 'content-type': 'application/json' },
+      { 'content-type': 'application/json; charset=utf-8' },
+      { 'content-type': 'Application/JSON' },
+      { 'content-type': 'application/vnd.example+json' },
+      {}, // scripts that post without a content-type (Python requests' data=, a bare http.request)
+    ];
+    for (const headers of accepted) expect([(await send('/v1/embeddings', JSON.stringify({ model: 'm1', input: 'x' }), headers)).status, headers]).toEqual([200, headers]);
+  });
+
   it('answers 413 to a body over the limit, by content-length or while streaming, and keeps the connection usable', async () => {
     const big = JSON.stringify({ ...chat, messages: [{ role: 'user', content: 'x'.repeat(LIMIT) }] });
     const declared = await post('/v1/chat/completions', big);
@@ -126,6 +155,19 @@ describe('gateway hot path: bad input and unavailable routes', () => {
 
   function post(path: string, body: string, headers: Record<string, string> = {}) {
     return fetch(`${harness.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  }
+
+  /** A POST with exactly `headers` (fetch would add a content-type of its own). */
+  function send(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${harness.baseUrl}${path}`, { method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   /** A POST written in `parts` with chunked encoding (no content-length). */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { modelNotFound } from '@switchyard/contracts';
-import type { RoutingSnapshot, RoutingTableStore } from '../routing/routing-table-store';
+import { isUsable, type RoutingSnapshot, type RoutingTableStore } from '../routing/routing-table-store';
 
 /**
  * `created` of every listed model. Tables carry no creation time per model and
@@ -20,9 +20,18 @@ function modelObject(id: string): ModelObject {
   return { id, object: 'model', created: MODEL_CREATED_AT, owned_by: 'switchyard' };
 }
 
-/** Pure: the OpenAI ListModelsResponse of a table (one entry per public model name). */
+/**
+ * Pure: the OpenAI ListModelsResponse of a table, one entry per public model name
+ * that has a usable scheduler right now (issue 21): a model whose every scheduler
+ * is draining or unhealthy is not offered to clients that pick from the list.
+ */
 export function listModels(snapshot: RoutingSnapshot | undefined): { object: 'list'; data: ModelObject[] } {
-  return { object: 'list', data: (snapshot?.modelNames ?? []).map(modelObject) };
+  return { object: 'list', data: (snapshot?.availableModelNames ?? []).map(modelObject) };
+}
+
+/** Whether GET /v1/models/{id} finds `id`: the same rule as the list. */
+export function isModelAvailable(snapshot: RoutingSnapshot | undefined, id: string): boolean {
+  return snapshot?.targetsByModel.get(id)?.some((target) => isUsable(target.entry)) ?? false;
 }
 
 /** GET /v1/models and GET /v1/models/{id} (ids may contain slashes, e.g. "qwen/qwen3-8b"). */
@@ -34,7 +43,7 @@ export function modelsRouter(store: RoutingTableStore): Router {
   router.get('/v1/models/*id', (req, res) => {
     const segments = (req.params as { id: string[] }).id;
     const id = segments.join('/');
-    if (!store.current()?.targetsByModel.has(id)) throw modelNotFound(id);
+    if (!isModelAvailable(store.current(), id)) throw modelNotFound(id);
     res.json(modelObject(id));
   });
   return router;

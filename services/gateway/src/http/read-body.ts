@@ -12,7 +12,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limitBytes) {
-      discard(req, 0, limitBytes);
+      discardBody(req, 0, limitBytes);
       resolve({ ok: false, reason: 'too_large' });
       return;
     }
@@ -27,7 +27,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
       }
       settled = true;
       req.off('data', onData);
-      discard(req, size, limitBytes);
+      discardBody(req, size, limitBytes);
       resolve({ ok: false, reason: 'too_large' });
     };
     req.on('data', onData);
@@ -46,7 +46,11 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
   });
 }
 
-function discard(req: IncomingMessage, alreadyRead: number, limitBytes: number): void {
+/**
+ * Throws away the rest of a body the gateway answers without reading, so the
+ * connection stays usable; past twice `limitBytes` in all the connection is cut.
+ */
+export function discardBody(req: IncomingMessage, alreadyRead: number, limitBytes: number): void {
   let total = alreadyRead;
   req.on('data', (chunk: Buffer) => {
     total += chunk.length;

@@ -104,9 +104,11 @@ describe('gateway draining on shutdown', () => {
     expect(refused).toMatch(/^HTTP\/1\.1 503 /m);
     expect(refused).toMatch(/^connection: close\r$/im);
     expect(refused).toContain('"code":"shutting_down"');
+    expect(refused).toMatch(/^retry-after: 1\r$/im);
     const readiness = ready.slice(ready.indexOf('data: [DONE]'));
     expect(readiness).toMatch(/^HTTP\/1\.1 503 /m);
     expect(readiness).toContain('"code":"not_ready"');
+    expect(readiness).toMatch(/^retry-after: 1\r$/im);
     const started = Date.now();
     await stopped;
     expect(Date.now() - started).toBeLessThan(1_000);

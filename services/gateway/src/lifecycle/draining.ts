@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serviceUnavailable } from '@switchyard/contracts';
 import { requestIdFrom } from '@switchyard/observability';
 import { writeApiError } from '../http/error-response';
+import { canonicalPath, pathOf } from '../http/route-path';
 
 /** Paths still answered while draining: probes and scrapes (`/ready` answers 503 by itself). */
 const OPS_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -14,9 +15,7 @@ const OPS_PATHS = new Set(['/health', '/ready', '/metrics']);
  * touched. Returns true when it answered.
  */
 export function refuseWhileDraining(req: IncomingMessage, res: ServerResponse): boolean {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  if (OPS_PATHS.has(query < 0 ? url : url.slice(0, query))) return false;
+  if (OPS_PATHS.has(canonicalPath(pathOf(req.url ?? '/')))) return false;
   res.shouldKeepAlive = false;
   writeApiError(res, serviceUnavailable('The gateway is shutting down; retry on a new connection.', 'shutting_down'), requestIdFrom(req.headers['x-request-id']));
   // The request body is not read: drop it rather than keep the socket for it.

@@ -25,4 +25,16 @@ describe('proxy headers', () => {
     const raw = ['X-Switchyard-Route', '{"chosen":"forged"}', 'x-switchyard-backend', 'forged', 'Content-Type', 'application/json'];
     expect(clientResponseHeaders(raw, false, 'r', 's')).toEqual(['Content-Type', 'application/json', 'x-request-id', 'r', 'x-switchyard-backend', 's']);
   });
+
+  it('drops upstream CORS, server and proxy-* headers: the gateway owns them (issue 21)', () => {
+    const raw = ['Access-Control-Allow-Origin', 'http://evil.example', 'access-control-allow-credentials', 'true', 'Server', 'llama.cpp', 'Proxy-Status', 'x', 'Keep-Alive', 'timeout=5', 'Content-Type', 'application/json'];
+    expect(clientResponseHeaders(raw, false, 'r', 's')).toEqual(['Content-Type', 'application/json', 'x-request-id', 'r', 'x-switchyard-backend', 's']);
+  });
+
+  it("keeps the gateway's own header when the upstream sends one of the same name", () => {
+    const own = new Set(['x-should-retry', 'vary']);
+    const res = { hasHeader: (name: string) => own.has(name) };
+    const raw = ['X-Should-Retry', 'true', 'Vary', 'Accept-Encoding', 'Retry-After', '3'];
+    expect(clientResponseHeaders(raw, false, 'r', 's', res)).toEqual(['Retry-After', '3', 'x-request-id', 'r', 'x-switchyard-backend', 's']);
+  });
 });

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 /** RFC 9110 §7.6.1 connection-specific headers: never forwarded in either direction. */
 const HOP_BY_HOP = new Set([
@@ -42,11 +42,37 @@ export function upstreamRequestHeaders(
 }
 
 /**
- * The upstream response's headers as a flat [name, value, …] list for writeHead
- * (keeps repeated headers such as set-cookie), minus hop-by-hop ones and, for
- * streams, content-length; plus the gateway's own.
+ * Upstream response headers the gateway never relays (issue 21): hop-by-hop ones,
+ * `server` (the engine behind the gateway is not the client's business), and the
+ * ids the gateway sets itself. `access-control-*`, `proxy-*` and `x-switchyard-*`
+ * are dropped by prefix in {@link isGatewayOwned}.
  */
-export function clientResponseHeaders(rawHeaders: readonly string[], stream: boolean, requestId: string, backend: string): string[] {
+const NOT_RELAYED = new Set([...HOP_BY_HOP, 'server', 'x-request-id']);
+
+/**
+ * True for a response header only the gateway may set: CORS answers come from the
+ * gateway's own policy (cors/cors.ts; llama.cpp echoes any Origin), `proxy-*` is
+ * about the hop, and x-switchyard-* is the gateway's namespace (an upstream must not
+ * forge a backend or route receipt). `name` is lower case.
+ */
+function isGatewayOwned(name: string): boolean {
+  if (NOT_RELAYED.has(name)) return true;
+  const first = name.charCodeAt(0);
+  // a, p, x: only names starting with these can match a prefix; most headers skip the string compares.
+  if (first === 97) return name.startsWith('access-control-');
+  if (first === 112) return name.startsWith('proxy-');
+  if (first === 120) return name.startsWith('x-switchyard-');
+  return false;
+}
+
+/**
+ * The upstream response's headers as a flat [name, value, …] list for writeHead
+ * (keeps repeated headers such as set-cookie), minus the ones the gateway owns
+ * ({@link isGatewayOwned}), those named in the upstream's Connection header, those
+ * the gateway has already set on `res` (CORS, rate limits, x-should-retry: its own
+ * win) and, for streams, content-length; plus the gateway's own ids.
+ */
+export function clientResponseHeaders(rawHeaders: readonly string[], stream: boolean, requestId: string, backend: string, res?: Pick<ServerResponse, 'hasHeader'>): string[] {
   const out: string[] = [];
   let named: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -54,9 +80,8 @@ export function clientResponseHeaders(rawHeaders: readonly string[], stream: boo
   }
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
-    // x-switchyard-* is the gateway's namespace: an upstream must not forge a backend or route receipt.
-    if (HOP_BY_HOP.has(name) || name === 'x-request-id' || name.startsWith('x-switchyard-')) continue;
-    if ((stream && name === 'content-length') || (named && named.has(name))) continue;
+    if (isGatewayOwned(name) || (stream && name === 'content-length') || (named && named.has(name))) continue;
+    if (res && res.hasHeader(name)) continue;
     out.push(rawHeaders[i]!, rawHeaders[i + 1]!);
   }
   out.push('x-request-id', requestId, 'x-switchyard-backend', backend);

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { badGateway, gatewayTimeout, type ApiError } from '@switchyard/contracts';
-import { sseErrorEvent } from '../http/error-response';
+import { sseErrorEvent, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../http/error-response';
 import type { RequestRecord } from '../http/request-record';
 import { clientResponseHeaders } from './headers';
 import type { UpstreamExchange } from './forward';
@@ -26,7 +26,11 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
   const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
   // A stream's heartbeat (stream-heartbeat.ts) may have sent the SSE headers already.
   if (!res.headersSent) {
-    res.writeHead(upstream.statusCode ?? 502, clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend));
+    const status = upstream.statusCode ?? 502;
+    const headers = clientResponseHeaders(upstream.rawHeaders, sse, record.requestId, backend, res);
+    // Every 503 the gateway writes carries retry-after (issue 21), a relayed one too.
+    if (status === 503 && upstream.headers['retry-after'] === undefined) headers.push('retry-after', UNAVAILABLE_RETRY_AFTER_SECONDS);
+    res.writeHead(status, headers);
     if (sse) res.flushHeaders();
   }
   const filter = sse ? record.streamFilter : undefined;

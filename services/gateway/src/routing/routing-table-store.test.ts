@@ -28,6 +28,23 @@ describe('routing table store', () => {
     expect(store.ageSeconds(4_000)).toBe(3);
   });
 
+  it('offers a model for listing only while one of its schedulers is usable (issue 21)', () => {
+    const snapshot = buildSnapshot(
+      routingTable({
+        version: 1,
+        schedulers: [
+          schedulerEntry({ id: 'a', url: 'http://a', models: ['up', 'mixed'] }),
+          schedulerEntry({ id: 'b', url: 'http://b', models: ['down', 'mixed'], state: 'unhealthy' }),
+          schedulerEntry({ id: 'c', url: 'http://c', models: ['drained'], state: 'draining' }),
+          schedulerEntry({ id: 'd', url: 'http://d', models: ['slow'], state: 'degraded', effective_weight: 0 }),
+        ],
+      }),
+      0,
+    );
+    expect(snapshot.modelNames).toEqual(['down', 'drained', 'mixed', 'slow', 'up']);
+    expect(snapshot.availableModelNames).toEqual(['mixed', 'slow', 'up']);
+  });
+
   it('ignores tables that are not newer by (epoch, version), and tells listeners of the others', () => {
     const store = createRoutingTableStore();
     const applied: number[] = [];

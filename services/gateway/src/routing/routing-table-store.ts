@@ -25,6 +25,11 @@ export interface RoutingSnapshot {
   readonly usableByModel: ReadonlyMap<string, readonly ModelTarget[]>;
   /** Public model names, sorted. */
   readonly modelNames: readonly string[];
+  /**
+   * Public model names with at least one usable scheduler (healthy, degraded or
+   * unknown; not draining or unhealthy), sorted: what GET /v1/models lists (issue 21).
+   */
+  readonly availableModelNames: readonly string[];
 }
 
 export interface RoutingTableStore {
@@ -95,7 +100,8 @@ export function buildSnapshot(table: RoutingTable, appliedAtMs: number): Routing
     usableByModel.set(model, healthy.length > 0 ? healthy : routable);
   }
   const modelNames = [...targetsByModel.keys()].sort();
-  return { table, appliedAtMs, byId, targetsByModel, healthyByModel, routableByModel, usableByModel, modelNames };
+  const availableModelNames = modelNames.filter((model) => targetsByModel.get(model)!.some((t) => isUsable(t.entry)));
+  return { table, appliedAtMs, byId, targetsByModel, healthyByModel, routableByModel, usableByModel, modelNames, availableModelNames };
 }
 
 /**

@@ -4,4 +4,4 @@ export * from './fixtures';
 export * from './openai-payloads';
 export * from './gateway-harness';
 export * from './silent-upstream';
-export * from './llama-cpp-behaviour';
+export * from './llama-cpp';

@@ -1,4 +1,4 @@
-import { badGateway, gatewayTimeout, rateLimited, serviceUnavailable, type ApiError } from '@switchyard/contracts';
+import { ApiError, badGateway, gatewayTimeout, rateLimited, serviceUnavailable } from '@switchyard/contracts';
 import type { ForwardFailure, UpstreamTimeouts } from '../forward';
 import { parseRetryAfterMs, type AttemptFailure } from './retry-decision';
 
@@ -37,7 +37,7 @@ function statusError(id: string, status: number, retryAfter: string | string[] |
     const ms = parseRetryAfterMs(retryAfter, Date.now());
     return rateLimited(`${message} It is busy; retry later.`, Math.max(1, Math.ceil((ms ?? 1000) / 1000)), 'upstream_rate_limited');
   }
-  if (status === 503) return serviceUnavailable(message, 'upstream_unavailable');
+  if (status === 503) return withRetryAfter(serviceUnavailable(message, 'upstream_unavailable'), retryAfter);
   if (status === 504) return gatewayTimeout(message, 'upstream_timeout');
   return badGateway(message, 'upstream_status');
 }
@@ -53,6 +53,13 @@ export function errorForJudged(id: string, status: number): ApiError {
     `Scheduler '${id}' refused the gateway's request with HTTP ${status}: the api_key registered for it is missing or wrong.`,
     'upstream_auth_failed',
   );
+}
+
+/** The scheduler's own retry-after (in whole seconds) on the gateway's 503; without one the renderer sets its default. */
+function withRetryAfter(error: ApiError, retryAfter: string | string[] | undefined): ApiError {
+  const ms = parseRetryAfterMs(retryAfter, Date.now());
+  if (ms === undefined) return error;
+  return new ApiError(error.status, error.message, error.type, error.code, error.param, { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) });
 }
 
 /** The failure as the retry rules see it. */
