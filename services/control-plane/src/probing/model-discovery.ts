@@ -4,7 +4,8 @@
  * Expected failures are values, never throws, so callers can store the reason as
  * the scheduler's `last_error`.
  */
-export type DiscoveryResult = { ok: true; models: string[] } | { ok: false; error: string };
+/** `status`: the HTTP status of an answer that was not a model list (401 means the api_key is wrong). */
+export type DiscoveryResult = { ok: true; models: string[] } | { ok: false; error: string; status?: number };
 
 export interface DiscoveryRequest {
   /** Normalized scheduler URL (no trailing slash). */
@@ -33,7 +34,7 @@ export function createModelDiscovery(timeoutMs: number): DiscoverModels {
       });
       if (!response.ok) {
         await response.body?.cancel();
-        return failed(`GET /v1/models answered HTTP ${response.status}`);
+        return { ...failed(`GET /v1/models answered HTTP ${response.status}`), status: response.status };
       }
       return parseModelList(await readCapped(response));
     } catch (err) {

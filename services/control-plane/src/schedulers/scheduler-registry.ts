@@ -6,6 +6,7 @@ import type { SchedulerRecord } from '../state/scheduler-record';
 import type { StateStore } from '../state/state-store';
 import { assessSchedulers, type AssessOptions } from '../weights/assess-schedulers';
 import type { HostAllowList } from './host-allow-list';
+import { judgeRegistration } from './registration-check';
 import { deriveSchedulerId } from './scheduler-id';
 import { toSchedulerView } from './scheduler-view';
 import { checkSchedulerUrl, type CallerRole } from './url-policy';
@@ -30,6 +31,14 @@ export interface CallContext {
 export interface AddResult {
   created: boolean;
   scheduler: SchedulerView;
+  /** What the registration check found worth an operator's look (a normalised url, models the scheduler does not list…). */
+  warnings: string[];
+}
+
+/** The scheduler's answer to the registration's `GET /v1/models`, and when it came. */
+interface Answer {
+  result: DiscoveryResult;
+  atMs: number;
 }
 
 /** Models for a record: given in the request, reused from an earlier discovery, or just discovered. */
@@ -62,37 +71,41 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
   const logFor = (context: CallContext) => (context.requestId ? baseLog.child({ request_id: context.requestId }) : baseLog);
 
   /**
-   * Model discovery on add: only when `models` is omitted and no earlier
-   * discovery result exists for this record (heartbeats reuse it rather than
-   * calling the scheduler every few seconds). A failed discovery does not
-   * refuse the registration: the scheduler is stored as unhealthy with
-   * `last_error`, kept out of the table, and the discovery retrier tries again
-   * every PROBE_INTERVAL_MS until it works. 'reuse' is resolved against the
-   * record inside the atomic update, so a retry that succeeded meanwhile wins.
+   * Models for the record: given in the request, reused from an earlier
+   * discovery (heartbeats do not call the scheduler every few seconds), or from
+   * this call's `GET /v1/models`. A failed discovery does not refuse the
+   * registration: the scheduler is stored as unhealthy with `last_error`, kept
+   * out of the table, and the discovery retrier tries again every
+   * PROBE_INTERVAL_MS until it works. A self-registration that names its models
+   * enters the table only once the node answers (issue 3); admin adds are an
+   * operator's explicit decision and are not held back. 'reuse' is resolved
+   * against the record inside the atomic update, so a retry that succeeded
+   * meanwhile wins.
    */
-  const resolveModels = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<ModelsOutcome | 'reuse'> => {
-    if (request.models) return checkReachable(request, url, existing, signal);
-    if (existing?.models_source === 'discovery') return 'reuse';
-    const result: DiscoveryResult = await deps.discover({ url, apiKey: request.api_key, signal });
-    const probedAtMs = deps.now();
-    return result.ok
-      ? { models: result.models, source: 'discovery', pending: false, probedAtMs }
-      : { models: [], source: 'discovery', pending: true, error: result.error, probedAtMs };
+  const resolveModels = (request: AddSchedulerRequest, existing: SchedulerRecord | undefined, answer: Answer | undefined): ModelsOutcome | 'reuse' => {
+    if (request.models) {
+      const models = [...new Set(request.models)];
+      const held = request.ttl_seconds !== undefined && answer !== undefined && !answer.result.ok && (!existing || existing.discovery_pending);
+      if (held && !answer.result.ok) return { models, source: 'request', pending: true, error: answer.result.error, probedAtMs: answer.atMs };
+      // Only a self-registration's reachability check counts as its first contact; an admin add's check is no probe.
+      return { models, source: 'request', pending: false, ...(request.ttl_seconds !== undefined && answer ? { probedAtMs: answer.atMs } : {}) };
+    }
+    if (!answer) return 'reuse';
+    const { result, atMs } = answer;
+    return result.ok ? { models: result.models, source: 'discovery', pending: false, probedAtMs: atMs } : { models: [], source: 'discovery', pending: true, error: result.error, probedAtMs: atMs };
   };
 
   /**
-   * A self-registration that names its models still enters the table only once
-   * the node answers its `GET /v1/models` (issue 3): until then it is listed as
-   * unhealthy with `last_error`, and the discovery retrier (and every heartbeat)
-   * checks again. Admin adds are an operator's explicit decision and are not held back.
+   * The scheduler is asked `GET /v1/models` with its api_key, the way the
+   * gateway will call it, whenever the registration is new or changes url or
+   * api_key, while its discovery is pending, and when it needs discovered models.
    */
-  const checkReachable = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<ModelsOutcome> => {
-    const models = [...new Set(request.models)];
-    if (request.ttl_seconds === undefined || (existing && !existing.discovery_pending)) return { models, source: 'request', pending: false };
+  const askScheduler = async (request: AddSchedulerRequest, url: string, existing: SchedulerRecord | undefined, signal?: AbortSignal): Promise<{ answer?: Answer; changed: boolean }> => {
+    const changed = !existing || existing.url !== url || existing.api_key !== request.api_key;
+    const needsModels = !request.models && existing?.models_source !== 'discovery';
+    if (!changed && !existing?.discovery_pending && !needsModels) return { changed };
     const result = await deps.discover({ url, apiKey: request.api_key, signal });
-    const probedAtMs = deps.now();
-    if (result.ok) return { models, source: 'request', pending: false, probedAtMs };
-    return { models, source: 'request', pending: true, error: result.error, probedAtMs };
+    return { answer: { result, atMs: deps.now() }, changed };
   };
 
   /**
@@ -115,7 +128,11 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
       const id = request.id ?? deriveSchedulerId(check.url);
       const existing = await deps.store.getScheduler(id);
       assertSameUrl(existing, id, check.url);
-      const outcome = await resolveModels(request, check.url, existing, context.signal);
+      const { answer, changed } = await askScheduler(request, check.url, existing, context.signal);
+      const checked = answer && changed ? judgeRegistration(answer.result, request.models, request.api_key !== undefined) : { warnings: [] };
+      if (checked.refusal) throw checked.refusal;
+      const warnings = check.normalizedFrom ? [`url ${check.normalizedFrom} ends in /v1: registered as ${check.url} (the gateway adds /v1/... itself)`, ...checked.warnings] : checked.warnings;
+      const outcome = resolveModels(request, existing, answer);
       let created = false;
       const stored = await deps.store.updateScheduler(id, (current) => {
         assertSameUrl(current, id, check.url);
@@ -124,9 +141,9 @@ export function createSchedulerRegistry(deps: SchedulerRegistryDeps): SchedulerR
       });
       const scheduler = await viewOf(stored!);
       const log = logFor(context);
-      if (created) log.info('scheduler added', { scheduler_id: id, url: check.url, source: scheduler.source, role: context.role, state: scheduler.state, models: scheduler.models.length });
+      if (created) log.info('scheduler added', { scheduler_id: id, url: check.url, source: scheduler.source, role: context.role, state: scheduler.state, models: scheduler.models.length, warnings });
       else log.debug('scheduler updated', { scheduler_id: id, source: scheduler.source });
-      return { created, scheduler };
+      return { created, scheduler, warnings };
     },
 
     async remove(id, context) {

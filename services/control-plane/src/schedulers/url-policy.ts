@@ -16,7 +16,8 @@ import { cidrContains, isThisHostIp, parseCidr, parseIp } from './ip-address';
 export type CallerRole = 'admin' | 'registration';
 
 export type UrlCheck =
-  | { ok: true; url: string; host: string; port: number }
+  /** `normalizedFrom`: the URL as given, when a trailing `/v1` was cut (the gateway appends `/v1/...` itself). */
+  | { ok: true; url: string; host: string; port: number; normalizedFrom?: string }
   | { ok: false; status: 400 | 403; message: string };
 
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata']);
@@ -37,9 +38,12 @@ export function checkSchedulerUrl(raw: string, role: CallerRole, allowList: Host
   const host = normalizeHost(url.hostname);
   const refusal = hostRefusal(host, role, allowList);
   if (refusal) return { ok: false, status: 403, message: refusal };
-  const path = url.pathname.replace(/\/+$/, '');
+  const given = url.pathname.replace(/\/+$/, '');
+  // The usual OpenAI base URL (http://host:port/v1) names the API root, not the server's: the gateway would call /v1/v1/...
+  const path = given.replace(/\/v1$/i, '');
   const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  return { ok: true, url: `${url.protocol}//${url.host}${path}`, host, port };
+  const normalized = `${url.protocol}//${url.host}${path}`;
+  return { ok: true, url: normalized, host, port, ...(path !== given ? { normalizedFrom: `${url.protocol}//${url.host}${given}` } : {}) };
 }
 
 function hostRefusal(host: string, role: CallerRole, allowList: HostAllowList): string | undefined {

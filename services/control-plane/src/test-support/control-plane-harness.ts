@@ -87,7 +87,8 @@ export interface FakeScheduler {
   close(): Promise<void>;
 }
 
-export async function startFakeScheduler(models: string[] | undefined): Promise<FakeScheduler> {
+/** `apiKey`: the key the fake's server was "started with": any other Authorization is answered 401, as vLLM and llama.cpp do. */
+export async function startFakeScheduler(models: string[] | undefined, options: { apiKey?: string } = {}): Promise<FakeScheduler> {
   const fake = { models, authorizations: [] as (string | undefined)[] };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url !== '/v1/models') {
@@ -95,6 +96,10 @@ export async function startFakeScheduler(models: string[] | undefined): Promise<
       return;
     }
     fake.authorizations.push(req.headers.authorization);
+    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":401,"message":"Invalid API Key","type":"authentication_error"}}');
+      return;
+    }
     if (fake.models === undefined) {
       res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"down"}}');
       return;

@@ -13,8 +13,8 @@ export function schedulerRoutes(registry: SchedulerRegistry): Router {
 
   router.post('/admin/scheduler/add', async (req, res) => {
     const request = validateBody(addSchedulerSchema, req.body);
-    const { created, scheduler } = await registry.add(request, { ...callContext(res), signal: requestSignal(res) });
-    res.status(created ? 201 : 200).json({ scheduler });
+    const { created, scheduler, warnings } = await registry.add(request, { ...callContext(res), signal: requestSignal(res) });
+    res.status(created ? 201 : 200).json(warnings.length > 0 ? { scheduler, warnings } : { scheduler });
   });
 
   router.delete('/admin/scheduler/remove', async (req, res) => {
