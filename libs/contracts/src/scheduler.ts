@@ -17,7 +17,11 @@ export interface SchedulerView {
   registered_at: string;
   last_probe_at: string | null;
   last_error?: string;
-  load?: { running: number; waiting: number; kv_cache_usage: number };
+  /**
+   * The scheduler's own load gauges from its /metrics; `source` is the engine whose names were
+   * read (`vllm`, `sglang`, `llamacpp`, `tgi`, `sim`) and `metrics` the gauge names found.
+   */
+  load?: { running: number; waiting: number; kv_cache_usage: number; source?: string; metrics?: string[] };
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
