@@ -26,6 +26,7 @@ export function toSchedulerView(record: SchedulerRecord, assessment: SchedulerAs
   };
   const lastError = record.discovery_pending ? record.last_error : (probe?.last_error ?? record.last_error);
   if (lastError !== undefined) view.last_error = lastError;
+  if (record.max_concurrency !== undefined) view.max_concurrency = record.max_concurrency;
   if (probe?.load) view.load = { ...probe.load, ...(probe.load.metrics ? { metrics: [...probe.load.metrics] } : {}) };
   return view;
 }
