@@ -54,7 +54,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const waiters = createCapacityWaiters();
   const signals = createLocalSignals(undefined, waiters.released);
   const stats = createSchedulerStats(deps.rand);
-  const pool = createUpstreamPool();
+  const pool = createUpstreamPool(config.SCHEDULER_MAX_CONCURRENCY_DEFAULT);
   const metrics = createGatewayMetrics(registry, {
     version: () => store.current()?.table.version ?? 0,
     ageSeconds: () => store.ageSeconds(Date.now()),
