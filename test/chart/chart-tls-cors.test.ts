@@ -10,7 +10,7 @@ import { SERVICES } from './support/service-schemas';
 
 const TLS_VALUES = {
   controlPlane: { tls: { existingSecret: 'cp-tls' } },
-  gateway: { tls: { existingSecret: 'gw-tls' }, corsAllowedOrigins: ['https://app.example.com', 'https://admin.example.com'], maxConcurrency: 64 },
+  gateway: { tls: { existingSecret: 'gw-tls' }, corsAllowedOrigins: ['https://app.example.com', 'https://admin.example.com'], maxConcurrency: 64, schedulerMaxConcurrencyDefault: 3, schedulerCapacityWaitMs: 250 },
   sim: { enabled: true },
   monitoring: { serviceMonitor: { enabled: true } },
 };
@@ -73,9 +73,14 @@ describe('gateway CORS and concurrency values', () => {
     expect(env.GATEWAY_MAX_CONCURRENCY).toBe('64');
   });
 
+  it('set SCHEDULER_MAX_CONCURRENCY_DEFAULT and SCHEDULER_CAPACITY_WAIT_MS (issue 21 item 5)', () => {
+    const env = envOf(tls, 'gateway');
+    expect([env.SCHEDULER_MAX_CONCURRENCY_DEFAULT, env.SCHEDULER_CAPACITY_WAIT_MS]).toEqual(['3', '250']);
+  });
+
   it('leave both unset by default (CORS off, no cap)', () => {
     const env = envOf(plain, 'gateway');
-    expect([env.CORS_ALLOWED_ORIGINS, env.GATEWAY_MAX_CONCURRENCY]).toEqual([undefined, undefined]);
+    expect([env.CORS_ALLOWED_ORIGINS, env.GATEWAY_MAX_CONCURRENCY, env.SCHEDULER_MAX_CONCURRENCY_DEFAULT, env.SCHEDULER_CAPACITY_WAIT_MS]).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 

@@ -18,7 +18,13 @@ export interface SchedulerView {
   registered_at: string;
   last_probe_at: string | null;
   last_error?: string;
-  load?: { running: number; waiting: number; kv_cache_usage: number };
+  /** Requests one gateway keeps open to it at most, when registered with one. */
+  max_concurrency?: number;
+  /**
+   * The scheduler's own load gauges from its /metrics; `source` is the engine whose names were
+   * read (`vllm`, `sglang`, `llamacpp`, `tgi`, `sim`) and `metrics` the gauge names found.
+   */
+  load?: { running: number; waiting: number; kv_cache_usage: number; source?: string; metrics?: string[] };
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -34,6 +40,8 @@ export const addSchedulerSchema = z
     labels: z.record(z.string(), z.string()).default({}),
     ttl_seconds: z.number().int().min(1).max(86_400).optional(),
     api_key: z.string().min(1).max(4096).optional(),
+    /** Requests one gateway keeps open to this scheduler at most; absent = the gateway's default (issue 21 item 5). */
+    max_concurrency: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();
 export type AddSchedulerRequest = z.infer<typeof addSchedulerSchema>;

@@ -23,6 +23,11 @@ export interface SchedulerEntry {
   labels: Record<string, string>;
   state: SchedulerState | string;
   api_key: string;
+  /**
+   * Requests one gateway keeps open to it at most; 0 = the gateway's default. Optional:
+   * tables stored in Redis by older releases lack it (proto-loader fills 0 on the wire).
+   */
+  max_concurrency?: number;
 }
 
 export interface ModelRoute {

@@ -48,6 +48,13 @@ export const configSchema = z.object({
   LOG_PROMPTS: boolVar(false),
   /** Requests in progress on this gateway beyond which new ones get 503 at once (0 = no cap). */
   GATEWAY_MAX_CONCURRENCY: intVar(0, 0, 1_000_000),
+  /**
+   * Requests one gateway keeps open to one scheduler at most, for schedulers registered
+   * without `max_concurrency` (0 = unlimited). Issue 21 item 5.
+   */
+  SCHEDULER_MAX_CONCURRENCY_DEFAULT: intVar(0, 0, 1_000_000),
+  /** How long a request waits for a slot when every scheduler of its model is at its cap, then 503 (0 = at once). */
+  SCHEDULER_CAPACITY_WAIT_MS: intVar(1_000, 0, 60_000),
   /** Per-command timeout of the limiter's Redis calls; past it the request uses local limits. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: intVar(50, 1, 10_000),
   /** Browser origins allowed by CORS (`*` = any); empty = CORS off. */

@@ -10,6 +10,7 @@ import { createCors } from './cors/cors';
 import { createSchedulerStats } from './control-plane-client/scheduler-stats';
 import { createCompletionsHandler } from './http/completions-handler';
 import { createGatewayMetrics } from './metrics';
+import { createCapacityWaiters } from './proxy/capacity-wait';
 import { createProxy } from './proxy/proxy-request';
 import { createStreamResumer } from './proxy/resume/stream-resumer';
 import { createResilience } from './proxy/retry/resilience';
@@ -50,9 +51,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const logger = deps.logger;
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const store = createRoutingTableStore();
-  const signals = createLocalSignals();
+  const waiters = createCapacityWaiters();
+  const signals = createLocalSignals(undefined, waiters.released);
   const stats = createSchedulerStats(deps.rand);
-  const pool = createUpstreamPool();
+  const pool = createUpstreamPool(config.SCHEDULER_MAX_CONCURRENCY_DEFAULT);
   const metrics = createGatewayMetrics(registry, {
     version: () => store.current()?.table.version ?? 0,
     ageSeconds: () => store.ageSeconds(Date.now()),
@@ -68,10 +70,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     rand: deps.rand,
     warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }),
     onPanic: (model) => metrics.panicRouting(model),
+    defaultMaxConcurrency: config.SCHEDULER_MAX_CONCURRENCY_DEFAULT,
   });
   const timeouts = { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS };
   const resume = createStreamResumer({ picker, pool, signals, stats, metrics, timeouts, logger, breakers: resilience.breakers, maxAttempts: config.RESUME_MAX_ATTEMPTS });
-  const proxy = createProxy({ picker, pool, signals, stats, metrics, ...resilience, timeouts, resume });
+  const capacity = { waiters, waitMs: config.SCHEDULER_CAPACITY_WAIT_MS };
+  const proxy = createProxy({ picker, pool, signals, stats, metrics, ...resilience, timeouts, resume, capacity });
   const access = createAccessControl(config, { store, metrics, logger });
   const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS, guard: access.guard });
   let shuttingDown = false;

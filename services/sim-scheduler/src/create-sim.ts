@@ -103,7 +103,7 @@ function createSimContext(config: Config, deps: SimDeps, state: SimState, regist
     parse: { models: new Set(config.SIM_MODELS), seed: config.SIM_SEED, defaultMaxTokens: config.SIM_DEFAULT_MAX_TOKENS },
     pool,
     stats: createSimStats(MAX_STATS_RECORDS),
-    metrics: createSimMetrics(registry, pool.load),
+    metrics: createSimMetrics(registry, pool.load, config.SIM_METRICS_FLAVOR, config.SIM_MODELS[0]),
     fault: { current: initialFault(config.SIM_FAULT) },
     hung: new Set(),
     draining: () => state.draining,

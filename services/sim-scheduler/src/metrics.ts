@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Load } from './generation/slot-pool';
+import { LOAD_GAUGES, type MetricsFlavor } from './metrics-flavors';
 
 export type RequestOutcome = 'completed' | 'aborted' | 'fault' | 'error';
 
@@ -14,27 +15,24 @@ export interface SimMetrics {
 export const METRIC_ROUTES = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/models'] as const;
 
 /**
- * Every metric of the sim. The load report is exported twice: under the sim's own
- * names and under vLLM's (`vllm:num_requests_running`...), so a probe written for
- * vLLM reads the sim unchanged. Gauges read the live load at scrape time.
+ * Every metric of the sim. The load report carries the names of the engine the
+ * sim plays (SIM_METRICS_FLAVOR, metrics-flavors.ts); by default its own names and
+ * vLLM's, so a probe written for vLLM reads the sim unchanged. Gauges read the
+ * live load at scrape time.
  */
-export function createSimMetrics(registry: Registry, load: () => Load): SimMetrics {
-  const gauge = (name: string, help: string, read: (l: Load) => number) =>
+export function createSimMetrics(registry: Registry, load: () => Load, flavor: MetricsFlavor = 'sim', model = 'sim-model'): SimMetrics {
+  for (const spec of LOAD_GAUGES[flavor]) {
+    const labels = Object.fromEntries(Object.entries(spec.labels).map(([k, v]) => [k, v === 'model' ? model : v]));
     new Gauge({
-      name,
-      help,
+      name: spec.name,
+      help: spec.help,
+      labelNames: Object.keys(labels),
       registers: [registry],
       collect() {
-        this.set(read(load()));
+        this.set(labels, spec.read(load()));
       },
     });
-  gauge('sim_running_requests', 'Requests generating now.', (l) => l.running);
-  gauge('sim_waiting_requests', 'Requests queued for a generation slot (SIM_MAX_RUNNING).', (l) => l.waiting);
-  gauge('sim_kv_cache_usage_ratio', 'Simulated KV-cache usage, 0..1.', (l) => l.kv_cache_usage);
-  gauge('vllm:num_requests_running', 'vLLM-compatible: requests running.', (l) => l.running);
-  gauge('vllm:num_requests_waiting', 'vLLM-compatible: requests waiting.', (l) => l.waiting);
-  gauge('vllm:gpu_cache_usage_perc', 'vLLM-compatible (v0 name): KV-cache usage, 0..1.', (l) => l.kv_cache_usage);
-  gauge('vllm:kv_cache_usage_perc', 'vLLM-compatible (v1 name): KV-cache usage, 0..1.', (l) => l.kv_cache_usage);
+  }
 
   const requests = new Counter({ name: 'sim_requests_total', help: 'Requests by route and outcome.', labelNames: ['route', 'outcome'], registers: [registry] });
   const promptTokens = new Counter({ name: 'sim_prompt_tokens_total', help: 'Prompt tokens of served requests.', registers: [registry] });

@@ -27,7 +27,7 @@ function scriptedProbe(durationMs = 1) {
     inFlight.set(target.url, inFlight.get(target.url)! - 1);
     return failing.has(target.url)
       ? { ok: false, durationMs, error: 'GET /health failed: ECONNREFUSED', healthPath: '/health' }
-      : { ok: true, durationMs, healthPath: '/health', load: { running: 1, waiting: 0, kv_cache_usage: 0 } };
+      : { ok: true, durationMs, healthPath: '/health', load: { running: 1, waiting: 0, kv_cache_usage: 0, source: 'sim', metrics: ['sim:num_requests_running'] } };
   };
   return { probe, failing, calls, stats: () => ({ maxInFlight, maxSameUrl }) };
 }

@@ -79,7 +79,7 @@ describe('health probing and weights against real sims', () => {
       return w['sim-a']?.inputs.load && w['sim-b']?.inputs.load ? w : undefined;
     }, 5_000, 20, 'load reports of both sims');
     expect(rows['sim-a']).toMatchObject({ state: 'healthy', effective_weight: 1, factors: { base: 1, health: 1, recovery: 1, load: 1, latency: 1 } });
-    expect(rows['sim-b']!.inputs.load).toEqual({ running: 0, waiting: 0, kv_cache_usage: 0 });
+    expect(rows['sim-b']!.inputs.load).toMatchObject({ running: 0, waiting: 0, kv_cache_usage: 0, source: 'sim' });
     const listed = (await h.call('GET', '/admin/scheduler/list')).body.schedulers!.find((s) => s.id === 'sim-a')!;
     expect(listed).toMatchObject({ state: 'healthy', effective_weight: 1, load: { running: 0, waiting: 0, kv_cache_usage: 0 } });
     expect(Date.now() - Date.parse(listed.last_probe_at!)).toBeLessThan(3 * INTERVAL_MS);

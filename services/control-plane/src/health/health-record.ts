@@ -1,4 +1,5 @@
 import type { LoadReport, RecoveryStep } from '@switchyard/routing';
+import type { LoadSource } from './load-metrics';
 
 /**
  * What the active prober knows of one scheduler (issue 4). Plain JSON so a Redis
@@ -20,8 +21,11 @@ export interface ProbeRecord {
   /** Alive but struggling: PROBE_UNHEALTHY_THRESHOLD slow probes in a row (one slow answer is noise). */
   slow: boolean;
   last_error?: string;
-  /** From the last readable GET /metrics; absent when the server exposes no load gauges. */
-  load?: LoadReport;
+  /**
+   * From the last readable GET /metrics; absent when the server exposes no load gauges.
+   * `source` and `metrics` name the engine's gauges (absent in records stored by older releases).
+   */
+  load?: LoadReport & { source?: LoadSource; metrics?: string[] };
   /** `/v1/models` once `/health` answered 404 (servers without a health route). */
   health_path: '/health' | '/v1/models';
 }

@@ -51,34 +51,103 @@ vllm:gpu_cache_usage_perc 0.0123
 vllm:kv_cache_usage_perc 0.0123
 `;
 
+/** llama-server --metrics, a build from before the KV-cache gauges were dropped. */
+const LLAMACPP = `# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.
+# TYPE llamacpp:prompt_tokens_total counter
+llamacpp:prompt_tokens_total 48213
+# HELP llamacpp:tokens_predicted_total Number of generation tokens processed.
+# TYPE llamacpp:tokens_predicted_total counter
+llamacpp:tokens_predicted_total 9120
+# HELP llamacpp:prompt_tokens_seconds Average prompt throughput in tokens/s.
+# TYPE llamacpp:prompt_tokens_seconds gauge
+llamacpp:prompt_tokens_seconds 812.4
+# HELP llamacpp:kv_cache_usage_ratio KV-cache usage. 1 means 100 percent usage.
+# TYPE llamacpp:kv_cache_usage_ratio gauge
+llamacpp:kv_cache_usage_ratio 0.61
+# HELP llamacpp:kv_cache_tokens KV-cache tokens.
+# TYPE llamacpp:kv_cache_tokens gauge
+llamacpp:kv_cache_tokens 2498
+# HELP llamacpp:requests_processing Number of requests processing.
+# TYPE llamacpp:requests_processing gauge
+llamacpp:requests_processing 4
+# HELP llamacpp:requests_deferred Number of requests deferred.
+# TYPE llamacpp:requests_deferred gauge
+llamacpp:requests_deferred 7
+# HELP llamacpp:n_decode_total Total number of llama_decode() calls
+# TYPE llamacpp:n_decode_total counter
+llamacpp:n_decode_total 3301
+`;
+
+/** A current llama-server: no KV-cache gauges any more. */
+const LLAMACPP_NO_KV = LLAMACPP.replace(/^.*llamacpp:kv_cache.*$/gm, '');
+
+/** TGI's router: the current batch and the queue; no KV-cache fraction. */
+const TGI = `# TYPE tgi_request_count counter
+tgi_request_count{method="POST"} 5120
+# TYPE tgi_queue_size gauge
+tgi_queue_size 6
+# TYPE tgi_batch_current_size gauge
+tgi_batch_current_size 14
+# TYPE tgi_batch_current_max_tokens gauge
+tgi_batch_current_max_tokens 18230
+# TYPE tgi_batch_next_size histogram
+tgi_batch_next_size_bucket{le="1"} 40
+tgi_batch_next_size_sum 912
+tgi_batch_next_size_count 200
+`;
+
 describe('parseLoadMetrics', () => {
   it('sums vLLM running/waiting over engines and takes the fullest KV cache, ignoring longer names', () => {
-    expect(parseLoadMetrics(VLLM)).toEqual({ running: 12, waiting: 3, kv_cache_usage: 0.87 });
+    expect(parseLoadMetrics(VLLM)).toEqual({ running: 12, waiting: 3, kv_cache_usage: 0.87, source: 'vllm', metrics: ['vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc'] });
   });
 
   it('reads the vLLM v0 KV-cache name', () => {
-    expect(parseLoadMetrics(VLLM_V0)).toEqual({ running: 2, waiting: 9, kv_cache_usage: 0.5 });
+    expect(parseLoadMetrics(VLLM_V0)).toEqual({ running: 2, waiting: 9, kv_cache_usage: 0.5, source: 'vllm', metrics: ['vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:gpu_cache_usage_perc'] });
   });
 
   it('reads SGLang names', () => {
-    expect(parseLoadMetrics(SGLANG)).toEqual({ running: 16, waiting: 4, kv_cache_usage: 0.93 });
+    expect(parseLoadMetrics(SGLANG)).toEqual({ running: 16, waiting: 4, kv_cache_usage: 0.93, source: 'sglang', metrics: ['sglang:num_running_reqs', 'sglang:num_queue_reqs', 'sglang:token_usage'] });
+  });
+
+  it('reads llama.cpp names (issue 21 item 4), with the KV-cache ratio older builds export', () => {
+    expect(parseLoadMetrics(LLAMACPP)).toEqual({
+      running: 4,
+      waiting: 7,
+      kv_cache_usage: 0.61,
+      source: 'llamacpp',
+      metrics: ['llamacpp:requests_processing', 'llamacpp:requests_deferred', 'llamacpp:kv_cache_usage_ratio'],
+    });
+  });
+
+  it('reads a current llama.cpp without KV-cache gauges as 0 KV usage, still with its load', () => {
+    expect(parseLoadMetrics(LLAMACPP_NO_KV)).toEqual({ running: 4, waiting: 7, kv_cache_usage: 0, source: 'llamacpp', metrics: ['llamacpp:requests_processing', 'llamacpp:requests_deferred'] });
+  });
+
+  it('reads TGI names: the current batch runs, the queue waits', () => {
+    expect(parseLoadMetrics(TGI)).toEqual({ running: 14, waiting: 6, kv_cache_usage: 0, source: 'tgi', metrics: ['tgi_batch_current_size', 'tgi_queue_size'] });
+  });
+
+  it('sums SGLang series of several tensor-parallel ranks and models', () => {
+    const text = `${SGLANG}sglang:num_running_reqs{model_name="Qwen/Qwen2-7B",tp_rank="1"} 2.0\nsglang:num_queue_reqs{model_name="other",tp_rank="0"} 1.0\nsglang:token_usage{model_name="other",tp_rank="0"} 0.2\n`;
+    expect(parseLoadMetrics(text)).toMatchObject({ running: 18, waiting: 5, kv_cache_usage: 0.93, source: 'sglang' });
   });
 
   it('reads the sim once, not once per naming', () => {
-    expect(parseLoadMetrics(SIM)).toEqual({ running: 1, waiting: 3, kv_cache_usage: 0.0123 });
-    expect(parseLoadMetrics(SIM.replace(/^vllm:.*$/gm, ''))).toEqual({ running: 1, waiting: 3, kv_cache_usage: 0.0123 });
+    expect(parseLoadMetrics(SIM)).toMatchObject({ running: 1, waiting: 3, kv_cache_usage: 0.0123, source: 'sim' });
+    expect(parseLoadMetrics(SIM.replace(/^vllm:.*$/gm, ''))).toMatchObject({ running: 1, waiting: 3, kv_cache_usage: 0.0123, source: 'sim' });
+    expect(parseLoadMetrics(SIM.replace(/^sim_.*$/gm, ''))).toMatchObject({ running: 1, waiting: 3, kv_cache_usage: 0.0123, source: 'vllm' });
   });
 
   it('gives no report without load gauges, and 0 KV usage when only that gauge is missing', () => {
     expect(parseLoadMetrics('# nothing here\nprocess_cpu_seconds_total 3\n')).toBeUndefined();
     expect(parseLoadMetrics('')).toBeUndefined();
-    expect(parseLoadMetrics('sglang:num_queue_reqs 2\n')).toEqual({ running: 0, waiting: 2, kv_cache_usage: 0 });
+    expect(parseLoadMetrics('sglang:num_queue_reqs 2\n')).toEqual({ running: 0, waiting: 2, kv_cache_usage: 0, source: 'sglang', metrics: ['sglang:num_queue_reqs'] });
   });
 
   it('handles labels with braces and spaces in quotes, timestamps, CRLF-free odd spacing and junk values', () => {
     const text = 'vllm:num_requests_running{model_name="a } b",x="\\"q\\""} 4 1700000000000\nvllm:num_requests_running{bad 7\nvllm:num_requests_running NaN\nvllm:num_requests_running\t2\n';
     expect(sampleValues(text, 'vllm:num_requests_running')).toEqual([4, 2]);
-    expect(parseLoadMetrics('vllm:num_requests_running -3\nvllm:kv_cache_usage_perc 1.7\n')).toEqual({ running: 0, waiting: 0, kv_cache_usage: 1 });
+    expect(parseLoadMetrics('vllm:num_requests_running -3\nvllm:kv_cache_usage_perc 1.7\n')).toMatchObject({ running: 0, waiting: 0, kv_cache_usage: 1 });
   });
 
   it('scans a large exposition quickly', () => {
@@ -86,7 +155,7 @@ describe('parseLoadMetrics', () => {
     const text = `${noise}\n${VLLM}\n${noise}\n`;
     const started = performance.now();
     for (let i = 0; i < 100; i++) parseLoadMetrics(text);
-    expect(parseLoadMetrics(text)).toEqual({ running: 12, waiting: 3, kv_cache_usage: 0.87 });
+    expect(parseLoadMetrics(text)).toMatchObject({ running: 12, waiting: 3, kv_cache_usage: 0.87 });
     expect((performance.now() - started) / 100).toBeLessThan(5);
   });
 });

@@ -1,36 +1,71 @@
 import type { LoadReport } from '@switchyard/routing';
 
-/**
- * Gauge names per server family, in order of preference. The first family with a
- * running or waiting gauge wins, so a server exporting two namings of the same
- * gauge (the sim exports its own and vLLM's) is not counted twice.
- */
-const FAMILIES = [
-  // vLLM: v1 renamed gpu_cache_usage_perc to kv_cache_usage_perc; both are 0..1 fractions.
-  { running: 'vllm:num_requests_running', waiting: 'vllm:num_requests_waiting', kv: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'] },
-  // SGLang: token_usage is the fraction of KV-cache tokens in use.
-  { running: 'sglang:num_running_reqs', waiting: 'sglang:num_queue_reqs', kv: ['sglang:token_usage'] },
-  { running: 'sim_running_requests', waiting: 'sim_waiting_requests', kv: ['sim_kv_cache_usage_ratio'] },
-] as const;
+/** The engine whose metric names a load report was read from. */
+export type LoadSource = 'sim' | 'vllm' | 'sglang' | 'llamacpp' | 'tgi';
+
+/** A load report and where it came from, as probes store it and the admin API lists it. */
+export interface ObservedLoad extends LoadReport {
+  source: LoadSource;
+  /** The gauges found in the exposition, running first (operators check their engine exports them). */
+  metrics: string[];
+}
+
+interface LoadFamily {
+  readonly source: LoadSource;
+  readonly running: string;
+  readonly waiting: string;
+  /** KV-cache usage gauges, 0..1, in order of preference; empty when the engine exports none. */
+  readonly kv: readonly string[];
+}
 
 /**
- * The load report in a Prometheus text exposition (GET /metrics of vLLM, SGLang
- * or the sim), or undefined when it has none of the gauges. Series with labels
- * (one per model or engine) are summed for running/waiting; KV-cache usage
- * takes the fullest series. Scans with indexOf instead of splitting the text
- * into lines: a vLLM exposition is ~100 KB of histograms, probed every 2 s per
- * scheduler, and only a handful of lines matter.
+ * Gauge names per engine, in order of preference. The first family with a
+ * running or waiting gauge wins, so a server exporting two namings of the same
+ * gauge (the sim exports its own and vLLM's) is not counted twice; the sim's own
+ * names come first so a sim says it is one.
  */
-export function parseLoadMetrics(text: string): LoadReport | undefined {
+const FAMILIES: readonly LoadFamily[] = [
+  { source: 'sim', running: 'sim_running_requests', waiting: 'sim_waiting_requests', kv: ['sim_kv_cache_usage_ratio'] },
+  // vLLM v1 renamed gpu_cache_usage_perc to kv_cache_usage_perc; both are 0..1 fractions.
+  { source: 'vllm', running: 'vllm:num_requests_running', waiting: 'vllm:num_requests_waiting', kv: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'] },
+  // SGLang: token_usage is the fraction of KV-cache tokens in use.
+  { source: 'sglang', running: 'sglang:num_running_reqs', waiting: 'sglang:num_queue_reqs', kv: ['sglang:token_usage'] },
+  // llama.cpp (llama-server --metrics): processing and deferred requests. kv_cache_usage_ratio
+  // was dropped from newer builds (ggml-org/llama.cpp#13660); read when present.
+  { source: 'llamacpp', running: 'llamacpp:requests_processing', waiting: 'llamacpp:requests_deferred', kv: ['llamacpp:kv_cache_usage_ratio'] },
+  // TGI: the current batch runs, the queue waits; it exports no KV-cache usage fraction.
+  { source: 'tgi', running: 'tgi_batch_current_size', waiting: 'tgi_queue_size', kv: [] },
+];
+
+/**
+ * The load report in a Prometheus text exposition (GET /metrics of vLLM, SGLang,
+ * llama.cpp, TGI or the sim), or undefined when it has none of the gauges.
+ * Series with labels (one per model or engine) are summed for running/waiting;
+ * KV-cache usage takes the fullest series. Scans with indexOf instead of
+ * splitting the text into lines: a vLLM exposition is ~100 KB of histograms,
+ * probed every 2 s per scheduler, and only a handful of lines matter.
+ */
+export function parseLoadMetrics(text: string): ObservedLoad | undefined {
   for (const family of FAMILIES) {
     const running = sampleValues(text, family.running);
     const waiting = sampleValues(text, family.waiting);
     if (running.length === 0 && waiting.length === 0) continue;
-    const kv = family.kv.map((name) => sampleValues(text, name)).find((values) => values.length > 0) ?? [];
+    const metrics: string[] = [];
+    if (running.length > 0) metrics.push(family.running);
+    if (waiting.length > 0) metrics.push(family.waiting);
+    let kv: number[] = [];
+    for (const name of family.kv) {
+      kv = sampleValues(text, name);
+      if (kv.length === 0) continue;
+      metrics.push(name);
+      break;
+    }
     return {
       running: Math.max(0, sum(running)),
       waiting: Math.max(0, sum(waiting)),
       kv_cache_usage: kv.length > 0 ? Math.min(1, Math.max(0, ...kv)) : 0,
+      source: family.source,
+      metrics,
     };
   }
   return undefined;

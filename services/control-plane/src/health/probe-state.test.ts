@@ -3,7 +3,7 @@ import type { ProbeRecord } from './health-record';
 import { applyProbeResult, initialProbeRecord, routingChanged, type ProbeResult, type ProbeThresholds } from './probe-state';
 
 const THRESHOLDS: ProbeThresholds = { healthy: 2, unhealthy: 2, slowMs: 500 };
-const OK: ProbeResult = { ok: true, durationMs: 5, healthPath: '/health', load: { running: 1, waiting: 0, kv_cache_usage: 0.1 } };
+const OK: ProbeResult = { ok: true, durationMs: 5, healthPath: '/health', load: { running: 1, waiting: 0, kv_cache_usage: 0.1, source: 'sim', metrics: ['sim:num_requests_running'] } };
 const FAIL: ProbeResult = { ok: false, durationMs: 5, error: 'GET /health answered HTTP 500', healthPath: '/health' };
 
 /** A healthy scheduler with probes behind it: the thresholds apply to it. */

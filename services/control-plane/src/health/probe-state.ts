@@ -1,9 +1,10 @@
-import { nextRecoveryStep, type LoadReport } from '@switchyard/routing';
+import { nextRecoveryStep } from '@switchyard/routing';
 import type { ProbeRecord } from './health-record';
+import type { ObservedLoad } from './load-metrics';
 
 /** The outcome of one probe of one scheduler (probe-scheduler.ts). */
 export type ProbeResult =
-  | { ok: true; durationMs: number; load?: LoadReport; healthPath: ProbeRecord['health_path'] }
+  | { ok: true; durationMs: number; load?: ObservedLoad; healthPath: ProbeRecord['health_path'] }
   | { ok: false; durationMs: number; error: string; healthPath: ProbeRecord['health_path'] };
 
 export interface ProbeThresholds {

@@ -205,6 +205,7 @@ function mergeRecord(current: SchedulerRecord | undefined, input: MergeInput): S
     source: request.ttl_seconds !== undefined ? 'self' : 'admin',
     state,
     ...(request.api_key !== undefined ? { api_key: request.api_key } : {}),
+    ...(request.max_concurrency !== undefined ? { max_concurrency: request.max_concurrency } : {}),
     ...(request.ttl_seconds !== undefined ? { ttl_seconds: request.ttl_seconds, lease_expires_at_ms: nowMs + request.ttl_seconds * 1000 } : {}),
     registered_at_ms: current?.registered_at_ms ?? nowMs,
     updated_at_ms: nowMs,

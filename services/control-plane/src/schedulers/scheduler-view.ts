@@ -27,6 +27,7 @@ export function toSchedulerView(record: SchedulerRecord, assessment: SchedulerAs
   const misconfigured = assessment.reasons.find((reason) => reason.startsWith('misconfigured:'));
   const lastError = record.discovery_pending ? record.last_error : (misconfigured ?? probe?.last_error ?? record.last_error);
   if (lastError !== undefined) view.last_error = lastError;
-  if (probe?.load) view.load = { ...probe.load };
+  if (record.max_concurrency !== undefined) view.max_concurrency = record.max_concurrency;
+  if (probe?.load) view.load = { ...probe.load, ...(probe.load.metrics ? { metrics: [...probe.load.metrics] } : {}) };
   return view;
 }

@@ -24,6 +24,8 @@ export interface SchedulerRecord {
   source: 'admin' | 'self';
   state: SchedulerState;
   api_key?: string;
+  /** Registration `max_concurrency`: per-gateway cap on open requests (absent = gateway default). */
+  max_concurrency?: number;
   ttl_seconds?: number;
   /** Self-registrations only: when the lease runs out unless renewed by a heartbeat. */
   lease_expires_at_ms?: number;

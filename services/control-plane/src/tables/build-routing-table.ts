@@ -82,6 +82,7 @@ function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment): Sche
     labels: sortedLabels(record.labels),
     state: assessment.state,
     api_key: record.api_key ?? '',
+    max_concurrency: record.max_concurrency ?? 0,
   };
 }
 

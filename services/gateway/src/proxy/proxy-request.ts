@@ -10,6 +10,7 @@ import type { LocalSignals } from '../routing/local-signals';
 import type { ModelTarget, RoutingSnapshot } from '../routing/routing-table-store';
 import type { SchedulerPicker } from '../routing/scheduler-picker';
 import type { GuardedResult, SchedulerBreakers } from './breakers/scheduler-breakers';
+import type { CapacityWaiters } from './capacity-wait';
 import type { Cancellation } from './cancellation';
 import type { ForwardFailure, UpstreamExchange, UpstreamTimeouts } from './forward';
 import { upstreamRequestHeaders } from './headers';
@@ -40,6 +41,8 @@ export interface ProxyDeps {
   heartbeat: HeartbeatSettings;
   /** Mid-stream failover (issue 10); absent = streams are never resumed. */
   resume?: StreamResumer;
+  /** Waiting for a slot when every scheduler is at its max_concurrency (issue 21 item 5); absent = 503 at once. */
+  capacity?: { waiters: CapacityWaiters; waitMs: number };
 }
 
 export interface ProxyCall {
@@ -77,10 +80,19 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     // Made only once an answer needs judging (attribution/): the common path allocates nothing.
     let judged: JudgedAnswers | undefined;
     let routeError: ApiError | undefined;
+    let waitUntilMs: number | undefined;
     while (record.attempts < maxAttempts) {
       const route = deps.picker.route(call.snapshot, request, routeOptions);
+      if (!route.ok && route.waitFor !== undefined) {
+        // Every candidate is at its max_concurrency: wait (bounded, once per request in total) for a slot.
+        waitUntilMs ??= performance.now() + (deps.capacity?.waitMs ?? 0);
+        const remainingMs = waitUntilMs - performance.now();
+        if (deps.capacity && (await deps.capacity.waiters.wait(route.waitFor, remainingMs, call.cancellation))) continue;
+      }
       if (!route.ok) {
         routeError = route.error;
+        // Still full after the wait: that is the answer, whatever an earlier attempt said.
+        if (route.waitFor !== undefined) lastError = undefined;
         break;
       }
       if (route.receipt !== undefined && !call.res.headersSent) call.res.setHeader(ROUTE_HEADER, route.receipt);

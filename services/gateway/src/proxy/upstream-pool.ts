@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { SchedulerEntry } from '@switchyard/proto';
+import { maxConcurrencyOf } from '../routing/model-plan';
 
 /** Where and how to reach one scheduler: its parsed URL and its own keep-alive agent. */
 export interface UpstreamTarget {
@@ -14,6 +15,8 @@ export interface UpstreamTarget {
   readonly host: string;
   /** Path prefix of the scheduler URL without the trailing slash ('' for a bare origin). */
   readonly basePath: string;
+  /** Connections to it at most: its max_concurrency (0 = unlimited). */
+  readonly maxSockets: number;
 }
 
 export interface UpstreamPool {
@@ -32,13 +35,20 @@ export interface UpstreamPool {
  */
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
 
-export function createUpstreamPool(): UpstreamPool {
+/**
+ * `defaultMaxConcurrency`: SCHEDULER_MAX_CONCURRENCY_DEFAULT. A capped scheduler's
+ * agent opens at most that many connections: servers with a thread per connection
+ * (llama.cpp's few HTTP threads) would otherwise keep a thread busy for every idle
+ * pooled socket, and the health probe would find none left (issue 21 item 5).
+ */
+export function createUpstreamPool(defaultMaxConcurrency = 0): UpstreamPool {
   const targets = new Map<string, UpstreamTarget>();
   return {
     target(entry) {
       const existing = targets.get(entry.id);
-      if (existing && existing.url === entry.url) return existing;
-      const created = createTarget(entry);
+      const maxSockets = maxConcurrencyOf(entry, defaultMaxConcurrency);
+      if (existing && existing.url === entry.url && existing.maxSockets === maxSockets) return existing;
+      const created = createTarget(entry, maxSockets);
       targets.set(entry.id, created);
       return created;
     },
@@ -52,10 +62,10 @@ export function createUpstreamPool(): UpstreamPool {
   };
 }
 
-function createTarget(entry: SchedulerEntry): UpstreamTarget {
+function createTarget(entry: SchedulerEntry, maxSockets: number): UpstreamTarget {
   const url = new URL(entry.url);
   const secure = url.protocol === 'https:';
-  const options = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, scheduling: 'lifo' as const, timeout: FREE_SOCKET_TIMEOUT_MS, noDelay: true };
+  const options = { keepAlive: true, maxSockets: maxSockets > 0 ? maxSockets : Infinity, maxFreeSockets: 1024, scheduling: 'lifo' as const, timeout: FREE_SOCKET_TIMEOUT_MS, noDelay: true };
   return {
     schedulerId: entry.id,
     url: entry.url,
@@ -65,5 +75,6 @@ function createTarget(entry: SchedulerEntry): UpstreamTarget {
     port: url.port !== '' ? Number(url.port) : secure ? 443 : 80,
     host: url.host,
     basePath: url.pathname.replace(/\/+$/, ''),
+    maxSockets,
   };
 }

@@ -1,17 +1,27 @@
 import type { Candidate } from '@switchyard/routing';
 import { choosePool } from './candidate-pool';
-import type { ModelPlan } from './model-plan';
+import type { ModelPlan, PlanCandidate } from './model-plan';
 
-const candidate = (id: string, weight: number): Candidate => ({ id, weight, priority: 0, inFlight: 0 });
+/** `open`: requests open to it from this gateway; `max`: its max_concurrency (0 = none). */
+const candidate = (id: string, weight: number, open: Record<string, number> = {}, max = 0): PlanCandidate => ({
+  id,
+  weight,
+  priority: 0,
+  get inFlight() {
+    return open[id] ?? 0;
+  },
+  maxConcurrency: max,
+});
 
-function plan(healthy: string[], others: string[]): ModelPlan {
+function plan(healthy: string[], others: string[], open: Record<string, number> = {}, max = 0): ModelPlan {
   return {
     model: 'm',
     strategyName: 'round-robin',
     strategy: () => undefined,
-    healthy: healthy.map((id) => candidate(id, 1)),
-    panic: [...healthy, ...others].map((id) => candidate(id, 2)),
+    healthy: healthy.map((id) => candidate(id, 1, open, max)),
+    panic: [...healthy, ...others].map((id) => candidate(id, 2, open, max)),
     targetById: new Map(),
+    ids: [...healthy, ...others],
   };
 }
 
@@ -36,7 +46,7 @@ describe('choosePool', () => {
   it('goes to panic mode when no healthy candidate exists, over every routable one', () => {
     const p = plan([], ['x', 'y']);
     const choice = choosePool(p);
-    expect(choice).toEqual({ pool: p.panic, panic: true });
+    expect(choice).toEqual({ pool: p.panic, panic: true, saturated: false });
     expect(choice.pool.map((c) => c.weight)).toEqual([2, 2]);
     expect(ids(choosePool(p, new Set(['x'])).pool)).toEqual(['y']);
   });
@@ -50,6 +60,44 @@ describe('choosePool', () => {
 
   it('does not fall through to unhealthy schedulers because a retry tried every healthy one', () => {
     const p = plan(['a'], ['x']);
-    expect(choosePool(p, new Set(['a']))).toEqual({ pool: [], panic: false });
+    expect(choosePool(p, new Set(['a']))).toEqual({ pool: [], panic: false, saturated: false });
+  });
+
+  describe('max_concurrency (issue 21 item 5)', () => {
+    it('leaves out a scheduler at its cap and keeps the ones with room', () => {
+      const p = plan(['a', 'b', 'c'], [], { a: 2, b: 1 }, 2);
+      expect(ids(choosePool(p).pool)).toEqual(['b', 'c']);
+      expect(choosePool(p).saturated).toBe(false);
+    });
+
+    it('is saturated, not panic, when every healthy scheduler is full: the request waits rather than spilling onto unhealthy ones', () => {
+      const p = plan(['a', 'b'], ['x'], { a: 1, b: 1 }, 1);
+      expect(choosePool(p)).toEqual({ pool: [], panic: false, saturated: true });
+    });
+
+    it('is saturated when a full one remains after the tried ones, not when only tried ones are missing', () => {
+      const p = plan(['a', 'b'], [], { a: 1 }, 1);
+      expect(choosePool(p, new Set(['b']))).toEqual({ pool: [], panic: false, saturated: true });
+      expect(choosePool(plan(['a', 'b'], [], {}, 1), new Set(['a', 'b'])).saturated).toBe(false);
+    });
+
+    it('applies the cap in panic mode too', () => {
+      const p = plan([], ['x', 'y'], { x: 3 }, 3);
+      const choice = choosePool(p);
+      expect(choice.panic).toBe(true);
+      expect(ids(choice.pool)).toEqual(['y']);
+      expect(choosePool(plan([], ['x'], { x: 3 }, 3))).toEqual({ pool: [], panic: true, saturated: true });
+    });
+
+    it('a cap of 0 means unlimited, and filtering reuses the scratch array instead of allocating', () => {
+      const unlimited = plan(['a'], [], { a: 10_000 }, 0);
+      expect(choosePool(unlimited).pool).toBe(unlimited.healthy);
+      const scratch: Candidate[] = [];
+      const p = plan(['a', 'b'], [], { a: 1 }, 1);
+      const first = choosePool(p, undefined, undefined, scratch);
+      expect(first.pool).toBe(scratch);
+      expect(ids(first.pool)).toEqual(['b']);
+      expect(ids(choosePool(p, new Set(['b']), undefined, scratch).pool)).toEqual([]);
+    });
   });
 });

@@ -1,10 +1,17 @@
 import type { Candidate } from '@switchyard/routing';
-import type { ModelPlan } from './model-plan';
+import type { ModelPlan, PlanCandidate } from './model-plan';
 
 /** The candidates one pick chooses among, and whether they are the panic-mode pool. */
 export interface PoolChoice {
   readonly pool: readonly Candidate[];
   readonly panic: boolean;
+  /** The pool is empty only because every remaining candidate is at its concurrency cap: wait, or 503. */
+  readonly saturated: boolean;
+}
+
+/** At its cap of requests open from this gateway (issue 21 item 5). */
+export function isFull(c: PlanCandidate): boolean {
+  return c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency;
 }
 
 /**
@@ -13,11 +20,16 @@ export interface PoolChoice {
  * weight 0, or behind an open breaker): then every non-draining scheduler of the
  * model, since some may work and a 503 certainly does not. Panic is decided on the
  * model's state, not on this request's retries: a retry that has tried every
- * healthy scheduler does not fall through to the unhealthy ones. Schedulers in
- * `exclude` (tried) and those `unavailable` reports are never in the pool.
- * Without exclusions the plan's own array comes back (no allocation).
+ * healthy scheduler does not fall through to the unhealthy ones. Nor does a full
+ * scheduler count as unavailable: when every healthy one is at its
+ * max_concurrency the request waits for a slot (saturated), it does not spill
+ * onto unhealthy ones. Schedulers in `exclude` (tried), those `unavailable`
+ * reports, and full ones are never in the pool.
+ * Without exclusions the plan's own array comes back; with them the pool is
+ * written into `scratch` when given (the picker's reused array: no allocation
+ * per request; valid until the next call).
  */
-export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unavailable?: (id: string) => boolean): PoolChoice {
+export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unavailable?: (id: string) => boolean, scratch?: Candidate[]): PoolChoice {
   const tried = exclude !== undefined && exclude.size > 0 ? exclude : undefined;
   let available = 0;
   let filtered = false;
@@ -27,14 +39,19 @@ export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unava
       continue;
     }
     available += 1;
-    if (tried?.has(c.id) === true) filtered = true;
+    if (tried?.has(c.id) === true || isFull(c)) filtered = true;
   }
   const panic = available === 0;
-  if (!panic) return { pool: filtered ? plan.healthy.filter((c) => keep(c.id, tried, unavailable)) : plan.healthy, panic };
-  if (tried === undefined && unavailable === undefined) return { pool: plan.panic, panic };
-  return { pool: plan.panic.filter((c) => keep(c.id, tried, unavailable)), panic };
-}
-
-function keep(id: string, tried: ReadonlySet<string> | undefined, unavailable: ((id: string) => boolean) | undefined): boolean {
-  return tried?.has(id) !== true && unavailable?.(id) !== true;
+  if (!panic && !filtered) return { pool: plan.healthy, panic, saturated: false };
+  const source = panic ? plan.panic : plan.healthy;
+  if (panic && tried === undefined && unavailable === undefined && !source.some(isFull)) return { pool: source, panic, saturated: false };
+  const pool = scratch ?? [];
+  pool.length = 0;
+  let full = 0;
+  for (const c of source) {
+    if (tried?.has(c.id) === true || unavailable?.(c.id) === true) continue;
+    if (isFull(c)) full += 1;
+    else pool.push(c);
+  }
+  return { pool, panic, saturated: pool.length === 0 && full > 0 };
 }

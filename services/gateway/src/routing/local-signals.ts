@@ -21,8 +21,11 @@ export interface LocalSignals {
   retainLatency(ids: ReadonlySet<string>): void;
 }
 
-/** `alpha`: weight of the newest latency sample (libs/routing DEFAULT_EWMA_ALPHA by default). */
-export function createLocalSignals(alpha?: number): LocalSignals {
+/**
+ * `alpha`: weight of the newest latency sample (libs/routing DEFAULT_EWMA_ALPHA by default).
+ * `onEnd`: told after each ended request (requests waiting for a scheduler slot).
+ */
+export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string) => void): LocalSignals {
   const counts = new Map<string, number>();
   const latency: LatencyTracker = createLatencyTracker(alpha);
   const measured = new Set<string>();
@@ -35,6 +38,7 @@ export function createLocalSignals(alpha?: number): LocalSignals {
       const next = (counts.get(id) ?? 0) - 1;
       if (next > 0) counts.set(id, next);
       else counts.delete(id);
+      onEnd?.(id);
     },
     entries: () => counts.entries(),
     observeLatency(id, ms) {

@@ -4,6 +4,11 @@ import type { LocalSignals } from './local-signals';
 import type { ModelTarget, RoutingSnapshot } from './routing-table-store';
 import type { ResolvedStrategy } from './resolve-strategy';
 
+/** A candidate with the cap on requests this gateway keeps open to it (0 = none). */
+export interface PlanCandidate extends Candidate {
+  readonly maxConcurrency: number;
+}
+
 /** Which request field a strategy hashes, if any. */
 export type AffinityKind = 'prefix' | 'session';
 
@@ -19,10 +24,12 @@ export interface ModelPlan {
   readonly strategy: Strategy;
   readonly affinity?: AffinityKind;
   /** Healthy or degraded with an effective weight, weighted by it; in table order (rings and cursors stay stable). */
-  readonly healthy: readonly Candidate[];
+  readonly healthy: readonly PlanCandidate[];
   /** Every scheduler that is not draining, weighted by its base weight: panic mode spreads by capacity, not health. */
-  readonly panic: readonly Candidate[];
+  readonly panic: readonly PlanCandidate[];
   readonly targetById: ReadonlyMap<string, ModelTarget>;
+  /** Every scheduler serving the model: a request waiting for capacity waits on these. */
+  readonly ids: readonly string[];
 }
 
 const AFFINITY: Readonly<Record<string, AffinityKind>> = { 'prefix-affinity': 'prefix', 'session-affinity': 'session' };
@@ -36,6 +43,7 @@ export function buildModelPlan(
   model: string,
   signals: LocalSignals,
   resolve: (name: string) => ResolvedStrategy,
+  defaultMaxConcurrency = 0,
 ): ModelPlan | undefined {
   const targets = snapshot.targetsByModel.get(model);
   if (!targets) return undefined;
@@ -47,18 +55,28 @@ export function buildModelPlan(
     strategyName: resolved.name,
     strategy: resolved.strategy,
     affinity: AFFINITY[resolved.name],
-    healthy: healthy.map((t) => liveCandidate(t.entry, t.entry.effective_weight, signals)),
-    panic: routable.map((t) => liveCandidate(t.entry, t.entry.weight > 0 ? t.entry.weight : 1, signals)),
+    healthy: healthy.map((t) => liveCandidate(t.entry, t.entry.effective_weight, signals, defaultMaxConcurrency)),
+    panic: routable.map((t) => liveCandidate(t.entry, t.entry.weight > 0 ? t.entry.weight : 1, signals, defaultMaxConcurrency)),
     targetById: new Map(targets.map((t) => [t.entry.id, t])),
+    ids: targets.map((t) => t.entry.id),
   };
 }
 
+/**
+ * Requests one gateway keeps open to a scheduler at most: its registration's
+ * max_concurrency, else the gateway's SCHEDULER_MAX_CONCURRENCY_DEFAULT; 0 = no cap.
+ */
+export function maxConcurrencyOf(entry: SchedulerEntry, defaultMaxConcurrency: number): number {
+  return entry.max_concurrency !== undefined && entry.max_concurrency > 0 ? entry.max_concurrency : defaultMaxConcurrency;
+}
+
 /** A candidate whose in-flight count and latency EWMA are read at pick time. */
-function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals): Candidate {
+function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number): PlanCandidate {
   const id = entry.id;
   return {
     id,
     weight,
+    maxConcurrency: maxConcurrencyOf(entry, defaultMaxConcurrency),
     baseWeight: entry.weight,
     priority: entry.priority,
     get inFlight() {

@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createStrategyMemory, STRATEGIES, type Pick, type Strategy, type StrategyName } from '@switchyard/routing';
-import { invalidRequest, modelNotFound, notFound, serviceUnavailable, type ApiError } from '@switchyard/contracts';
+import { createStrategyMemory, STRATEGIES, type Candidate, type Pick, type Strategy, type StrategyName } from '@switchyard/routing';
+import { ApiError, invalidRequest, modelNotFound, notFound, serviceUnavailable } from '@switchyard/contracts';
 import { affinityKeyFor } from './affinity-key';
 import { choosePool } from './candidate-pool';
 import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain';
 import type { LocalSignals } from './local-signals';
-import { buildModelPlan, type ModelPlan } from './model-plan';
+import { buildModelPlan, maxConcurrencyOf, type ModelPlan } from './model-plan';
 import { isUsable, type ModelTarget, type RoutingSnapshot } from './routing-table-store';
 import { resolveStrategy } from './resolve-strategy';
 
@@ -20,7 +20,15 @@ export type RouteResult =
       /** The x-switchyard-route value, only when the client asked (x-switchyard-explain: 1). */
       receipt?: string;
     }
-  | { ok: false; error: ApiError };
+  | {
+      ok: false;
+      error: ApiError;
+      /**
+       * Set when the only obstacle is capacity (every candidate at its max_concurrency):
+       * the schedulers whose freed slot could serve this request, so the caller may wait.
+       */
+      waitFor?: readonly string[];
+    };
 
 export interface RouteRequest {
   model: string;
@@ -54,6 +62,8 @@ export interface PickerDeps {
   onPanic?(model: string): void;
   /** The strategy registry (libs/routing createStrategies, for tuning); STRATEGIES by default. */
   strategies?: Readonly<Record<StrategyName, Strategy>>;
+  /** SCHEDULER_MAX_CONCURRENCY_DEFAULT: cap for schedulers registered without max_concurrency (0 = none). */
+  defaultMaxConcurrency?: number;
 }
 
 /**
@@ -68,12 +78,16 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const rand = deps.rand ?? Math.random;
   const now = deps.now ?? Date.now;
   const planOf = createPlanCache(deps);
+  const defaultMax = deps.defaultMaxConcurrency ?? 0;
+  // The filtered pool of the current pick; strategies and receipts read it synchronously.
+  const scratch: Candidate[] = [];
   return {
     route(snapshot, request, options) {
-      if (request.backend !== undefined) return routePinned(snapshot, request, deps.signals, options);
+      if (request.backend !== undefined) return routePinned(snapshot, request, deps.signals, options, defaultMax);
       const plan = planOf(snapshot, request.model);
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
-      const { pool, panic } = choosePool(plan, options?.exclude, options?.unavailable);
+      const { pool, panic, saturated } = choosePool(plan, options?.exclude, options?.unavailable, scratch);
+      if (saturated) return { ok: false, error: atCapacity(request.model), waitFor: plan.ids };
       const affinityKey = plan.affinity !== undefined && pool.length > 1 ? affinityKeyFor(plan.affinity, request.body, options?.headers) : undefined;
       const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory });
       const target = pick && plan.targetById.get(pick.id);
@@ -118,7 +132,7 @@ function createPlanCache(deps: PickerDeps): (snapshot: RoutingSnapshot, model: s
     const cached = plans.get(model);
     if (cached) return cached;
     // Unknown names are not cached: clients choose them, the map must not grow with them.
-    const plan = buildModelPlan(snapshot, model, deps.signals, resolve);
+    const plan = buildModelPlan(snapshot, model, deps.signals, resolve, deps.defaultMaxConcurrency);
     if (!plan) return undefined;
     plans.set(model, plan);
     if (plan.healthy.length === 0 && plan.panic.length > 0) {
@@ -136,7 +150,7 @@ function exclusionOf(target: ModelTarget, options: RouteOptions | undefined): Ex
   return 'weight_0';
 }
 
-function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: LocalSignals, options: RouteOptions | undefined): RouteResult {
+function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: LocalSignals, options: RouteOptions | undefined, defaultMax: number): RouteResult {
   const backend = request.backend!;
   const entry = snapshot.byId.get(backend);
   if (!entry) {
@@ -151,6 +165,10 @@ function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: 
   }
   if (options?.unavailable?.(backend)) {
     return { ok: false, error: serviceUnavailable(`Scheduler '${backend}' is unavailable right now (circuit open).`, 'backend_unavailable') };
+  }
+  const max = maxConcurrencyOf(entry, defaultMax);
+  if (max > 0 && signals.inFlight(backend) >= max) {
+    return { ok: false, error: capacityError(`Scheduler '${backend}' has ${max} requests open from this gateway, its max_concurrency; retry shortly.`), waitFor: [backend] };
   }
   const pick: Pick = { id: backend, reason: 'pinned by the backend field' };
   if (!wantsExplain(options?.headers)) return { ok: true, target, pick, strategy: 'pinned', panic: false };
@@ -167,6 +185,17 @@ function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: 
     exclusionOf: () => 'weight_0',
   });
   return { ok: true, target, pick, strategy: 'pinned', panic: false, receipt };
+}
+
+/** Seconds a client should wait after a capacity 503: slots free as generations finish, usually within seconds. */
+const CAPACITY_RETRY_AFTER_S = '1';
+
+function atCapacity(model: string): ApiError {
+  return capacityError(`Every scheduler of model '${model}' is at its concurrency limit (max_concurrency); retry shortly.`);
+}
+
+function capacityError(message: string): ApiError {
+  return new ApiError(503, message, 'server_error', 'scheduler_at_capacity', null, { 'retry-after': CAPACITY_RETRY_AFTER_S });
 }
 
 function noScheduler(model: string): ApiError {

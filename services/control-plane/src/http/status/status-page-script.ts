@@ -136,6 +136,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
 
   function schedulerRow(s, w, stats, maxWeight) {
     var load = s.load ? 'run ' + s.load.running + ' · wait ' + s.load.waiting + ' · kv ' + Math.round(s.load.kv_cache_usage * 100) + '%' : '–';
+    // Which engine's gauges were read, and their names on hover (issue 21 item 4).
+    var loadSource = s.load && s.load.source ? el('div', { cls: 'load-source', title: (s.load.metrics || []).join(', '), text: s.load.source + ' metrics' }) : null;
     var width = maxWeight > 0 ? Math.round((s.effective_weight / maxWeight) * 100) : 0;
     var draining = s.state === 'draining';
     return el('tr', { 'data-id': s.id },
@@ -144,7 +146,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       el('td', {}, badge(s.state)),
       el('td', {}, el('div', { cls: 'weight' }, el('div', { cls: 'bar' }, el('span', { width: width + '%' })), el('span', { text: fmt.num(s.effective_weight, 2) }))),
       factorsCell(w),
-      el('td', { cls: 'load', text: load }),
+      el('td', { cls: 'load', title: s.load ? '' : 'no load gauges found on GET /metrics' }, el('span', { text: load }), loadSource),
       el('td', {}, ...s.models.map(function (m) { return el('span', { cls: 'chip', text: m }); })),
       el('td', { cls: 'num', text: stats ? fmt.num(stats.requests_per_second, 2) : '–' }),
       el('td', { cls: 'num', text: stats ? fmt.pct(stats.error_rate) : '–' }),

@@ -76,6 +76,7 @@ tr:last-child td { border-bottom: 0; }
 .factors .low { color: var(--bad); }
 .chip { display: inline-block; white-space: nowrap; background: #eef2fb; color: #33415c; border-radius: 4px; padding: 1px 6px; font-size: 12px; margin: 1px 2px 1px 0; }
 .load { font-size: 12px; white-space: nowrap; }
+.load-source { color: var(--muted); font-size: 11px; }
 .toast { position: fixed; bottom: 20px; right: 20px; background: var(--top); color: #fff; padding: 10px 16px; border-radius: 8px; box-shadow: 0 4px 16px rgba(0, 0, 0, .2); }
 .toast.bad { background: var(--bad); }
 `;
