@@ -62,9 +62,9 @@ describe('diffTables / applyDelta', () => {
 
 describe('wire compatibility', () => {
   const definition = protoLoader.loadSync(['switchyard/v1/routing.proto'], { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
-  const tableType = definition['switchyard.v1.RoutingTable'] as protoLoader.MessageTypeDefinition;
-  const watchType = definition['switchyard.v1.WatchRequest'] as protoLoader.MessageTypeDefinition;
-  const codec = (type: protoLoader.MessageTypeDefinition) => type as unknown as { serialize(v: object): Buffer; deserialize(b: Buffer): object };
+  const tableType = definition['switchyard.v1.RoutingTable'] as protoLoader.MessageTypeDefinition<object, object>;
+  const watchType = definition['switchyard.v1.WatchRequest'] as protoLoader.MessageTypeDefinition<object, object>;
+  const codec = (type: protoLoader.MessageTypeDefinition<object, object>) => type as unknown as { serialize(v: object): Buffer; deserialize(b: Buffer): object };
 
   it('a snapshot decodes with delta null, a batch with its delta', () => {
     loadServices();
