@@ -59,3 +59,8 @@ export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   'grpc.http2.min_time_between_pings_ms': 5_000,
 };
+
+/** A plaintext RoutingService client for `host:port` with keepalive (callers type its generated methods). */
+export function createRoutingClient(address: string): grpc.Client {
+  return new (loadServices().RoutingService)(address, grpc.credentials.createInsecure(), KEEPALIVE_OPTIONS);
+}

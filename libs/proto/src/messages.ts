@@ -11,6 +11,8 @@ export interface WatchRequest {
   gateway_id: string;
   have_version: number;
   have_epoch: number;
+  /** The gateway applies change batches (issue 16). Optional for writers: a previous-release gateway never sends it. */
+  supports_deltas?: boolean;
 }
 
 export interface SchedulerEntry {
@@ -58,6 +60,31 @@ export interface RoutingTable {
   models: Record<string, ModelRoute>;
   api_keys: ApiKeyRecord[];
   auth_required: boolean;
+  /**
+   * Set on a change batch (issue 16), sent only to gateways whose WatchRequest has
+   * supports_deltas; then every field but epoch, version and generated_at_ms is
+   * empty. Optional for writers; received snapshots carry null.
+   */
+  delta?: RoutingDelta | null;
+}
+
+export interface TableSettings {
+  default_strategy: string;
+  auth_required: boolean;
+}
+
+/** The changes from the table (base_epoch, base_version) to the enclosing message's (epoch, version). */
+export interface RoutingDelta {
+  base_epoch: number;
+  base_version: number;
+  scheduler_upserts: SchedulerEntry[];
+  scheduler_removals: string[];
+  model_upserts: Record<string, ModelRoute>;
+  model_removals: string[];
+  key_upserts: ApiKeyRecord[];
+  key_removals: string[];
+  /** Set when default_strategy or auth_required changed (null when received without). */
+  settings: TableSettings | null;
 }
 
 export interface SchedulerStats {

@@ -6,6 +6,7 @@ import type { StateStore } from '../state/state-store';
 import type { GatewayTracker } from './gateway-tracker';
 import { createHealthService } from './health-service';
 import { createRoutingService } from './routing-service';
+import { createTableFeed } from './table-feed';
 
 export interface GrpcServerDeps {
   host: string;
@@ -25,21 +26,22 @@ export interface GrpcServer extends Component {
 /**
  * The gRPC server: RoutingService plus grpc.health.v1 on one port, insecure
  * credentials (the stream carries scheduler api keys, so it must stay inside the
- * cluster; see ARCHITECTURE.md, "gRPC"). Every stored table is broadcast as soon
- * as the store announces it.
+ * cluster; see ARCHITECTURE.md, "gRPC"). Every stored table is broadcast (as a
+ * change batch or a snapshot, per stream) as soon as the store announces it.
  */
 export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   const log = deps.logger.child({ component: 'grpc-server' });
   const services = loadServices();
-  const routing = createRoutingService({ store: deps.store, gateways: deps.gateways, logger: deps.logger });
+  const feed = createTableFeed({ store: deps.store, logger: deps.logger });
+  const routing = createRoutingService({ feed, gateways: deps.gateways, logger: deps.logger });
   const health = createHealthService();
   let server: grpc.Server | undefined;
   let boundPort = 0;
   let unsubscribe: (() => void) | undefined;
 
   const broadcastLatest = () => {
-    deps.store.getTable().then(
-      (table) => table && routing.broadcast(table),
+    feed.refresh().then(
+      () => routing.broadcast(),
       (err: unknown) => log.error('cannot read the table to broadcast', { error: String(err) }),
     );
   };

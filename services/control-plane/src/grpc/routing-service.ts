@@ -1,15 +1,15 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/observability';
 import type { GatewayReport, ReportAck, RoutingTable, WatchRequest } from '@switchyard/proto';
-import type { StateStore } from '../state/state-store';
 import type { GatewayTracker } from './gateway-tracker';
+import type { TableFeed } from './table-feed';
 import { createTableStreamWriter, type TableStreamWriter } from './table-stream-writer';
 
 type WatchCall = grpc.ServerWritableStream<WatchRequest, RoutingTable>;
 type ReportCall = grpc.ServerReadableStream<GatewayReport, ReportAck>;
 
 export interface RoutingServiceDeps {
-  store: StateStore;
+  feed: TableFeed;
   gateways: GatewayTracker;
   logger: Logger;
 }
@@ -17,8 +17,8 @@ export interface RoutingServiceDeps {
 export interface RoutingService {
   /** Handlers for `switchyard.v1.RoutingService`. */
   readonly implementation: grpc.UntypedServiceImplementation;
-  /** Offers a new table to every open watch stream. */
-  broadcast(table: RoutingTable): void;
+  /** Tells every open watch stream that the feed has something newer. */
+  broadcast(): void;
   /** Ends every watch stream and answers every report stream, so gateways reconnect elsewhere. */
   closeAll(): void;
 }
@@ -28,23 +28,24 @@ interface OpenStreams {
   watchers: Map<WatchCall, { writer: TableStreamWriter; drop: (reason: string) => void }>;
   /** Each answers its report stream with a ReportAck (idempotent). */
   reporters: Set<() => void>;
-  latestVersion: number;
 }
 
 /**
- * `WatchRoutingTable`: the current table at once on connect (unless the gateway
- * says it has exactly that one), then every newer table, with per-stream
- * back-pressure. `ReportStats`: records each gateway's applied table version;
- * answers a `ReportAck` when the gateway ends the stream (or at shutdown).
+ * `WatchRoutingTable`: on connect, nothing when the gateway has exactly the
+ * current table; for a gateway with `supports_deltas` the change batches since
+ * its table when the feed (or the change log behind it) still holds them; else
+ * the current table. Then every change, as a batch to delta streams and as a
+ * snapshot to the others, with per-stream back-pressure (issue 16).
+ * `ReportStats`: records each gateway's applied table version; answers a
+ * `ReportAck` when the gateway ends the stream (or at shutdown).
  */
 export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   const log = deps.logger.child({ component: 'routing-service' });
-  const open: OpenStreams = { watchers: new Map(), reporters: new Set(), latestVersion: 0 };
+  const open: OpenStreams = { watchers: new Map(), reporters: new Set() };
   return {
     implementation: { WatchRoutingTable: watchHandler(deps, open, log), ReportStats: reportHandler(deps, open) } as grpc.UntypedServiceImplementation,
-    broadcast(table) {
-      open.latestVersion = Math.max(open.latestVersion, table.version);
-      for (const { writer } of open.watchers.values()) writer.offer(table);
+    broadcast() {
+      for (const { writer } of open.watchers.values()) writer.notify();
     },
     closeAll() {
       for (const [call, { drop }] of [...open.watchers.entries()]) {
@@ -61,25 +62,28 @@ function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger) 
     const gatewayId = call.request.gateway_id || `peer:${call.getPeer()}`;
     const disconnect = deps.gateways.connect(gatewayId, 'watch');
     const { have_epoch: epoch, have_version: version } = call.request;
-    // Registered before the current table is read, so a table published in between is not missed.
-    const writer = createTableStreamWriter(call, epoch > 0 || version > 0 ? { epoch, version } : undefined);
+    const deltas = call.request.supports_deltas === true;
+    const have = epoch > 0 || version > 0 ? { epoch, version } : undefined;
+    const writer = createTableStreamWriter(call, deps.feed, { deltas, have });
+    let ended = false;
     const drop = (reason: string) => {
-      if (!open.watchers.delete(call)) return;
+      if (ended) return;
+      ended = true;
+      open.watchers.delete(call);
       disconnect();
       log.info('gateway watch ended', { gateway_id: gatewayId, reason });
     };
-    open.watchers.set(call, { writer, drop });
-    log.info('gateway watching', { gateway_id: gatewayId, have_epoch: epoch, have_version: version });
     call.on('cancelled', () => drop('cancelled'));
     call.on('error', (err: Error) => drop(`error: ${err.message}`));
     call.on('close', () => drop('closed'));
-    deps.store.getTable().then(
-      (table) => table && open.watchers.get(call)?.writer.offer(table),
-      (err: unknown) => {
-        log.error('cannot read the current table for a new watcher', { gateway_id: gatewayId, error: String(err) });
-        call.destroy(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    const resume = deltas && have ? deps.feed.changesSince(have) : Promise.resolve(undefined);
+    void resume.then((batches) => {
+      if (ended) return;
+      open.watchers.set(call, { writer, drop });
+      log.info('gateway watching', { gateway_id: gatewayId, have_epoch: epoch, have_version: version, supports_deltas: deltas, resumed_batches: batches?.length ?? null });
+      // Without the batches the writer sends one snapshot (nothing if the gateway has the current table).
+      writer.resume(batches ?? []);
+    });
   };
 }
 
@@ -96,7 +100,7 @@ function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
       if (answered) return;
       answered = true;
       finish();
-      callback(null, { current_version: open.latestVersion });
+      callback(null, { current_version: deps.feed.current()?.version ?? 0 });
     };
     open.reporters.add(answer);
     call.on('data', (received: GatewayReport) => {

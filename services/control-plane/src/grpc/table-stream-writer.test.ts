@@ -24,27 +24,66 @@ const table = (version: number, epoch = 1): RoutingTable => ({
   epoch, version, generated_at_ms: 0, default_strategy: 'round-robin', schedulers: [], models: {}, api_keys: [], auth_required: false,
 });
 
+/** A source over a list of tables, each a batch on the previous one. */
+function source(tables: RoutingTable[], heldFrom = 0) {
+  let upTo = 0;
+  return {
+    publish(version: number) {
+      upTo = version;
+    },
+    current: () => tables.find((t) => t.version === upTo),
+    recentSince(have: { epoch: number; version: number }) {
+      if (have.version < heldFrom) return undefined;
+      return tables.filter((t) => t.version > have.version && t.version <= upTo).map((t) => ({ ...t, delta: { base_epoch: 1, base_version: t.version - 1 } as RoutingTable['delta'] }));
+    },
+  };
+}
+
 describe('createTableStreamWriter', () => {
-  it('writes newer tables and ignores ones the stream already has', () => {
+  const tables = [1, 2, 3, 4, 5].map((v) => table(v));
+
+  it('snapshot-only stream: writes the newest table, nothing it already has', () => {
     const sink = new FakeSink(100);
-    const writer = createTableStreamWriter(sink, { epoch: 1, version: 2 });
-    for (const v of [1, 2, 3, 3, 2, 4]) writer.offer(table(v));
-    expect(sink.written).toEqual([3, 4]);
-    writer.offer(table(1, 2));
-    expect(sink.written).toEqual([3, 4, 1]);
-    expect(writer.lastSent()).toEqual({ epoch: 2, version: 1 });
+    const feed = source(tables);
+    const writer = createTableStreamWriter(sink, feed, { deltas: false, have: { epoch: 1, version: 2 } });
+    feed.publish(2);
+    writer.resume([]);
+    expect(sink.written).toEqual([]);
+    feed.publish(4);
+    writer.notify();
+    writer.notify();
+    expect(sink.written).toEqual([4]);
+    expect(writer.lastSent()).toEqual({ epoch: 1, version: 4 });
   });
 
-  it('waits for drain when the stream is full and then sends only the newest pending table', () => {
+  it('snapshot-only stream: waits for drain when full, then sends only the newest', () => {
     const sink = new FakeSink(1);
-    const writer = createTableStreamWriter(sink);
-    writer.offer(table(1));
-    for (const v of [2, 4, 3]) writer.offer(table(v));
+    const feed = source(tables);
+    const writer = createTableStreamWriter(sink, feed, { deltas: false });
+    feed.publish(1);
+    writer.notify();
+    for (const v of [2, 3, 4]) {
+      feed.publish(v);
+      writer.notify();
+    }
     expect(sink.written).toEqual([1]);
     sink.drain();
     expect(sink.written).toEqual([1, 4]);
+  });
+
+  it('delta stream: every batch since the last one sent, also after a drain; a snapshot when they are not held', () => {
+    const sink = new FakeSink(2);
+    const feed = source(tables, 2);
+    const writer = createTableStreamWriter(sink, feed, { deltas: true, have: { epoch: 1, version: 2 } });
+    feed.publish(5);
+    writer.notify();
+    expect(sink.written).toEqual([3, 4]);
     sink.drain();
-    writer.offer(table(5));
-    expect(sink.written).toEqual([1, 4, 5]);
+    expect(sink.written).toEqual([3, 4, 5]);
+    const fresh = new FakeSink(10);
+    createTableStreamWriter(fresh, feed, { deltas: true }).notify();
+    const behind = new FakeSink(10);
+    createTableStreamWriter(behind, feed, { deltas: true, have: { epoch: 1, version: 1 } }).notify();
+    expect([fresh.written, behind.written]).toEqual([[5], [5]]);
   });
 });

@@ -99,8 +99,8 @@ describe('admin HTTP API (loopback caller, no ADMIN_TOKEN)', () => {
     // A heartbeat-style re-add keeps it draining.
     const readded = await h.call('POST', '/admin/scheduler/add', { body: { id: 'dr-1', url: 'http://10.3.0.1:9001', models: ['m'] } });
     expect(readded.body.scheduler!.state).toBe('draining');
-    const table = await h.controlPlane.store.getTable();
-    expect(table!.schedulers.find((s) => s.id === 'dr-1')?.state).toBe('draining');
+    // Admin writes are answered before the (coalesced) table rebuild: the table follows within moments (issue 16).
+    await waitFor(async () => (await h.controlPlane.store.getTable())!.schedulers.find((s) => s.id === 'dr-1')?.state === 'draining', 1_000, 10, 'dr-1 draining in the table');
     expectError(await h.call('POST', '/admin/scheduler/drain', { body: { id: 'nope' } }), 404, 'id');
   });
 
@@ -147,7 +147,7 @@ describe('self-registration leases', () => {
     const start = Date.now();
     await waitFor(async () => !(await ids()).includes('self-1'), 3_000, 50, 'lease expiry');
     expect(Date.now() - start).toBeGreaterThanOrEqual(900);
-    expect((await h.controlPlane.store.getTable())!.schedulers.map((s) => s.id)).not.toContain('self-1');
+    await waitFor(async () => !(await h.controlPlane.store.getTable())!.schedulers.some((s) => s.id === 'self-1'), 1_000, 10, 'self-1 out of the table');
   });
 
   it('keeps a self-registration alive while it heartbeats', async () => {

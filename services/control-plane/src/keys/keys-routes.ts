@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { invalidRequest } from '@switchyard/contracts';
+import { paginate, queryFilter } from '../http/admin/pagination';
 import { validateBody } from '../http/admin/validate-body';
 import { createKeySchema, type AdminKeys } from './admin-keys';
 import type { KeyFileLoader } from './key-file-loader';
@@ -19,8 +20,14 @@ export function keysRoutes(keys: AdminKeys, fileLoader: KeyFileLoader | undefine
     res.status(201).json({ api_key: { ...view, key } });
   });
 
-  router.get('/admin/keys/list', async (_req, res) => {
-    res.json({ api_keys: await keys.list() });
+  // Filters and pages (issue 16): ?user=team-a&enabled=false&limit=100&after=<last id>; without limit, every match.
+  router.get('/admin/keys/list', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    const user = queryFilter(query, 'user');
+    const enabled = queryFilter(query, 'enabled', ['true', 'false']);
+    const matching = (await keys.list()).filter((k) => (user === undefined || k.user === user) && (enabled === undefined || String(k.enabled) === enabled));
+    const page = paginate(matching, query, (k) => k.id);
+    res.json({ api_keys: page.items, next_after: page.next_after, total: page.total });
   });
 
   router.post('/admin/keys/enable', async (req, res) => {

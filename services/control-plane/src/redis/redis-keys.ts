@@ -15,6 +15,8 @@ export interface RedisKeys {
   readonly table: string;
   /** Counter handing out table versions; only grows (INCR, raised by every stored table). */
   readonly tableSeq: string;
+  /** Sorted set: the table change log (issue 16), change batch JSON scored by its version; the last TABLE_CHANGE_LOG_SIZE. */
+  readonly tableChanges: string;
   /** String with PX: the leader lease, valued with the holder's owner token. */
   readonly leader: string;
   /** Counter: the leader epoch, INCR on every acquisition. */
@@ -38,6 +40,7 @@ export function redisKeys(prefix: string): RedisKeys {
     passive: `${prefix}passive`,
     table: `${prefix}table`,
     tableSeq: `${prefix}table:seq`,
+    tableChanges: `${prefix}table:changes`,
     leader: `${prefix}leader`,
     epoch: `${prefix}leader:epoch`,
     generation: `${prefix}generation`,

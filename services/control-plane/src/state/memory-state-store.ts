@@ -2,6 +2,7 @@ import { compareTableVersions, type RoutingTable } from '@switchyard/proto';
 import type { HealthSnapshot, ReplicaPassiveStats } from '../health/health-record';
 import { createMemoryApiKeys } from '../keys/memory-api-keys';
 import { pastGrace, type SchedulerRecord } from './scheduler-record';
+import { DEFAULT_CHANGE_LOG_SIZE } from './change-log';
 import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './state-store';
 
 /**
@@ -16,7 +17,9 @@ import type { SchedulerUpdate, StateChange, StateListener, StateStore } from './
  * gateway still holding version 57 from the previous process would otherwise
  * ignore the new process's version 1 (gateways never apply an older table).
  */
-export function createMemoryStateStore(options: { versionSeed?: number } = {}): StateStore {
+export function createMemoryStateStore(options: { versionSeed?: number; changeLogSize?: number } = {}): StateStore {
+  const changeLogSize = options.changeLogSize ?? DEFAULT_CHANGE_LOG_SIZE;
+  let changes: RoutingTable[] = [];
   const schedulers = new Map<string, SchedulerRecord>();
   const listeners = new Set<StateListener>();
   let table: RoutingTable | undefined;
@@ -69,12 +72,16 @@ export function createMemoryStateStore(options: { versionSeed?: number } = {}): 
       tableVersion += 1;
       return tableVersion;
     },
-    async putTable(next) {
+    async putTable(next, _fence, change) {
       if (table && compareTableVersions(next, table) <= 0) return false;
       table = structuredClone(next);
+      changes = change ? [...changes, structuredClone(change)].slice(-changeLogSize) : [];
       tableVersion = Math.max(tableVersion, next.version);
       emit({ kind: 'table', epoch: next.epoch, version: next.version });
       return true;
+    },
+    async tableChangesSince(version) {
+      return changes.filter((c) => c.version > version).map((c) => structuredClone(c));
     },
     async getHealth() {
       return copy(health);

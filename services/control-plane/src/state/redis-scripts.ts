@@ -37,9 +37,12 @@ return 1
  * With an owner (the leader's fencing token) the write is also refused unless
  * that owner holds the leader lease, the state generation is the writer's, and no
  * newer epoch was handed out: a paused or partitioned old leader can never roll
- * the table back. Raises the version counter to the stored version.
- * KEYS: table, seq, leader, epoch, generation.
- * ARGV: json, epoch, version, owner ('' = unfenced), generation, channel, message.
+ * the table back. Raises the version counter to the stored version. Appends the
+ * change batch leading to this table to the change log and trims the log to its
+ * size; a table without a batch empties the log (nothing in it leads there).
+ * KEYS: table, seq, leader, epoch, generation, changes.
+ * ARGV: json, epoch, version, owner ('' = unfenced), generation, channel, message,
+ * change batch json ('' = none), change log size.
  * Returns 1 stored, 0 not newer, -1 not the lease holder, -2 other generation, -3 stale epoch.
  */
 export const PUT_TABLE = luaScript(`
@@ -57,6 +60,12 @@ if stored[1] then
 end
 redis.call('HSET', KEYS[1], 'json', ARGV[1], 'epoch', ARGV[2], 'version', ARGV[3])
 if tonumber(redis.call('GET', KEYS[2]) or '0') < version then redis.call('SET', KEYS[2], ARGV[3]) end
+if ARGV[8] == '' then
+  redis.call('DEL', KEYS[6])
+else
+  redis.call('ZADD', KEYS[6], version, ARGV[8])
+  redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -1 - tonumber(ARGV[9]))
+end
 redis.call('PUBLISH', ARGV[6], ARGV[7])
 return 1
 `);

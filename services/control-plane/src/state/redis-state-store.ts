@@ -109,7 +109,8 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
       return table;
     },
     nextTableVersion: () => guarded(() => tables.nextVersion()),
-    putTable: (table, fence) => guarded(() => tables.put(table, fence, memory.generation())),
+    putTable: (table, fence, change) => guarded(() => tables.put(table, fence, memory.generation(), change)),
+    tableChangesSince: (version) => guarded(() => tables.changesSince(version)),
 
     listApiKeys: () => guarded(() => apiKeys.listApiKeys()),
     putApiKey: (key) => guarded(() => apiKeys.putApiKey(key)),

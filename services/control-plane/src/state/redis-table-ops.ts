@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTable } from '@switchyard/proto';
 import type { RedisKeys } from '../redis/redis-keys';
+import { DEFAULT_CHANGE_LOG_SIZE } from './change-log';
 import { PUT_TABLE } from './redis-scripts';
 import { encodeEvent } from './state-event';
 import type { TableFence } from './state-store';
@@ -9,26 +10,31 @@ import type { TableFence } from './state-store';
 export interface RedisTableOps {
   get(): Promise<RoutingTable | undefined>;
   nextVersion(): Promise<number>;
-  put(table: RoutingTable, fence: TableFence | undefined, generation: string | undefined): Promise<boolean>;
+  put(table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change?: RoutingTable): Promise<boolean>;
+  changesSince(version: number): Promise<RoutingTable[]>;
 }
 
 const FENCE_REASONS: Record<number, string> = { [-1]: 'not the lease holder', [-2]: 'state generation changed', [-3]: 'a newer epoch exists' };
 
 /** The routing table in Redis: one hash, a version counter, writes fenced by the leader lease (redis-scripts.ts). */
-export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger): RedisTableOps {
+export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger, changeLogSize = DEFAULT_CHANGE_LOG_SIZE): RedisTableOps {
   return {
     async get() {
       const raw = await client.hget(keys.table, 'json');
       return raw === null ? undefined : (JSON.parse(raw) as RoutingTable);
     },
     nextVersion: () => client.incr(keys.tableSeq),
-    async put(table, fence, generation) {
+    async put(table, fence, generation, change) {
       const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
-      const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation];
-      const args = [JSON.stringify(table), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message];
+      const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges];
+      const args = [JSON.stringify(table), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message, change ? JSON.stringify(change) : '', changeLogSize];
       const result = Number(await PUT_TABLE.run(client, tableKeys, args));
       if (result < 0) logger.warn('table write fenced out', { epoch: table.epoch, version: table.version, reason: FENCE_REASONS[result] });
       return result === 1;
+    },
+    async changesSince(version) {
+      const raw = await client.zrangebyscore(keys.tableChanges, `(${version}`, '+inf');
+      return raw.map((json) => JSON.parse(json) as RoutingTable);
     },
   };
 }

@@ -87,6 +87,19 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
       expect(await store.getTable()).toEqual(table(2, 1));
     });
 
+    it('logs change batches with their tables, newest versions after a given one, and starts over without one', async () => {
+      const change = (version: number): RoutingTable => ({ ...table(1, version), delta: { base_epoch: 1, base_version: version - 1, scheduler_upserts: [], scheduler_removals: ['x'], model_upserts: {}, model_removals: [], key_upserts: [], key_removals: [], settings: null } });
+      await store.putTable(table(1, 1));
+      expect(await store.tableChangesSince(0)).toEqual([]);
+      for (const version of [2, 3, 4]) await store.putTable(table(1, version), undefined, change(version));
+      expect(await store.putTable(table(1, 4), undefined, change(4))).toBe(false);
+      expect((await store.tableChangesSince(0)).map((c) => c.version)).toEqual([2, 3, 4]);
+      expect(await store.tableChangesSince(2)).toEqual([change(3), change(4)]);
+      expect(await store.tableChangesSince(4)).toEqual([]);
+      await store.putTable(table(2, 5));
+      expect(await store.tableChangesSince(0)).toEqual([]);
+    });
+
     it('stores the health view and every replica\'s passive stats, copied in and out, without change events', async () => {
       const changes: StateChange[] = [];
       store.onChange((change) => changes.push(change));

@@ -69,9 +69,18 @@ export interface StateStore {
    * Stores `table` when its (epoch, version) is newer than the current one;
    * resolves false (and changes nothing) otherwise, so a stale writer cannot
    * roll the table back. With a `fence`, also false unless the writer still
-   * leads (see TableFence).
+   * leads (see TableFence). With `change` (the batch from the current table to
+   * `table`, issue 16) the batch joins the change log in the same atomic step;
+   * without one the log starts over (nothing in it leads to this table).
    */
-  putTable(table: RoutingTable, fence?: TableFence): Promise<boolean>;
+  putTable(table: RoutingTable, fence?: TableFence, change?: RoutingTable): Promise<boolean>;
+  /**
+   * The logged change batches newer than `version`, oldest first: the bounded
+   * change log (the last TABLE_CHANGE_LOG_SIZE batches) any replica serves a
+   * reconnecting gateway from. Whether they chain up to a gateway's table is the
+   * caller's check (base_epoch/base_version).
+   */
+  tableChangesSince(version: number): Promise<RoutingTable[]>;
 
   /** Every API key (issue 6): the file's and the admin-created ones, ordered by source then hash. */
   listApiKeys(): Promise<StoredApiKey[]>;

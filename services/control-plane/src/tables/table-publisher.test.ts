@@ -36,4 +36,37 @@ describe('createTablePublisher', () => {
     expect(table.version).toBeLessThan(50);
     await publisher.stop();
   });
+
+  it('stores each version with the change batch from the previous one; a key change carries only the key (issue 16)', async () => {
+    const store = createMemoryStateStore({ versionSeed: 10 });
+    const publisher = createTablePublisher({ store, leadership: createSingleReplicaLeadership('r1'), defaultStrategy: 'round-robin', now: () => 5, logger, coalesceMs: 0 });
+    await publisher.start();
+    await store.upsertScheduler(record('a'));
+    await publisher.rebuild();
+    const key = { key_sha256: 'ab'.repeat(32), user: 'team-a', enabled: true, allowed_models: ['*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, source: 'admin' as const };
+    await store.putApiKey(key);
+    await publisher.rebuild();
+    await store.putApiKey({ ...key, enabled: false });
+    await publisher.rebuild();
+    const [first, second, third] = await store.tableChangesSince(11);
+    expect(first).toMatchObject({ version: 12, delta: { base_version: 11, key_upserts: [], scheduler_removals: [] } });
+    expect(first!.delta!.scheduler_upserts.map((s) => s.id)).toEqual(['a']);
+    expect(second).toMatchObject({ version: 13, schedulers: [], api_keys: [], delta: { base_version: 12, scheduler_upserts: [], model_upserts: {}, settings: { auth_required: true } } });
+    expect(second!.delta!.key_upserts.map((k) => k.enabled)).toEqual([true]);
+    expect(third).toMatchObject({ version: 14, delta: { base_version: 13, scheduler_upserts: [], settings: null, key_upserts: [{ enabled: false }] } });
+    await publisher.stop();
+  });
+
+  it('coalesces store events within the window into one version, without any explicit rebuild', async () => {
+    const store = createMemoryStateStore({ versionSeed: 0 });
+    const publisher = createTablePublisher({ store, leadership: createSingleReplicaLeadership('r1'), defaultStrategy: 'round-robin', now: () => 5, logger, coalesceMs: 100 });
+    await publisher.start();
+    const started = (await store.getTable())!.version;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.upsertScheduler(record(`s${i}`))));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const table = (await store.getTable())!;
+    expect(table.schedulers).toHaveLength(200);
+    expect(table.version - started).toBeLessThanOrEqual(2);
+    await publisher.stop();
+  });
 });

@@ -51,7 +51,12 @@ export function createRequestGuard(deps: RequestGuardDeps): RequestGuard {
   let inFlight = 0;
   const hashPresented = createPresentedKeyHasher();
   const announce = createAuthAnnouncer(deps.logger);
+  let indexed: { keys: unknown; authRequired: boolean } | undefined;
   deps.store.onApply((snapshot) => {
+    // A change batch without key changes keeps the same api_keys array (issue 16): with 100,000 keys, no re-index per routing change.
+    const { api_keys: keys, auth_required: authRequired } = snapshot.table;
+    if (indexed && indexed.keys === keys && indexed.authRequired === authRequired) return;
+    indexed = { keys, authRequired };
     index = buildKeyIndex(snapshot.table);
     announce(index);
   });

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { GatewayReport, RoutingTable } from '@switchyard/proto';
+import { deltaSize, isDelta, type GatewayReport, type RoutingTable } from '@switchyard/proto';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
@@ -30,8 +30,14 @@ export interface ControlPlaneClient {
 /**
  * Watches the routing table on one control-plane replica at a time: starts with a
  * random one, and whenever the stream ends or fails moves to the next after a
- * jittered exponential backoff. Tables are applied only when newer (the store
- * checks). Reports go to the replica whose stream is up.
+ * jittered exponential backoff. Asks for change batches (supports_deltas, issue
+ * 16) and says which table it has, so a replica holding the changes since then
+ * sends only those. Tables are applied only when newer (the store checks);
+ * batches only on exactly the table they were made for. A batch that does not
+ * apply (a gap, a malformed one) is logged once, leaves the table as it was, and
+ * the client reconnects asking for a snapshot (have 0/0). A control plane of the
+ * previous release ignores supports_deltas and sends snapshots, which apply as
+ * always. Reports go to the replica whose stream is up.
  */
 export function createControlPlaneClient(options: ControlPlaneClientOptions): ControlPlaneClient {
   const rand = options.rand ?? Math.random;
@@ -45,6 +51,9 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
   let connected: { address: string; client: RoutingServiceClient } | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let reporter: StatsReporter | undefined;
+  /** A batch did not apply: the next watch asks for a snapshot. Cleared once a snapshot applies. */
+  let wantSnapshot = false;
+  let rejections = 0;
 
   const clientFor = (address: string) => {
     let client = clients.get(address);
@@ -57,15 +66,28 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
     if (stopped) return;
     const address = options.addresses[index]!;
     const client = clientFor(address);
-    const have = options.store.current()?.table;
-    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0 });
+    const have = wantSnapshot ? undefined : options.store.current()?.table;
+    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0, supports_deltas: true });
     watch = call;
     let lost = false;
-    call.on('data', (table: RoutingTable) => {
+    let resnapshot = false;
+    call.on('data', (message: RoutingTable) => {
+      if (lost || resnapshot) return;
       failures = 0;
       if (connected?.address !== address) log.info('control plane stream up', { address });
       connected = { address, client };
-      if (options.store.apply(table)) log.info('routing table applied', { epoch: table.epoch, version: table.version, schedulers: table.schedulers.length });
+      if (!isDelta(message)) return applySnapshot(message);
+      const result = options.store.applyBatch(message);
+      if (result.ok) {
+        rejections = 0;
+        log.debug('routing changes applied', { epoch: message.epoch, version: message.version, changed_entries: deltaSize(message.delta) });
+      } else if (result.reason !== 'stale') {
+        // Once per bad batch: the stream is dropped at once, so a flood of them cannot follow on it.
+        log.warn('change batch not applied; keeping the current table and asking for a snapshot', { address, epoch: message.epoch, version: message.version, reason: result.reason, detail: result.detail });
+        wantSnapshot = true;
+        resnapshot = true;
+        call.cancel();
+      }
     });
     const onLost = (reason: string) => {
       if (lost) return;
@@ -73,6 +95,13 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
       if (watch === call) watch = undefined;
       if (connected?.address === address) connected = undefined;
       if (stopped) return;
+      // A snapshot request goes to the same replica, quickly, unless batches keep failing.
+      if (resnapshot) {
+        const delayMs = rejections++ === 0 ? 0 : backoffDelayMs(rejections, backoff, rand);
+        reconnectTimer = setTimeout(connect, delayMs);
+        reconnectTimer.unref();
+        return;
+      }
       index = (index + 1) % options.addresses.length;
       const delayMs = backoffDelayMs(failures++, backoff, rand);
       log.warn('control plane stream lost', { address, reason, next_address: options.addresses[index], retry_in_ms: delayMs });
@@ -83,6 +112,13 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
     call.on('end', () => onLost('stream ended'));
   };
 
+  const applySnapshot = (table: RoutingTable) => {
+    const applied = options.store.apply(table);
+    const current = options.store.current()?.table;
+    // The snapshot asked for may be the very table we keep (nothing changed since): that also settles it.
+    if (current && current.epoch === table.epoch && current.version === table.version) wantSnapshot = false;
+    if (applied) log.info('routing table applied', { epoch: table.epoch, version: table.version, schedulers: table.schedulers.length });
+  };
   return {
     async start() {
       stopped = false;

@@ -1,4 +1,4 @@
-import { compareTableVersions, type RoutingTable, type SchedulerEntry } from '@switchyard/proto';
+import { applyDelta, compareTableVersions, type DeltaRejection, type RoutingTable, type SchedulerEntry } from '@switchyard/proto';
 
 /** A scheduler that can serve a public model name, and the name it knows the model by. */
 export interface ModelTarget {
@@ -32,9 +32,18 @@ export interface RoutingSnapshot {
   readonly availableModelNames: readonly string[];
 }
 
+/** The outcome of a change batch: applied, or why not (the table is then untouched). */
+export type BatchResult = { ok: true } | { ok: false; reason: DeltaRejection | 'no_table'; detail: string };
+
 export interface RoutingTableStore {
   /** Applies `table` when its (epoch, version) is newer than the current one. */
   apply(table: RoutingTable): boolean;
+  /**
+   * Applies a change batch (issue 16) atomically: to a copy of the current table,
+   * swapped in only when every change applied. A stale batch is ignored; a gap, a
+   * malformed batch or no table at all leave the current table as it was.
+   */
+  applyBatch(message: RoutingTable): BatchResult;
   current(): RoutingSnapshot | undefined;
   /** Seconds since the current table was generated (0 without a table). */
   ageSeconds(nowMs: number): number;
@@ -66,12 +75,29 @@ export function isHealthy(entry: SchedulerEntry): boolean {
 export function createRoutingTableStore(clock: () => number = Date.now): RoutingTableStore {
   let snapshot: RoutingSnapshot | undefined;
   const listeners: Array<(s: RoutingSnapshot) => void> = [];
+  const swap = (next: RoutingSnapshot) => {
+    snapshot = next;
+    for (const listener of listeners) listener(next);
+  };
   return {
     apply(table) {
       if (snapshot && compareTableVersions(table, snapshot.table) <= 0) return false;
-      snapshot = buildSnapshot(table, clock());
-      for (const listener of listeners) listener(snapshot);
+      swap(buildSnapshot(table, clock()));
       return true;
+    },
+    applyBatch(message) {
+      if (!snapshot) return { ok: false, reason: 'no_table', detail: 'a change batch before any snapshot' };
+      let next: RoutingSnapshot;
+      try {
+        const result = applyDelta(snapshot.table, message);
+        if (!result.ok) return result;
+        next = buildSnapshot(result.table, clock());
+      } catch (err) {
+        // applyDelta validates; this is the last line of defence: a batch never takes the gateway down.
+        return { ok: false, reason: 'malformed', detail: err instanceof Error ? err.message : String(err) };
+      }
+      swap(next);
+      return { ok: true };
     },
     current: () => snapshot,
     ageSeconds(nowMs) {

@@ -1,12 +1,19 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadServices, SERVER_KEEPALIVE_OPTIONS, type GatewayReport, type RoutingTable, type WatchRequest } from '@switchyard/proto';
 
-/** A real gRPC RoutingService that serves tables the test pushes (test helper). */
+/**
+ * A real gRPC RoutingService that serves tables the test pushes (test helper). It
+ * answers every watch with the current snapshot, whatever the request says, as a
+ * control plane of the previous release does (issue 16); batches are sent only by
+ * the test, with send().
+ */
 export interface FakeControlPlane {
   /** `127.0.0.1:<port>`, for CONTROL_PLANE_ADDR. */
   readonly address: string;
   /** Makes `table` current and streams it to every watching gateway. */
   push(table: RoutingTable): void;
+  /** Streams `message` (a change batch, well-formed or not) to every watching gateway; the current table stays. */
+  send(message: RoutingTable): void;
   readonly watchRequests: WatchRequest[];
   readonly reports: GatewayReport[];
   watcherCount(): number;
@@ -45,6 +52,9 @@ export async function startFakeControlPlane(initial?: RoutingTable): Promise<Fak
     push(table) {
       current = table;
       for (const call of watchers) call.write(table);
+    },
+    send(message) {
+      for (const call of watchers) call.write(message);
     },
     watchRequests,
     reports,

@@ -2,7 +2,10 @@ import { Router, type Request, type Response } from 'express';
 import { addSchedulerSchema, invalidRequest } from '@switchyard/contracts';
 import type { CallContext, SchedulerRegistry } from '../../schedulers/scheduler-registry';
 import { callerRole } from './auth';
+import { paginate, queryFilter } from './pagination';
 import { validateBody } from './validate-body';
+
+const SCHEDULER_STATES = ['healthy', 'degraded', 'unhealthy', 'draining'] as const;
 
 /**
  * `/admin/scheduler/*` (ARCHITECTURE.md, "Control plane admin HTTP API"). Thin:
@@ -23,8 +26,13 @@ export function schedulerRoutes(registry: SchedulerRegistry): Router {
     res.json({ removed: id });
   });
 
-  router.get('/admin/scheduler/list', async (_req, res) => {
-    res.json({ schedulers: await registry.list() });
+  // Filters and pages (issue 16): ?state=unhealthy&limit=100&after=<last id>; without limit, every match.
+  router.get('/admin/scheduler/list', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    const state = queryFilter(query, 'state', SCHEDULER_STATES);
+    const all = await registry.list();
+    const page = paginate(state === undefined ? all : all.filter((s) => s.state === state), query, (s) => s.id);
+    res.json({ schedulers: page.items, next_after: page.next_after, total: page.total });
   });
 
   router.post('/admin/scheduler/drain', async (req, res) => {
