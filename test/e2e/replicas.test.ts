@@ -67,8 +67,8 @@ it('a sim that gets SIGTERM deregisters at once; one killed with -9 leaves every
   expect(leaseEnd).toBeDefined();
   // The lease ran from a heartbeat sent before the kill (one in flight may land a little after it)...
   expect(leaseEnd! - killedAt).toBeLessThanOrEqual(TTL_SECONDS * 1000 + 500);
-  // ...no table dropped the sim while it held (its lease is what keeps a live sim listed)...
-  expect(goneAt).toBeGreaterThanOrEqual(leaseEnd!);
+  // (Its model may leave /v1/models before the lease ends: once probes find the killed sim unhealthy the
+  // gateways stop listing a model with no routable scheduler, issue 21; the record itself lives until the lease ends.)
   // ...and once it ran out: the leader's sweep (every 250 ms), the table push and this poll, with room for a busy machine.
   process.stdout.write(`kill -9: out of every table ${goneAt - leaseEnd!} ms after the lease ended, ${goneAt - killedAt} ms after the kill\n`);
   expect(goneAt - leaseEnd!).toBeLessThanOrEqual(250 + 1_000);

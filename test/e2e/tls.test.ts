@@ -76,7 +76,7 @@ it('serves the control plane admin API over HTTPS too', async () => {
   const controlPlane = startService('control-plane', { HOST: '127.0.0.1', ADMIN_PORT: String(adminPort), GRPC_PORT: String(grpcPort), TLS_CERT_FILE: pki.cert, TLS_KEY_FILE: pki.key }, 'control-plane-tls');
   extra.push(controlPlane);
   await waitFor(async () => (await trustingFetch(`https://127.0.0.1:${adminPort}/ready`)).status === 200, 15_000, 50, 'TLS admin ready');
-  expect(await (await trustingFetch(`https://127.0.0.1:${adminPort}/admin/scheduler/list`)).json()).toEqual({ schedulers: [] });
+  expect(await (await trustingFetch(`https://127.0.0.1:${adminPort}/admin/scheduler/list`)).json()).toEqual({ schedulers: [], next_after: null, total: 0 });
 });
 
 it.each([

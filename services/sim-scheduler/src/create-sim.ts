@@ -9,7 +9,9 @@ import type { Config } from './config';
 import { parseFault, type Fault } from './faults/fault';
 import { createSlotPool } from './generation/slot-pool';
 import { openAiRoutes } from './http/openai-routes';
+import { sendLlamaCppError } from './http/llama-cpp-errors';
 import { createRequestListener } from './http/router';
+import { sendError } from './http/send';
 import { simRoutes } from './http/sim-routes';
 import { createSimMetrics } from './metrics';
 import type { SimContext } from './sim-context';
@@ -52,7 +54,8 @@ export function createSim(config: Config, deps: SimDeps): Sim {
   const state: SimState = { port: 0, id: config.SIM_ID ?? '', url: '', draining: false };
   const registry = createMetricsRegistry('sim-scheduler');
   const ctx = createSimContext(config, deps, state, registry, logger);
-  const listener = createRequestListener({ ...openAiRoutes(ctx, Math.floor(Date.now() / 1000)), ...simRoutes(ctx, registry) }, logger);
+  const renderError = config.SIM_ERROR_STYLE === 'llamacpp' ? sendLlamaCppError : sendError;
+  const listener = createRequestListener({ ...openAiRoutes(ctx, Math.floor(Date.now() / 1000)), ...simRoutes(ctx, registry) }, logger, renderError);
   const server = createServer((req, res) => {
     // While draining, a request on a kept-alive connection is the last one on it.
     if (state.draining) res.setHeader('connection', 'close');

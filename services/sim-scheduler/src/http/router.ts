@@ -12,7 +12,8 @@ export type Routes = Record<string, RouteHandler>;
  * A tiny node:http router: the sim is a benchmark target, so it stays off Express.
  * Thrown ApiErrors are rendered as OpenAI errors; anything else is a bug (500, logged).
  */
-export function createRequestListener(routes: Routes, logger: Logger): RequestListener {
+/** `renderError`: the engine's error style (SIM_ERROR_STYLE); OpenAI's by default. */
+export function createRequestListener(routes: Routes, logger: Logger, renderError: (res: ServerResponse, err: ApiError) => void = sendError): RequestListener {
   const exact = new Map<string, RouteHandler>();
   const prefixes: [string, RouteHandler][] = [];
   const paths = new Set<string>();
@@ -34,14 +35,14 @@ export function createRequestListener(routes: Routes, logger: Logger): RequestLi
     if (!handler) {
       req.resume();
       const wrongMethod = paths.has(path);
-      sendError(res, wrongMethod ? new ApiError(405, `Method ${req.method} is not allowed on ${path}.`, 'invalid_request_error', 'method_not_allowed') : notFound(`Unknown route ${path}.`));
+      renderError(res, wrongMethod ? new ApiError(405, `Method ${req.method} is not allowed on ${path}.`, 'invalid_request_error', 'method_not_allowed') : notFound(`Unknown route ${path}.`));
       return;
     }
     Promise.resolve()
       .then(() => handler(req, res, path))
       .catch((err: unknown) => {
         if (!(err instanceof ApiError)) logger.error('handler failed', { path, error: String(err) });
-        sendError(res, err instanceof ApiError ? err : simInternalError());
+        renderError(res, err instanceof ApiError ? err : simInternalError());
       });
   };
 }

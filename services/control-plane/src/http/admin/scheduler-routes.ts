@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import { addSchedulerSchema, invalidRequest } from '@switchyard/contracts';
+import { addSchedulerSchema, SCHEDULER_STATES, invalidRequest } from '@switchyard/contracts';
 import type { CallContext, SchedulerRegistry } from '../../schedulers/scheduler-registry';
 import { callerRole } from './auth';
 import { paginate, queryFilter } from './pagination';
 import { validateBody } from './validate-body';
 
-const SCHEDULER_STATES = ['healthy', 'degraded', 'unhealthy', 'draining'] as const;
 
 /**
  * `/admin/scheduler/*` (ARCHITECTURE.md, "Control plane admin HTTP API"). Thin:
