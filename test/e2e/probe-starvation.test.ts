@@ -29,6 +29,8 @@ async function startThreadLimited(): Promise<ThreadLimited> {
       probes.push(Date.now());
       return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     }
+    // Registration asks the engine its models, as the gateway will call it (issue 21).
+    if (req.url === '/v1/models') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"capped-model"},{"id":"uncapped-model"}]}');
     if (req.url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('llamacpp:requests_processing 0\nllamacpp:requests_deferred 0\n');
     req.resume();
     req.on('end', () => {

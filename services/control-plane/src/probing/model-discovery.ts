@@ -27,7 +27,8 @@ export function createModelDiscovery(timeoutMs: number): DiscoverModels {
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
       const response = await fetch(`${url}/v1/models`, {
-        headers: { accept: 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        // Rare calls: a kept-alive idle socket would hold one of the few HTTP threads of an engine like llama.cpp.
+        headers: { accept: 'application/json', connection: 'close', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
         // A redirect could lead anywhere, including addresses the URL policy refuses.
         redirect: 'error',
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
