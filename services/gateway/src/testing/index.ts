@@ -4,3 +4,4 @@ export * from './fixtures';
 export * from './openai-payloads';
 export * from './gateway-harness';
 export * from './silent-upstream';
+export * from './otlp-receiver';
