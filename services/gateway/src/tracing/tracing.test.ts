@@ -12,7 +12,7 @@ import { attributeOf, routingTable, schedulerEntry, startFakeControlPlane, start
 interface GatewayProcess {
   baseUrl: string;
   /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  stop(): Promise<number | string | null>;
 }
 
 async function startGatewayProcess(table: RoutingTable, env: Record<string, string>): Promise<GatewayProcess> {
