@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { boolVar, checkTlsPair, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { isOriginPattern } from './cors/cors';
+import { tracingEnvSchema } from './tracing/tracing-config';
 
 const HOST_PORT = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 const MIB = 1024 * 1024;
@@ -62,6 +63,8 @@ export const configSchema = z.object({
   /** PEM certificate (chain) and private key: the gateway then serves HTTPS. Both or neither. */
   TLS_CERT_FILE: optionalString(),
   TLS_KEY_FILE: optionalString(),
+  /** OpenTelemetry traces over OTLP/HTTP (issue 20, docs/observability.md). */
+  ...tracingEnvSchema,
 }).superRefine(checkTlsPair);
 
 export type Config = z.output<typeof configSchema>;

@@ -21,6 +21,8 @@ import { createSchedulerPicker } from './routing/scheduler-picker';
 import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
+import { createTracing } from './tracing/create-tracing';
+import { tracingSettingsOf } from './tracing/tracing-config';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -77,7 +79,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const capacity = { waiters, waitMs: config.SCHEDULER_CAPACITY_WAIT_MS };
   const proxy = createProxy({ picker, pool, signals, stats, metrics, ...resilience, timeouts, resume, capacity });
   const access = createAccessControl(config, { store, metrics, logger });
-  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS, guard: access.guard });
+  const tracingSettings = tracingSettingsOf(config);
+  const tracing = tracingSettings === undefined ? undefined : createTracing(tracingSettings);
+  if (tracingSettings !== undefined) logger.info('tracing on', { component: 'tracing', url: tracingSettings.url, protocol: tracingSettings.protocol, sampler: tracingSettings.sampler, ratio: tracingSettings.ratio });
+  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS, guard: access.guard, tracing });
   let shuttingDown = false;
   const readiness = { ready: () => !shuttingDown && store.current() !== undefined };
   const app = createApp({ store, readiness, registry, logger, authenticate: access.authenticate });
@@ -112,6 +117,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       await lifecycle.stop();
       resilience.breakers.stop();
       pool.destroy();
+      await tracing?.stop();
     },
     get port() {
       return port;

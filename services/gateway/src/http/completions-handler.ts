@@ -9,6 +9,7 @@ import type { ProxyCall } from '../proxy/proxy-request';
 import { recordTokenMetrics } from '../proxy/response-observer';
 import type { LocalSignals } from '../routing/local-signals';
 import type { RoutingTableStore } from '../routing/routing-table-store';
+import type { Tracing } from '../tracing/create-tracing';
 import { writeApiError } from './error-response';
 import { jsonBodyRefusal } from './json-content-type';
 import { discardBody, readBody } from './read-body';
@@ -28,6 +29,8 @@ export interface CompletionsHandlerDeps {
   logPrompts?: boolean;
   /** Keys, permissions and limits (issue 6). */
   guard: RequestGuard;
+  /** OpenTelemetry tracing; undefined when off (then no tracing code runs). */
+  tracing?: Tracing;
 }
 
 /** How much of a body LOG_PROMPTS logs. */
@@ -72,6 +75,7 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
   };
   return (req, res, endpoint) => {
     const record = newRequestRecord(requestIdFor(req.headers['x-request-id']), endpoint);
+    if (deps.tracing !== undefined) record.trace = deps.tracing.requestStarted(req, endpoint, record.requestId);
     deps.metrics.requestStarted();
     const cancellation = new CancellationSource();
     const guarded = deps.guard.open(req);
@@ -107,6 +111,7 @@ function createFinisher(deps: CompletionsHandlerDeps) {
     deps.metrics.requestFinished(record.modelLabel, record.scheduler, status, durationMs / 1000);
     deps.stats.recordResponse(status);
     if (record.inFlightAt !== undefined) finishUpstream(deps, record, status);
+    record.trace?.finished(record, status);
     const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
     if (!deps.logger.isInfoEnabled()) return;
     logLine('request', {

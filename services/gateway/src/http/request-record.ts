@@ -1,3 +1,4 @@
+import type { RequestTrace } from '../tracing/request-trace';
 import type { ChunkFilter } from '../usage/usage-chunk-filter';
 import type { EndpointKind } from './validate-request';
 
@@ -41,6 +42,8 @@ export interface RequestRecord {
   streamFilter?: ChunkFilter;
   /** The request's API key turns mid-stream resumption on (issue 10). */
   resumeStreams?: boolean;
+  /** Its spans, only while OpenTelemetry tracing is on (issue 20). */
+  trace?: RequestTrace;
 }
 
 const MAX_LOGGED_MODEL_LENGTH = 200;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { dropTraceContext, isValidTraceparent } from '../tracing/traceparent';
 
 /** RFC 9110 §7.6.1 connection-specific headers: never forwarded in either direction. */
 const HOP_BY_HOP = new Set([
@@ -38,6 +39,8 @@ export function upstreamRequestHeaders(
   headers['content-length'] = bodyLength;
   headers['x-request-id'] = requestId;
   if (apiKey !== '') headers.authorization = `Bearer ${apiKey}`;
+  // A malformed traceparent is never forwarded as sent (issue 20); with tracing on, the attempt's replaces any.
+  if (headers.traceparent !== undefined && !isValidTraceparent(headers.traceparent)) dropTraceContext(headers);
   return headers;
 }
 

@@ -151,11 +151,14 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
   call.record.scheduler = entry.id;
   call.record.attemptStartedAtMs = performance.now();
   deps.signals.begin(entry.id);
+  const headers = upstreamRequestHeaders(call.req.headers, upstream.host, body.length, call.record.requestId, entry.api_key);
+  // Tracing hook (tracing/request-trace.ts): absent when tracing is off.
+  const span = call.record.trace?.attemptStarted(upstream, target.servedName, call.record.attempts, headers);
   const result = await deps.breakers.forward(entry.id, {
     target: upstream,
     method: 'POST',
     path: call.req.url ?? '/',
-    headers: upstreamRequestHeaders(call.req.headers, upstream.host, body.length, call.record.requestId, entry.api_key),
+    headers,
     body,
     timeouts: deps.timeouts,
     cancellation: call.cancellation,
@@ -166,6 +169,7 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
   });
   if (result.ok) relay(deps, call, result.exchange, heartbeat);
   else deps.signals.end(entry.id);
+  span?.settled(result);
   return result;
 }
 

@@ -5,3 +5,4 @@ export * from './openai-payloads';
 export * from './gateway-harness';
 export * from './silent-upstream';
 export * from './llama-cpp';
+export * from './otlp-receiver';

@@ -1,0 +1,32 @@
+import type { EndpointKind } from '../http/validate-request';
+
+/**
+ * GenAI semantic-convention attribute names
+ * (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/). They are still
+ * "development" status, so they are written here rather than imported from the
+ * semantic-conventions package's unstable entry point. Prompt and completion text
+ * (gen_ai.input.messages and the like) are never recorded.
+ */
+export const GEN_AI = {
+  OPERATION_NAME: 'gen_ai.operation.name',
+  REQUEST_MODEL: 'gen_ai.request.model',
+  RESPONSE_MODEL: 'gen_ai.response.model',
+  USAGE_INPUT_TOKENS: 'gen_ai.usage.input_tokens',
+  USAGE_OUTPUT_TOKENS: 'gen_ai.usage.output_tokens',
+} as const;
+
+/** The gateway's own attributes. */
+export const SWITCHYARD = {
+  REQUEST_ID: 'switchyard.request_id',
+  SCHEDULER_ID: 'switchyard.scheduler.id',
+  /** 1 for the first attempt of a request, 2 for its first retry, … */
+  ATTEMPT: 'switchyard.attempt',
+  ATTEMPTS: 'switchyard.attempts',
+} as const;
+
+/** gen_ai.operation.name per hot route (the spec's well-known values). */
+export const OPERATION_OF = {
+  chat_completions: 'chat',
+  completions: 'text_completion',
+  embeddings: 'embeddings',
+} as const satisfies Record<EndpointKind, string>;
