@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startOtlpSink } from './otlp-sink.mjs';
 import { LOAD_CORE, TARGET_CORE, freePort, onPath, startProcess, waitForHttp } from './processes.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,6 +55,13 @@ export async function startControlPlane(options) {
   }
   const proc = startProcess({ name: 'control-plane', command: process.execPath, args: [CONTROL_PLANE_MAIN], env, core: LOAD_CORE, pin: options.pin });
   owned.push(proc);
+  /** @type {Record<string, string>} gateways only: the control plane does not trace */
+  const tracingEnv = {};
+  if (options.features.otelRatio !== null) {
+    const sink = await startOtlpSink();
+    owned.push(sink);
+    Object.assign(tracingEnv, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: options.features.otelRatio });
+  }
   const adminUrl = `http://127.0.0.1:${env.ADMIN_PORT}`;
   const stopOwned = async () => {
     for (const p of owned.reverse()) await p.stop();
@@ -68,6 +76,7 @@ export async function startControlPlane(options) {
     adminUrl,
     grpcAddr: `127.0.0.1:${env.GRPC_PORT}`,
     sharedEnv: shared,
+    tracingEnv,
     apiKey,
     proc,
     /** @param {{id: string, url: string, models: string[]}} scheduler */
@@ -93,7 +102,7 @@ export async function startGateway(options) {
   const port = await freePort();
   const env = {
     HOST: '127.0.0.1', PORT: String(port), CONTROL_PLANE_ADDR: options.controlPlane.grpcAddr, LOG_LEVEL: 'info',
-    ...options.controlPlane.sharedEnv, ...options.extraEnv,
+    ...options.controlPlane.sharedEnv, ...options.controlPlane.tracingEnv, ...options.extraEnv,
   };
   const proc = startProcess({ name: 'gateway', command: process.execPath, args: [GATEWAY_MAIN], env, core: options.core ?? TARGET_CORE, pin: options.pin });
   const url = `http://127.0.0.1:${port}`;
@@ -146,6 +155,7 @@ export async function verifyFeatures(url, controlPlane) {
     redis: controlPlane.sharedEnv.REDIS_URL ? 'on' : 'off (in-memory control plane)',
     metrics: 'on (/metrics scraped)',
     request_logging: 'LOG_LEVEL=info',
+    tracing: controlPlane.tracingEnv.OTEL_TRACES_SAMPLER_ARG ? `OTLP/HTTP to a sink, parentbased_traceidratio ${controlPlane.tracingEnv.OTEL_TRACES_SAMPLER_ARG}` : 'off',
     control_plane: 'spawned, scheduler added via POST /admin/scheduler/add',
   };
 }

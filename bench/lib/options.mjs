@@ -15,13 +15,16 @@ import { pinningAvailable } from './processes.mjs';
  *    throttle, so the limiter runs on every request); requests carry the key
  *  - BENCH_REDIS=0|1: a private redis-server, REDIS_URL for control plane and gateway
  *  - BENCH_GATEWAY_ENV="K=V,K2=V2": anything else for the gateway process
+ *  - BENCH_OTEL_RATIO=0.01: OpenTelemetry tracing on, sampling that ratio of traces,
+ *    exported over OTLP/HTTP to a sink in the harness (off when unset)
  * @param {NodeJS.ProcessEnv} env
  */
 export function readFeatures(env) {
   const all = env.BENCH_PRODUCTION_FEATURES !== '0';
   const flag = (/** @type {string | undefined} */ value) => (value === undefined || value === '' ? all : value === '1');
   const extraEnv = keyValues(env.BENCH_GATEWAY_ENV ?? '', 'BENCH_GATEWAY_ENV');
-  return { auth: flag(env.BENCH_AUTH), redis: flag(env.BENCH_REDIS), extraEnv };
+  const otelRatio = env.BENCH_OTEL_RATIO === undefined || env.BENCH_OTEL_RATIO === '' ? null : env.BENCH_OTEL_RATIO;
+  return { auth: flag(env.BENCH_AUTH), redis: flag(env.BENCH_REDIS), extraEnv, otelRatio };
 }
 
 /**

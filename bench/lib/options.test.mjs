@@ -3,14 +3,19 @@ import { test } from 'node:test';
 import { readFeatures, readOptions } from './options.mjs';
 
 test('production features are on unless turned off', () => {
-  assert.deepEqual(readFeatures({}), { auth: true, redis: true, extraEnv: {} });
-  assert.deepEqual(readFeatures({ BENCH_PRODUCTION_FEATURES: '0' }), { auth: false, redis: false, extraEnv: {} });
+  assert.deepEqual(readFeatures({}), { auth: true, redis: true, extraEnv: {}, otelRatio: null });
+  assert.deepEqual(readFeatures({ BENCH_PRODUCTION_FEATURES: '0' }), { auth: false, redis: false, extraEnv: {}, otelRatio: null });
 });
 
 test('single features override the default; BENCH_GATEWAY_ENV adds variables', () => {
-  assert.deepEqual(readFeatures({ BENCH_REDIS: '0' }), { auth: true, redis: false, extraEnv: {} });
-  assert.deepEqual(readFeatures({ BENCH_PRODUCTION_FEATURES: '0', BENCH_AUTH: '1' }), { auth: true, redis: false, extraEnv: {} });
+  assert.deepEqual(readFeatures({ BENCH_REDIS: '0' }), { auth: true, redis: false, extraEnv: {}, otelRatio: null });
+  assert.deepEqual(readFeatures({ BENCH_PRODUCTION_FEATURES: '0', BENCH_AUTH: '1' }), { auth: true, redis: false, extraEnv: {}, otelRatio: null });
   assert.deepEqual(readFeatures({ BENCH_GATEWAY_ENV: 'A=1,B=x=y' }).extraEnv, { A: '1', B: 'x=y' });
+});
+
+test('BENCH_OTEL_RATIO turns tracing on at that sampling ratio', () => {
+  assert.equal(readFeatures({ BENCH_OTEL_RATIO: '0.01' }).otelRatio, '0.01');
+  assert.equal(readFeatures({ BENCH_OTEL_RATIO: '' }).otelRatio, null);
 });
 
 test('a malformed BENCH_GATEWAY_ENV entry is refused', () => {

@@ -16,7 +16,8 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { EndpointKind } from '../http/validate-request';
-import { createRequestTrace, type RequestTrace } from './request-trace';
+import { createRequestTrace, unsampledTrace, type RequestTrace } from './request-trace';
+import { OPERATION_OF } from './span-attributes';
 import type { SamplerName, TracingSettings } from './tracing-config';
 
 /** The gateway's tracer: present only when tracing is on, so "off" is one `undefined` check. */
@@ -61,8 +62,12 @@ export function createTracing(settings: TracingSettings): Tracing {
   return {
     requestStarted(req, endpoint, requestId) {
       const parent = propagator.extract(ROOT_CONTEXT, req.headers, HEADER_GETTER);
-      const span = tracer.startSpan(`${req.method ?? 'POST'} ${req.url ?? ''}`, { kind: SpanKind.SERVER }, parent);
-      return createRequestTrace({ tracer, span, context: trace.setSpan(ROOT_CONTEXT, span), endpoint, requestId, inject });
+      // A constant name: a sampled span is renamed `<operation> <model>` when it ends.
+      const span = tracer.startSpan(OPERATION_OF[endpoint], { kind: SpanKind.SERVER }, parent);
+      const context = trace.setSpan(ROOT_CONTEXT, span);
+      // Most requests are not sampled (OTEL_TRACES_SAMPLER_ARG 0.01): they only pass the trace on.
+      if (!span.isRecording()) return unsampledTrace(context, inject);
+      return createRequestTrace({ tracer, span, context, endpoint, requestId, inject });
     },
     async stop() {
       let timer: NodeJS.Timeout | undefined;

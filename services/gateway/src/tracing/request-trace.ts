@@ -90,6 +90,24 @@ export function createRequestTrace(deps: RequestTraceDeps): RequestTrace {
   };
 }
 
+const NO_ATTEMPT: AttemptTrace = { settled: () => undefined };
+
+/**
+ * A request the sampler left out: no attempt spans, no attributes, nothing
+ * exported; each upstream attempt is sent the request span's context (flags 00),
+ * so the trace still continues through the engine and the client's trace id is kept.
+ */
+export function unsampledTrace(context: Context, inject: RequestTraceDeps['inject']): RequestTrace {
+  return {
+    attemptStarted(_upstream, _servedModel, _attempt, headers) {
+      delete headers.tracestate;
+      inject(context, headers);
+      return NO_ATTEMPT;
+    },
+    finished: () => undefined,
+  };
+}
+
 function endFailed(span: Span, failure: Exclude<GuardedResult, { ok: true }>): void {
   if (failure.reason === 'status') {
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, failure.status);
