@@ -48,3 +48,13 @@ export async function stopAll(processes: readonly ServiceProcess[]): Promise<voi
   for (const p of processes) p.kill('SIGKILL');
   await Promise.all(processes.map((p) => p.exited));
 }
+
+/** The port of a service started with PORT=0, from its JSON "listening" log line (undefined until it is printed). */
+export function listeningPort(output: string): number | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { message?: string; port?: number };
+    if (entry.message === 'listening') return entry.port;
+  }
+  return undefined;
+}

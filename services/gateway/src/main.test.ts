@@ -1,4 +1,4 @@
-import { startService, stopAll, waitFor, type ServiceProcess } from '@switchyard/testing';
+import { listeningPort, startService, stopAll, waitFor, type ServiceProcess } from '@switchyard/testing';
 import { routingTable, schedulerEntry, startFakeControlPlane, type FakeControlPlane } from './testing';
 
 /** Runs the built dist/main.js (pnpm test builds first). */
@@ -36,11 +36,3 @@ describe('gateway process', () => {
   });
 });
 
-function listeningPort(output: string): number | undefined {
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { message?: string; port?: number };
-    if (entry.message === 'listening') return entry.port;
-  }
-  return undefined;
-}

@@ -1,23 +1,9 @@
 import type { HealthSnapshot, PassiveStats, ProbeRecord } from '../health/health-record';
 import { initialProbeRecord } from '../health/probe-state';
+import { record } from '../state/state-store.contract';
 import type { SchedulerRecord } from '../state/scheduler-record';
 import { assessSchedulers, misconfiguration } from './assess-schedulers';
 
-const record = (id: string): SchedulerRecord => ({
-  id,
-  url: `http://10.0.0.1:${id.length}`,
-  models: ['m'],
-  models_source: 'request',
-  discovery_pending: false,
-  weight: 1,
-  priority: 0,
-  labels: {},
-  source: 'admin',
-  state: 'healthy',
-  registered_at_ms: 0,
-  updated_at_ms: 0,
-  last_probe_at_ms: null,
-});
 const probed = (r: SchedulerRecord): ProbeRecord => ({ ...initialProbeRecord(r.url), last_probe_at_ms: 1_000, consecutive_ok: 1 });
 const passive = (fields: Partial<PassiveStats>): PassiveStats => ({ requests: 0, errors: 0, error_rate: 0, refused_auth: 0, not_found: 0, latency_p95_ms: 0, ttft_p95_ms: 0, ...fields });
 

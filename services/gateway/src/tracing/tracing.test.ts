@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { RoutingTable } from '@switchyard/proto';
-import { freePort, startService, waitFor } from '@switchyard/testing';
+import { freePort, listeningPort, startService, waitFor } from '@switchyard/testing';
 import { attributeOf, routingTable, schedulerEntry, startFakeControlPlane, startFakeUpstream, startOtlpReceiver, startSilentUpstream, type FakeUpstream, type JsonSpan } from '../testing';
 
 // Issue 20: OpenTelemetry traces through the built gateway process (dist/main.js:
@@ -32,14 +32,6 @@ async function startGatewayProcess(table: RoutingTable, env: Record<string, stri
   };
 }
 
-function listeningPort(output: string): number | undefined {
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { message?: string; port?: number };
-    if (entry.message === 'listening') return entry.port;
-  }
-  return undefined;
-}
 
 const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
