@@ -6,3 +6,4 @@ export * from './gateway-harness';
 export * from './silent-upstream';
 export * from './llama-cpp';
 export * from './otlp-receiver';
+export * from './otlp-protobuf';

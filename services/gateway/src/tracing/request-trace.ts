@@ -13,7 +13,7 @@ export interface RequestTrace {
    * Opens the span of one upstream attempt and puts its W3C context on the
    * outgoing headers (replacing whatever traceparent/tracestate the client sent).
    */
-  attemptStarted(upstream: UpstreamTarget, servedModel: string, attempt: number, headers: OutgoingHttpHeaders): AttemptTrace;
+  attemptStarted(upstream: UpstreamTarget, servedModel: string, attempt: number, headers: OutgoingHttpHeaders, resumption?: boolean): AttemptTrace;
   /** Ends the request span when the response closes; attributes come from the record. */
   finished(record: RequestRecord, status: number): void;
 }
@@ -43,7 +43,7 @@ export function createRequestTrace(deps: RequestTraceDeps): RequestTrace {
   span.setAttribute(SWITCHYARD.REQUEST_ID, deps.requestId);
   let responseModel: string | undefined;
   return {
-    attemptStarted(upstream, servedModel, attempt, headers) {
+    attemptStarted(upstream, servedModel, attempt, headers, resumption = false) {
       const child = tracer.startSpan(`${operation} ${servedModel}`, { kind: SpanKind.CLIENT }, deps.context);
       child.setAttribute(GEN_AI.OPERATION_NAME, operation);
       child.setAttribute(GEN_AI.REQUEST_MODEL, servedModel);
@@ -51,6 +51,7 @@ export function createRequestTrace(deps: RequestTraceDeps): RequestTrace {
       child.setAttribute(ATTR_SERVER_PORT, upstream.port);
       child.setAttribute(SWITCHYARD.SCHEDULER_ID, upstream.schedulerId);
       child.setAttribute(SWITCHYARD.ATTEMPT, attempt);
+      if (resumption) child.setAttribute(SWITCHYARD.RESUMPTION, true);
       delete headers.tracestate;
       deps.inject(trace.setSpan(deps.context, child), headers);
       return {

@@ -22,6 +22,8 @@ export const SWITCHYARD = {
   /** 1 for the first attempt of a request, 2 for its first retry, … */
   ATTEMPT: 'switchyard.attempt',
   ATTEMPTS: 'switchyard.attempts',
+  /** true on the attempt that continues a stream another scheduler lost (mid-stream resumption). */
+  RESUMPTION: 'switchyard.resumption',
 } as const;
 
 /** gen_ai.operation.name per hot route (the spec's well-known values). */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { RoutingTable } from '@switchyard/proto';
 import { freePort, listeningPort, startService, waitFor } from '@switchyard/testing';
-import { attributeOf, routingTable, schedulerEntry, startFakeControlPlane, startFakeUpstream, startOtlpReceiver, startSilentUpstream, type FakeUpstream, type JsonSpan } from '../testing';
+import { attributeOf, chatChunk, decodeOtlpTraces, routingTable, schedulerEntry, startFakeControlPlane, startFakeUpstream, startOtlpReceiver, startSilentUpstream, type FakeUpstream, type JsonSpan } from '../testing';
 
 // Issue 20: OpenTelemetry traces through the built gateway process (dist/main.js:
 // the OTLP exporter loads node:http with a dynamic import, which jest's module
@@ -35,6 +35,7 @@ async function startGatewayProcess(table: RoutingTable, env: Record<string, stri
 
 const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
+const RESUMED_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const PROMPT = 'the-secret-prompt-text-7f3a';
 const chat = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: PROMPT }] });
 
@@ -50,6 +51,7 @@ describe('tracing on, OTLP/HTTP JSON (issue 20)', () => {
   const ups: FakeUpstream[] = [];
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let spans: JsonSpan[] = [];
+  let resumedBody = '';
   const statuses: number[] = [];
 
   beforeAll(async () => {
@@ -68,6 +70,18 @@ describe('tracing on, OTLP/HTTP JSON (issue 20)', () => {
     res = await post(harness.baseUrl, chat('m'), { traceparent: '00-zzzz-not-a-trace-01', tracestate: 'vendor=stale' });
     statuses.push(res.status);
     await res.arrayBuffer();
+    // 3: a stream s0 loses after two chunks, resumed on s1 (mid-stream resumption, issue 10).
+    ups[0]!.setHandler((_request, out) => {
+      out.writeHead(200, { 'content-type': 'text/event-stream' });
+      out.write(chatChunk('m', 0, false));
+      out.write(chatChunk('m', 1, false));
+      setTimeout(() => out.socket?.destroy(), 20);
+    });
+    const streamBody = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: PROMPT }] });
+    res = await post(harness.baseUrl, streamBody, { 'x-switchyard-resume': '1', traceparent: `00-${RESUMED_TRACE}-${CLIENT_SPAN}-01` });
+    statuses.push(res.status);
+    resumedBody = await res.text();
+    ups[0]!.setHandler(undefined);
     expect(await harness.stop()).toBe(0);
     spans = receiver.spans();
   }, 30_000);
@@ -81,7 +95,7 @@ describe('tracing on, OTLP/HTTP JSON (issue 20)', () => {
   const attemptSpans = (traceId: string) => spans.filter((s) => s.kind === 3 && s.traceId === traceId); // CLIENT
 
   it('continues the client trace: the request span is the child of the client span', () => {
-    expect(statuses).toEqual([200, 200]);
+    expect(statuses).toEqual([200, 200, 200]);
     const request = requestSpans().find((s) => s.traceId === CLIENT_TRACE);
     expect(request).toBeDefined();
     expect(request!.parentSpanId).toBe(CLIENT_SPAN);
@@ -123,6 +137,17 @@ describe('tracing on, OTLP/HTTP JSON (issue 20)', () => {
     }
   });
 
+  it('shows a stream resumption as an attempt span of its own, passed on to the scheduler that continues', () => {
+    expect(resumedBody).toContain('data: [DONE]');
+    const request = requestSpans().find((s) => s.traceId === RESUMED_TRACE)!;
+    const resumed = attemptSpans(RESUMED_TRACE).find((s) => attributeOf(s, 'switchyard.resumption') === true);
+    expect(resumed).toBeDefined();
+    expect(attributeOf(resumed!, 'switchyard.scheduler.id')).toBe('s1');
+    expect(attributeOf(resumed!, 'switchyard.attempt')).toBe(2);
+    expect(resumed!.parentSpanId).toBe(request.spanId);
+    expect(ups[1]!.requests.at(-1)!.headers.traceparent).toBe(`00-${RESUMED_TRACE}-${resumed!.spanId}-01`);
+  });
+
   it('starts a new trace for a malformed traceparent and never forwards it', () => {
     const upstreamSaw = ups[0]!.requests[1]!.headers;
     expect(upstreamSaw.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
@@ -141,7 +166,7 @@ describe('tracing on, OTLP/HTTP JSON (issue 20)', () => {
 });
 
 describe('tracing on, OTLP/HTTP protobuf (the default protocol)', () => {
-  it('exports protobuf carrying the client trace id and the token attributes, never the prompt', async () => {
+  it('exports protobuf that decodes to the client trace, the attempt span and the token attributes, never the prompt', async () => {
     const receiver = await startOtlpReceiver();
     const up = await startFakeUpstream();
     const table = routingTable({ version: 1, schedulers: [schedulerEntry({ id: 's0', url: up.url, models: ['m'] })] });
@@ -157,8 +182,14 @@ describe('tracing on, OTLP/HTTP protobuf (the default protocol)', () => {
     }
     expect(receiver.exports.map((e) => e.contentType)).toEqual(['application/x-protobuf']);
     const body = receiver.exports[0]!.body;
-    expect(body.includes(Buffer.from(CLIENT_TRACE, 'hex'))).toBe(true);
-    expect(body.includes(Buffer.from('gen_ai.usage.output_tokens'))).toBe(true);
+    const decoded = decodeOtlpTraces(body);
+    const request = decoded.find((s) => s.kind === 2)!;
+    expect(request).toMatchObject({ traceId: CLIENT_TRACE, parentSpanId: CLIENT_SPAN, name: 'chat m' });
+    expect(attributeOf(request, 'gen_ai.usage.input_tokens')).toBe(5);
+    expect(attributeOf(request, 'gen_ai.usage.output_tokens')).toBe(6);
+    const attempt = decoded.find((s) => s.kind === 3)!;
+    expect(attempt).toMatchObject({ traceId: CLIENT_TRACE, parentSpanId: request.spanId });
+    expect(attributeOf(attempt, 'server.port')).toBe(up.port);
     expect(body.includes(Buffer.from(PROMPT))).toBe(false);
   }, 30_000);
 });

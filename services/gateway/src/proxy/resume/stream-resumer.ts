@@ -1,6 +1,6 @@
 import { badGateway } from '@switchyard/contracts';
 import type { Logger } from '@switchyard/observability';
-import type { SchedulerEntry } from '@switchyard/proto';
+import type { ModelTarget } from '../../routing/routing-table-store';
 import type { SchedulerStatsCollector } from '../../control-plane-client/scheduler-stats';
 import { sseErrorEvent } from '../../http/error-response';
 import type { GatewayMetrics } from '../../metrics';
@@ -118,7 +118,7 @@ async function resume(s: Session, failed: string, onLoss: StreamLossHandler): Pr
     s.attempts += 1;
     deps.metrics.streamResumption('attempted');
     s.log.info('resuming stream', { request_id: record.requestId, from_scheduler: failed, to_scheduler: id, tokens_delivered: s.progress.tokens, attempt: s.attempts });
-    if (await continueOn(s, route.target.entry, Buffer.from(JSON.stringify(continuation.body)), onLoss)) return;
+    if (await continueOn(s, route.target, Buffer.from(JSON.stringify(continuation.body)), onLoss)) return;
     if (call.cancellation.cancelled) return;
     deps.metrics.streamResumption('failed');
     s.tried.add(id);
@@ -131,25 +131,30 @@ async function resume(s: Session, failed: string, onLoss: StreamLossHandler): Pr
 }
 
 /** One continuation request; true once its stream is being relayed. */
-async function continueOn(s: Session, entry: SchedulerEntry, body: Buffer, onLoss: StreamLossHandler): Promise<boolean> {
+async function continueOn(s: Session, target: ModelTarget, body: Buffer, onLoss: StreamLossHandler): Promise<boolean> {
   const { call, deps } = s;
   const { record } = call;
+  const { entry } = target;
   const { id } = entry;
   const upstream = deps.pool.target(entry);
   record.scheduler = id;
   record.inFlightAt = id;
   deps.signals.begin(id);
+  const headers = upstreamRequestHeaders(call.req.headers, upstream.host, body.length, record.requestId, entry.api_key);
+  // Tracing (tracing/request-trace.ts): the continuation is an attempt span of its own, marked as a resumption.
+  const span = record.trace?.attemptStarted(upstream, target.servedName, record.attempts + s.attempts, headers, true);
   const result = await deps.breakers.forward(id, {
     target: upstream,
     method: 'POST',
     path: call.req.url ?? '/',
-    headers: upstreamRequestHeaders(call.req.headers, upstream.host, body.length, record.requestId, entry.api_key),
+    headers,
     body,
     timeouts: deps.timeouts,
     cancellation: call.cancellation,
     failOnStatus: (status) => status !== 200,
     untilFirstEvent: true,
   });
+  span?.settled(result);
   // A client that left was finished (and its in-flight count released) by the handler's close.
   if (!result.ok && result.reason === 'aborted') return false;
   if (result.ok && isEventStream(result.exchange) && !call.res.destroyed) {
