@@ -35,6 +35,8 @@ const PORT_VARIABLES: Record<string, Record<string, string>> = {
 const DELIBERATE_OVERRIDES = new Set([
   'HOST', 'CONTROL_PLANE_ADDR', 'CONTROL_PLANE_URL', 'REGISTRATION_ALLOWED_HOSTS', 'GATEWAY_ID', 'SIM_ID', 'SIM_PUBLIC_URL',
   'REDIS_URL', 'ADMIN_TOKEN', 'REGISTRATION_TOKEN', 'API_KEYS_FILE',
+  // Gateways drain for minutes in Kubernetes rollouts (issue 19 item 5: long streams finish); a bare process keeps 30 s.
+  'SHUTDOWN_GRACE_MS',
 ]);
 
 let renderer: ChartRenderer;

@@ -11,6 +11,10 @@ export interface LocalSignals {
   inFlight(schedulerId: string): number;
   begin(schedulerId: string): void;
   end(schedulerId: string): void;
+  /** This gateway's count at the last markTable(): saturation adds what changed since to the table's load (issue 19). */
+  inFlightAtTable(schedulerId: string): number;
+  /** A routing table was applied: its load numbers are as of about now. */
+  markTable(): void;
   /** Every scheduler with a count, for the report. */
   entries(): IterableIterator<[string, number]>;
   /** Folds in one successful answer's latency: TTFT for a stream, time to the first body byte otherwise. */
@@ -27,10 +31,15 @@ export interface LocalSignals {
  */
 export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string) => void): LocalSignals {
   const counts = new Map<string, number>();
+  let atTable = new Map<string, number>();
   const latency: LatencyTracker = createLatencyTracker(alpha);
   const measured = new Set<string>();
   return {
     inFlight: (id) => counts.get(id) ?? 0,
+    inFlightAtTable: (id) => atTable.get(id) ?? 0,
+    markTable() {
+      atTable = new Map(counts);
+    },
     begin(id) {
       counts.set(id, (counts.get(id) ?? 0) + 1);
     },
