@@ -11,10 +11,17 @@ describe('API keys file', () => {
     expect(result).toEqual({
       ok: true,
       keys: [
-        { key_sha256: hashApiKey(SECRET), user: 'team-a', enabled: true, allowed_models: ['*'], rpm: 600, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, source: 'file', prefix: 'sk-team-' },
-        { key_sha256: sha, user: 'team-b', enabled: false, allowed_models: ['qwen/*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, source: 'file' },
+        { key_sha256: hashApiKey(SECRET), user: 'team-a', enabled: true, allowed_models: ['*'], rpm: 600, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, priority: 'standard', source: 'file', prefix: 'sk-team-' },
+        { key_sha256: sha, user: 'team-b', enabled: false, allowed_models: ['qwen/*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, priority: 'standard', source: 'file' },
       ],
     });
+  });
+
+  it('takes a priority class and refuses an unknown one at load, naming the entry and the three classes (issue 19)', () => {
+    const good = parseKeyFile(JSON.stringify({ keys: [{ key: SECRET, user: 'a', priority: 'batch' }, { key: `${SECRET}-2`, user: 'b', priority: 'interactive' }] }));
+    expect(good.ok && good.keys.map((k) => k.priority)).toEqual(['batch', 'interactive']);
+    const bad = parseKeyFile(JSON.stringify({ keys: [{ key: SECRET, user: 'a' }, { key: `${SECRET}-2`, user: 'b', priority: 'urgent' }] }));
+    expect(bad).toEqual({ ok: false, problems: ['keys[1].priority: must be one of "interactive", "standard", "batch"'] });
   });
 
   it('hashes with SHA-256 hex, and ids and prefixes reveal no more than they should', () => {
