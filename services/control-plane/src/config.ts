@@ -1,9 +1,9 @@
-import { parseModelSaturation } from './tables/model-saturation';
 import { z } from 'zod';
 import { checkTlsPair, fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { STRATEGY_NAMES } from '@switchyard/routing';
 import { parseAllowEntry } from './schedulers/host-allow-list';
 import { parseModelAliases, parseModelResumeStreams, parseModelStrategies, type ParseResult } from './tables/model-routes';
+import { parseModelSaturation } from './tables/model-saturation';
 
 /**
  * Every environment variable of the control plane (ARCHITECTURE.md, "Processes,

@@ -72,7 +72,8 @@ export function sameRouting(a: RoutingTable, b: RoutingTable): boolean {
 
 /**
  * Load alone pushes a table only when it moves between coarse bands (issue 19):
- * the engine queue empty / 1-3 / 4-15 / 16+, or KV-cache use by a tenth. Gateways
+ * the engine queue 0-1 / 2-4 / 5-15 / 16+ (5 is the gateways' default
+ * max_waiting), or KV-cache use by a tenth. Gateways
  * judge saturation from these numbers plus their own requests since the table,
  * so a queue that forms or drains reaches them within a probe interval, while a
  * gauge wobbling within a band never churns versions.
@@ -84,7 +85,7 @@ function loadBandsMoved(a: RoutingTable, b: RoutingTable): boolean {
 
 function loadBand(load: SchedulerLoad | null | undefined): string {
   if (!load) return '-';
-  const waiting = load.waiting === 0 ? 0 : load.waiting < 4 ? 1 : load.waiting < 16 ? 2 : 3;
+  const waiting = load.waiting < 2 ? 0 : load.waiting < 5 ? 1 : load.waiting < 16 ? 2 : 3;
   return `${waiting}:${Math.floor(load.kv_cache_usage * 10)}`;
 }
 

@@ -1,4 +1,3 @@
-import type { ModelSaturations } from './model-saturation';
 import { createSerialRunner, type Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import { deltaSize, diffTables, type RoutingTable } from '@switchyard/proto';
@@ -9,6 +8,7 @@ import type { StateStore } from '../state/state-store';
 import type { AssessOptions } from '../weights/assess-schedulers';
 import { buildRoutingTable, needsPush } from './build-routing-table';
 import type { ModelAliases, ModelResumeStreams, ModelStrategies } from './model-routes';
+import type { ModelSaturations } from './model-saturation';
 
 export interface TablePublisherDeps {
   store: StateStore;
