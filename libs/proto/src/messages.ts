@@ -136,6 +136,16 @@ export interface GatewayReport {
    * Optional for writers (added in issue 7); received messages always carry it.
    */
   responses_by_status_class?: Record<string, number>;
+  /** Admission queues (issue 19). Optional for writers; received messages carry [] when unset. */
+  queues?: ModelQueueStats[];
+}
+
+/** One model's admission queue on one gateway (issue 19). */
+export interface ModelQueueStats {
+  model: string;
+  waiting_by_priority: Record<string, number>;
+  saturation: number;
+  sheds_by_reason: Record<string, number>;
 }
 
 export interface ReportAck {

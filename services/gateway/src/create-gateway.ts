@@ -10,7 +10,7 @@ import { createCors } from './cors/cors';
 import { createSchedulerStats } from './control-plane-client/scheduler-stats';
 import { createCompletionsHandler } from './http/completions-handler';
 import { createGatewayMetrics } from './metrics';
-import { createAdmissionMetrics } from './admission/admission-metrics';
+import { createAdmissionMetrics, type AdmissionMetrics } from './admission/admission-metrics';
 import { createAdmissionQueue } from './admission/admission-queue';
 import { createProxy } from './proxy/proxy-request';
 import { createStreamResumer } from './proxy/resume/stream-resumer';
@@ -54,8 +54,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const logger = deps.logger;
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const store = createRoutingTableStore();
-  let onLeave: Parameters<typeof createAdmissionQueue>[0]['onLeave'];
-  const queue = createAdmissionQueue({ maxLength: config.ADMISSION_QUEUE_MAX_LENGTH, onLeave: (...args) => onLeave?.(...args) });
+  let admissionMetrics: AdmissionMetrics | undefined;
+  const queue = createAdmissionQueue({ maxLength: config.ADMISSION_QUEUE_MAX_LENGTH, onLeave: (...args) => admissionMetrics?.left(...args) });
   // Every ended request may free capacity for a queued one.
   const signals = createLocalSignals(undefined, queue.nudge);
   const stats = createSchedulerStats(deps.rand);
@@ -81,7 +81,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     defaultMaxConcurrency: config.SCHEDULER_MAX_CONCURRENCY_DEFAULT,
     saturation: config.ADMISSION_QUEUE ? { maxWaiting: config.SATURATION_MAX_WAITING, maxKvCacheUsage: config.SATURATION_MAX_KV_CACHE_USAGE, maxInFlight: config.SATURATION_MAX_IN_FLIGHT } : undefined,
   });
-  onLeave = createAdmissionMetrics(registry, { queue, saturation: () => saturationByModel(store, picker) }).left;
+  admissionMetrics = createAdmissionMetrics(registry, { queue, saturation: () => saturationByModel(store, picker) });
+  const queueReport = admissionMetrics;
   const timeouts = { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS };
   const resume = createStreamResumer({ picker, pool, signals, stats, metrics, timeouts, logger, breakers: resilience.breakers, maxAttempts: config.RESUME_MAX_ATTEMPTS });
   const admission = { queue, waitMs: config.SCHEDULER_CAPACITY_WAIT_MS, current: () => store.current(), fair: config.ADMISSION_QUEUE };
@@ -107,7 +108,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       const table = store.current()?.table;
       const schedulers = stats.drain(signals.entries(), resilience.breakers);
       const responses_by_status_class = stats.drainResponses();
-      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class };
+      const queues = queueReport.drainReport();
+      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class, queues };
     },
   });
   let port = 0;

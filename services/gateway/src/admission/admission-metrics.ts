@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { PriorityClass } from '@switchyard/proto';
+import type { ModelQueueStats, PriorityClass } from '@switchyard/proto';
 import type { AdmissionQueue, ShedReason } from './admission-queue';
 
 /** Queue waits run from a turn of the event loop to the queue's bound (SCHEDULER_CAPACITY_WAIT_MS, up to minutes). */
@@ -14,6 +14,8 @@ export interface AdmissionMetricsSources {
 export interface AdmissionMetrics {
   /** A request left a model's queue: served, shed, or its client left. */
   left(model: string, priority: PriorityClass, outcome: 'served' | ShedReason | 'cancelled', waitedMs: number, overShare: boolean): void;
+  /** The report's `queues`: models with requests waiting, saturated, or with sheds since the last call. */
+  drainReport(): ModelQueueStats[];
 }
 
 /**
@@ -56,10 +58,29 @@ export function createAdmissionMetrics(registry: Registry, sources: AdmissionMet
     labelNames: ['model', 'priority', 'reason'],
     registers: [registry],
   });
+  let shedSinceReport = new Map<string, Record<string, number>>();
   return {
     left(model, priority, outcome, waitedMs, overShare) {
       wait.labels(model, priority).observe(waitedMs / 1000);
-      if (outcome !== 'served' && outcome !== 'cancelled') sheds.labels(model, priority, overShare ? 'tenant_over_share' : outcome).inc();
+      if (outcome === 'served' || outcome === 'cancelled') return;
+      const reason = overShare ? 'tenant_over_share' : outcome;
+      sheds.labels(model, priority, reason).inc();
+      const counts = shedSinceReport.get(model) ?? {};
+      counts[reason] = (counts[reason] ?? 0) + 1;
+      shedSinceReport.set(model, counts);
+    },
+    drainReport() {
+      const byModel = new Map<string, ModelQueueStats>();
+      const entry = (model: string) => {
+        let stats = byModel.get(model);
+        if (!stats) byModel.set(model, (stats = { model, waiting_by_priority: {}, saturation: 0, sheds_by_reason: {} }));
+        return stats;
+      };
+      for (const [model, priority, depth] of sources.queue.depths()) if (depth > 0) entry(model).waiting_by_priority[priority] = depth;
+      for (const [model, s] of sources.saturation()) if (s.saturated > 0 && s.total > 0) entry(model).saturation = s.saturated / s.total;
+      for (const [model, counts] of shedSinceReport) entry(model).sheds_by_reason = counts;
+      shedSinceReport = new Map();
+      return [...byModel.values()];
     },
   };
 }
