@@ -17,7 +17,7 @@ import { createStreamResumer } from './proxy/resume/stream-resumer';
 import { createResilience } from './proxy/retry/resilience';
 import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
-import { createRoutingTableStore, type RoutingTableStore } from './routing/routing-table-store';
+import { createRoutingTableStore, type RoutingSnapshot, type RoutingTableStore } from './routing/routing-table-store';
 import { createSchedulerPicker, type SchedulerPicker } from './routing/scheduler-picker';
 import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
@@ -65,9 +65,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     ageSeconds: () => store.ageSeconds(Date.now()),
   });
   const resilience = createResilience(config, { metrics, logger, rand: deps.rand });
+  let previous: RoutingSnapshot | undefined;
   store.onApply((snapshot) => {
-    // The table's load is as of about now; its thresholds or schedulers may let queued requests go.
-    signals.markTable();
+    // New load numbers are as of about now; new thresholds or schedulers may let queued requests go.
+    signals.markLoad(changedLoad(previous, snapshot));
+    previous = snapshot;
     queue.nudge();
     const ids = new Set(snapshot.byId.keys());
     pool.retain(ids);
@@ -140,6 +142,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     controlPlane,
     registry,
   };
+}
+
+/** Schedulers whose load numbers `next` changed (a table with the same load keeps counting this gateway's requests since the numbers). */
+function* changedLoad(previous: RoutingSnapshot | undefined, next: RoutingSnapshot): Generator<string> {
+  for (const [id, entry] of next.byId) {
+    const before = previous?.byId.get(id)?.load;
+    const now = entry.load;
+    if (before?.running !== now?.running || before?.waiting !== now?.waiting || before?.kv_cache_usage !== now?.kv_cache_usage) yield id;
+  }
 }
 
 /** [model, saturation] of every model of the current table, for the saturation gauge. */
