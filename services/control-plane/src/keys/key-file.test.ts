@@ -64,7 +64,7 @@ describe('API keys file', () => {
     const file = { ...apiKey('aa', 'file'), rpm: 2 };
     const records = tableApiKeys([apiKey('bb', 'admin'), admin, file]);
     expect(records.map((r) => [r.key_sha256.slice(0, 2), r.rpm])).toEqual([['aa', 2], ['bb', 60]]);
-    expect(Object.keys(records[0]!).sort()).toEqual(['allow_backend_pin', 'allow_explain', 'allowed_models', 'enabled', 'key_sha256', 'max_concurrency', 'resume_streams', 'rpm', 'tpm', 'user']);
+    expect(Object.keys(records[0]!).sort()).toEqual(['allow_backend_pin', 'allow_explain', 'allowed_models', 'enabled', 'key_sha256', 'max_concurrency', 'priority', 'resume_streams', 'rpm', 'tpm', 'user']);
     expect(toApiKeyView(admin)).toMatchObject({ id: 'aa00000000000000', key_sha256_prefix: 'aa0000000000', prefix: 'sk-sy-', created_at: '1970-01-01T00:00:00.005Z' });
   });
 });
