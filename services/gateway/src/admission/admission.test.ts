@@ -87,11 +87,13 @@ describe('admission queue (issue 19) with a real sim', () => {
     const text = await (await fetch(`${simUrl}/metrics`)).text();
     return [...text.matchAll(/^sim_requests_total\{[^}]*chat[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
   };
+  const isSaturated = async () => /^switchyard_gateway_model_saturation\{model="m"[^}]*\} 1$/m.test(await (await fetch(`${harness!.baseUrl}/metrics`)).text());
   /** Sends a long request and waits until it holds the model's only slot. */
-  const occupy = async (tokens = LONG): Promise<Promise<Answer>> => {
+  const occupy = async (tokens = LONG): Promise<{ running: Promise<Answer> }> => {
     const running = post(STANDARD_BOB, tokens);
-    await waitFor(async () => (await fetch(`${harness!.baseUrl}/metrics`).then((r) => r.text())).includes('switchyard_gateway_model_saturation{model="m"} 1'), 2_000, 10, 'model saturated');
-    return running;
+    await waitFor(isSaturated, 2_000, 10, 'model saturated');
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { running };
   };
   const queued = (n: number) => waitFor(async () => (await queueDepth()) === n, 2_000, 10, `${n} queued`);
 
@@ -111,7 +113,7 @@ describe('admission queue (issue 19) with a real sim', () => {
 
   it('serves waiting requests by class, not arrival: a batch key asking to be interactive stays batch', async () => {
     await start({});
-    const running = await occupy();
+    const { running } = await occupy();
     // Arrival order: batch claiming interactive, then standard, then interactive.
     const claimed = post(BATCH, SHORT, { headers: { 'x-switchyard-priority': 'interactive' } });
     await queued(1);
@@ -131,7 +133,7 @@ describe('admission queue (issue 19) with a real sim', () => {
 
   it('takes users in turn within a class (round-robin, not first come first served)', async () => {
     await start({});
-    const running = await occupy();
+    const { running } = await occupy();
     const bob = [post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT)];
     await queued(3);
     const carol = post(STANDARD_CAROL, SHORT);
@@ -147,7 +149,7 @@ describe('admission queue (issue 19) with a real sim', () => {
 
   it('sheds a request that finds the queue full with 503, retry-after and the reason header', async () => {
     await start({ ADMISSION_QUEUE_MAX_LENGTH: '2' });
-    const running = await occupy();
+    const { running } = await occupy();
     const waiting = [post(STANDARD_CAROL, SHORT), post(STANDARD_CAROL, SHORT)];
     await queued(2);
     const shed = await post(BATCH, SHORT);
@@ -167,7 +169,7 @@ describe('admission queue (issue 19) with a real sim', () => {
 
   it('answers a wait that runs out: 429 tenant_over_share for the user holding most of the queue, 503 for the others', async () => {
     await start({ SCHEDULER_CAPACITY_WAIT_MS: '400' });
-    const running = await occupy(150);
+    const { running } = await occupy(150);
     const bob = [post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT)];
     await queued(3);
     const carol = post(STANDARD_CAROL, SHORT);
@@ -182,7 +184,7 @@ describe('admission queue (issue 19) with a real sim', () => {
   it('takes a client that leaves out of the queue at once; it never reaches the sim', async () => {
     await start({});
     const before = await simRequests();
-    const running = await occupy();
+    const { running } = await occupy();
     const controller = new AbortController();
     const leaving = post(BATCH, SHORT, { stream: true, signal: controller.signal }).catch((err: unknown) => err);
     await queued(1);
@@ -199,7 +201,7 @@ describe('admission queue (issue 19) with a real sim', () => {
 
   it('lets waiting requests go when the table raises the threshold', async () => {
     await start({});
-    const running = await occupy();
+    const { running } = await occupy();
     const waiting = [post(STANDARD_CAROL, SHORT), post(BATCH, SHORT)];
     await queued(2);
     const raisedAt = Date.now() - epoch;
@@ -215,7 +217,7 @@ describe('admission queue (issue 19) with a real sim', () => {
   it('answers queued requests 503 shutting_down with retry-after at drain start, and lets the running stream finish', async () => {
     await start({});
     const running = post(STANDARD_BOB, LONG, { stream: true });
-    await waitFor(async () => (await fetch(`${harness!.baseUrl}/metrics`).then((r) => r.text())).includes('switchyard_gateway_model_saturation{model="m"} 1'), 2_000, 10, 'model saturated');
+    await waitFor(isSaturated, 2_000, 10, 'model saturated');
     const waiting = [post(STANDARD_CAROL, SHORT, { stream: true }), post(BATCH, SHORT)];
     await queued(2);
     const drainAt = Date.now() - epoch;
