@@ -14,9 +14,10 @@ const OVER_SHARE_RETRY_AFTER_S = 2;
  * holds more than an equal share of the model's queue (the client's doing, like a
  * rate limit), else 503 (the fleet is full, another gateway or later may do). Both
  * carry retry-after, which the official SDKs honour, and the reason header.
- * `scheduler_at_capacity` is the code the capacity wait of issue 21 answered.
+ * `scheduler_at_capacity` is the code the capacity wait of issue 21 answered; `why`
+ * is the pick's own account of what is full (a pinned scheduler, max_concurrency).
  */
-export function shedError(model: string, outcome: Extract<QueueOutcome<unknown>, { ok: false }>): ApiError {
+export function shedError(model: string, outcome: Extract<QueueOutcome<unknown>, { ok: false }>, why?: string): ApiError {
   if (outcome.reason === 'shutting_down') {
     return new ApiError(503, 'The gateway is shutting down; retry, another gateway will serve the request.', 'server_error', 'shutting_down', null, headers(FLEET_RETRY_AFTER_S, 'shutting_down'));
   }
@@ -30,8 +31,9 @@ export function shedError(model: string, outcome: Extract<QueueOutcome<unknown>,
       headers(OVER_SHARE_RETRY_AFTER_S, 'tenant_over_share'),
     );
   }
-  const why = outcome.reason === 'queue_full' ? 'its queue is full' : 'no capacity freed within the queue wait';
-  return new ApiError(503, `Every scheduler of model '${model}' is saturated and ${why}; retry shortly.`, 'server_error', 'scheduler_at_capacity', null, headers(FLEET_RETRY_AFTER_S, outcome.reason));
+  const what = why ?? `Every scheduler of model '${model}' is saturated.`;
+  const bound = outcome.reason === 'queue_full' ? 'The model\'s queue on this gateway is full' : 'No capacity freed within the queue wait';
+  return new ApiError(503, `${what} ${bound}; retry shortly.`, 'server_error', 'scheduler_at_capacity', null, headers(FLEET_RETRY_AFTER_S, outcome.reason));
 }
 
 function headers(retryAfterS: number, reason: string): Record<string, string> {

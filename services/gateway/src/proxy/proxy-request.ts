@@ -98,7 +98,7 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
         else if (waited.reason === 'cancelled') return judged?.drop();
         else {
           lastError = undefined;
-          routeError = shedError(request.model, waited);
+          routeError = shedError(request.model, waited, route === QUEUE_FIRST ? undefined : route.error.message);
           break;
         }
       }

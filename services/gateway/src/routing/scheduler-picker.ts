@@ -180,7 +180,7 @@ function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: 
   }
   const max = maxConcurrencyOf(entry, defaultMax);
   if (max > 0 && signals.inFlight(backend) >= max) {
-    return { ok: false, error: capacityError(`Scheduler '${backend}' has ${max} requests open from this gateway, its max_concurrency; retry shortly.`), waitFor: [backend] };
+    return { ok: false, error: capacityError(`Scheduler '${backend}' has ${max} requests open from this gateway, its max_concurrency.`), waitFor: [backend] };
   }
   const pick: Pick = { id: backend, reason: 'pinned by the backend field' };
   if (!wantsExplain(options?.headers)) return { ok: true, target, pick, strategy: 'pinned', panic: false };
@@ -203,7 +203,7 @@ function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: 
 const CAPACITY_RETRY_AFTER_S = '1';
 
 function atCapacity(model: string): ApiError {
-  return capacityError(`Every scheduler of model '${model}' is saturated or at its concurrency limit (max_concurrency); retry shortly.`);
+  return capacityError(`Every scheduler of model '${model}' is saturated or at its concurrency limit (max_concurrency).`);
 }
 
 function capacityError(message: string): ApiError {
