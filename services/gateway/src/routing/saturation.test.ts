@@ -9,6 +9,8 @@ describe('saturation (issue 19)', () => {
     expect(isSaturated({ load: load(3), inFlight: 11, inFlightAtTable: 9 }, DEFAULTS)).toBe(true);
     // Ended since the table: the engine's queue has shrunk too.
     expect(isSaturated({ load: load(6), inFlight: 7, inFlightAtTable: 9 }, DEFAULTS)).toBe(false);
+    // Nothing open there: one request goes whatever the table says, and its end is the next signal.
+    expect(isSaturated({ load: load(20, 0.95), inFlight: 0, inFlightAtTable: 0 }, DEFAULTS)).toBe(false);
   });
 
   it('counts a full KV cache until this gateway has ended more there than it started', () => {

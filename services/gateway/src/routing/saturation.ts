@@ -43,11 +43,15 @@ export interface LoadView {
  * since is added to (or taken from) its queue, as the best estimate of the
  * engine's queue now. Requests of other gateways since then are unknown until
  * the next table (load moving between bands pushes one, build-routing-table.ts).
+ * The load thresholds hold only while this gateway has a request open there, so a
+ * gateway of a many-gateway fleet is never starved by numbers it cannot see change.
  */
 export function isSaturated(view: LoadView, t: SaturationThresholds): boolean {
   if (t.maxInFlight > 0 && view.inFlight >= t.maxInFlight) return true;
   const load = view.load;
-  if (!load) return false;
+  // With nothing open there, this gateway would learn of freed capacity only from the next
+  // table, which load within a band never brings: one request goes, and its end tells.
+  if (!load || view.inFlight === 0) return false;
   // KV use is only known from the table: once this gateway has ended more there than it started since, it is taken to have dropped.
   if (t.maxKvCacheUsage > 0 && load.kv_cache_usage >= t.maxKvCacheUsage && view.inFlight >= view.inFlightAtTable) return true;
   return t.maxWaiting > 0 && load.waiting + view.inFlight - view.inFlightAtTable >= t.maxWaiting;
