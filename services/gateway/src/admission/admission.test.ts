@@ -165,6 +165,9 @@ describe('admission queue (issue 19) with a real sim', () => {
     expect((await urgent).status).toBe(200);
     expect((await waiting[0]!).status).toBe(200);
     await running;
+    // The gateway's report carries the sheds to the control plane (status page).
+    const reported = () => harness!.controlPlane.reports.flatMap((r) => r.queues ?? []).filter((q) => q.model === 'm').reduce((n, q) => n + (q.sheds_by_reason.queue_full ?? 0), 0);
+    await waitFor(() => reported() === 2, 2_000, 20, 'sheds reported');
   });
 
   it('answers a wait that runs out: 429 tenant_over_share for the user holding most of the queue, 503 for the others', async () => {
