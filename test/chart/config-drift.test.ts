@@ -18,6 +18,7 @@ const VALUES_FILES: Record<string, string[]> = {
   single: ['helm/switchyard/ci/single-values.yaml'],
   'existing-secrets': ['helm/switchyard/ci/existing-secrets-values.yaml'],
   vllm: ['helm/switchyard/examples/values-vllm.yaml'],
+  admission: ['helm/switchyard/ci/admission-values.yaml'],
 };
 
 /** Container port name → the variable that sets it, per component. Every opened port must be listed. */
