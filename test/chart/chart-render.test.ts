@@ -167,6 +167,11 @@ describe.each(['default', 'ha', 'demo'])('the %s render', (name) => {
     }
   });
 
+  it('lets a rolled gateway drain for minutes by default: terminationGracePeriodSeconds >= 120 (issue 19 item 5)', () => {
+    const gateway = ofKind<Workload>(objects(), 'Deployment').find((d) => component(d) === 'gateway')!;
+    expect(gateway.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(120);
+  });
+
   it('rolls pods on config changes: checksum annotations on every Switchyard pod', () => {
     for (const w of ofKind<Workload>(objects(), 'Deployment').filter((d) => SWITCHYARD_COMPONENTS.includes(component(d)))) {
       const annotations = w.spec.template.metadata.annotations ?? {};

@@ -18,6 +18,7 @@ const VALUES_FILES: Record<string, string[]> = {
   single: ['helm/switchyard/ci/single-values.yaml'],
   'existing-secrets': ['helm/switchyard/ci/existing-secrets-values.yaml'],
   vllm: ['helm/switchyard/examples/values-vllm.yaml'],
+  admission: ['helm/switchyard/ci/admission-values.yaml'],
 };
 
 /** Container port name → the variable that sets it, per component. Every opened port must be listed. */
@@ -35,6 +36,8 @@ const PORT_VARIABLES: Record<string, Record<string, string>> = {
 const DELIBERATE_OVERRIDES = new Set([
   'HOST', 'CONTROL_PLANE_ADDR', 'CONTROL_PLANE_URL', 'REGISTRATION_ALLOWED_HOSTS', 'GATEWAY_ID', 'SIM_ID', 'SIM_PUBLIC_URL',
   'REDIS_URL', 'ADMIN_TOKEN', 'REGISTRATION_TOKEN', 'API_KEYS_FILE',
+  // Gateways drain for minutes in Kubernetes rollouts (issue 19 item 5: long streams finish); a bare process keeps 30 s.
+  'SHUTDOWN_GRACE_MS',
 ]);
 
 let renderer: ChartRenderer;

@@ -15,6 +15,7 @@ export interface KeyEntry {
   tpm?: number;
   max_concurrency?: number;
   allow_backend_pin?: boolean;
+  priority?: string;
 }
 
 /** A local stack whose control plane reads an API keys file in a temp dir (issue 6 end-to-end tests). */

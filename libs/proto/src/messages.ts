@@ -30,13 +30,34 @@ export interface SchedulerEntry {
    * tables stored in Redis by older releases lack it (proto-loader fills 0 on the wire).
    */
   max_concurrency?: number;
+  /** The engine's load at the leader's last probe (issue 19); absent/null when unknown. */
+  load?: SchedulerLoad | null;
+}
+
+export interface SchedulerLoad {
+  running: number;
+  waiting: number;
+  kv_cache_usage: number;
+}
+
+/** Per-model saturation thresholds (issue 19); a 0 field = the gateway's default. */
+export interface ModelSaturation {
+  max_waiting: number;
+  max_kv_cache_usage: number;
+  max_in_flight: number;
 }
 
 export interface ModelRoute {
   strategy: string;
   served_names: string[];
   resume_streams: boolean;
+  /** Optional for writers (issue 19); received messages carry null when unset. */
+  saturation?: ModelSaturation | null;
 }
+
+/** Priority classes of client keys, most urgent first (issue 19). */
+export const PRIORITY_CLASSES = ['interactive', 'standard', 'batch'] as const;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
 
 export interface ApiKeyRecord {
   key_sha256: string;
@@ -49,6 +70,8 @@ export interface ApiKeyRecord {
   allow_backend_pin: boolean;
   allow_explain: boolean;
   resume_streams: boolean;
+  /** interactive | standard | batch; optional for writers, '' (older control planes) = standard. */
+  priority?: PriorityClass | '';
 }
 
 export interface RoutingTable {
@@ -113,6 +136,16 @@ export interface GatewayReport {
    * Optional for writers (added in issue 7); received messages always carry it.
    */
   responses_by_status_class?: Record<string, number>;
+  /** Admission queues (issue 19). Optional for writers; received messages carry [] when unset. */
+  queues?: ModelQueueStats[];
+}
+
+/** One model's admission queue on one gateway (issue 19). */
+export interface ModelQueueStats {
+  model: string;
+  waiting_by_priority: Record<string, number>;
+  saturation: number;
+  sheds_by_reason: Record<string, number>;
 }
 
 export interface ReportAck {

@@ -3,6 +3,7 @@ import { checkTlsPair, fractionVar, intVar, listVar, logLevelVar, optionalString
 import { STRATEGY_NAMES } from '@switchyard/routing';
 import { parseAllowEntry } from './schedulers/host-allow-list';
 import { parseModelAliases, parseModelResumeStreams, parseModelStrategies, type ParseResult } from './tables/model-routes';
+import { parseModelSaturation } from './tables/model-saturation';
 
 /**
  * Every environment variable of the control plane (ARCHITECTURE.md, "Processes,
@@ -36,6 +37,8 @@ export const configSchema = z
     MODEL_STRATEGIES: modelMapVar(parseModelStrategies),
     /** `model1,model2` or `*`: models whose streams gateways resume on another scheduler (issue 10, docs/resumption.md). */
     MODEL_RESUME_STREAMS: modelMapVar(parseModelResumeStreams),
+    /** JSON `{"model": {"max_waiting", "max_kv_cache_usage", "max_in_flight"}, "*": …}`: saturation thresholds gateways apply (issue 19, tables/model-saturation.ts). */
+    MODEL_SATURATION: modelMapVar(parseModelSaturation),
     LEADER_LEASE_MS: intVar(10_000, 1_000, 3_600_000),
     /** This replica's id in the leader lease and GET /admin/leader (default hostname-pid); must be unique per replica. */
     CONTROL_PLANE_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^[^\s/]{1,128}$/, 'must be 1-128 characters without spaces or slashes').optional()),

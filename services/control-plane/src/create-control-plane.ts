@@ -64,7 +64,7 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   const registry = createSchedulerRegistry({ ...common, discover, assess, allowList: createHostAllowList(config.REGISTRATION_ALLOWED_HOSTS) });
   const metrics = createControlPlaneMetrics({ registry: metricsRegistry, store, gateways, leadership, schedulers: () => registry.list() });
   const summary = createMetricsSummary({ schedulers: () => registry.list(), replicaId: deps.replicaId, now });
-  const models = { modelAliases: config.MODEL_ALIASES, modelStrategies: config.MODEL_STRATEGIES, modelResumeStreams: config.MODEL_RESUME_STREAMS };
+  const models = { modelAliases: config.MODEL_ALIASES, modelStrategies: config.MODEL_STRATEGIES, modelResumeStreams: config.MODEL_RESUME_STREAMS, modelSaturation: config.MODEL_SATURATION };
   const keys = createKeysComponents(config, common);
   const publisher = createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY, assess, ...models, authRequired: keys.authRequired });
   const health = createHealthComponents(config, { ...common, replicaId: deps.replicaId, onHealthChange: () => publisher.rebuild(), onProbe: (id, result) => metrics.probeFinished(id, result.ok, result.durationMs) });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { boolVar, checkTlsPair, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
+import { boolVar, checkTlsPair, fractionVar, intVar, listVar, logLevelVar, optionalString, parseConfig, portVar, type ConfigResult } from '@switchyard/config';
 import { isOriginPattern } from './cors/cors';
 import { tracingEnvSchema } from './tracing/tracing-config';
 
@@ -54,8 +54,19 @@ export const configSchema = z.object({
    * without `max_concurrency` (0 = unlimited). Issue 21 item 5.
    */
   SCHEDULER_MAX_CONCURRENCY_DEFAULT: intVar(0, 0, 1_000_000),
-  /** How long a request waits for a slot when every scheduler of its model is at its cap, then 503 (0 = at once). */
-  SCHEDULER_CAPACITY_WAIT_MS: intVar(1_000, 0, 60_000),
+  /**
+   * How long a request waits in its model's queue when every scheduler is full or
+   * saturated, then 429/503 (0 = at once). Issue 21 item 5, issue 19.
+   */
+  SCHEDULER_CAPACITY_WAIT_MS: intVar(10_000, 0, 600_000),
+  /** The per-model queue with priority classes, fairness and load thresholds (issue 19); off = FIFO wait on max_concurrency only. */
+  ADMISSION_QUEUE: boolVar(true),
+  /** Requests one model's queue holds at most on this gateway. */
+  ADMISSION_QUEUE_MAX_LENGTH: intVar(1_000, 1, 1_000_000),
+  /** Saturation defaults (per-model overrides: the control plane's MODEL_SATURATION); 0 = threshold off. Fit for vLLM. */
+  SATURATION_MAX_WAITING: intVar(5, 0, 1_000_000),
+  SATURATION_MAX_KV_CACHE_USAGE: fractionVar(0.8),
+  SATURATION_MAX_IN_FLIGHT: intVar(0, 0, 1_000_000),
   /** Per-command timeout of the limiter's Redis calls; past it the request uses local limits. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: intVar(50, 1, 10_000),
   /** Browser origins allowed by CORS (`*` = any); empty = CORS off. */

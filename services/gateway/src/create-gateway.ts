@@ -10,14 +10,15 @@ import { createCors } from './cors/cors';
 import { createSchedulerStats } from './control-plane-client/scheduler-stats';
 import { createCompletionsHandler } from './http/completions-handler';
 import { createGatewayMetrics } from './metrics';
-import { createCapacityWaiters } from './proxy/capacity-wait';
+import { createAdmissionMetrics, type AdmissionMetrics } from './admission/admission-metrics';
+import { createAdmissionQueue } from './admission/admission-queue';
 import { createProxy } from './proxy/proxy-request';
 import { createStreamResumer } from './proxy/resume/stream-resumer';
 import { createResilience } from './proxy/retry/resilience';
 import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
-import { createRoutingTableStore, type RoutingTableStore } from './routing/routing-table-store';
-import { createSchedulerPicker } from './routing/scheduler-picker';
+import { createRoutingTableStore, type RoutingSnapshot, type RoutingTableStore } from './routing/routing-table-store';
+import { createSchedulerPicker, type SchedulerPicker } from './routing/scheduler-picker';
 import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
@@ -53,8 +54,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const logger = deps.logger;
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const store = createRoutingTableStore();
-  const waiters = createCapacityWaiters();
-  const signals = createLocalSignals(undefined, waiters.released);
+  let admissionMetrics: AdmissionMetrics | undefined;
+  const queue = createAdmissionQueue({ maxLength: config.ADMISSION_QUEUE_MAX_LENGTH, onLeave: (...args) => admissionMetrics?.left(...args) });
+  // Every ended request may free capacity for a queued one.
+  const signals = createLocalSignals(undefined, queue.nudge);
   const stats = createSchedulerStats(deps.rand);
   const pool = createUpstreamPool(config.SCHEDULER_MAX_CONCURRENCY_DEFAULT);
   const metrics = createGatewayMetrics(registry, {
@@ -62,7 +65,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     ageSeconds: () => store.ageSeconds(Date.now()),
   });
   const resilience = createResilience(config, { metrics, logger, rand: deps.rand });
+  let previous: RoutingSnapshot | undefined;
   store.onApply((snapshot) => {
+    // New load numbers are as of about now; new thresholds or schedulers may let queued requests go.
+    signals.markLoad(changedLoad(previous, snapshot));
+    previous = snapshot;
+    queue.nudge();
     const ids = new Set(snapshot.byId.keys());
     pool.retain(ids);
     resilience.breakers.retain(ids);
@@ -73,11 +81,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }),
     onPanic: (model) => metrics.panicRouting(model),
     defaultMaxConcurrency: config.SCHEDULER_MAX_CONCURRENCY_DEFAULT,
+    saturation: config.ADMISSION_QUEUE ? { maxWaiting: config.SATURATION_MAX_WAITING, maxKvCacheUsage: config.SATURATION_MAX_KV_CACHE_USAGE, maxInFlight: config.SATURATION_MAX_IN_FLIGHT } : undefined,
   });
+  admissionMetrics = createAdmissionMetrics(registry, { queue, saturation: () => saturationByModel(store, picker) });
+  const queueReport = admissionMetrics;
   const timeouts = { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS };
   const resume = createStreamResumer({ picker, pool, signals, stats, metrics, timeouts, logger, breakers: resilience.breakers, maxAttempts: config.RESUME_MAX_ATTEMPTS });
-  const capacity = { waiters, waitMs: config.SCHEDULER_CAPACITY_WAIT_MS };
-  const proxy = createProxy({ picker, pool, signals, stats, metrics, ...resilience, timeouts, resume, capacity });
+  const admission = { queue, waitMs: config.SCHEDULER_CAPACITY_WAIT_MS, current: () => store.current(), fair: config.ADMISSION_QUEUE };
+  const proxy = createProxy({ picker, pool, signals, stats, metrics, ...resilience, timeouts, resume, admission });
   const access = createAccessControl(config, { store, metrics, logger });
   const tracingSettings = tracingSettingsOf(config);
   const tracing = tracingSettings === undefined ? undefined : createTracing(tracingSettings);
@@ -99,12 +110,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       const table = store.current()?.table;
       const schedulers = stats.drain(signals.entries(), resilience.breakers);
       const responses_by_status_class = stats.drainResponses();
-      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class };
+      const queues = queueReport.drainReport();
+      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class, queues };
     },
   });
   let port = 0;
   const httpServer = httpComponent(server, config, logger, (bound) => (port = bound), () => {
     shuttingDown = true;
+    // Queued requests hold no upstream work: answer them 503 with retry-after now rather than cut them at the grace's end.
+    queue.close();
   });
   // Started in this order, stopped in reverse: the server drains before the table stream closes.
   const redisLoader = config.REDIS_URL === undefined ? [] : [createRedisTableLoader({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, store, logger, afterMs: deps.redisFallbackAfterMs })];
@@ -115,6 +129,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     async stop() {
       shuttingDown = true;
       await lifecycle.stop();
+      queue.close();
+      queue.stop();
       resilience.breakers.stop();
       pool.destroy();
       await tracing?.stop();
@@ -126,6 +142,22 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     controlPlane,
     registry,
   };
+}
+
+/** Schedulers whose load numbers `next` changed (a table with the same load keeps counting this gateway's requests since the numbers). */
+function* changedLoad(previous: RoutingSnapshot | undefined, next: RoutingSnapshot): Generator<string> {
+  for (const [id, entry] of next.byId) {
+    const before = previous?.byId.get(id)?.load;
+    const now = entry.load;
+    if (before?.running !== now?.running || before?.waiting !== now?.waiting || before?.kv_cache_usage !== now?.kv_cache_usage) yield id;
+  }
+}
+
+/** [model, saturation] of every model of the current table, for the saturation gauge. */
+function* saturationByModel(store: RoutingTableStore, picker: SchedulerPicker): Generator<[string, { saturated: number; total: number }]> {
+  const snapshot = store.current();
+  if (!snapshot) return;
+  for (const model of snapshot.modelNames) yield [model, picker.saturation(snapshot, model)];
 }
 
 function httpComponent(server: Server, config: Config, logger: Logger, onBound: (port: number) => void, onStopping: () => void): Component {

@@ -1,4 +1,4 @@
-import type { GatewayReport } from '@switchyard/proto';
+import type { GatewayReport, ModelQueueStats } from '@switchyard/proto';
 
 /** One connected gateway as `GET /admin/gateways` lists it. */
 export interface GatewayView {
@@ -11,6 +11,8 @@ export interface GatewayView {
   /** Open WatchRoutingTable / ReportStats streams from this gateway. */
   watch_streams: number;
   report_streams: number;
+  /** Its admission queues at the last report (issue 19): models waiting, saturated or shedding. */
+  queues: ModelQueueStats[];
 }
 
 interface GatewayEntry {
@@ -20,6 +22,7 @@ interface GatewayEntry {
   lastReportAtMs: number | null;
   watchStreams: number;
   reportStreams: number;
+  queues: ModelQueueStats[];
 }
 
 export type StreamKind = 'watch' | 'report';
@@ -42,7 +45,7 @@ export function createGatewayTracker(now: () => number): GatewayTracker {
     connect(gatewayId, kind) {
       let entry = gateways.get(gatewayId);
       if (!entry) {
-        entry = { connectedAtMs: now(), appliedEpoch: null, appliedVersion: null, lastReportAtMs: null, watchStreams: 0, reportStreams: 0 };
+        entry = { connectedAtMs: now(), appliedEpoch: null, appliedVersion: null, lastReportAtMs: null, watchStreams: 0, reportStreams: 0, queues: [] };
         gateways.set(gatewayId, entry);
       }
       const connected = entry;
@@ -63,6 +66,7 @@ export function createGatewayTracker(now: () => number): GatewayTracker {
       entry.appliedEpoch = report.table_epoch;
       entry.appliedVersion = report.table_version;
       entry.lastReportAtMs = now();
+      entry.queues = report.queues ?? [];
     },
     list() {
       return [...gateways.entries()]
@@ -75,6 +79,7 @@ export function createGatewayTracker(now: () => number): GatewayTracker {
           last_report_at: e.lastReportAtMs === null ? null : new Date(e.lastReportAtMs).toISOString(),
           watch_streams: e.watchStreams,
           report_streams: e.reportStreams,
+          queues: e.queues,
         }));
     },
     count: () => gateways.size,

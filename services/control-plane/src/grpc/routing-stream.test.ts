@@ -57,7 +57,7 @@ describe('gRPC RoutingService', () => {
     expect(Date.now() - start).toBeLessThan(1_000);
     expect(next.version).toBeGreaterThan(first.version);
     expect(next.schedulers[0]).toMatchObject({ id: 'g-1', url: 'http://10.5.0.1:9001', models: ['m1'], weight: 1, effective_weight: 1, state: 'unknown', api_key: 'sk-up' });
-    expect(next.models).toEqual({ m1: { strategy: '', served_names: ['m1'], resume_streams: false } });
+    expect(next.models).toEqual({ m1: { strategy: '', served_names: ['m1'], resume_streams: false, saturation: null } });
     await h.call('DELETE', '/admin/scheduler/remove?id=g-1');
     await waitFor(() => w.tables.some((t) => t.version > next.version && t.schedulers.length === 0), 1_000, 5, 'a table without g-1');
   });

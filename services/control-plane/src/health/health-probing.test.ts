@@ -84,7 +84,7 @@ describe('health probing and weights against real sims', () => {
     expect(listed).toMatchObject({ state: 'healthy', effective_weight: 1, load: { running: 0, waiting: 0, kv_cache_usage: 0 } });
     expect(Date.now() - Date.parse(listed.last_probe_at!)).toBeLessThan(3 * INTERVAL_MS);
     await waitFor(() => entry(latest(), 'sim-b'), 2_000, 10, 'both sims in the streamed table');
-    expect(latest()!.models['public-model']).toEqual({ strategy: '', served_names: ['sim-model'], resume_streams: false });
+    expect(latest()!.models['public-model']).toEqual({ strategy: '', served_names: ['sim-model'], resume_streams: false, saturation: null });
   });
 
   it('does not churn table versions while nothing changes (10 probe intervals)', async () => {

@@ -72,6 +72,8 @@ export function toApiKeyRecord(key: StoredApiKey): ApiKeyRecord {
     allow_backend_pin: key.allow_backend_pin,
     allow_explain: key.allow_explain,
     resume_streams: key.resume_streams,
+    // Keys stored by an older release have no class: standard.
+    priority: key.priority || 'standard',
   };
 }
 

@@ -11,10 +11,17 @@ describe('API keys file', () => {
     expect(result).toEqual({
       ok: true,
       keys: [
-        { key_sha256: hashApiKey(SECRET), user: 'team-a', enabled: true, allowed_models: ['*'], rpm: 600, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, source: 'file', prefix: 'sk-team-' },
-        { key_sha256: sha, user: 'team-b', enabled: false, allowed_models: ['qwen/*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, source: 'file' },
+        { key_sha256: hashApiKey(SECRET), user: 'team-a', enabled: true, allowed_models: ['*'], rpm: 600, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, priority: 'standard', source: 'file', prefix: 'sk-team-' },
+        { key_sha256: sha, user: 'team-b', enabled: false, allowed_models: ['qwen/*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, priority: 'standard', source: 'file' },
       ],
     });
+  });
+
+  it('takes a priority class and refuses an unknown one at load, naming the entry and the three classes (issue 19)', () => {
+    const good = parseKeyFile(JSON.stringify({ keys: [{ key: SECRET, user: 'a', priority: 'batch' }, { key: `${SECRET}-2`, user: 'b', priority: 'interactive' }] }));
+    expect(good.ok && good.keys.map((k) => k.priority)).toEqual(['batch', 'interactive']);
+    const bad = parseKeyFile(JSON.stringify({ keys: [{ key: SECRET, user: 'a' }, { key: `${SECRET}-2`, user: 'b', priority: 'urgent' }] }));
+    expect(bad).toEqual({ ok: false, problems: ['keys[1].priority: must be one of "interactive", "standard", "batch"'] });
   });
 
   it('hashes with SHA-256 hex, and ids and prefixes reveal no more than they should', () => {
@@ -57,7 +64,7 @@ describe('API keys file', () => {
     const file = { ...apiKey('aa', 'file'), rpm: 2 };
     const records = tableApiKeys([apiKey('bb', 'admin'), admin, file]);
     expect(records.map((r) => [r.key_sha256.slice(0, 2), r.rpm])).toEqual([['aa', 2], ['bb', 60]]);
-    expect(Object.keys(records[0]!).sort()).toEqual(['allow_backend_pin', 'allow_explain', 'allowed_models', 'enabled', 'key_sha256', 'max_concurrency', 'resume_streams', 'rpm', 'tpm', 'user']);
+    expect(Object.keys(records[0]!).sort()).toEqual(['allow_backend_pin', 'allow_explain', 'allowed_models', 'enabled', 'key_sha256', 'max_concurrency', 'priority', 'resume_streams', 'rpm', 'tpm', 'user']);
     expect(toApiKeyView(admin)).toMatchObject({ id: 'aa00000000000000', key_sha256_prefix: 'aa0000000000', prefix: 'sk-sy-', created_at: '1970-01-01T00:00:00.005Z' });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRIORITY_CLASSES } from '@switchyard/proto';
 import { apiKeyPrefix, hashApiKey, type StoredApiKey } from './api-key-record';
 
 /**
@@ -16,6 +17,8 @@ export const keySettingsShape = {
   allow_backend_pin: z.boolean().default(false),
   allow_explain: z.boolean().default(false),
   resume_streams: z.boolean().default(false),
+  /** Order when the fleet is saturated (issue 19); an unknown class stops the load, naming the three. */
+  priority: z.enum(PRIORITY_CLASSES, { error: `must be one of ${PRIORITY_CLASSES.map((c) => `"${c}"`).join(', ')}` }).default('standard'),
 };
 
 const KEY = z.string().min(8, 'must be at least 8 characters').max(512).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');

@@ -39,12 +39,14 @@ describe('API keys in the control plane (file and admin API)', () => {
   });
 
   it('creates a key shown once, lists keys without secrets, and tables follow every change', async () => {
-    const created = await h.call('POST', '/admin/keys/create', { body: { user: 'team-b', tpm: 5000, max_concurrency: 4 } });
+    const created = await h.call('POST', '/admin/keys/create', { body: { user: 'team-b', tpm: 5000, max_concurrency: 4, priority: 'batch' } });
     expect(created.status).toBe(201);
     const view = created.body.api_key as KeyView;
-    expect(view).toMatchObject({ user: 'team-b', source: 'admin', enabled: true, key: expect.stringMatching(/^sk-sy-[A-Za-z0-9_-]{32}$/) });
+    expect(view).toMatchObject({ user: 'team-b', source: 'admin', enabled: true, priority: 'batch', key: expect.stringMatching(/^sk-sy-[A-Za-z0-9_-]{32}$/) });
     const key = view.key!;
     await waitFor(async () => (await tableHashes()).includes(hashApiKey(key)), 2_000, 20, 'created key in the table');
+    // The class reaches gateways in the key record (issue 19); the file key without one is standard.
+    expect((await table()).api_keys.map((k) => [k.user, k.priority])).toEqual(expect.arrayContaining([['team-b', 'batch'], ['team-a', 'standard']]));
 
     const list = await h.call('GET', '/admin/keys/list');
     expect(list.status).toBe(200);
@@ -71,6 +73,7 @@ describe('API keys in the control plane (file and admin API)', () => {
       [await h.call('POST', '/admin/keys/enable', { body: { id: 'team-a' } }), 400, 'invalid_key_id'],
       [await h.call('POST', '/admin/keys/create', { body: { user: 'x', rpm: -5 } }), 400, 'invalid_field'],
       [await h.call('POST', '/admin/keys/create', { body: { user: 'x', key: 'sk-chosen-by-caller' } }), 400, 'invalid_field'],
+      [await h.call('POST', '/admin/keys/create', { body: { user: 'x', priority: 'urgent' } }), 400, 'invalid_field'],
     ] as const;
     for (const [res, status, code] of cases) {
       expect([res.status, res.body.error?.code]).toEqual([status, code]);

@@ -61,4 +61,27 @@ describe('buildRoutingTable', () => {
     expect(needsPush(pushed, buildRoutingTable(drained, input.options))).toBe(true);
     expect(needsPush(pushed, buildRoutingTable(input.schedulers, { ...input.options, modelAliases: {} }))).toBe(true);
   });
+
+  it('carries each engine\'s load, and load alone pushes only when it crosses a band (issue 19)', () => {
+    const input = JSON.parse(readFileSync(path.join(TESTDATA, 'health-and-aliases.in.json'), 'utf8')) as GoldenInput;
+    const pushed = buildRoutingTable(input.schedulers, input.options);
+    expect(pushed.schedulers.find((s) => s.id === 'queued')?.load).toEqual({ running: 4, waiting: 12, kv_cache_usage: 0.9 });
+    const withQueuedLoad = (waiting: number, kv: number) => {
+      const health = structuredClone(input.options.health!);
+      health.probes.queued!.load = { running: 4, waiting, kv_cache_usage: kv };
+      return buildRoutingTable(input.schedulers, { ...input.options, version: 8, nowMs: 2, health });
+    };
+    // Within the 5-15 band and the same tenth of KV use: same routing, no push for load alone.
+    expect(sameRouting(pushed, withQueuedLoad(9, 0.95))).toBe(true);
+    expect(needsPush(pushed, withQueuedLoad(9, 0.95))).toBe(false);
+    expect(needsPush(pushed, withQueuedLoad(16, 0.9))).toBe(true);
+    expect(needsPush(pushed, withQueuedLoad(12, 0.7))).toBe(true);
+  });
+
+  it('puts MODEL_SATURATION into the model routes, `*` for models without their own entry', () => {
+    const input = JSON.parse(readFileSync(path.join(TESTDATA, 'mixed-states.in.json'), 'utf8')) as GoldenInput;
+    const table = buildRoutingTable(input.schedulers, { ...input.options, modelSaturation: { '*': { max_waiting: 2, max_kv_cache_usage: 0, max_in_flight: 0 } } });
+    for (const route of Object.values(table.models)) expect(route.saturation).toEqual({ max_waiting: 2, max_kv_cache_usage: 0, max_in_flight: 0 });
+    expect(Object.values(buildRoutingTable(input.schedulers, input.options).models).every((r) => r.saturation === undefined)).toBe(true);
+  });
 });

@@ -1,8 +1,9 @@
-import type { ApiKeyRecord, RoutingTable, SchedulerEntry } from '@switchyard/proto';
-import { isMaterialChange, type StrategyName, type WeightSnapshotEntry } from '@switchyard/routing';
+import type { ApiKeyRecord, RoutingTable, SchedulerEntry, SchedulerLoad } from '@switchyard/proto';
+import { isMaterialChange, type LoadReport, type StrategyName, type WeightSnapshotEntry } from '@switchyard/routing';
 import type { HealthSnapshot } from '../health/health-record';
 import type { SchedulerRecord } from '../state/scheduler-record';
 import { assessSchedulers, type AssessOptions, type SchedulerAssessment } from '../weights/assess-schedulers';
+import type { ModelSaturations } from './model-saturation';
 import { buildModelRoutes, type ModelAliases, type ModelResumeStreams, type ModelStrategies } from './model-routes';
 import { isRoutable } from './routable';
 
@@ -17,6 +18,8 @@ export interface TableOptions {
   modelAliases?: ModelAliases;
   modelStrategies?: ModelStrategies;
   modelResumeStreams?: ModelResumeStreams;
+  /** MODEL_SATURATION (issue 19). */
+  modelSaturation?: ModelSaturations;
   /** Client keys (hashed) for the gateways; any key, or `authRequired`, makes the table require auth. */
   apiKeys?: ApiKeyRecord[];
   /** API_KEYS_FILE is set: auth stays required even while the file lists no key (fail closed). */
@@ -35,7 +38,7 @@ export interface TableOptions {
 export function buildRoutingTable(records: readonly SchedulerRecord[], options: TableOptions): RoutingTable {
   const routable = records.filter(isRoutable).sort((a, b) => compare(a.id, b.id));
   const assessed = assessSchedulers(routable, options.health, options.assess);
-  const schedulers = routable.map((record) => toEntry(record, assessed.get(record.id)!));
+  const schedulers = routable.map((record) => toEntry(record, assessed.get(record.id)!, options.health?.probes[record.id]?.load));
   const servedModels = [...new Set(routable.flatMap((r) => r.models))];
   return {
     epoch: options.epoch,
@@ -43,7 +46,7 @@ export function buildRoutingTable(records: readonly SchedulerRecord[], options: 
     generated_at_ms: options.nowMs,
     default_strategy: options.defaultStrategy,
     schedulers,
-    models: buildModelRoutes(servedModels, options.modelAliases, options.modelStrategies, options.modelResumeStreams),
+    models: buildModelRoutes(servedModels, options.modelAliases, options.modelStrategies, options.modelResumeStreams, options.modelSaturation),
     api_keys: options.apiKeys ?? [],
     auth_required: options.authRequired === true || (options.apiKeys?.length ?? 0) > 0,
   };
@@ -58,21 +61,40 @@ export function buildRoutingTable(records: readonly SchedulerRecord[], options: 
  * wobbling by a few percent never churns versions.
  */
 export function needsPush(current: RoutingTable, draft: RoutingTable, threshold?: number): boolean {
-  return !sameRouting(current, draft) || isMaterialChange(weightsOf(current), weightsOf(draft), threshold);
+  return !sameRouting(current, draft) || isMaterialChange(weightsOf(current), weightsOf(draft), threshold) || loadBandsMoved(current, draft);
 }
 
-/** Whether two tables route identically apart from version, timestamp and effective weights. */
+/** Whether two tables route identically apart from version, timestamp, effective weights and load. */
 export function sameRouting(a: RoutingTable, b: RoutingTable): boolean {
-  const strip = (t: RoutingTable) => JSON.stringify({ ...t, epoch: 0, version: 0, generated_at_ms: 0, schedulers: t.schedulers.map((s) => ({ ...s, effective_weight: 0 })) });
+  const strip = (t: RoutingTable) => JSON.stringify({ ...t, epoch: 0, version: 0, generated_at_ms: 0, schedulers: t.schedulers.map((s) => ({ ...s, effective_weight: 0, load: null })) });
   return strip(a) === strip(b);
+}
+
+/**
+ * Load alone pushes a table only when it moves between coarse bands (issue 19):
+ * the engine queue 0-1 / 2-4 / 5-15 / 16+ (5 is the gateways' default
+ * max_waiting), or KV-cache use by a tenth. Gateways
+ * judge saturation from these numbers plus their own requests since the table,
+ * so a queue that forms or drains reaches them within a probe interval, while a
+ * gauge wobbling within a band never churns versions.
+ */
+function loadBandsMoved(a: RoutingTable, b: RoutingTable): boolean {
+  const bands = new Map(a.schedulers.map((s) => [s.id, loadBand(s.load)]));
+  return b.schedulers.some((s) => bands.get(s.id) !== loadBand(s.load));
+}
+
+function loadBand(load: SchedulerLoad | null | undefined): string {
+  if (!load) return '-';
+  const waiting = load.waiting < 2 ? 0 : load.waiting < 5 ? 1 : load.waiting < 16 ? 2 : 3;
+  return `${waiting}:${Math.floor(load.kv_cache_usage * 10)}`;
 }
 
 function weightsOf(table: RoutingTable): Record<string, WeightSnapshotEntry> {
   return Object.fromEntries(table.schedulers.map((s) => [s.id, { effective_weight: s.effective_weight, state: s.state }]));
 }
 
-function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment): SchedulerEntry {
-  return {
+function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment, load: LoadReport | undefined): SchedulerEntry {
+  const entry: SchedulerEntry = {
     id: record.id,
     url: record.url,
     models: [...record.models],
@@ -84,6 +106,9 @@ function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment): Sche
     api_key: record.api_key ?? '',
     max_concurrency: record.max_concurrency ?? 0,
   };
+  // Only set when probed: golden tables without load stay as they were.
+  if (load !== undefined) entry.load = { running: Math.max(0, Math.round(load.running)), waiting: Math.max(0, Math.round(load.waiting)), kv_cache_usage: load.kv_cache_usage };
+  return entry;
 }
 
 function sortedLabels(labels: Record<string, string>): Record<string, string> {

@@ -1,5 +1,6 @@
 import type { ModelRoute } from '@switchyard/proto';
 import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '@switchyard/routing';
+import { saturationFor, type ModelSaturations } from './model-saturation';
 
 /** Public model name → the names schedulers serve it under (MODEL_ALIASES). */
 export type ModelAliases = Record<string, string[]>;
@@ -71,7 +72,7 @@ function parseEntries(text: string): ParseResult<Array<[string, string]>> {
  * serves (an alias shadows a served model of the same name), each with its
  * strategy override ('' = the table default) and whether its streams are resumed.
  */
-export function buildModelRoutes(servedModels: readonly string[], aliases: ModelAliases = {}, strategies: ModelStrategies = {}, resumeStreams: ModelResumeStreams = []): Record<string, ModelRoute> {
+export function buildModelRoutes(servedModels: readonly string[], aliases: ModelAliases = {}, strategies: ModelStrategies = {}, resumeStreams: ModelResumeStreams = [], saturations?: ModelSaturations): Record<string, ModelRoute> {
   const resumeAll = resumeStreams.includes('*');
   const served = new Set(servedModels);
   const routes = new Map<string, string[]>(servedModels.map((name) => [name, [name]]));
@@ -80,7 +81,10 @@ export function buildModelRoutes(servedModels: readonly string[], aliases: Model
   }
   const models: Record<string, ModelRoute> = {};
   for (const name of [...routes.keys()].sort(compare)) {
-    models[name] = { strategy: strategies[name] ?? '', served_names: routes.get(name)!, resume_streams: resumeAll || resumeStreams.includes(name) };
+    const route: ModelRoute = { strategy: strategies[name] ?? '', served_names: routes.get(name)!, resume_streams: resumeAll || resumeStreams.includes(name) };
+    // Only set when configured: tables (and golden files) without MODEL_SATURATION stay as they were.
+    const saturation = saturationFor(name, saturations);
+    models[name] = saturation === null ? route : { ...route, saturation };
   }
   return models;
 }

@@ -8,6 +8,7 @@ import type { StateStore } from '../state/state-store';
 import type { AssessOptions } from '../weights/assess-schedulers';
 import { buildRoutingTable, needsPush } from './build-routing-table';
 import type { ModelAliases, ModelResumeStreams, ModelStrategies } from './model-routes';
+import type { ModelSaturations } from './model-saturation';
 
 export interface TablePublisherDeps {
   store: StateStore;
@@ -19,6 +20,8 @@ export interface TablePublisherDeps {
   modelAliases?: ModelAliases;
   modelStrategies?: ModelStrategies;
   modelResumeStreams?: ModelResumeStreams;
+  /** MODEL_SATURATION (issue 19). */
+  modelSaturation?: ModelSaturations;
   /** Passive-health thresholds (PASSIVE_DEGRADED_ERROR_RATE). */
   assess?: AssessOptions;
   /** API_KEYS_FILE is set: tables require auth even with no key in it. */
@@ -65,9 +68,9 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     if (!deps.leadership.isLeader()) return;
     const epoch = deps.leadership.epoch();
     const [records, current, health, keys] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable(), deps.store.getHealth(), deps.store.listApiKeys()]);
-    const { modelAliases, modelStrategies, modelResumeStreams, assess, authRequired } = deps;
+    const { modelAliases, modelStrategies, modelResumeStreams, modelSaturation, assess, authRequired } = deps;
     const apiKeys = tableApiKeys(keys);
-    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, modelResumeStreams, assess, apiKeys, authRequired });
+    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, modelResumeStreams, modelSaturation, assess, apiKeys, authRequired });
     if (current && current.epoch === epoch && !needsPush(current, draft)) return;
     const table: RoutingTable = { ...draft, version: await deps.store.nextTableVersion() };
     const change = current ? diffTables(current, table) : undefined;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@switchyard/contracts';
+import { requestPriority } from '../admission/priority';
 import type { Logger } from '@switchyard/observability';
 import type { RequestRecord } from '../http/request-record';
 import type { ValidRequest } from '../http/validate-request';
@@ -91,6 +92,9 @@ function keyRequest(deps: RequestGuardDeps, key: AuthKey, leave: () => void): Gu
       record.resumeStreams = key.record.resume_streams;
       const denied = authorize(key, request);
       if (denied) return { ok: false, error: denied };
+      const priority = requestPriority(key.record.priority, req.headers);
+      if (priority instanceof ApiError) return { ok: false, error: priority };
+      record.priority = priority;
       if (!key.record.allow_explain) delete req.headers['x-switchyard-explain'];
       if (key.limited) {
         const result = await deps.limiter.acquire(subject);
@@ -149,7 +153,16 @@ function withIncludeUsageField(rawBody: Buffer): Buffer {
 }
 
 function openRequest(leave: () => void): GuardedRequest {
-  return { admit: async (_req, _res, _request, _record, rawBody) => ({ ok: true, body: rawBody }), close: leave };
+  return {
+    async admit(req, _res, _request, record, rawBody) {
+      // Without keys every request is standard; the header may still lower it.
+      const priority = requestPriority(undefined, req.headers);
+      if (priority instanceof ApiError) return { ok: false, error: priority };
+      record.priority = priority;
+      return { ok: true, body: rawBody };
+    },
+    close: leave,
+  };
 }
 
 function refused(error: ApiError): GuardedRequest {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Headers a browser client may read from gateway answers. */
 const EXPOSED = [
-  'x-request-id', 'x-switchyard-backend', 'x-switchyard-route', 'x-should-retry', 'retry-after', 'retry-after-ms',
+  'x-request-id', 'x-switchyard-backend', 'x-switchyard-route', 'x-should-retry', 'retry-after', 'retry-after-ms', 'x-switchyard-shed-reason',
   'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens',
 ].join(', ');

@@ -1,3 +1,4 @@
+import type { PriorityClass } from '@switchyard/proto';
 import type { RequestTrace } from '../tracing/request-trace';
 import type { ChunkFilter } from '../usage/usage-chunk-filter';
 import type { EndpointKind } from './validate-request';
@@ -38,6 +39,8 @@ export interface RequestRecord {
   debugBody?: string;
   /** The `user` of the request's API key (never the key), when keys are required. */
   user?: string;
+  /** The class it queues in when its model is saturated: the key's, maybe lowered by x-switchyard-priority (issue 19). */
+  priority?: PriorityClass;
   /** Rewrites a streamed answer on its way to the client (the gateway's own usage request is removed again). */
   streamFilter?: ChunkFilter;
   /** The request's API key turns mid-stream resumption on (issue 10). */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiError } from '@switchyard/contracts';
+import { ApiError } from '@switchyard/contracts';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
 import { sseErrorEvent, writeApiError } from '../http/error-response';
 import type { RequestRecord } from '../http/request-record';
@@ -8,9 +8,10 @@ import type { GatewayMetrics, UpstreamErrorKind } from '../metrics';
 import { ROUTE_HEADER } from '../routing/explain';
 import type { LocalSignals } from '../routing/local-signals';
 import type { ModelTarget, RoutingSnapshot } from '../routing/routing-table-store';
-import type { SchedulerPicker } from '../routing/scheduler-picker';
+import type { RouteOptions, RouteResult, SchedulerPicker } from '../routing/scheduler-picker';
 import type { GuardedResult, SchedulerBreakers } from './breakers/scheduler-breakers';
-import type { CapacityWaiters } from './capacity-wait';
+import type { AdmissionQueue } from '../admission/admission-queue';
+import { shedError } from '../admission/shed-errors';
 import type { Cancellation } from './cancellation';
 import type { ForwardFailure, UpstreamExchange, UpstreamTimeouts } from './forward';
 import { upstreamRequestHeaders } from './headers';
@@ -41,8 +42,12 @@ export interface ProxyDeps {
   heartbeat: HeartbeatSettings;
   /** Mid-stream failover (issue 10); absent = streams are never resumed. */
   resume?: StreamResumer;
-  /** Waiting for a slot when every scheduler is at its max_concurrency (issue 21 item 5); absent = 503 at once. */
-  capacity?: { waiters: CapacityWaiters; waitMs: number };
+  /**
+   * The model's queue when every scheduler is full or saturated (issue 19, grown from
+   * issue 21 item 5's capacity wait); absent = 503 at once. `current` is the newest
+   * table: a request that waited is routed on it (new thresholds, new schedulers).
+   */
+  admission?: { queue: AdmissionQueue; waitMs: number; current: () => RoutingSnapshot | undefined; /** Priority classes and per-user turns (ADMISSION_QUEUE); false = one FIFO. */ fair: boolean };
 }
 
 export interface ProxyCall {
@@ -82,16 +87,24 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     let routeError: ApiError | undefined;
     let waitUntilMs: number | undefined;
     while (record.attempts < maxAttempts) {
-      const route = deps.picker.route(call.snapshot, request, routeOptions);
-      if (!route.ok && route.waitFor !== undefined) {
-        // Every candidate is at its max_concurrency: wait (bounded, once per request in total) for a slot.
-        waitUntilMs ??= performance.now() + (deps.capacity?.waitMs ?? 0);
-        const remainingMs = waitUntilMs - performance.now();
-        if (deps.capacity && (await deps.capacity.waiters.wait(route.waitFor, remainingMs, call.cancellation))) continue;
+      // While others wait for the model, a new request queues behind them rather than taking a freed slot first.
+      const queueFirst = deps.admission !== undefined && waitUntilMs === undefined && record.attempts === 0 && deps.admission.queue.depth(request.model) > 0;
+      let route: RouteResult = queueFirst ? QUEUE_FIRST : deps.picker.route(call.snapshot, request, routeOptions);
+      if (!route.ok && route.waitFor !== undefined && deps.admission) {
+        // Full or saturated: wait in the model's queue (bounded, once per request in total).
+        waitUntilMs ??= performance.now() + deps.admission.waitMs;
+        const waited = await waitInQueue(deps, deps.admission, call, routeOptions, waitUntilMs - performance.now());
+        if (waited.ok) route = waited.value;
+        else if (waited.reason === 'cancelled') return judged?.drop();
+        else {
+          lastError = undefined;
+          routeError = shedError(request.model, waited, route === QUEUE_FIRST ? undefined : route.error.message);
+          break;
+        }
       }
       if (!route.ok) {
         routeError = route.error;
-        // Still full after the wait: that is the answer, whatever an earlier attempt said.
+        // Still full: that is the answer, whatever an earlier attempt said.
         if (route.waitFor !== undefined) lastError = undefined;
         break;
       }
@@ -133,6 +146,31 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     const final = lastError ?? routeError;
     if (final) reply(call, heartbeat, final);
   };
+}
+
+/** Stands for "saturated" when a request joins a non-empty queue without picking first. */
+const QUEUE_FIRST: RouteResult = { ok: false, error: new ApiError(503, 'queued', 'server_error'), waitFor: [] };
+
+/**
+ * Waits in the model's queue until the request's own pick on the newest table
+ * (then `call.snapshot`) is no longer "full": a scheduler, or a definite error
+ * (the model left the table, its schedulers failed).
+ */
+function waitInQueue(deps: ProxyDeps, admission: NonNullable<ProxyDeps['admission']>, call: ProxyCall, routeOptions: RouteOptions, timeoutMs: number) {
+  const { record, request } = call;
+  return admission.queue.wait<RouteResult>(request.model, {
+    user: admission.fair ? (record.user ?? '') : '',
+    priority: admission.fair ? (record.priority ?? 'standard') : 'standard',
+    timeoutMs,
+    cancellation: call.cancellation,
+    tryDispatch() {
+      const snapshot = admission.current() ?? call.snapshot;
+      const route = deps.picker.route(snapshot, request, routeOptions);
+      if (!route.ok && route.waitFor !== undefined) return undefined;
+      call.snapshot = snapshot;
+      return route;
+    },
+  });
 }
 
 /** Usable schedulers of the model not tried yet and not behind an open breaker. */

@@ -11,6 +11,7 @@ const candidate = (id: string, weight: number, open: Record<string, number> = {}
     return open[id] ?? 0;
   },
   maxConcurrency: max,
+  saturated: false,
 });
 
 function plan(healthy: string[], others: string[], open: Record<string, number> = {}, max = 0): ModelPlan {

@@ -9,9 +9,13 @@ export interface PoolChoice {
   readonly saturated: boolean;
 }
 
-/** At its cap of requests open from this gateway (issue 21 item 5). */
+/**
+ * Takes no new request now: at its cap of requests open from this gateway
+ * (issue 21 item 5) or past a saturation threshold of its model (issue 19).
+ * Either way a request waits in the model's queue rather than piling into the engine.
+ */
 export function isFull(c: PlanCandidate): boolean {
-  return c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency;
+  return (c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency) || c.saturated;
 }
 
 /**

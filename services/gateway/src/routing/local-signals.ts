@@ -11,6 +11,10 @@ export interface LocalSignals {
   inFlight(schedulerId: string): number;
   begin(schedulerId: string): void;
   end(schedulerId: string): void;
+  /** This gateway's count when the table's load of the scheduler last changed: saturation adds what changed since (issue 19). */
+  inFlightAtTable(schedulerId: string): number;
+  /** A table brought new load numbers for `ids`: they are as of about now. */
+  markLoad(ids: Iterable<string>): void;
   /** Every scheduler with a count, for the report. */
   entries(): IterableIterator<[string, number]>;
   /** Folds in one successful answer's latency: TTFT for a stream, time to the first body byte otherwise. */
@@ -27,10 +31,19 @@ export interface LocalSignals {
  */
 export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string) => void): LocalSignals {
   const counts = new Map<string, number>();
+  const atTable = new Map<string, number>();
   const latency: LatencyTracker = createLatencyTracker(alpha);
   const measured = new Set<string>();
   return {
     inFlight: (id) => counts.get(id) ?? 0,
+    inFlightAtTable: (id) => atTable.get(id) ?? 0,
+    markLoad(ids) {
+      for (const id of ids) {
+        const count = counts.get(id);
+        if (count === undefined) atTable.delete(id);
+        else atTable.set(id, count);
+      }
+    },
     begin(id) {
       counts.set(id, (counts.get(id) ?? 0) + 1);
     },

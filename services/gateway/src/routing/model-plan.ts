@@ -3,10 +3,13 @@ import type { Candidate, Strategy } from '@switchyard/routing';
 import type { LocalSignals } from './local-signals';
 import type { ModelTarget, RoutingSnapshot } from './routing-table-store';
 import type { ResolvedStrategy } from './resolve-strategy';
+import { isSaturated, NO_THRESHOLDS, thresholdsFor, type SaturationThresholds } from './saturation';
 
 /** A candidate with the cap on requests this gateway keeps open to it (0 = none). */
 export interface PlanCandidate extends Candidate {
   readonly maxConcurrency: number;
+  /** Past one of its model's saturation thresholds right now (issue 19; read live). */
+  readonly saturated: boolean;
 }
 
 /** Which request field a strategy hashes, if any. */
@@ -44,19 +47,23 @@ export function buildModelPlan(
   signals: LocalSignals,
   resolve: (name: string) => ResolvedStrategy,
   defaultMaxConcurrency = 0,
+  saturationDefaults: SaturationThresholds | undefined = undefined,
 ): ModelPlan | undefined {
   const targets = snapshot.targetsByModel.get(model);
   if (!targets) return undefined;
   const resolved = resolve(snapshot.table.models?.[model]?.strategy || snapshot.table.default_strategy);
   const healthy = snapshot.healthyByModel.get(model) ?? [];
   const routable = snapshot.routableByModel.get(model) ?? [];
+  // Without defaults (ADMISSION_QUEUE off) only max_concurrency makes a scheduler full.
+  const limits = saturationDefaults === undefined ? NO_THRESHOLDS : thresholdsFor(snapshot.table.models?.[model], saturationDefaults);
+  const live = (entry: SchedulerEntry, weight: number) => liveCandidate(entry, weight, signals, defaultMaxConcurrency, limits);
   return {
     model,
     strategyName: resolved.name,
     strategy: resolved.strategy,
     affinity: AFFINITY[resolved.name],
-    healthy: healthy.map((t) => liveCandidate(t.entry, t.entry.effective_weight, signals, defaultMaxConcurrency)),
-    panic: routable.map((t) => liveCandidate(t.entry, t.entry.weight > 0 ? t.entry.weight : 1, signals, defaultMaxConcurrency)),
+    healthy: healthy.map((t) => live(t.entry, t.entry.effective_weight)),
+    panic: routable.map((t) => live(t.entry, t.entry.weight > 0 ? t.entry.weight : 1)),
     targetById: new Map(targets.map((t) => [t.entry.id, t])),
     ids: targets.map((t) => t.entry.id),
   };
@@ -71,8 +78,9 @@ export function maxConcurrencyOf(entry: SchedulerEntry, defaultMaxConcurrency: n
 }
 
 /** A candidate whose in-flight count and latency EWMA are read at pick time. */
-function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number): PlanCandidate {
+function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number, limits: SaturationThresholds): PlanCandidate {
   const id = entry.id;
+  const checked = limits !== NO_THRESHOLDS && (limits.maxInFlight > 0 || (entry.load != null && (limits.maxWaiting > 0 || limits.maxKvCacheUsage > 0)));
   return {
     id,
     weight,
@@ -84,6 +92,9 @@ function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSign
     },
     get latencyEwmaMs() {
       return signals.latencyEwmaMs(id);
+    },
+    get saturated() {
+      return checked && isSaturated({ load: entry.load, inFlight: signals.inFlight(id), inFlightAtTable: signals.inFlightAtTable(id) }, limits);
     },
   };
 }

@@ -2,12 +2,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createStrategyMemory, STRATEGIES, type Candidate, type Pick, type Strategy, type StrategyName } from '@switchyard/routing';
 import { ApiError, invalidRequest, modelNotFound, notFound, serviceUnavailable } from '@switchyard/contracts';
 import { affinityKeyFor } from './affinity-key';
-import { choosePool } from './candidate-pool';
+import { choosePool, isFull } from './candidate-pool';
 import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain';
 import type { LocalSignals } from './local-signals';
 import { buildModelPlan, maxConcurrencyOf, type ModelPlan } from './model-plan';
 import { isUsable, type ModelTarget, type RoutingSnapshot } from './routing-table-store';
 import { resolveStrategy } from './resolve-strategy';
+import type { SaturationThresholds } from './saturation';
 
 export type RouteResult =
   | {
@@ -51,6 +52,8 @@ export interface RouteOptions {
 export interface SchedulerPicker {
   /** Chooses a scheduler for `request` among the model's candidates, honouring `options`. */
   route(snapshot: RoutingSnapshot, request: RouteRequest, options?: RouteOptions): RouteResult;
+  /** How many of the model's healthy schedulers are full or saturated now, of how many (metrics, issue 19). */
+  saturation(snapshot: RoutingSnapshot, model: string): { saturated: number; total: number };
 }
 
 export interface PickerDeps {
@@ -64,6 +67,8 @@ export interface PickerDeps {
   strategies?: Readonly<Record<StrategyName, Strategy>>;
   /** SCHEDULER_MAX_CONCURRENCY_DEFAULT: cap for schedulers registered without max_concurrency (0 = none). */
   defaultMaxConcurrency?: number;
+  /** SATURATION_* defaults (issue 19); absent (ADMISSION_QUEUE off) = only max_concurrency makes a scheduler full. */
+  saturation?: SaturationThresholds;
 }
 
 /**
@@ -108,6 +113,13 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
       });
       return { ok: true, target, pick, strategy: plan.strategyName, panic, receipt };
     },
+    saturation(snapshot, model) {
+      const plan = planOf(snapshot, model);
+      if (!plan) return { saturated: 0, total: 0 };
+      let saturated = 0;
+      for (const c of plan.healthy) if (isFull(c)) saturated += 1;
+      return { saturated, total: plan.healthy.length };
+    },
   };
 }
 
@@ -132,7 +144,7 @@ function createPlanCache(deps: PickerDeps): (snapshot: RoutingSnapshot, model: s
     const cached = plans.get(model);
     if (cached) return cached;
     // Unknown names are not cached: clients choose them, the map must not grow with them.
-    const plan = buildModelPlan(snapshot, model, deps.signals, resolve, deps.defaultMaxConcurrency);
+    const plan = buildModelPlan(snapshot, model, deps.signals, resolve, deps.defaultMaxConcurrency, deps.saturation);
     if (!plan) return undefined;
     plans.set(model, plan);
     if (plan.healthy.length === 0 && plan.panic.length > 0) {
@@ -168,7 +180,7 @@ function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: 
   }
   const max = maxConcurrencyOf(entry, defaultMax);
   if (max > 0 && signals.inFlight(backend) >= max) {
-    return { ok: false, error: capacityError(`Scheduler '${backend}' has ${max} requests open from this gateway, its max_concurrency; retry shortly.`), waitFor: [backend] };
+    return { ok: false, error: capacityError(`Scheduler '${backend}' has ${max} requests open from this gateway, its max_concurrency.`), waitFor: [backend] };
   }
   const pick: Pick = { id: backend, reason: 'pinned by the backend field' };
   if (!wantsExplain(options?.headers)) return { ok: true, target, pick, strategy: 'pinned', panic: false };
@@ -191,7 +203,7 @@ function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: 
 const CAPACITY_RETRY_AFTER_S = '1';
 
 function atCapacity(model: string): ApiError {
-  return capacityError(`Every scheduler of model '${model}' is at its concurrency limit (max_concurrency); retry shortly.`);
+  return capacityError(`Every scheduler of model '${model}' is saturated or at its concurrency limit (max_concurrency).`);
 }
 
 function capacityError(message: string): ApiError {

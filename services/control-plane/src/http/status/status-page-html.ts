@@ -63,7 +63,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       <div class="card-head"><h2>Gateways</h2><span class="muted">connected to this replica</span></div>
       <div class="table-wrap">
       <table id="gateways" data-testid="gateways">
-        <thead><tr><th>Gateway</th><th class="num">Applied version</th><th>Lag</th><th class="num">Last report</th><th class="num">Streams</th><th>Connected since</th></tr></thead>
+        <thead><tr><th>Gateway</th><th class="num">Applied version</th><th>Lag</th><th class="num">Last report</th><th class="num">Streams</th><th>Queues</th><th>Connected since</th></tr></thead>
         <tbody></tbody>
       </table>
       </div>

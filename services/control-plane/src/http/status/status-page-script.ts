@@ -175,9 +175,21 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     return el('span', { cls: 'badge degraded', text: (g.lag === null ? 'older epoch' : g.lag + ' behind') + ' · ' + fmt.num(g.lag_ms / 1000, 1) + ' s' });
   }
 
+  // Issue 19: per model, requests waiting by class, saturation and sheds in the last report interval.
+  function queueText(queues) {
+    if (!queues || queues.length === 0) return '–';
+    return queues.map(function (q) {
+      var w = q.waiting_by_priority || {};
+      var waiting = (w.interactive || 0) + (w.standard || 0) + (w.batch || 0);
+      var shed = Object.keys(q.sheds_by_reason || {}).map(function (r) { return r + ' ' + q.sheds_by_reason[r]; }).join(', ');
+      return q.model + ': ' + waiting + ' waiting (i ' + (w.interactive || 0) + ' · s ' + (w.standard || 0) + ' · b ' + (w.batch || 0) + '), ' +
+        Math.round((q.saturation || 0) * 100) + '% saturated' + (shed ? ', shed ' + shed : '');
+    }).join('; ');
+  }
+
   function renderGateways(gateways) {
     $('gateways-empty').hidden = gateways.length > 0;
-    var rows = gateways.map(function (g) { return [g.gateway_id, g.applied_epoch, g.applied_version, g.behind, g.lag, lags(g), Math.round((g.last_report_age_ms || 0) / 500), g.watch_streams, g.report_streams]; });
+    var rows = gateways.map(function (g) { return [g.gateway_id, g.applied_epoch, g.applied_version, g.behind, g.lag, lags(g), Math.round((g.last_report_age_ms || 0) / 500), g.watch_streams, g.report_streams, queueText(g.queues)]; });
     redraw('gateways', rows, function () {
       return gateways.map(function (g) {
         return el('tr', { 'data-id': g.gateway_id },
@@ -186,6 +198,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
           el('td', {}, lagBadge(g)),
           el('td', { cls: 'num', text: fmt.ago(g.last_report_age_ms) }),
           el('td', { cls: 'num', text: 'watch ' + g.watch_streams + ' · report ' + g.report_streams }),
+          el('td', { cls: 'url', 'data-testid': 'queues', text: queueText(g.queues) }),
           el('td', { cls: 'url', text: new Date(g.connected_at).toLocaleString() }));
       });
     });

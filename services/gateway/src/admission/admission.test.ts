@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import type { ApiKeyRecord, ModelSaturation, PriorityClass, RoutingTable } from '@switchyard/proto';
+import { freePort, startService, stopAll, waitFor, type ServiceProcess } from '@switchyard/testing';
+import { routingTable, schedulerEntry, startGatewayHarness, type GatewayHarness } from '../testing';
+
+// Issue 19 acceptance over real sockets: a real gateway (in-process, its tables pushed
+// by the fake control plane, so thresholds and keys change at will) in front of a real
+// sim process (services/sim-scheduler/dist, built by `pnpm build`). The sim's slots
+// are never the limit (SIM_MAX_RUNNING 8); the model's max_in_flight (1 or 2) from the
+// table saturates it, so every path is provoked deterministically.
+
+const ITL_MS = 10;
+/** Tokens of a request that holds its slot about a second. */
+const LONG = 100;
+const SHORT = 3;
+
+const KEYS: Record<string, { user: string; priority: PriorityClass }> = {
+  'sk-interactive-key': { user: 'alice', priority: 'interactive' },
+  'sk-standard-key-1': { user: 'bob', priority: 'standard' },
+  'sk-standard-key-2': { user: 'carol', priority: 'standard' },
+  'sk-batch-key-0001': { user: 'batchjob', priority: 'batch' },
+};
+const [INTERACTIVE, STANDARD_BOB, STANDARD_CAROL, BATCH] = Object.keys(KEYS) as [string, string, string, string];
+
+function keyRecords(): ApiKeyRecord[] {
+  return Object.entries(KEYS).map(([key, { user, priority }]) => ({
+    key_sha256: createHash('sha256').update(key).digest('hex'),
+    user,
+    enabled: true,
+    allowed_models: ['*'],
+    rpm: 0,
+    tpm: 0,
+    max_concurrency: 0,
+    allow_backend_pin: false,
+    allow_explain: false,
+    resume_streams: false,
+    priority,
+  }));
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+  /** When the answer ended (ms since the test's epoch). */
+  endedAt: number;
+}
+
+describe('admission queue (issue 19) with a real sim', () => {
+  let sim: ServiceProcess;
+  let simUrl = '';
+  let harness: GatewayHarness | undefined;
+  let version = 0;
+  const epoch = Date.now();
+
+  const table = (saturation: Partial<ModelSaturation>): RoutingTable =>
+    routingTable({
+      version: ++version,
+      schedulers: [schedulerEntry({ id: 's1', url: simUrl, models: ['m'] })],
+      models: { m: { strategy: '', served_names: ['m'], resume_streams: false, saturation: { max_waiting: 0, max_kv_cache_usage: 0, max_in_flight: 1, ...saturation } } },
+      api_keys: keyRecords(),
+      auth_required: true,
+    });
+
+  const start = async (env: Record<string, string>, saturation: Partial<ModelSaturation> = {}) => {
+    harness = await startGatewayHarness({ SCHEDULER_CAPACITY_WAIT_MS: '5000', ...env });
+    await harness.applyTable(table(saturation));
+    return harness;
+  };
+
+  const post = async (key: string, tokens: number, options: { headers?: Record<string, string>; signal?: AbortSignal; stream?: boolean } = {}): Promise<Answer> => {
+    const res = await fetch(`${harness!.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...options.headers },
+      body: JSON.stringify({ model: 'm', max_tokens: tokens, stream: options.stream === true, messages: [{ role: 'user', content: 'hi' }] }),
+      signal: options.signal,
+    });
+    const body = await res.text();
+    return { status: res.status, headers: res.headers, body, endedAt: Date.now() - epoch };
+  };
+
+  const queueDepth = async (): Promise<number> => {
+    const text = await (await fetch(`${harness!.baseUrl}/metrics`)).text();
+    return [...text.matchAll(/^switchyard_gateway_queue_depth\{[^}]*model="m"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  const simRequests = async (): Promise<number> => {
+    const text = await (await fetch(`${simUrl}/metrics`)).text();
+    return [...text.matchAll(/^sim_requests_total\{[^}]*chat[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  const isSaturated = async () => /^switchyard_gateway_model_saturation\{model="m"[^}]*\} 1$/m.test(await (await fetch(`${harness!.baseUrl}/metrics`)).text());
+  /** Sends a long request and waits until it holds the model's only slot. */
+  const occupy = async (tokens = LONG): Promise<{ running: Promise<Answer> }> => {
+    const running = post(STANDARD_BOB, tokens);
+    await waitFor(isSaturated, 2_000, 10, 'model saturated');
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { running };
+  };
+  const queued = (n: number) => waitFor(async () => (await queueDepth()) === n, 2_000, 10, `${n} queued`);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    simUrl = `http://127.0.0.1:${port}`;
+    sim = startService('sim-scheduler', { HOST: '127.0.0.1', PORT: String(port), SIM_ID: 's1', SIM_MODELS: 'm', SIM_TTFT_MS: '5', SIM_ITL_MS: String(ITL_MS), SIM_MAX_RUNNING: '8' }, 's1');
+    await waitFor(async () => (await fetch(`${simUrl}/health`).catch(() => undefined))?.ok === true, 15_000, 50, 'sim healthy');
+  });
+  afterEach(async () => {
+    await harness?.stop();
+    harness = undefined;
+  });
+  afterAll(async () => {
+    await stopAll([sim]);
+  });
+
+  it('serves waiting requests by class, not arrival: a batch key asking to be interactive stays batch', async () => {
+    await start({});
+    const { running } = await occupy();
+    // Arrival order: batch claiming interactive, then standard, then interactive.
+    const claimed = post(BATCH, SHORT, { headers: { 'x-switchyard-priority': 'interactive' } });
+    await queued(1);
+    const standard = post(STANDARD_CAROL, SHORT);
+    await queued(2);
+    const interactive = post(INTERACTIVE, SHORT);
+    await queued(3);
+    const [c, s, i] = await Promise.all([claimed, standard, interactive]);
+    expect((await running).status).toBe(200);
+    expect([c.status, s.status, i.status]).toEqual([200, 200, 200]);
+    expect(i.endedAt).toBeLessThan(s.endedAt);
+    // Had the header raised it, the batch request would have gone before the standard one.
+    expect(s.endedAt).toBeLessThan(c.endedAt);
+    // The header may lower a class; an unknown value is refused.
+    expect((await post(INTERACTIVE, SHORT, { headers: { 'x-switchyard-priority': 'urgent' } })).status).toBe(400);
+  });
+
+  it('takes users in turn within a class (round-robin, not first come first served)', async () => {
+    await start({});
+    const { running } = await occupy();
+    const bob = [post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT)];
+    await queued(3);
+    const carol = post(STANDARD_CAROL, SHORT);
+    await queued(4);
+    const answers = await Promise.all([...bob, carol]);
+    await running;
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    // Carol came last but is served second: after bob's first, before his second.
+    const carolEnd = answers[3]!.endedAt;
+    expect(carolEnd).toBeGreaterThan(answers[0]!.endedAt);
+    expect(carolEnd).toBeLessThan(answers[1]!.endedAt);
+  });
+
+  it('sheds a request that finds the queue full with 503, retry-after and the reason header', async () => {
+    await start({ ADMISSION_QUEUE_MAX_LENGTH: '2' });
+    const { running } = await occupy();
+    const waiting = [post(STANDARD_CAROL, SHORT), post(STANDARD_CAROL, SHORT)];
+    await queued(2);
+    const shed = await post(BATCH, SHORT);
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('1');
+    expect(shed.headers.get('x-switchyard-shed-reason')).toBe('queue_full');
+    expect(JSON.parse(shed.body)).toMatchObject({ error: { type: 'server_error', code: 'scheduler_at_capacity' } });
+    // A more urgent request makes room: the newest of the least urgent, most queued user gives way.
+    const urgent = post(INTERACTIVE, SHORT);
+    const displaced = await waiting[1]!;
+    expect(displaced.status).toBe(503);
+    expect(displaced.headers.get('x-switchyard-shed-reason')).toBe('queue_full');
+    expect((await urgent).status).toBe(200);
+    expect((await waiting[0]!).status).toBe(200);
+    await running;
+    // The gateway's report carries the sheds to the control plane (status page).
+    const reported = () => harness!.controlPlane.reports.flatMap((r) => r.queues ?? []).filter((q) => q.model === 'm').reduce((n, q) => n + (q.sheds_by_reason.queue_full ?? 0), 0);
+    await waitFor(() => reported() === 2, 2_000, 20, 'sheds reported');
+  });
+
+  it('answers a wait that runs out: 429 tenant_over_share for the user holding most of the queue, 503 for the others', async () => {
+    await start({ SCHEDULER_CAPACITY_WAIT_MS: '400' });
+    const { running } = await occupy(150);
+    const bob = [post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT), post(STANDARD_BOB, SHORT)];
+    await queued(3);
+    const carol = post(STANDARD_CAROL, SHORT);
+    const answers = await Promise.all([...bob, carol]);
+    const reasons = answers.map((a) => `${a.status} ${a.headers.get('x-switchyard-shed-reason')} ${a.headers.get('retry-after')}`);
+    expect(reasons[0]).toBe('429 tenant_over_share 2');
+    expect(JSON.parse(answers[0]!.body)).toMatchObject({ error: { type: 'rate_limit_error', code: 'tenant_over_share' } });
+    expect(reasons[3]).toBe('503 queue_timeout 1');
+    expect((await running).status).toBe(200);
+  });
+
+  it('takes a client that leaves out of the queue at once; it never reaches the sim', async () => {
+    await start({});
+    const before = await simRequests();
+    const { running } = await occupy();
+    const controller = new AbortController();
+    const leaving = post(BATCH, SHORT, { stream: true, signal: controller.signal }).catch((err: unknown) => err);
+    await queued(1);
+    controller.abort();
+    await queued(0);
+    await leaving;
+    expect((await running).status).toBe(200);
+    // The next request is served at once: nothing was kept for the one that left.
+    expect((await post(STANDARD_CAROL, SHORT)).status).toBe(200);
+    // The slot-holder and the request after it; never the one that left.
+    await waitFor(async () => (await simRequests()) - before >= 2, 2_000, 10, 'sim counted');
+    expect((await simRequests()) - before).toBe(2);
+  });
+
+  it('lets waiting requests go when the table raises the threshold', async () => {
+    await start({});
+    const { running } = await occupy();
+    const waiting = [post(STANDARD_CAROL, SHORT), post(BATCH, SHORT)];
+    await queued(2);
+    const raisedAt = Date.now() - epoch;
+    await harness!.applyTable(table({ max_in_flight: 4 }));
+    const answers = await Promise.all(waiting);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    // Served on the new table, long before the slot-holder (about a second) ended.
+    const held = await running;
+    for (const a of answers) expect(a.endedAt).toBeLessThan(held.endedAt);
+    expect(Math.max(...answers.map((a) => a.endedAt)) - raisedAt).toBeLessThan(500);
+  });
+
+  it('answers queued requests 503 shutting_down with retry-after at drain start, and lets the running stream finish', async () => {
+    await start({});
+    const running = post(STANDARD_BOB, LONG, { stream: true });
+    await waitFor(isSaturated, 2_000, 10, 'model saturated');
+    const waiting = [post(STANDARD_CAROL, SHORT, { stream: true }), post(BATCH, SHORT)];
+    await queued(2);
+    const drainAt = Date.now() - epoch;
+    const stopped = harness!.stop();
+    harness = undefined;
+    const answers = await Promise.all(waiting);
+    for (const a of answers) {
+      expect(a.status).toBe(503);
+      expect(a.headers.get('retry-after')).toBe('1');
+      expect(a.headers.get('x-switchyard-shed-reason')).toBe('shutting_down');
+      expect(a.endedAt - drainAt).toBeLessThan(300);
+    }
+    const stream = await running;
+    expect(stream.status).toBe(200);
+    expect(stream.body).toContain('data: [DONE]');
+    await stopped;
+  });
+});
