@@ -5,6 +5,7 @@
  * the Anthropic Messages API with `@anthropic-ai/sdk`, audio uploads, rerank, and
  * bad input in each route's error shape.
  */
+import { request } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { toFile } from 'openai';
 import { waitFor } from '@switchyard/testing';
@@ -246,6 +247,23 @@ describe('audio uploads, rerank and the other routed endpoints', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBeTruthy();
     const ok = await upload(form(['Content-Disposition: form-data; name="model"\r\n\r\nsim-model', 'Content-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF']), 'multipart/form-data; boundary=b0undary');
     expect(ok.status).toBe(200);
+  });
+
+  it('cuts a chunked upload (no content-length) that passes MAX_UPLOAD_BYTES after its model field: 413, upstream aborted', async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${stack.gatewayUrls[1]}/v1/audio/transcriptions`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b0undary', authorization: `Bearer ${KEYS.open}` } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write('--b0undary\r\nContent-Disposition: form-data; name="model"\r\n\r\nsim-model\r\n--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n');
+      // 80 KiB in 8 KiB chunks, then the end: past the 64 KiB limit, within what the gateway still drains.
+      for (let i = 0; i < 10; i++) req.write(Buffer.alloc(8 * 1024, 1));
+      req.end('\r\n--b0undary--\r\n');
+    });
+    expect(status).toBe(413);
+    expect(JSON.parse(body)).toMatchObject({ error: { type: 'invalid_request_error' } });
   });
 
   it('a form without a model field, a malformed form, a non-multipart body and a model not allowed: clear OpenAI errors', async () => {

@@ -73,14 +73,13 @@ function routedEndpoint(req: IncomingMessage, passthrough: ReadonlySet<string>):
   const url = req.url ?? '/';
   const path = pathOf(url);
   const canonical = canonicalPath(path);
-  let endpoint: EndpointKind | undefined;
   if (canonical.startsWith(RESPONSE_BY_ID_PREFIX)) {
     // Ids are case-sensitive: only the prefix is canonical.
     if (path.slice(0, RESPONSE_BY_ID_PREFIX.length) !== RESPONSE_BY_ID_PREFIX) req.url = RESPONSE_BY_ID_PREFIX + url.slice(RESPONSE_BY_ID_PREFIX.length);
     return 'response_by_id';
   }
   if (req.method !== 'POST') return undefined;
-  endpoint = ROUTED_ROUTES.get(canonical) ?? MULTIPART_ROUTES.get(canonical) ?? (passthrough.has(canonical) ? 'passthrough' : undefined);
+  const endpoint = ROUTED_ROUTES.get(canonical) ?? MULTIPART_ROUTES.get(canonical) ?? (passthrough.has(canonical) ? 'passthrough' : undefined);
   if (endpoint && canonical !== path) req.url = canonical + url.slice(path.length);
   return endpoint;
 }

@@ -54,7 +54,7 @@ export function poolingRoutes(ctx: SimContext): Routes {
       const tokens = tokenize(textOfInput(body.prompt ?? body.messages));
       return { count: tokens.length, max_model_len: 32_768, tokens: tokens.map((t) => tokenId(t)), token_strs: tokens };
     }),
-    'POST /detokenize': json('/detokenize', (body) => ({ prompt: Array.isArray(body.tokens) ? body.tokens.map((t) => WORDS_BY_ID(Number(t))).join('') : '' })),
+    'POST /detokenize': json('/detokenize', (body) => ({ prompt: Array.isArray(body.tokens) ? body.tokens.map((t) => detokenizedWord(Number(t))).join('') : '' })),
     'POST /v1/images/generations': json('/v1/images/generations', () => ({ created: Math.floor(Date.now() / 1000), data: [{ b64_json: ONE_PIXEL_PNG }] })),
     'POST /v1/audio/speech': async (req, res) => {
       const admitted = await admit(ctx, req, res, '/v1/audio/speech');
@@ -117,7 +117,10 @@ function tokenId(token: string): number {
   return h % 32_000;
 }
 
-const WORDS_BY_ID = (id: number) => textOf(id, 0, 1, 'text');
+/** The sim has no vocabulary: a token id detokenizes to a deterministic word. */
+function detokenizedWord(id: number): string {
+  return textOf(id, 0, 1, 'text');
+}
 
 /** Duration of a PCM WAV from its header (0 when it is not one). */
 function wavSeconds(wav: Buffer): number {
