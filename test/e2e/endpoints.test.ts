@@ -8,7 +8,7 @@
 import { request } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { toFile } from 'openai';
-import { waitFor } from '@switchyard/testing';
+import { freePort, startService, waitFor } from '@switchyard/testing';
 import { deleteRedisKeys, startKeysStack, type KeysStack } from './keys-stack';
 
 jest.setTimeout(120_000);
@@ -109,6 +109,23 @@ describe('OpenAI Responses API (openai SDK)', () => {
       expect(next.data.previous_response_id).toBe(previous);
       previous = next.data.id;
     }
+  });
+
+  it('a gateway that restarts (empty memory) still routes the id to its creator, from Redis', async () => {
+    const created = await clients[0]!.responses.create({ model: 'sim-model', input: 'before the restart', max_output_tokens: 1 }).withResponse();
+    const creator = created.response.headers.get('x-switchyard-backend');
+    stack.processes[stack.processes.length - 1]!.kill('SIGTERM');
+    const port = await freePort();
+    const env = { HOST: '127.0.0.1', PORT: String(port), CONTROL_PLANE_ADDR: stack.grpcAddr, GATEWAY_ID: 'gw-restarted', REDIS_URL, REDIS_KEY_PREFIX: PREFIX };
+    stack.processes.push(startService('gateway', env, 'gateway-restarted'));
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok === true, 15_000, 50, 'restarted gateway ready');
+    stack.gatewayUrls[1] = url;
+    clients[1] = new OpenAI({ baseURL: `${url}/v1`, apiKey: KEYS.open, maxRetries: 0 });
+    await waitFor(async () => (await servedBy(url)).size === SIMS.length, 15_000, 50, 'restarted gateway routes to every sim');
+    const { data, response } = await clients[1]!.responses.retrieve(created.data.id).withResponse();
+    expect(data.id).toBe(created.data.id);
+    expect(response.headers.get('x-switchyard-backend')).toBe(creator);
   });
 
   it('deletes a response by id; after that the id is unknown (404 response_not_found)', async () => {

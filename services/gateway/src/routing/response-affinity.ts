@@ -61,7 +61,7 @@ export function createResponseAffinity(deps: ResponseAffinityDeps): ResponseAffi
   return {
     remember(id, origin) {
       keep(id, origin);
-      deps.client
+      void deps.client
         ?.set(responseKey(deps.keyPrefix, id), JSON.stringify(origin), 'EX', deps.ttlSeconds)
         .then(() => (failing = false))
         .catch(failed);
@@ -83,7 +83,7 @@ export function createResponseAffinity(deps: ResponseAffinityDeps): ResponseAffi
     },
     forget(id) {
       memory.delete(id);
-      deps.client?.del(responseKey(deps.keyPrefix, id)).catch(failed);
+      void deps.client?.del(responseKey(deps.keyPrefix, id)).catch(failed);
     },
   };
 }
