@@ -27,7 +27,7 @@ export function readUntilModel(req: IncomingMessage, boundary: string, limitByte
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    let carry = Buffer.alloc(0);
+    let carry: Buffer = Buffer.alloc(0);
     let after: Buffer | undefined;
     const delimiter = Buffer.from(`\r\n--${boundary}`);
     const finish = (result: UploadHead) => {

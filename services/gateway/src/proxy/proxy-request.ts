@@ -114,7 +114,7 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
       if (result.ok) return judged?.settle(result.exchange.response.statusCode ?? 502);
       if (result.reason === 'aborted') return judged?.drop();
       // An upload whose body started flowing cannot be sent again.
-      if (call.upload?.started) {
+      if (call.upload?.started && result.reason !== 'circuit_open') {
         if (result.reason === 'status') result.exchange.discard();
         lastError = errorForFailure(id, result, deps.timeouts);
         countFailure(deps, id, result);
@@ -173,7 +173,12 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
   // An upload without a declared length goes upstream chunked.
   if (headers['content-length'] === -1) delete headers['content-length'];
   const upload = call.upload;
-  const bodyRest = upload && (() => ((upload.started = true), upload.open()));
+  const bodyRest =
+    upload &&
+    (() => {
+      upload.started = true;
+      return upload.open();
+    });
   // Tracing hook (tracing/request-trace.ts): absent when tracing is off.
   const span = call.record.trace?.attemptStarted(upstream, target.servedName, call.record.attempts, headers);
   const result = await deps.breakers.forward(entry.id, {
