@@ -34,10 +34,11 @@ describe('readUntilModel', () => {
   it('stops reading once the model is known (the rest is left for the upstream pipe)', async () => {
     const stream = new PassThrough();
     const result = readUntilModel(stream as unknown as IncomingMessage, 'B', 1024);
-    stream.write(Buffer.from(part('Content-Disposition: form-data; name="model"', 'm1')));
+    // The value is complete only once the next delimiter shows.
+    stream.write(Buffer.from(part('Content-Disposition: form-data; name="model"', 'm1') + '--B\r\nContent-Disposition: form-data; name="file"\r\n\r\n'));
     const head = await result;
     expect(head).toMatchObject({ ok: true, model: 'm1' });
-    stream.end(Buffer.from('--B--\r\n'));
+    stream.end(Buffer.from('data\r\n--B--\r\n'));
     expect(stream.isPaused()).toBe(true);
   });
 
