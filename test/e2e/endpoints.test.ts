@@ -116,7 +116,7 @@ describe('OpenAI Responses API (openai SDK)', () => {
     const creator = created.response.headers.get('x-switchyard-backend');
     stack.processes[stack.processes.length - 1]!.kill('SIGTERM');
     const port = await freePort();
-    const env = { HOST: '127.0.0.1', PORT: String(port), CONTROL_PLANE_ADDR: stack.grpcAddr, GATEWAY_ID: 'gw-restarted', REDIS_URL, REDIS_KEY_PREFIX: PREFIX };
+    const env = { HOST: '127.0.0.1', PORT: String(port), CONTROL_PLANE_ADDR: stack.grpcAddr, GATEWAY_ID: 'gw-restarted', REDIS_URL, REDIS_KEY_PREFIX: PREFIX, MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) };
     stack.processes.push(startService('gateway', env, 'gateway-restarted'));
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok === true, 15_000, 50, 'restarted gateway ready');
@@ -266,7 +266,7 @@ describe('audio uploads, rerank and the other routed endpoints', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('cuts a chunked upload (no content-length) that passes MAX_UPLOAD_BYTES after its model field: 413, upstream aborted', async () => {
+  it('cuts a chunked upload (no content-length) that passes MAX_UPLOAD_BYTES after its model field: 413 (the upstream request is cut)', async () => {
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(`${stack.gatewayUrls[1]}/v1/audio/transcriptions`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b0undary', authorization: `Bearer ${KEYS.open}` } }, (res) => {
         let text = '';
