@@ -9,13 +9,14 @@ import { request } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { toFile } from 'openai';
 import { freePort, startService, waitFor } from '@switchyard/testing';
+import { metricValue } from '../chaos/support/resilience-traffic';
 import { deleteRedisKeys, startKeysStack, type KeysStack } from './keys-stack';
 
 jest.setTimeout(120_000);
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `switchyard-e2e:endpoints:${process.pid}:${Date.now().toString(36)}:`;
-const KEYS = { open: 'sk-e2e-endpoints-open-0123456789', narrow: 'sk-e2e-endpoints-narrow-012345' };
+const KEYS = { open: 'sk-e2e-endpoints-open-0123456789', narrow: 'sk-e2e-endpoints-narrow-012345', usage: 'sk-e2e-endpoints-usage-0123456' };
 const SIMS = ['sim-a', 'sim-b', 'sim-c'];
 const UPLOAD_LIMIT = 64 * 1024;
 
@@ -27,6 +28,7 @@ beforeAll(async () => {
     [
       { key: KEYS.open, user: 'team-open' },
       { key: KEYS.narrow, user: 'team-narrow', allowed_models: ['other-model'] },
+      { key: KEYS.usage, user: 'team-usage', tpm: 1_000_000 },
     ],
     {
       sims: SIMS,
@@ -205,6 +207,22 @@ describe('Anthropic Messages API (@anthropic-ai/sdk)', () => {
     const missing = await fetch(`${stack.gatewayUrls[0]}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.open }, body: JSON.stringify({ max_tokens: 1, messages: [] }) });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+});
+
+describe('usage of the new answer formats', () => {
+  it("counts the key's tokens from Responses usage / response.completed and Anthropic message_start + message_delta", async () => {
+    const url = stack.gatewayUrls[0]!;
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: KEYS.usage, maxRetries: 0 });
+    const anthropic = new Anthropic({ baseURL: url, apiKey: KEYS.usage, maxRetries: 0 });
+    await openai.responses.create({ model: 'sim-model', input: 'one two', max_output_tokens: 4 });
+    for await (const _event of await openai.responses.create({ model: 'sim-model', input: 'a b c', max_output_tokens: 3, stream: true })) void _event;
+    await anthropic.messages.stream({ model: 'sim-model', max_tokens: 2, messages: [{ role: 'user', content: 'x y' }] }).finalMessage();
+    await anthropic.messages.create({ model: 'sim-model', max_tokens: 5, messages: [{ role: 'user', content: 'hello' }] });
+    const tokens = async (type: string) => metricValue(await (await fetch(`${url}/metrics`)).text(), 'switchyard_gateway_usage_tokens_total', { user: 'team-usage', type });
+    // Counted when each response closes, just after the client read it.
+    await waitFor(async () => (await tokens('completion')) === 4 + 3 + 2 + 5, 5_000, 50, 'completion tokens counted');
+    expect(await tokens('prompt')).toBe(2 + 3 + 2 + 1);
   });
 });
 
