@@ -34,7 +34,7 @@ beforeAll(async () => {
       sims: SIMS,
       gateways: 2,
       controlPlaneEnv: { REDIS_URL, REDIS_KEY_PREFIX: PREFIX, ROUTING_STRATEGY: 'round-robin' },
-      gatewayEnv: { REDIS_URL, REDIS_KEY_PREFIX: PREFIX, MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) },
+      gatewayEnv: { REDIS_URL, REDIS_KEY_PREFIX: PREFIX, MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT), PASSTHROUGH_PATHS: '/v1/Custom/' },
     },
   );
   for (const url of stack.gatewayUrls) {
@@ -311,6 +311,15 @@ describe('audio uploads, rerank and the other routed endpoints', () => {
     expect(notMultipart.status).toBe(415);
     const denied = await upload(form(['Content-Disposition: form-data; name="model"\r\n\r\nsim-model']), 'multipart/form-data; boundary=b0undary', KEYS.narrow);
     expect(denied.status).toBe(403);
+  });
+
+  it('PASSTHROUGH_PATHS sends an extra path to a scheduler of the model (here the sims answer it with their own 404)', async () => {
+    const res = await fetch(`${stack.gatewayUrls[0]}/v1/custom`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.open}` }, body: JSON.stringify({ model: 'sim-model' }) });
+    expect(res.status).toBe(404);
+    expect(SIMS).toContain(res.headers.get('x-switchyard-backend'));
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Unknown route /v1/custom.');
+    const noModel = await fetch(`${stack.gatewayUrls[0]}/v1/custom`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.open}` }, body: '{}' });
+    expect(noModel.status).toBe(400);
   });
 
   it('a JSON endpoint without a model is 400, an unknown path a 404 naming the supported endpoints', async () => {
