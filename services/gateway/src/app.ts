@@ -3,10 +3,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Registry } from 'prom-client';
 import { ApiError, invalidRequest, notFound, toApiError } from '@switchyard/contracts';
 import { createHttpMetrics, httpMetricsMiddleware, requestIdFrom, type Logger } from '@switchyard/observability';
-import { writeApiError } from './http/error-response';
+import { writeApiError } from './pipeline/error-response';
 import { modelsRouter } from './http/models-routes';
 import { opsRouter, type Readiness } from './http/ops-routes';
-import { HOT_ROUTES, MULTIPART_ROUTES, ROUTED_ROUTES } from './http/validate-request';
+import { HOT_ROUTES, MULTIPART_ROUTES, ROUTED_ROUTES } from './pipeline/validate-request';
 import type { RoutingTableStore } from './routing/routing-table-store';
 
 export interface AppDeps {

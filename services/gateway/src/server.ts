@@ -5,7 +5,7 @@ import type { CorsHandler } from './cors/cors';
 import type { HotHandler } from './http/completions-handler';
 import { answerClientError, refuseExpectation } from './http/client-errors';
 import { canonicalPath, pathOf } from './http/route-path';
-import { HOT_ROUTES, MULTIPART_ROUTES, RESPONSE_BY_ID_PREFIX, ROUTED_ROUTES, type EndpointKind } from './http/validate-request';
+import { HOT_ROUTES, MULTIPART_ROUTES, RESPONSE_BY_ID_PREFIX, ROUTED_ROUTES, type EndpointKind } from './pipeline/validate-request';
 import { refuseWhileDraining } from './lifecycle/draining';
 
 /**

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@switchyard/contracts';
 import type { Logger } from '@switchyard/observability';
-import type { RequestRecord } from '../http/request-record';
-import type { ValidRequest } from '../http/validate-request';
+import type { RequestRecord } from '../pipeline/request-record';
+import type { ValidRequest } from '../pipeline/validate-request';
 import type { Admission, LimitSubject, Limiter } from '../limits/limiter';
 import { rateLimitError, setRateLimitHeaders } from '../limits/rate-limit-response';
 import type { RateLimitReason } from '../metrics';

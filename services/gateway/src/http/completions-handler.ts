@@ -10,14 +10,14 @@ import { recordTokenMetrics } from '../proxy/response-observer';
 import type { LocalSignals } from '../routing/local-signals';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import type { Tracing } from '../tracing/create-tracing';
-import { writeApiError } from './error-response';
+import { writeApiError } from '../pipeline/error-response';
 import { jsonBodyRefusal } from './json-content-type';
 import { discardBody, readBody } from './read-body';
 import { createRequestIds } from './request-ids';
-import { loggableModel, newRequestRecord, type RequestRecord } from './request-record';
+import { loggableModel, newRequestRecord, type RequestRecord } from '../pipeline/request-record';
 import { multipartBoundary, readUntilModel } from './multipart-model';
 import { answerHook, parseResponseCall, pinToPreviousResponse, unknownResponse } from './response-affinity-steps';
-import { usesAnthropicErrors, validateRequest, type EndpointKind, type ValidRequest } from './validate-request';
+import { usesAnthropicErrors, validateRequest, type EndpointKind, type ValidRequest } from '../pipeline/validate-request';
 import type { ResponseAffinity } from '../routing/response-affinity';
 
 export interface CompletionsHandlerDeps {

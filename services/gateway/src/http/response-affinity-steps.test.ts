@@ -1,7 +1,7 @@
 import { createLogger } from '@switchyard/observability';
 import { createResponseAffinity, findResponseId } from '../routing/response-affinity';
 import { parseResponseCall, pinToPreviousResponse } from './response-affinity-steps';
-import type { ValidRequest } from './validate-request';
+import type { ValidRequest } from '../pipeline/validate-request';
 
 const logger = createLogger({ level: 'error', service: 'gateway' });
 

@@ -3,8 +3,8 @@ import { findInputTokens, readAnswerHead } from '../proxy/answer-head';
 import type { UpstreamExchange } from '../proxy/forward';
 import { findResponseId, type ResponseAffinity } from '../routing/response-affinity';
 import { pathOf } from './route-path';
-import type { RequestRecord } from './request-record';
-import { RESPONSE_BY_ID_PREFIX, type ValidRequest } from './validate-request';
+import type { RequestRecord } from '../pipeline/request-record';
+import { RESPONSE_BY_ID_PREFIX, type ValidRequest } from '../pipeline/validate-request';
 
 /**
  * The steps the Responses and Messages APIs add to the shared pipeline (issue 17):

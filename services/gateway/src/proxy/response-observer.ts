@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { RequestRecord } from '../http/request-record';
+import type { RequestRecord } from '../pipeline/request-record';
 import type { GatewayMetrics } from '../metrics';
 import type { UpstreamExchange } from './forward';
 

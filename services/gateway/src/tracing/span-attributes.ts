@@ -1,4 +1,4 @@
-import type { EndpointKind } from '../http/validate-request';
+import type { EndpointKind } from '../pipeline/validate-request';
 
 /**
  * GenAI semantic-convention attribute names

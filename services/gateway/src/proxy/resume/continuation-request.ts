@@ -1,4 +1,4 @@
-import type { EndpointKind } from '../../http/validate-request';
+import type { EndpointKind } from '../../pipeline/validate-request';
 import type { StreamProgress } from './stream-progress';
 
 /**
