@@ -16,7 +16,7 @@ import { discardBody, readBody } from './read-body';
 import { createRequestIds } from './request-ids';
 import { loggableModel, newRequestRecord, type RequestRecord } from '../pipeline/request-record';
 import { multipartBoundary, readUntilModel } from './multipart-model';
-import { answerHook, parseResponseCall, pinToPreviousResponse, unknownResponse } from './response-affinity-steps';
+import { answerHook, originOf, parseResponseCall, pinToPreviousResponse } from './response-affinity-steps';
 import { usesAnthropicErrors, validateRequest, type EndpointKind, type ValidRequest } from '../pipeline/validate-request';
 import type { ResponseAffinity } from '../routing/response-affinity';
 
@@ -141,8 +141,9 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     discardBody(req, 0, deps.maxBodyBytes);
     const call = parseResponseCall(req.method ?? 'GET', req.url ?? '/');
     if (!call.ok) return reply(res, record, call.error);
-    const origin = await deps.affinity?.lookup(call.id);
-    if (!origin) return reply(res, record, unknownResponse(call.id));
+    const found = await originOf(deps.affinity, call.id);
+    if (!found.ok) return reply(res, record, found.error);
+    const { origin } = found;
     record.model = origin.model;
     const snapshot = deps.store.current();
     if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));

@@ -1,3 +1,4 @@
+import type Redis from 'ioredis';
 import { createLogger } from '@switchyard/observability';
 import { createResponseAffinity, findResponseId } from '../routing/response-affinity';
 import { parseResponseCall, pinToPreviousResponse } from './response-affinity-steps';
@@ -44,8 +45,15 @@ describe('response-id affinity (memory only)', () => {
     affinity.remember('b', { scheduler: 's', model: 'm' });
     await affinity.lookup('a');
     affinity.remember('c', { scheduler: 's', model: 'm' });
-    expect(await affinity.lookup('b')).toBeUndefined();
-    expect(await affinity.lookup('a')).toBeDefined();
+    expect(await affinity.lookup('b')).toEqual({ ok: false, reason: 'unknown' });
+    expect(await affinity.lookup('a')).toEqual({ ok: true, origin: { scheduler: 's', model: 'm' } });
+  });
+
+  it('a Redis that does not answer makes a lookup 503 response_affinity_unavailable, not a false 404', async () => {
+    const silent = { get: () => new Promise(() => undefined), set: async () => 'OK', del: async () => 1 } as unknown as Redis;
+    const affinity = createResponseAffinity({ client: silent, keyPrefix: 't:', ttlSeconds: 60, logger, timeoutMs: 20 });
+    const error = await pinToPreviousResponse(affinity, request('resp_elsewhere'));
+    expect([error?.status, error?.code]).toEqual([503, 'response_affinity_unavailable']);
   });
 
   it('reads the id from the head of a plain answer and of a stream', () => {

@@ -1,7 +1,7 @@
-import { ApiError, invalidRequest, notFound } from '@switchyard/contracts';
+import { ApiError, invalidRequest, notFound, serviceUnavailable } from '@switchyard/contracts';
 import { findInputTokens, readAnswerHead } from '../proxy/answer-head';
 import type { UpstreamExchange } from '../proxy/forward';
-import { findResponseId, type ResponseAffinity } from '../routing/response-affinity';
+import { findResponseId, type ResponseAffinity, type ResponseOrigin } from '../routing/response-affinity';
 import { pathOf } from './route-path';
 import type { RequestRecord } from '../pipeline/request-record';
 import { RESPONSE_BY_ID_PREFIX, type ValidRequest } from '../pipeline/validate-request';
@@ -17,10 +17,20 @@ export async function pinToPreviousResponse(affinity: ResponseAffinity | undefin
   const previous = request.body.previous_response_id;
   if (previous === undefined || previous === null) return undefined;
   if (typeof previous !== 'string' || previous === '') return invalidRequest("'previous_response_id' must be a non-empty string.", 'previous_response_id', 'invalid_type');
-  const origin = await affinity?.lookup(previous);
-  if (!origin) return unknownResponse(previous, 'previous_response_id');
-  request.affinity = origin.scheduler;
+  const found = await originOf(affinity, previous, 'previous_response_id');
+  if (!found.ok) return found.error;
+  request.affinity = found.origin.scheduler;
   return undefined;
+}
+
+/** The creator of response `id`, or the error to answer: 404 when unknown, 503 when it cannot be looked up now. */
+export async function originOf(affinity: ResponseAffinity | undefined, id: string, param: string | null = null): Promise<{ ok: true; origin: ResponseOrigin } | { ok: false; error: ApiError }> {
+  const found = await affinity?.lookup(id);
+  if (found?.ok) return found;
+  if (found?.reason === 'unavailable') {
+    return { ok: false, error: serviceUnavailable(`Cannot look up which scheduler holds response '${id}' right now (Redis did not answer); retry shortly.`, 'response_affinity_unavailable') };
+  }
+  return { ok: false, error: unknownResponse(id, param) };
 }
 
 export type ResponseCall = { ok: true; id: string; action: 'retrieve' | 'delete' | 'cancel' | 'input_items' } | { ok: false; error: ApiError };

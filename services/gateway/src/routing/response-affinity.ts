@@ -7,11 +7,14 @@ export interface ResponseOrigin {
   model: string;
 }
 
+/** A lookup's outcome: `unavailable` when Redis did not answer in time (the id may well exist). */
+export type OriginLookup = { ok: true; origin: ResponseOrigin } | { ok: false; reason: 'unknown' | 'unavailable' };
+
 export interface ResponseAffinity {
   /** A scheduler answered a `POST /v1/responses` with this id. */
   remember(responseId: string, origin: ResponseOrigin): void;
-  /** The creator of `responseId`, from memory or Redis; undefined when unknown. */
-  lookup(responseId: string): Promise<ResponseOrigin | undefined>;
+  /** The creator of `responseId`, from memory or Redis. */
+  lookup(responseId: string): Promise<OriginLookup>;
   /** The response was deleted. */
   forget(responseId: string): void;
 }
@@ -24,12 +27,18 @@ export interface ResponseAffinityDeps {
   /** How many ids the in-memory LRU holds. */
   maxEntries?: number;
   logger: Logger;
-  /** Deadline of one Redis read; past it the id counts as unknown. */
+  /** Deadline of one Redis read; past it the lookup is `unavailable`. */
   timeoutMs?: number;
+  /** Pauses between the Redis reads of an id not found (tests shorten them). */
+  missRetryDelaysMs?: readonly number[];
 }
 
 const DEFAULT_MAX_ENTRIES = 100_000;
-const DEFAULT_TIMEOUT_MS = 500;
+/** Waits before asking Redis again about an id it did not know: about half a second in all. */
+const MISS_RETRY_DELAYS_MS = [25, 75, 150, 250];
+
+/** Generous: a wrong "unknown" is worse than a slow answer, and a loaded process may read the reply late. */
+const DEFAULT_TIMEOUT_MS = 2_000;
 
 /** Redis key of one response's origin: `<prefix>response:<id>` → `{"scheduler","model"}`. */
 export function responseKey(prefix: string, responseId: string): string {
@@ -70,16 +79,31 @@ export function createResponseAffinity(deps: ResponseAffinityDeps): ResponseAffi
       const known = memory.get(id);
       if (known) {
         keep(id, known);
-        return known;
+        return { ok: true, origin: known };
       }
-      if (!deps.client) return undefined;
-      const text = await withTimeout(deps.client.get(responseKey(deps.keyPrefix, id)), deps.timeoutMs ?? DEFAULT_TIMEOUT_MS).catch((err: unknown) => {
-        failed(err);
-        return null;
-      });
-      const origin = parseOrigin(text);
-      if (origin) keep(id, origin);
-      return origin;
+      if (!deps.client) return { ok: false, reason: 'unknown' };
+      const client = deps.client;
+      const read = () => withTimeout(client.get(responseKey(deps.keyPrefix, id)), deps.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      // A miss is asked again a few times: the creating gateway sends its Redis write as the
+      // id leaves for the client, so a loaded host may let the client's next call (to another
+      // gateway) overtake it by some milliseconds.
+      for (const waitMs of [...(deps.missRetryDelaysMs ?? MISS_RETRY_DELAYS_MS), undefined]) {
+        let text: string | null;
+        try {
+          text = await read();
+        } catch (err) {
+          failed(err);
+          return { ok: false, reason: 'unavailable' };
+        }
+        const origin = parseOrigin(text);
+        if (origin) {
+          keep(id, origin);
+          return { ok: true, origin };
+        }
+        if (waitMs === undefined) break;
+        await delay(waitMs);
+      }
+      return { ok: false, reason: 'unknown' };
     },
     forget(id) {
       memory.delete(id);
@@ -96,6 +120,10 @@ function parseOrigin(text: string | null): ResponseOrigin | undefined {
   } catch {
     return undefined;
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
