@@ -6,7 +6,7 @@ import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-
 import type { GatewayMetrics } from '../metrics';
 import { CancellationSource, type Cancellation } from '../proxy/cancellation';
 import type { ProxyCall } from '../proxy/proxy-request';
-import { recordTokenMetrics } from '../proxy/response-observer';
+import { finishUpstream } from '../proxy/upstream-accounting';
 import type { LocalSignals } from '../routing/local-signals';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import type { Tracing } from '../tracing/create-tracing';
@@ -222,20 +222,4 @@ function createFinisher(deps: CompletionsHandlerDeps) {
       request_body: record.debugBody,
     });
   };
-}
-
-function finishUpstream(deps: CompletionsHandlerDeps, record: RequestRecord, status: number): void {
-  const id = record.inFlightAt!;
-  deps.signals.end(id);
-  // Latency EWMA for least-latency: first body byte = TTFT of a stream, about the whole answer otherwise. Failures would make a broken scheduler look fast.
-  if (status < 400 && !record.streamFailure && record.firstChunkAtMs !== undefined) deps.signals.observeLatency(id, record.firstChunkAtMs - record.attemptStartedAtMs);
-  const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
-  if (ttftMs !== undefined) deps.metrics.timeToFirstToken(record.modelLabel, ttftMs / 1000);
-  if (record.streamFailure) {
-    const kind = record.streamFailure === 'timeout' ? 'timeout' : 'stream';
-    deps.metrics.upstreamError(id, kind);
-    deps.stats.recordError(id, kind);
-  }
-  deps.stats.recordRequest(id, performance.now() - record.attemptStartedAtMs, ttftMs);
-  recordTokenMetrics(deps.metrics, record);
 }
