@@ -1,2 +1,3 @@
 export * from './openai-errors';
 export * from './scheduler';
+export * from './anthropic-errors';

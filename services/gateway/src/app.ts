@@ -3,10 +3,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Registry } from 'prom-client';
 import { ApiError, invalidRequest, notFound, toApiError } from '@switchyard/contracts';
 import { createHttpMetrics, httpMetricsMiddleware, requestIdFrom, type Logger } from '@switchyard/observability';
-import { writeApiError } from './http/error-response';
+import { writeApiError } from './pipeline/error-response';
 import { modelsRouter } from './http/models-routes';
 import { opsRouter, type Readiness } from './http/ops-routes';
-import { HOT_ROUTES } from './http/validate-request';
+import { HOT_ROUTES, MULTIPART_ROUTES, ROUTED_ROUTES } from './pipeline/validate-request';
 import type { RoutingTableStore } from './routing/routing-table-store';
 
 export interface AppDeps {
@@ -19,6 +19,16 @@ export interface AppDeps {
 }
 
 const KNOWN_ROUTES = ['/health', '/ready', '/metrics', '/v1/models'];
+
+/** Named in the 404 of an unknown route, so a client sees what it may call (issue 17). */
+const SUPPORTED_ENDPOINTS = [
+  ...[...HOT_ROUTES.keys(), ...ROUTED_ROUTES.keys(), ...MULTIPART_ROUTES.keys()].map((path) => `POST ${path}`),
+  'GET|DELETE /v1/responses/{id}',
+  'POST /v1/responses/{id}/cancel',
+  'GET /v1/responses/{id}/input_items',
+  'GET /v1/models',
+  'GET /v1/models/{id}',
+].join(', ');
 
 /**
  * The Express app for everything but the hot OpenAI POST routes (models, health,
@@ -42,13 +52,12 @@ export function createApp(deps: AppDeps): express.Express {
     app.use('/v1', (req: Request, _res: Response, next: NextFunction) => next(authenticate(req)));
   }
   app.use(modelsRouter(deps.store));
-  app.all([...HOT_ROUTES.keys()], (req: Request) => {
+  app.all([...HOT_ROUTES.keys(), ...ROUTED_ROUTES.keys(), ...MULTIPART_ROUTES.keys()], (req: Request) => {
     throw new ApiError(405, `Method ${req.method} is not allowed on ${req.path}; use POST.`, 'invalid_request_error', 'method_not_allowed');
   });
   app.use((req: Request) => {
-    // Other OpenAI endpoints may be passed through to schedulers later (issue 9's http-proxy-middleware note).
     const what = req.path.startsWith('/v1/') ? 'This endpoint is not supported by the gateway' : 'Unknown route';
-    throw notFound(`${what}: ${req.method} ${req.path}`, 'unknown_route');
+    throw notFound(`${what}: ${req.method} ${req.path}. Supported: ${SUPPORTED_ENDPOINTS}.`, 'unknown_route');
   });
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -26,6 +26,15 @@ describe('gateway config', () => {
     expect(result.ok && result.config.CONTROL_PLANE_ADDR).toEqual(['cp-0.cp:50051', 'cp-1.cp:50051', '[::1]:50051']);
   });
 
+  it('reads the issue 17 variables: upload limit, response affinity TTL, passthrough paths in canonical form', () => {
+    const defaults = loadConfig({});
+    expect(defaults.ok && [defaults.config.MAX_UPLOAD_BYTES, defaults.config.RESPONSE_AFFINITY_TTL_SECONDS, defaults.config.PASSTHROUGH_PATHS]).toEqual([25 * 1024 * 1024, 86_400, []]);
+    const set = loadConfig({ PASSTHROUGH_PATHS: '/v1/Foo/, /bar', MAX_UPLOAD_BYTES: '1000', RESPONSE_AFFINITY_TTL_SECONDS: '60' });
+    expect(set.ok && [set.config.PASSTHROUGH_PATHS, set.config.MAX_UPLOAD_BYTES, set.config.RESPONSE_AFFINITY_TTL_SECONDS]).toEqual([['/v1/foo', '/bar'], 1000, 60]);
+    const bad = loadConfig({ PASSTHROUGH_PATHS: 'no-slash', RESPONSE_AFFINITY_TTL_SECONDS: '0' });
+    expect(bad.ok ? [] : bad.problems.map((p) => p.split(/[:.]/)[0])).toEqual(expect.arrayContaining(['PASSTHROUGH_PATHS', 'RESPONSE_AFFINITY_TTL_SECONDS']));
+  });
+
   it('names every bad variable', () => {
     const result = loadConfig({ PORT: '-1', CONTROL_PLANE_ADDR: 'no-port', RETRY_MAX_ATTEMPTS: '0', UPSTREAM_IDLE_TIMEOUT_MS: 'soon' });
     expect(result.ok).toBe(false);

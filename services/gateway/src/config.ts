@@ -45,6 +45,12 @@ export const configSchema = z.object({
   STREAM_HEARTBEAT_INTERVAL_MS: intVar(5_000, 100),
   SHUTDOWN_GRACE_MS: intVar(30_000, 0),
   MAX_REQUEST_BODY_BYTES: intVar(10 * MIB, 1),
+  /** Multipart uploads (audio transcriptions and translations), streamed upstream: larger ones get 413 (issue 17). */
+  MAX_UPLOAD_BYTES: intVar(25 * MIB, 1),
+  /** How long the gateway remembers which scheduler created a response (Redis key TTL; issue 17). */
+  RESPONSE_AFFINITY_TTL_SECONDS: intVar(86_400, 1, 30 * 86_400),
+  /** Extra POST paths routed by the body's `model` like the built-in endpoints (e.g. `/v1/foo,/bar`). */
+  PASSTHROUGH_PATHS: listVar([]).pipe(z.array(z.string().regex(/^\/[\x21-\x7e]*$/, 'each entry must be a path starting with /').transform((p) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p).toLowerCase()))),
   /** Debug only: request bodies (prompts) on the request log lines. Never in production. */
   LOG_PROMPTS: boolVar(false),
   /** Requests in progress on this gateway beyond which new ones get 503 at once (0 = no cap). */

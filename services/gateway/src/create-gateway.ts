@@ -18,6 +18,7 @@ import { createResilience } from './proxy/retry/resilience';
 import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
 import { createRoutingTableStore, type RoutingSnapshot, type RoutingTableStore } from './routing/routing-table-store';
+import { createResponseAffinity } from './routing/response-affinity';
 import { createSchedulerPicker, type SchedulerPicker } from './routing/scheduler-picker';
 import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
@@ -93,12 +94,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const tracingSettings = tracingSettingsOf(config);
   const tracing = tracingSettings === undefined ? undefined : createTracing(tracingSettings);
   if (tracingSettings !== undefined) logger.info('tracing on', { component: 'tracing', url: tracingSettings.url, protocol: tracingSettings.protocol, sampler: tracingSettings.sampler, ratio: tracingSettings.ratio });
-  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS, guard: access.guard, tracing });
+  const affinity = createResponseAffinity({ client: access.redis, keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.RESPONSE_AFFINITY_TTL_SECONDS, logger });
+  const hot = createCompletionsHandler({ store, proxy, signals, stats, metrics, logger, maxBodyBytes: config.MAX_REQUEST_BODY_BYTES, logPrompts: config.LOG_PROMPTS, guard: access.guard, tracing, affinity, maxUploadBytes: config.MAX_UPLOAD_BYTES });
   let shuttingDown = false;
   const readiness = { ready: () => !shuttingDown && store.current() !== undefined };
   const app = createApp({ store, readiness, registry, logger, authenticate: access.authenticate });
   // An unreadable TLS file throws here, before anything starts (main prints it as one line).
-  const server = createGatewayServer(hot, app, () => shuttingDown, { tls: readTlsFiles(config), cors: createCors(config.CORS_ALLOWED_ORIGINS) });
+  const server = createGatewayServer(hot, app, () => shuttingDown, { tls: readTlsFiles(config), cors: createCors(config.CORS_ALLOWED_ORIGINS), passthroughPaths: config.PASSTHROUGH_PATHS });
   const controlPlane = createControlPlaneClient({
     addresses: config.CONTROL_PLANE_ADDR,
     gatewayId: config.GATEWAY_ID,

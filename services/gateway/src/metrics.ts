@@ -15,6 +15,8 @@ export type RateLimitReason = 'rpm' | 'tpm' | 'concurrency' | 'global_concurrenc
 export interface GatewayMetrics {
   /** One finished client request; `model` must already be a table name or "unknown". */
   requestFinished(model: string, scheduler: string, status: number, seconds: number): void;
+  /** The same request by endpoint (issue 17: every routed endpoint, a bounded set). */
+  endpointRequest(endpoint: string, status: number): void;
   upstreamError(scheduler: string, kind: UpstreamErrorKind): void;
   /** Time from sending a streamed request to its first body chunk. */
   timeToFirstToken(model: string, seconds: number): void;
@@ -67,6 +69,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
   const m = defineMetrics(registry, counts);
   registerTableGauges(registry, table);
   const requests = cachedByKey((key: string) => counts.of(m.requests.labels(...(key.split('\u0000') as [string, string, string]))));
+  const endpointRequests = cachedByKey((key: string) => counts.of(m.endpointRequests.labels(...(key.split('\u0000') as [string, string]))));
   const duration = cachedByKey((model: string) => m.duration.labels(model));
   const ttft = cachedByKey((model: string) => [m.ttft.labels(model), m.ttftOtel.labels(model)] as const);
   const tpot = cachedByKey((model: string) => [m.tpot.labels(model), m.tpotOtel.labels(model)] as const);
@@ -82,6 +85,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
       requests(`${model}\u0000${scheduler}\u0000${statusClassOf(status)}`).inc();
       duration(model).observe(seconds);
     },
+    endpointRequest: (endpoint, status) => endpointRequests(`${endpoint}\u0000${statusClassOf(status)}`).inc(),
     upstreamError: (scheduler, kind) => m.upstreamErrors.labels(scheduler, kind).inc(),
     timeToFirstToken(model, seconds) {
       const [own, otel] = ttft(model);
@@ -134,6 +138,13 @@ function defineMetrics(registry: Registry, counts: DeferredCounts) {
       name: 'switchyard_gateway_requests_total',
       help: 'Client requests on the OpenAI POST routes, by model, scheduler and status class (499 = client left first).',
       labelNames: ['model', 'scheduler', 'status_class'] as const,
+      registers,
+      collect,
+    }),
+    endpointRequests: new Counter({
+      name: 'switchyard_gateway_endpoint_requests_total',
+      help: 'Client requests on the routes sent to schedulers, by endpoint (chat_completions, responses, messages, rerank, …) and status class.',
+      labelNames: ['endpoint', 'status_class'] as const,
       registers,
       collect,
     }),

@@ -8,6 +8,9 @@ import { createPrefixCache } from './cache/prefix-cache';
 import type { Config } from './config';
 import { parseFault, type Fault } from './faults/fault';
 import { createSlotPool } from './generation/slot-pool';
+import { messagesRoutes } from './endpoints/messages-routes';
+import { poolingRoutes } from './endpoints/pooling-routes';
+import { responsesRoutes } from './endpoints/responses-routes';
 import { openAiRoutes } from './http/openai-routes';
 import { sendLlamaCppError } from './http/llama-cpp-errors';
 import { createRequestListener } from './http/router';
@@ -55,7 +58,7 @@ export function createSim(config: Config, deps: SimDeps): Sim {
   const registry = createMetricsRegistry('sim-scheduler');
   const ctx = createSimContext(config, deps, state, registry, logger);
   const renderError = config.SIM_ERROR_STYLE === 'llamacpp' ? sendLlamaCppError : sendError;
-  const listener = createRequestListener({ ...openAiRoutes(ctx, Math.floor(Date.now() / 1000)), ...simRoutes(ctx, registry) }, logger, renderError);
+  const listener = createRequestListener({ ...openAiRoutes(ctx, Math.floor(Date.now() / 1000)), ...responsesRoutes(ctx), ...messagesRoutes(ctx), ...poolingRoutes(ctx), ...simRoutes(ctx, registry) }, logger, renderError);
   const server = createServer((req, res) => {
     // While draining, a request on a kept-alive connection is the last one on it.
     if (state.draining) res.setHeader('connection', 'close');

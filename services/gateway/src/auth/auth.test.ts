@@ -1,6 +1,6 @@
 import type { ApiKeyRecord } from '@switchyard/proto';
 import { ApiError } from '@switchyard/contracts';
-import type { ValidRequest } from '../http/validate-request';
+import type { ValidRequest } from '../pipeline/validate-request';
 import { routingTable } from '../testing/fixtures';
 import { authenticate, authorize } from './authenticate';
 import { PRESENTED_KEY_MEMORY, buildKeyIndex, createPresentedKeyHasher, hashKey, type AuthKey } from './key-index';

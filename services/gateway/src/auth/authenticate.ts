@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { forbidden, unauthorized, type ApiError } from '@switchyard/contracts';
-import type { ValidRequest } from '../http/validate-request';
+import type { ValidRequest } from '../pipeline/validate-request';
 import { hashKey, type AuthKey, type KeyIndex } from './key-index';
 import { presentedKey } from './presented-key';
 

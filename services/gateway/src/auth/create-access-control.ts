@@ -18,6 +18,8 @@ export interface AccessControl {
   guard: RequestGuard;
   /** The 401 of an Express route (GET /v1/models…) when keys are required. */
   authenticate(req: IncomingMessage): ApiError | undefined;
+  /** The gateway's Redis client (REDIS_URL), shared with response-id affinity; undefined without Redis. */
+  redis?: Redis;
   /** Connects Redis, renews slot leases, flushes usage; start before serving, stop after draining. */
   component: Component;
 }
@@ -38,6 +40,7 @@ export function createAccessControl(config: AccessConfig, deps: { store: Routing
   const guard = createRequestGuard({ store: deps.store, limiter, usage, metrics: deps.metrics, logger, maxConcurrency: config.GATEWAY_MAX_CONCURRENCY });
   return {
     guard,
+    redis: client,
     authenticate(req) {
       const index = guard.keys();
       if (!index.authRequired) return undefined;

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@switchyard/contracts';
 import { requestPriority } from '../admission/priority';
 import type { Logger } from '@switchyard/observability';
-import type { RequestRecord } from '../http/request-record';
-import type { ValidRequest } from '../http/validate-request';
+import type { RequestRecord } from '../pipeline/request-record';
+import type { ValidRequest } from '../pipeline/validate-request';
 import type { Admission, LimitSubject, Limiter } from '../limits/limiter';
 import { rateLimitError, setRateLimitHeaders } from '../limits/rate-limit-response';
 import type { RateLimitReason } from '../metrics';
@@ -128,7 +128,8 @@ function keyRequest(deps: RequestGuardDeps, key: AuthKey, leave: () => void): Gu
  * are counted and the client sees the stream it asked for (issue 6).
  */
 function requestStreamUsage(request: ValidRequest, record: RequestRecord, rawBody: Buffer): Buffer {
-  if (!request.stream || record.endpoint === 'embeddings') return rawBody;
+  // Only chat and text completions know stream_options.include_usage; the Responses and Messages APIs report usage in their final events.
+  if (!request.stream || (record.endpoint !== 'chat_completions' && record.endpoint !== 'completions')) return rawBody;
   const options = request.body.stream_options;
   const given = typeof options === 'object' && options !== null && !Array.isArray(options) ? (options as Record<string, unknown>) : undefined;
   if (given?.include_usage === true) return rawBody;

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, expectationFailed, invalidRequest, requestHeadersTooLarge } from '@switchyard/contracts';
 import { requestIdFrom } from '@switchyard/observability';
-import { writeApiError } from './error-response';
+import { writeApiError } from '../pipeline/error-response';
 
 /**
  * Node's own answers to requests it cannot parse (431, 413, 408, 400) have empty

@@ -1,21 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { internalError, invalidJson, payloadTooLarge, serviceUnavailable, type ApiError } from '@switchyard/contracts';
+import { internalError, invalidJson, invalidRequest, payloadTooLarge, serviceUnavailable, unsupportedMediaType, type ApiError } from '@switchyard/contracts';
 import { infoLineWriter, type Logger } from '@switchyard/observability';
 import type { GuardedRequest, RequestGuard } from '../auth/request-guard';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
 import type { GatewayMetrics } from '../metrics';
 import { CancellationSource, type Cancellation } from '../proxy/cancellation';
 import type { ProxyCall } from '../proxy/proxy-request';
-import { recordTokenMetrics } from '../proxy/response-observer';
+import { finishUpstream } from '../proxy/upstream-accounting';
 import type { LocalSignals } from '../routing/local-signals';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import type { Tracing } from '../tracing/create-tracing';
-import { writeApiError } from './error-response';
+import { writeApiError } from '../pipeline/error-response';
 import { jsonBodyRefusal } from './json-content-type';
 import { discardBody, readBody } from './read-body';
 import { createRequestIds } from './request-ids';
-import { loggableModel, newRequestRecord, type RequestRecord } from './request-record';
-import { validateRequest, type EndpointKind } from './validate-request';
+import { loggableModel, newRequestRecord, type RequestRecord } from '../pipeline/request-record';
+import { multipartBoundary, readUntilModel } from './multipart-model';
+import { answerHook, originOf, parseResponseCall, pinToPreviousResponse } from './response-affinity-steps';
+import { usesAnthropicErrors, validateRequest, type EndpointKind, type ValidRequest } from '../pipeline/validate-request';
+import type { ResponseAffinity } from '../routing/response-affinity';
 
 export interface CompletionsHandlerDeps {
   store: RoutingTableStore;
@@ -31,7 +34,13 @@ export interface CompletionsHandlerDeps {
   guard: RequestGuard;
   /** OpenTelemetry tracing; undefined when off (then no tracing code runs). */
   tracing?: Tracing;
+  /** Response-id affinity of the Responses API (issue 17). */
+  affinity?: ResponseAffinity;
+  /** MAX_UPLOAD_BYTES: multipart uploads (audio) above it get 413. */
+  maxUploadBytes?: number;
 }
+
+const NO_BODY = Buffer.alloc(0);
 
 /** How much of a body LOG_PROMPTS logs. */
 const DEBUG_BODY_CHARS = 2000;
@@ -69,9 +78,81 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     const snapshot = deps.store.current();
     if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
     if (snapshot.targetsByModel.has(request.model)) record.modelLabel = request.model;
+    if (record.endpoint === 'responses') {
+      const unknown = await pinToPreviousResponse(deps.affinity, request);
+      if (unknown) return reply(res, record, unknown);
+    }
     const admitted = await guarded.admit(req, res, request, record, body.body);
     if (!admitted.ok) return reply(res, record, admitted.error);
-    await deps.proxy({ req, res, record, snapshot, request, rawBody: admitted.body, cancellation });
+    await deps.proxy({ req, res, record, snapshot, request, rawBody: admitted.body, cancellation, onAnswer: answerHook(record, deps.affinity) });
+  };
+  /** Audio uploads: routed by the form's `model`, read only that far, the rest piped upstream (issue 17). */
+  const handleUpload = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: CancellationSource, guarded: GuardedRequest) => {
+    const limit = deps.maxUploadBytes ?? deps.maxBodyBytes;
+    const boundary = multipartBoundary(req.headers['content-type']);
+    if (boundary === undefined) {
+      discardBody(req, 0, limit);
+      return reply(res, record, unsupportedMediaType(`This endpoint takes a multipart/form-data upload with a boundary; got content-type ${JSON.stringify(req.headers['content-type'] ?? null)}.`));
+    }
+    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    if (declared !== undefined && declared > limit) {
+      discardBody(req, 0, limit);
+      return reply(res, record, payloadTooLarge(limit));
+    }
+    const head = await readUntilModel(req, boundary, limit);
+    if (!head.ok) {
+      if (head.reason === 'aborted') return undefined;
+      discardBody(req, 0, limit);
+      return reply(res, record, head.reason === 'too_large' ? payloadTooLarge(limit) : missingFormModel(head.reason));
+    }
+    record.model = head.model;
+    const snapshot = deps.store.current();
+    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    if (snapshot.targetsByModel.has(head.model)) record.modelLabel = head.model;
+    const request: ValidRequest = { model: head.model, stream: false, body: {} };
+    const admitted = await guarded.admit(req, res, request, record, head.head);
+    if (!admitted.ok) {
+      discardBody(req, head.head.length, limit);
+      return reply(res, record, admitted.error);
+    }
+    let size = head.head.length;
+    let tooLarge = false;
+    const open = () => {
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // Past the limit: the upstream request is cut (as if the client left) and the client gets 413 below.
+        if (size > limit && !tooLarge) {
+          tooLarge = true;
+          cancellation.cancel();
+        }
+      });
+      return req;
+    };
+    const upload = { open, declaredLength: declared, started: false };
+    await deps.proxy({ req, res, record, snapshot, request, rawBody: head.head, cancellation, upload });
+    if (!upload.started) discardBody(req, head.head.length, limit);
+    if (tooLarge && !res.headersSent) {
+      discardBody(req, size, limit);
+      reply(res, record, payloadTooLarge(limit));
+    }
+  };
+  /** `/v1/responses/{id}…`: no body to read; the model and the scheduler come from where the response was created. */
+  const handleById = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: Cancellation, guarded: GuardedRequest) => {
+    discardBody(req, 0, deps.maxBodyBytes);
+    const call = parseResponseCall(req.method ?? 'GET', req.url ?? '/');
+    if (!call.ok) return reply(res, record, call.error);
+    const found = await originOf(deps.affinity, call.id);
+    if (!found.ok) return reply(res, record, found.error);
+    const { origin } = found;
+    record.model = origin.model;
+    const snapshot = deps.store.current();
+    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    if (snapshot.targetsByModel.has(origin.model)) record.modelLabel = origin.model;
+    const request: ValidRequest = { model: origin.model, stream: false, affinity: origin.scheduler, body: {} };
+    const admitted = await guarded.admit(req, res, request, record, NO_BODY);
+    if (!admitted.ok) return reply(res, record, admitted.error);
+    const onAnswer = call.action === 'delete' ? () => deps.affinity?.forget(call.id) : undefined;
+    await deps.proxy({ req, res, record, snapshot, request, rawBody: NO_BODY, cancellation, method: req.method, onAnswer });
   };
   return (req, res, endpoint) => {
     const record = newRequestRecord(requestIdFor(req.headers['x-request-id']), endpoint);
@@ -85,7 +166,7 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
       finish(record, res);
     });
     if (guarded.refusal) return reply(res, record, guarded.refusal);
-    handle(req, res, record, cancellation, guarded).catch((err: unknown) => {
+    (endpoint === 'response_by_id' ? handleById : endpoint === 'audio_transcriptions' || endpoint === 'audio_translations' ? handleUpload : handle)(req, res, record, cancellation, guarded).catch((err: unknown) => {
       deps.logger.error('hot path failed', { request_id: record.requestId, error: String(err) });
       if (!res.headersSent) reply(res, record, internalError());
       else res.destroy();
@@ -93,9 +174,15 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
   };
 }
 
+function missingFormModel(reason: 'no_model' | 'bad_model'): ApiError {
+  return reason === 'no_model'
+    ? invalidRequest("Missing required parameter: 'model' (a field of the multipart form), or the form is malformed.", 'model', 'missing_required_parameter')
+    : invalidRequest("The form's 'model' field is empty, too long, or malformed.", 'model', 'invalid_value');
+}
+
 function reply(res: ServerResponse, record: RequestRecord, error: ApiError): void {
   record.error = error.code ?? error.type;
-  record.bytes += writeApiError(res, error, record.requestId);
+  record.bytes += writeApiError(res, error, record.requestId, undefined, usesAnthropicErrors(record.endpoint));
 }
 
 /** Runs once per request when its response closes: in-flight, metrics, stats, the log line. */
@@ -109,6 +196,7 @@ function createFinisher(deps: CompletionsHandlerDeps) {
     if (!res.writableFinished) record.error ??= 'client_closed';
     deps.metrics.requestEnded();
     deps.metrics.requestFinished(record.modelLabel, record.scheduler, status, durationMs / 1000);
+    deps.metrics.endpointRequest(record.endpoint, status);
     deps.stats.recordResponse(status);
     if (record.inFlightAt !== undefined) finishUpstream(deps, record, status);
     record.trace?.finished(record, status);
@@ -134,20 +222,4 @@ function createFinisher(deps: CompletionsHandlerDeps) {
       request_body: record.debugBody,
     });
   };
-}
-
-function finishUpstream(deps: CompletionsHandlerDeps, record: RequestRecord, status: number): void {
-  const id = record.inFlightAt!;
-  deps.signals.end(id);
-  // Latency EWMA for least-latency: first body byte = TTFT of a stream, about the whole answer otherwise. Failures would make a broken scheduler look fast.
-  if (status < 400 && !record.streamFailure && record.firstChunkAtMs !== undefined) deps.signals.observeLatency(id, record.firstChunkAtMs - record.attemptStartedAtMs);
-  const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
-  if (ttftMs !== undefined) deps.metrics.timeToFirstToken(record.modelLabel, ttftMs / 1000);
-  if (record.streamFailure) {
-    const kind = record.streamFailure === 'timeout' ? 'timeout' : 'stream';
-    deps.metrics.upstreamError(id, kind);
-    deps.stats.recordError(id, kind);
-  }
-  deps.stats.recordRequest(id, performance.now() - record.attemptStartedAtMs, ttftMs);
-  recordTokenMetrics(deps.metrics, record);
 }

@@ -140,7 +140,9 @@ describe('gateway hot path: bad input and unavailable routes', () => {
     const cases: Array<[string, string, number, string]> = [
       ['GET', '/v1/chat/completions', 405, 'method_not_allowed'],
       ['GET', '/v1/files', 404, 'unknown_route'],
-      ['POST', '/v1/responses', 404, 'unknown_route'],
+      // Served since issue 17: POST only.
+      ['GET', '/v1/responses', 405, 'method_not_allowed'],
+      ['POST', '/v1/assistants', 404, 'unknown_route'],
       ['GET', '/nope', 404, 'unknown_route'],
     ];
     for (const [method, path, status, code] of cases) {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serviceUnavailable } from '@switchyard/contracts';
 import { requestIdFrom } from '@switchyard/observability';
-import { writeApiError } from '../http/error-response';
+import { writeApiError } from '../pipeline/error-response';
 import { canonicalPath, pathOf } from '../http/route-path';
 
 /** Paths still answered while draining: probes and scrapes (`/ready` answers 503 by itself). */

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Cancellation } from './cancellation';
 import type { UpstreamTarget } from './upstream-pool';
 
@@ -47,6 +48,12 @@ export interface ForwardOptions {
   path: string;
   headers: OutgoingHttpHeaders;
   body: Buffer;
+  /**
+   * A streamed upload (issue 17): `body` is its start, and the rest is piped once
+   * the connection is up, so a connect failure leaves the rest unread and the
+   * request can still go to another scheduler.
+   */
+  bodyRest?: () => Readable;
   timeouts: UpstreamTimeouts;
   /** Fired when the client goes away; destroys the upstream request at once. */
   cancellation: Cancellation;
@@ -95,14 +102,22 @@ export function forward(options: ForwardOptions): Promise<ForwardResult> {
     req.once('close', () => options.cancellation.clear(stop));
     const timer = phasedTimeout(req, options.timeouts);
     if (options.deadlineAtMs !== undefined) armDeadline(req, options.deadlineAtMs);
+    const sendStreamed = () => {
+      const rest = options.bodyRest!();
+      req.write(options.body);
+      if (rest.readableEnded) return void req.end();
+      rest.pipe(req);
+    };
     req.on('socket', (socket) => {
       if (!socket.connecting) {
         connected = true;
+        if (options.bodyRest) sendStreamed();
         return timer.enter('first_byte');
       }
       timer.enterConnect(socket);
       socket.once('connect', () => {
         connected = true;
+        if (options.bodyRest) sendStreamed();
         timer.enter('first_byte');
       });
     });
@@ -125,7 +140,7 @@ export function forward(options: ForwardOptions): Promise<ForwardResult> {
       if (options.judgeStatus?.(status)) resolve({ ok: false, reason: 'status', status, exchange, judged: true });
       else resolve(options.failOnStatus?.(status) ? { ok: false, reason: 'status', status, exchange } : { ok: true, exchange });
     });
-    req.end(options.body);
+    if (!options.bodyRest) req.end(options.body);
   });
 }
 

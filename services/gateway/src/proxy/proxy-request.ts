@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { ApiError } from '@switchyard/contracts';
 import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
-import { sseErrorEvent, writeApiError } from '../http/error-response';
-import type { RequestRecord } from '../http/request-record';
-import type { ValidRequest } from '../http/validate-request';
+import { sseErrorEvent, writeApiError } from '../pipeline/error-response';
+import type { RequestRecord } from '../pipeline/request-record';
+import { usesAnthropicErrors, type ValidRequest } from '../pipeline/validate-request';
 import type { GatewayMetrics, UpstreamErrorKind } from '../metrics';
 import { ROUTE_HEADER } from '../routing/explain';
 import type { LocalSignals } from '../routing/local-signals';
@@ -58,6 +59,15 @@ export interface ProxyCall {
   request: ValidRequest;
   rawBody: Buffer;
   cancellation: Cancellation;
+  /**
+   * A multipart upload streamed upstream (issue 17): `rawBody` is its start and
+   * `open()` the rest, piped once connected; after that the request is not retried.
+   */
+  upload?: { open(): Readable; declaredLength?: number; started: boolean };
+  /** GET/DELETE for `/v1/responses/{id}` (issue 17); POST otherwise. */
+  method?: string;
+  /** Sees a successful upstream answer as it is relayed (response-id affinity reads the id from its head). */
+  onAnswer?: (exchange: UpstreamExchange, schedulerId: string) => void;
 }
 
 const retryableStatus = (status: number) => RETRYABLE_STATUSES.has(status);
@@ -73,7 +83,8 @@ const retryableStatus = (status: number) => RETRYABLE_STATUSES.has(status);
 export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void> {
   return async function proxy(call) {
     const { record, request } = call;
-    const pinned = request.backend !== undefined;
+    // Response-id affinity pins like `backend`: no retry elsewhere, a judged 404 is the answer (issue 17).
+    const pinned = request.backend !== undefined || request.affinity !== undefined;
     const maxAttempts = pinned ? 1 : deps.retry.maxAttempts;
     const usable = call.snapshot.usableByModel.get(request.model)?.length ?? 0;
     const tried = new Set<string>();
@@ -115,6 +126,13 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
       const result = await attempt(deps, call, route.target, mayRetry, heartbeat, deadlineAtMs);
       if (result.ok) return judged?.settle(result.exchange.response.statusCode ?? 502);
       if (result.reason === 'aborted') return judged?.drop();
+      // An upload whose body started flowing cannot be sent again.
+      if (call.upload?.started && result.reason !== 'circuit_open') {
+        if (result.reason === 'status') result.exchange.discard();
+        lastError = errorForFailure(id, result, deps.timeouts);
+        countFailure(deps, id, result);
+        break;
+      }
       if (result.reason === 'circuit_open' || (result.reason === 'reset' && result.reusedSocket && !staleRetried)) {
         // Not a real attempt: a breaker that opened since the pick, or a keep-alive race (same scheduler, once).
         if (result.reason === 'circuit_open') tried.add(id);
@@ -189,19 +207,30 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
   call.record.scheduler = entry.id;
   call.record.attemptStartedAtMs = performance.now();
   deps.signals.begin(entry.id);
-  const headers = upstreamRequestHeaders(call.req.headers, upstream.host, body.length, call.record.requestId, entry.api_key);
+  const headers = upstreamRequestHeaders(call.req.headers, upstream.host, call.upload ? (call.upload.declaredLength ?? -1) : body.length, call.record.requestId, entry.api_key);
+  // An upload without a declared length goes upstream chunked.
+  if (headers['content-length'] === -1) delete headers['content-length'];
+  const upload = call.upload;
+  const bodyRest =
+    upload &&
+    (() => {
+      upload.started = true;
+      return upload.open();
+    });
   // Tracing hook (tracing/request-trace.ts): absent when tracing is off.
   const span = call.record.trace?.attemptStarted(upstream, target.servedName, call.record.attempts, headers);
   const result = await deps.breakers.forward(entry.id, {
     target: upstream,
-    method: 'POST',
+    method: call.method ?? 'POST',
     path: call.req.url ?? '/',
     headers,
     body,
+    bodyRest,
     timeouts: deps.timeouts,
     cancellation: call.cancellation,
-    failOnStatus: mayRetry ? retryableStatus : undefined,
-    judgeStatus: isJudgedStatus,
+    // An upload's answer is relayed as it comes: its body cannot be sent to a second scheduler.
+    failOnStatus: mayRetry && !upload ? retryableStatus : undefined,
+    judgeStatus: upload ? undefined : isJudgedStatus,
     deadlineAtMs,
     untilFirstEvent: call.request.stream,
   });
@@ -220,6 +249,7 @@ function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange, hea
   // The official SDKs retry 429/5xx themselves unless told the gateway already did.
   if (call.record.attempts > 1 && !call.res.headersSent) call.res.setHeader('x-should-retry', 'false');
   const onLoss = call.request.stream && isEventStream(exchange) ? deps.resume?.arm(call) : undefined;
+  if (call.onAnswer !== undefined && status < 300) call.onAnswer(exchange, call.record.scheduler);
   observeResponse(deps.metrics, exchange, call.res, call.record);
   relayResponse(exchange, call.res, call.record, onLoss);
   // A stream's first chunk was put back and the response paused (retry/first-event.ts).
@@ -232,7 +262,8 @@ function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange, hea
  */
 function upstreamBody(call: ProxyCall, target: ModelTarget): Buffer {
   const { request } = call;
-  if (request.backend === undefined && target.servedName === request.model) return call.rawBody;
+  // No body (GET/DELETE, cancel), or an upload's start: nothing to rewrite (an upload keeps the form's model name).
+  if ((request.backend === undefined && target.servedName === request.model) || call.rawBody.length === 0 || call.upload) return call.rawBody;
   const { backend: _pin, ...rest } = request.body;
   return Buffer.from(JSON.stringify({ ...rest, model: target.servedName }));
 }
@@ -256,5 +287,5 @@ function reply(call: ProxyCall, heartbeat: StreamHeartbeat, error: ApiError): vo
   }
   if (call.record.attempts > 1) call.res.setHeader('x-should-retry', 'false');
   const backend = call.record.scheduler !== 'none' ? call.record.scheduler : undefined;
-  call.record.bytes += writeApiError(call.res, error, call.record.requestId, backend);
+  call.record.bytes += writeApiError(call.res, error, call.record.requestId, backend, usesAnthropicErrors(call.record.endpoint));
 }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { badGateway, gatewayTimeout, type ApiError } from '@switchyard/contracts';
-import { sseErrorEvent, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../http/error-response';
-import type { RequestRecord } from '../http/request-record';
+import { sseErrorEvent, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../pipeline/error-response';
+import type { RequestRecord } from '../pipeline/request-record';
 import { clientResponseHeaders } from './headers';
 import type { UpstreamExchange } from './forward';
 

@@ -23,6 +23,14 @@ describe('findUsage', () => {
     expect(usageOf(tail)).toEqual({ promptTokens: 3, completionTokens: 16 });
   });
 
+  it("reads the Responses API's and Anthropic's input_tokens / output_tokens (issue 17)", () => {
+    const completed = 'event: response.completed\ndata: {"type":"response.completed","response":{"id":"resp_1","usage":{"input_tokens":7,"input_tokens_details":{"cached_tokens":0},"output_tokens":5,"total_tokens":12}}}\n\n';
+    expect(usageOf(completed)).toEqual({ promptTokens: 7, completionTokens: 5 });
+    expect(usageOf('{"type":"message","usage":{"input_tokens":4,"output_tokens":2}}')).toEqual({ promptTokens: 4, completionTokens: 2 });
+    // An Anthropic stream's message_delta names only the output tokens.
+    expect(usageOf('event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":9}}\n\n')).toEqual({ promptTokens: 0, completionTokens: 9, promptMissing: true });
+  });
+
   it('finds nothing without usage, or when the last one is null', () => {
     expect(usageOf('{"choices":[]}')).toBeUndefined();
     expect(usageOf('data: {"choices":[{"delta":{}}],"usage":null}\n\ndata: [DONE]\n\n')).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { RequestRecord } from '../http/request-record';
+import type { RequestRecord } from '../pipeline/request-record';
 import type { GatewayMetrics } from '../metrics';
 import type { UpstreamExchange } from './forward';
 
@@ -15,6 +15,8 @@ const USAGE_KEY = Buffer.from('"usage"');
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
+  /** The usage object named no input tokens (promptTokens is then 0). */
+  promptMissing?: true;
 }
 
 /**
@@ -38,7 +40,8 @@ export function observeResponse(metrics: GatewayMetrics, exchange: UpstreamExcha
     record.lastChunkAtMs = performance.now();
     const usage = keep.done() ? undefined : findUsage(keep.body());
     if (!usage) return;
-    record.promptTokens = usage.promptTokens;
+    // An Anthropic stream's last usage (message_delta) may lack input_tokens: message_start's count, read at the head, stays.
+    if (!usage.promptMissing || record.promptTokens === undefined) record.promptTokens = usage.promptTokens;
     record.completionTokens = usage.completionTokens;
   });
 }
@@ -110,10 +113,13 @@ export function findUsage(body: Buffer): TokenUsage | undefined {
   if (!/^\s*:\s*\{/.test(text)) return undefined;
   // Nested *_details objects may come before completion_tokens (vLLM's order), so
   // the window is searched rather than cut at the first closing brace.
-  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(text);
-  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(text);
+  // OpenAI's chat names, or the Responses API's and Anthropic's (input_tokens / output_tokens, issue 17).
+  const prompt = /"(?:prompt|input)_tokens"\s*:\s*(\d+)/.exec(text);
+  const completion = /"(?:completion|output)_tokens"\s*:\s*(\d+)/.exec(text);
   if (!prompt && !completion) return undefined;
-  return { promptTokens: Number(prompt?.[1] ?? 0), completionTokens: Number(completion?.[1] ?? 0) };
+  const usage: TokenUsage = { promptTokens: Number(prompt?.[1] ?? 0), completionTokens: Number(completion?.[1] ?? 0) };
+  if (!prompt) usage.promptMissing = true;
+  return usage;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { badGateway } from '@switchyard/contracts';
-import { sseErrorEvent } from '../http/error-response';
-import type { RequestRecord } from '../http/request-record';
+import { sseErrorEvent } from '../pipeline/error-response';
+import type { RequestRecord } from '../pipeline/request-record';
 import type { UpstreamExchange } from './forward';
 
 /** Enough for any OpenAI error body; the rest of a bigger answer is drained unread. */

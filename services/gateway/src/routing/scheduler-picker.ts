@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createStrategyMemory, STRATEGIES, type Candidate, type Pick, type Strategy, type StrategyName } from '@switchyard/routing';
-import { ApiError, invalidRequest, modelNotFound, notFound, serviceUnavailable } from '@switchyard/contracts';
+import { ApiError, conflict, invalidRequest, modelNotFound, notFound, serviceUnavailable } from '@switchyard/contracts';
 import { affinityKeyFor } from './affinity-key';
 import { choosePool, isFull } from './candidate-pool';
 import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain';
@@ -35,6 +35,8 @@ export interface RouteRequest {
   model: string;
   /** The `backend` pin field, when the client sent one. */
   backend?: string;
+  /** The scheduler that created the response this request continues or reads (issue 17). */
+  affinity?: string;
   /** The parsed body: prefix-affinity reads the leading prompt, session-affinity the `user` field. */
   body?: Readonly<Record<string, unknown>>;
 }
@@ -88,7 +90,7 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const scratch: Candidate[] = [];
   return {
     route(snapshot, request, options) {
-      if (request.backend !== undefined) return routePinned(snapshot, request, deps.signals, options, defaultMax);
+      if (request.backend !== undefined || request.affinity !== undefined) return routePinned(snapshot, request, deps.signals, options, defaultMax);
       const plan = planOf(snapshot, request.model);
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
       const { pool, panic, saturated } = choosePool(plan, options?.exclude, options?.unavailable, scratch);
@@ -163,14 +165,19 @@ function exclusionOf(target: ModelTarget, options: RouteOptions | undefined): Ex
 }
 
 function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: LocalSignals, options: RouteOptions | undefined, defaultMax: number): RouteResult {
-  const backend = request.backend!;
+  const backend = (request.backend ?? request.affinity)!;
   const entry = snapshot.byId.get(backend);
   if (!entry) {
+    if (request.backend === undefined) return { ok: false, error: affinityGone(backend) };
     return { ok: false, error: notFound(`No scheduler with id '${backend}' is in the routing table.`, 'backend_not_found', 'backend') };
   }
   const target = snapshot.targetsByModel.get(request.model)?.find((t) => t.entry.id === backend);
   if (!target) {
+    if (request.backend === undefined) return { ok: false, error: conflict(`The response was created by scheduler '${backend}', which does not serve model '${request.model}'.`, 'response_model_mismatch', 'model') };
     return { ok: false, error: invalidRequest(`Scheduler '${backend}' does not serve model '${request.model}'.`, 'backend', 'backend_model_mismatch') };
+  }
+  if (!isUsable(entry) && request.backend === undefined) {
+    return { ok: false, error: conflict(`The response was created by scheduler '${backend}', which is ${entry.state} and takes no new requests; no other scheduler can know the response.`, 'response_scheduler_unavailable') };
   }
   if (!isUsable(entry)) {
     return { ok: false, error: serviceUnavailable(`Scheduler '${backend}' is ${entry.state} and takes no new requests.`, 'backend_unavailable') };
@@ -182,7 +189,7 @@ function routePinned(snapshot: RoutingSnapshot, request: RouteRequest, signals: 
   if (max > 0 && signals.inFlight(backend) >= max) {
     return { ok: false, error: capacityError(`Scheduler '${backend}' has ${max} requests open from this gateway, its max_concurrency.`), waitFor: [backend] };
   }
-  const pick: Pick = { id: backend, reason: 'pinned by the backend field' };
+  const pick: Pick = { id: backend, reason: request.backend !== undefined ? 'pinned by the backend field' : 'the scheduler that created the response' };
   if (!wantsExplain(options?.headers)) return { ok: true, target, pick, strategy: 'pinned', panic: false };
   const candidate = { id: backend, weight: entry.effective_weight, priority: entry.priority, inFlight: signals.inFlight(backend), latencyEwmaMs: signals.latencyEwmaMs(backend) };
   const receipt = buildRouteReceipt({
@@ -208,6 +215,11 @@ function atCapacity(model: string): ApiError {
 
 function capacityError(message: string): ApiError {
   return new ApiError(503, message, 'server_error', 'scheduler_at_capacity', null, { 'retry-after': CAPACITY_RETRY_AFTER_S });
+}
+
+/** The scheduler that holds a response left the table: the response is gone with it, and no other scheduler can know it. */
+function affinityGone(scheduler: string): ApiError {
+  return notFound(`The response was created by scheduler '${scheduler}', which is no longer in the routing table; responses live in their scheduler's memory, so it cannot be served elsewhere.`, 'response_scheduler_gone');
 }
 
 function noScheduler(model: string): ApiError {

@@ -15,7 +15,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { EndpointKind } from '../http/validate-request';
+import type { EndpointKind } from '../pipeline/validate-request';
 import { createRequestTrace, unsampledTrace, type RequestTrace } from './request-trace';
 import { OPERATION_OF } from './span-attributes';
 import type { SamplerName, TracingSettings } from './tracing-config';

@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
-import type { RequestRecord } from '../http/request-record';
-import type { EndpointKind } from '../http/validate-request';
+import type { RequestRecord } from '../pipeline/request-record';
+import type { EndpointKind } from '../pipeline/validate-request';
 import type { GuardedResult } from '../proxy/breakers/scheduler-breakers';
 import type { UpstreamTarget } from '../proxy/upstream-pool';
 import { GEN_AI, OPERATION_OF, SWITCHYARD } from './span-attributes';

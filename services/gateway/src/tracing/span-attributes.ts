@@ -1,4 +1,4 @@
-import type { EndpointKind } from '../http/validate-request';
+import type { EndpointKind } from '../pipeline/validate-request';
 
 /**
  * GenAI semantic-convention attribute names
@@ -26,9 +26,24 @@ export const SWITCHYARD = {
   RESUMPTION: 'switchyard.resumption',
 } as const;
 
-/** gen_ai.operation.name per hot route (the spec's well-known values). */
+/** gen_ai.operation.name per route (the spec's well-known values where there is one, else the endpoint's name). */
 export const OPERATION_OF = {
   chat_completions: 'chat',
   completions: 'text_completion',
   embeddings: 'embeddings',
+  responses: 'chat',
+  response_by_id: 'response_by_id',
+  messages: 'chat',
+  messages_count_tokens: 'count_tokens',
+  audio_transcriptions: 'audio_transcriptions',
+  audio_translations: 'audio_translations',
+  audio_speech: 'audio_speech',
+  images_generations: 'images_generations',
+  rerank: 'rerank',
+  score: 'score',
+  classify: 'classify',
+  pooling: 'pooling',
+  tokenize: 'tokenize',
+  detokenize: 'detokenize',
+  passthrough: 'passthrough',
 } as const satisfies Record<EndpointKind, string>;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { SchedulerStatsCollector } from '../../control-plane-client/scheduler-stats';
-import type { RequestRecord } from '../../http/request-record';
+import type { RequestRecord } from '../../pipeline/request-record';
 import type { GatewayMetrics } from '../../metrics';
 import type { SchedulerBreakers } from '../breakers/scheduler-breakers';
 import type { UpstreamExchange } from '../forward';

@@ -1,4 +1,4 @@
-import type { EndpointKind } from '../../http/validate-request';
+import type { EndpointKind } from '../../pipeline/validate-request';
 import type { StreamProgress } from './stream-progress';
 
 /**
@@ -7,7 +7,8 @@ import type { StreamProgress } from './stream-progress';
  * not already a continuation of the client's own.
  */
 export function notResumable(endpoint: EndpointKind, body: Readonly<Record<string, unknown>>): string | undefined {
-  if (endpoint === 'embeddings') return 'endpoint';
+  // Only chat and text completion streams can be continued (issue 10); the Responses and Messages streams cannot.
+  if (endpoint !== 'chat_completions' && endpoint !== 'completions') return 'endpoint';
   if (body.n !== undefined && body.n !== null && body.n !== 1) return 'n';
   if (body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false) return 'logprobs';
   if (body.top_logprobs !== undefined && body.top_logprobs !== null) return 'logprobs';

@@ -2,7 +2,7 @@ import { badGateway } from '@switchyard/contracts';
 import type { Logger } from '@switchyard/observability';
 import type { ModelTarget } from '../../routing/routing-table-store';
 import type { SchedulerStatsCollector } from '../../control-plane-client/scheduler-stats';
-import { sseErrorEvent } from '../../http/error-response';
+import { sseErrorEvent } from '../../pipeline/error-response';
 import type { GatewayMetrics } from '../../metrics';
 import type { LocalSignals } from '../../routing/local-signals';
 import type { SchedulerPicker } from '../../routing/scheduler-picker';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ApiError } from '@switchyard/contracts';
+import { toAnthropicErrorBody, type ApiError } from '@switchyard/contracts';
 
 /**
  * `retry-after` of a 503 that sets none (issue 21: every 503 carries one). The
@@ -11,10 +11,11 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = '1';
 
 /**
  * The one renderer of the OpenAI error envelope, shared by the hot path and the
- * Express error middleware. Returns the number of body bytes written.
+ * Express error middleware; `anthropic`: Anthropic's envelope, for the Messages API
+ * routes (issue 17). Returns the number of body bytes written.
  */
-export function writeApiError(res: ServerResponse, error: ApiError, requestId: string, backend?: string): number {
-  const body = JSON.stringify(error.toBody());
+export function writeApiError(res: ServerResponse, error: ApiError, requestId: string, backend?: string, anthropic = false): number {
+  const body = JSON.stringify(anthropic ? toAnthropicErrorBody(error) : error.toBody());
   if (res.headersSent) {
     res.destroy();
     return 0;
