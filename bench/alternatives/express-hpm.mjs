@@ -11,7 +11,9 @@ import { failUpstream, serveFromFlags } from './lean-handler.mjs';
 // Same copies of express and http-proxy-middleware the gateway depends on.
 const gatewayRequire = createRequire(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../services/gateway/package.json'));
 const express = gatewayRequire('express');
-const { createProxyMiddleware, fixRequestBody } = gatewayRequire('http-proxy-middleware');
+// hpm is a root devDependency since the gateway stopped declaring it (decision 003).
+const rootRequire = createRequire(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'));
+const { createProxyMiddleware, fixRequestBody } = rootRequire('http-proxy-middleware');
 
 await serveFromFlags((upstream) => {
   const app = express();

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failUpstream, readJsonBody, serveFromFlags } from './lean-handler.mjs';
 
-// Same copy of http-proxy-middleware the gateway depends on (bench/ is not a workspace package).
-const gatewayRequire = createRequire(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../services/gateway/package.json'));
-const { createProxyMiddleware, fixRequestBody } = gatewayRequire('http-proxy-middleware');
+// hpm is a root devDependency since the gateway stopped declaring it (decision 003).
+const rootRequire = createRequire(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'));
+const { createProxyMiddleware, fixRequestBody } = rootRequire('http-proxy-middleware');
 
 await serveFromFlags((upstream) => {
   const proxy = createProxyMiddleware({
