@@ -73,6 +73,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }),
     onPanic: (model) => metrics.panicRouting(model),
     defaultMaxConcurrency: config.SCHEDULER_MAX_CONCURRENCY_DEFAULT,
+    prefixIndex: { defaultCapacityBlocks: config.PREFIX_INDEX_BLOCKS_PER_SCHEDULER, maxTotalBlocks: config.PREFIX_INDEX_MAX_BLOCKS, maxChars: config.PREFIX_INDEX_MAX_CHARS },
+    onPrefixPick: (scheduler, matched, blocks) => metrics.prefixPick(scheduler, matched, blocks),
   });
   const timeouts = { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS };
   const resume = createStreamResumer({ picker, pool, signals, stats, metrics, timeouts, logger, breakers: resilience.breakers, maxAttempts: config.RESUME_MAX_ATTEMPTS });

@@ -10,7 +10,7 @@ export interface PlanCandidate extends Candidate {
 }
 
 /** Which request field a strategy hashes, if any. */
-export type AffinityKind = 'prefix' | 'session';
+export type AffinityKind = 'prefix' | 'session' | 'blocks';
 
 /**
  * Everything about routing one public model under one table that does not change
@@ -32,7 +32,7 @@ export interface ModelPlan {
   readonly ids: readonly string[];
 }
 
-const AFFINITY: Readonly<Record<string, AffinityKind>> = { 'prefix-affinity': 'prefix', 'session-affinity': 'session' };
+const AFFINITY: Readonly<Record<string, AffinityKind>> = { 'prefix-affinity': 'prefix', 'session-affinity': 'session', 'cache-aware': 'blocks' };
 
 /**
  * The plan of `model` in `snapshot`, or undefined when no scheduler serves it.

@@ -1,0 +1,72 @@
+/**
+ * A prompt cut into blocks whose hashes chain (issue 18 item 1), as vLLM's
+ * automatic prefix caching keys its KV blocks: block i's hash covers block i's
+ * text and the hash of block i-1, so equal hashes mean equal prefixes up to the
+ * end of that block. Blocks are characters of a template-free rendering of the
+ * prompt (render-prompt.ts), not tokens: the gateway has no tokenizer, and what
+ * matters is which prefixes two requests share, not where the engine's block
+ * boundaries fall. Only `maxChars` of the prompt is ever read.
+ */
+
+const FNV_PRIME = 0x01000193;
+
+/** How a prompt is cut. */
+export interface PromptBlockOptions {
+  /** Characters per block (256 ≈ 64 tokens of English, 4 of vLLM's 16-token blocks). */
+  blockChars: number;
+  /** Characters of the prompt read at most; the rest is never looked at. */
+  maxChars: number;
+}
+
+export const DEFAULT_PROMPT_BLOCK_OPTIONS: Readonly<PromptBlockOptions> = Object.freeze({ blockChars: 256, maxChars: 16_384 });
+
+/** The chained block hashes of one prompt; `hashes[count - 1]` names the whole (bounded) prefix. */
+export interface PrefixQuery {
+  readonly hashes: Uint32Array;
+  /** Blocks, the trailing partial one included (so a prompt shorter than a block still has one). */
+  readonly count: number;
+  /** Blocks that are full (`count` or `count - 1`). */
+  readonly fullBlocks: number;
+}
+
+/** murmur3's finaliser, as in hashing/hash.ts: spreads FNV's near-identical results. */
+function fmix32(value: number): number {
+  let h = value;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** 32-bit seed of a chain (the model: the same prompt sent to two models shares no KV). */
+export function chainSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length && i < 256; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return fmix32(h);
+}
+
+/**
+ * The chained hashes of `text`'s blocks, of at most `maxChars` characters of it.
+ * 32-bit hashes: with 10^5 indexed blocks a lookup finds a false match with
+ * probability ≈ 2 × 10^-5, and a false match only misplaces one request.
+ */
+export function promptBlocks(text: string, seed = 0, options: PromptBlockOptions = DEFAULT_PROMPT_BLOCK_OPTIONS): PrefixQuery {
+  const { blockChars, maxChars } = options;
+  if (!Number.isInteger(blockChars) || blockChars < 1 || !Number.isInteger(maxChars) || maxChars < 1) {
+    throw new RangeError(`prompt blocks need positive integer blockChars and maxChars, got ${blockChars} and ${maxChars}`);
+  }
+  const length = Math.min(text.length, maxChars);
+  const count = Math.ceil(length / blockChars);
+  const hashes = new Uint32Array(count);
+  let parent = seed >>> 0;
+  for (let block = 0; block < count; block++) {
+    let h = (0x811c9dc5 ^ parent) >>> 0;
+    const end = Math.min(length, (block + 1) * blockChars);
+    for (let i = block * blockChars; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+    parent = fmix32(h ^ end);
+    hashes[block] = parent;
+  }
+  return { hashes, count, fullBlocks: Math.floor(length / blockChars) };
+}
