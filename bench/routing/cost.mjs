@@ -16,7 +16,7 @@ import { num } from '../lib/env-values.mjs';
 import { createRandom } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
-/** @type {typeof import('../../libs/routing/src/index')} */
+/** @type {typeof import('../../libs/routing/dist/index.js')} */
 const routing = require(path.join(REPO_ROOT, 'libs/routing/dist/index.js'));
 
 const seconds = num(process.env, 'BENCH_COST_SECONDS', 3);
@@ -30,13 +30,14 @@ const candidates = Array.from({ length: schedulerCount }, (_, i) => {
 });
 const seed = routing.chainSeed('bench-model');
 const options = { blockChars: routing.DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars, maxChars: routing.DEFAULT_PROMPT_BLOCK_OPTIONS.maxChars };
-const words = (n) => Array.from({ length: n }, () => Math.floor(rand() * 1e6).toString(36)).join(' ');
+const words = (/** @type {number} */ n) => Array.from({ length: n }, () => Math.floor(rand() * 1e6).toString(36)).join(' ');
 
 // 200 tenants' system prompts (6,000 characters ≈ 23 blocks each) and their conversations fill the index.
 const systems = Array.from({ length: 200 }, (_, i) => `You are the assistant of tenant ${i}. ${words(900)}`.slice(0, 6000));
-const bodyOf = (tenant, question) => ({ messages: [{ role: 'system', content: systems[tenant] }, { role: 'user', content: question }] });
+const bodyOf = (/** @type {number} */ tenant, /** @type {string} */ question) => ({ messages: [{ role: 'system', content: systems[tenant] }, { role: 'user', content: question }] });
 
-const heapBefore = (globalThis.gc?.(), process.memoryUsage().heapUsed);
+const gc = /** @type {{gc?: () => void}} */ (/** @type {unknown} */ (globalThis)).gc;
+const heapBefore = (gc?.(), process.memoryUsage().heapUsed);
 const index = routing.createPrefixIndex({ defaultCapacityBlocks: Math.ceil((blockCount * 2) / schedulerCount), maxTotalBlocks: blockCount * 2 });
 const memory = routing.createStrategyMemory({ prefixIndex: index });
 const strategy = routing.createCacheAware();
@@ -46,11 +47,13 @@ for (let i = 0; filled < blockCount; i++) {
   index.record(candidates[Math.floor(rand() * candidates.length)].id, query);
   filled = index.size();
 }
-const heapAfter = (globalThis.gc?.(), process.memoryUsage().heapUsed);
+const heapAfter = (gc?.(), process.memoryUsage().heapUsed);
 
 const questions = Array.from({ length: 1000 }, (_, i) => bodyOf(i % systems.length, `question ${i}: ${words(30)}`));
-const ctx = { rand, now: 0, model: 'bench-model', memory, prefix: undefined };
+/** @type {import('../../libs/routing/dist/index.js').PickContext} */
+const ctx = { rand, now: 0, model: 'bench-model', memory };
 
+/** @param {number} ms @param {boolean} full */
 function run(ms, full) {
   const queries = questions.map((b) => routing.promptBlocks(routing.renderPrompt(b, options.maxChars), seed, options));
   let n = 0;
@@ -62,7 +65,7 @@ function run(ms, full) {
       const prefix = full ? routing.promptBlocks(routing.renderPrompt(body, options.maxChars), seed, options) : queries[n % queries.length];
       ctx.prefix = prefix;
       const pick = strategy(candidates, ctx);
-      if (full) index.record(pick.id, prefix);
+      if (full && pick) index.record(pick.id, prefix);
     }
   }
   return ((performance.now() - start) * 1000) / n;
@@ -80,6 +83,6 @@ console.log([
   `|---|---|---|`,
   `| per request: render + hash blocks + pick + record (µs) | ${fullUs.toFixed(2)} | ≤ 20 |`,
   `| the pick alone (µs) | ${pickUs.toFixed(2)} | |`,
-  `| index heap per block (bytes${globalThis.gc ? '' : ', without --expose-gc: rough'}) | ${bytesPerBlock.toFixed(0)} | |`,
+  `| index heap per block (bytes${gc ? '' : ', without --expose-gc: rough'}) | ${bytesPerBlock.toFixed(0)} | |`,
   `| index heap at ${filled} blocks (MiB) | ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} | |`,
 ].join('\n'));
