@@ -27,6 +27,11 @@ export interface PrefixQuery {
   readonly count: number;
   /** Blocks that are full (`count` or `count - 1`). */
   readonly fullBlocks: number;
+  /**
+   * Leading blocks made only of the prompt's instructions (system / developer
+   * messages): a match no longer than this finds the tenant, not the conversation.
+   */
+  readonly instructionBlocks: number;
 }
 
 /** murmur3's finaliser, as in hashing/hash.ts: spreads FNV's near-identical results. */
@@ -52,7 +57,7 @@ export function chainSeed(text: string): number {
  * 32-bit hashes: with 10^5 indexed blocks a lookup finds a false match with
  * probability ≈ 2 × 10^-5, and a false match only misplaces one request.
  */
-export function promptBlocks(text: string, seed = 0, options: PromptBlockOptions = DEFAULT_PROMPT_BLOCK_OPTIONS): PrefixQuery {
+export function promptBlocks(text: string, seed = 0, options: PromptBlockOptions = DEFAULT_PROMPT_BLOCK_OPTIONS, instructionChars = 0): PrefixQuery {
   const { blockChars, maxChars } = options;
   if (!Number.isInteger(blockChars) || blockChars < 1 || !Number.isInteger(maxChars) || maxChars < 1) {
     throw new RangeError(`prompt blocks need positive integer blockChars and maxChars, got ${blockChars} and ${maxChars}`);
@@ -68,5 +73,5 @@ export function promptBlocks(text: string, seed = 0, options: PromptBlockOptions
     parent = fmix32(h ^ end);
     hashes[block] = parent;
   }
-  return { hashes, count, fullBlocks: Math.floor(length / blockChars) };
+  return { hashes, count, fullBlocks: Math.floor(length / blockChars), instructionBlocks: Math.floor(Math.min(instructionChars, length) / blockChars) };
 }

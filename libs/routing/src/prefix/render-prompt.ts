@@ -17,9 +17,28 @@ const MESSAGE_END = '\u001e';
  * Empty when the body has no prompt.
  */
 export function renderPrompt(body: Readonly<Record<string, unknown>> | undefined, maxChars: number): string {
-  if (body === undefined || body === null || typeof body !== 'object') return '';
+  return renderPromptParts(body, maxChars).text;
+}
+
+/** A rendered prompt and how much of it is instructions. */
+export interface RenderedPrompt {
+  readonly text: string;
+  /**
+   * Characters of `text` taken by the leading system / developer messages: the
+   * part a tenant's conversations share. 0 for prompts without them.
+   */
+  readonly instructionChars: number;
+}
+
+/** renderPrompt, also saying where the leading instructions end. */
+export function renderPromptParts(body: Readonly<Record<string, unknown>> | undefined, maxChars: number): RenderedPrompt {
+  if (body === undefined || body === null || typeof body !== 'object') return { text: '', instructionChars: 0 };
   const messages = body.messages;
   if (Array.isArray(messages)) return renderMessages(messages, maxChars);
+  return { text: renderPlain(body, maxChars), instructionChars: 0 };
+}
+
+function renderPlain(body: Readonly<Record<string, unknown>>, maxChars: number): string {
   const prompt = body.prompt ?? body.input;
   if (typeof prompt === 'string') return clip(prompt, maxChars);
   if (!Array.isArray(prompt) || prompt.length === 0) return '';
@@ -29,8 +48,10 @@ export function renderPrompt(body: Readonly<Record<string, unknown>> | undefined
   return Array.isArray(first) ? tokenIds(first, maxChars) : '';
 }
 
-function renderMessages(messages: readonly unknown[], maxChars: number): string {
+function renderMessages(messages: readonly unknown[], maxChars: number): RenderedPrompt {
   let text = '';
+  let instructionChars = 0;
+  let leading = true;
   for (const message of messages) {
     if (text.length >= maxChars) break;
     if (typeof message !== 'object' || message === null) continue;
@@ -38,8 +59,11 @@ function renderMessages(messages: readonly unknown[], maxChars: number): string 
     text += `${typeof role === 'string' ? clip(role, 32) : ''}:`;
     text += contentText(content, maxChars - text.length);
     text += MESSAGE_END;
+    leading &&= role === 'system' || role === 'developer';
+    if (leading) instructionChars = text.length;
   }
-  return clip(text, maxChars);
+  const clipped = clip(text, maxChars);
+  return { text: clipped, instructionChars: Math.min(instructionChars, clipped.length) };
 }
 
 function contentText(content: unknown, budget: number): string {

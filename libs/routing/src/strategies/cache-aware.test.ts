@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPrefixIndex } from '../prefix/prefix-index';
 import { chainSeed, promptBlocks } from '../prefix/prompt-blocks';
-import { renderPrompt } from '../prefix/render-prompt';
+import { renderPromptParts } from '../prefix/render-prompt';
 import { candidate, seededRandom } from '../test-support/seeded-random';
 import { createStrategyMemory, type Candidate, type PickContext, type Pick } from '../types';
 import { cacheAware, createCacheAware } from './cache-aware';
@@ -17,8 +17,8 @@ function createGateway(seed = 1, strategy = cacheAware) {
   return {
     memory,
     route(fleet: readonly Candidate[], messages: readonly Message[], explain = false): Pick {
-      const text = renderPrompt({ messages }, 16_384);
-      const prefix = text === '' ? undefined : promptBlocks(text, chainSeed('m'));
+      const { text, instructionChars } = renderPromptParts({ messages }, 16_384);
+      const prefix = text === '' ? undefined : promptBlocks(text, chainSeed('m'), undefined, instructionChars);
       const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain };
       const pick = strategy(fleet, ctx)!;
       if (prefix) memory.prefixIndex!.record(pick.id, prefix);
@@ -72,6 +72,22 @@ describe('cache-aware', () => {
       expect(pick.matchedBlocks![spilled.id]!).toBeGreaterThan(pick.matchedBlocks![home]!);
       expect(pick.reason).toMatch(/^longest cached prefix/);
     }
+  });
+
+  it('headroom: a home at the bound for new conversations still takes the turns of conversations it holds', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(4);
+    const history: Message[] = [...question(0)];
+    const home = gw.route(fleet, history).id;
+    history.push({ role: 'assistant', content: words(7, 30) }, { role: 'user', content: 'and then?' });
+    const busy = fleetOf(4, { [home]: { inFlight: 3 }, ...Object.fromEntries(fleet.filter((c) => c.id !== home).map((c) => [c.id, { inFlight: 2 }])) });
+    // placed = 3 + 6 + 1 = 10: new bound ceil(10 / 4) = 3 (home full), full bound ceil(12.5 / 4) = 4 (room).
+    const continuing = gw.route(busy, history);
+    note('headroom', continuing);
+    expect(continuing.id).toBe(home);
+    const fresh = gw.route(busy, question(1));
+    note('headroom', fresh);
+    expect(fresh.id).not.toBe(home);
   });
 
   it('cold start: independent gateways place a new prefix on the same scheduler, and many prefixes spread', () => {
@@ -189,6 +205,7 @@ describe('cache-aware', () => {
     expect(cacheAware([], ctx)).toBeUndefined();
     expect(() => createCacheAware({ loadFactor: 0.5 })).toThrow(RangeError);
     expect(() => createCacheAware({ placementBlocks: 0 })).toThrow(RangeError);
+    expect(() => createCacheAware({ loadFactor: 1.2, newLoadFactor: 1.5 })).toThrow(RangeError);
   });
 
   afterAll(() => {

@@ -1,4 +1,4 @@
-import { chainSeed, DEFAULT_PROMPT_BLOCK_OPTIONS, promptBlocks, renderPrompt, type PrefixQuery } from '@switchyard/routing';
+import { chainSeed, DEFAULT_PROMPT_BLOCK_OPTIONS, promptBlocks, renderPromptParts, type PrefixQuery } from '@switchyard/routing';
 
 /**
  * The chained block hashes of a request's prompt for cache-aware routing (issue 18
@@ -8,7 +8,7 @@ import { chainSeed, DEFAULT_PROMPT_BLOCK_OPTIONS, promptBlocks, renderPrompt, ty
  * Reads no more of the body than `maxChars`, whatever its size.
  */
 export function prefixQueryFor(body: Readonly<Record<string, unknown>> | undefined, model: string, maxChars: number): PrefixQuery | undefined {
-  const text = renderPrompt(body, maxChars);
+  const { text, instructionChars } = renderPromptParts(body, maxChars);
   if (text === '') return undefined;
-  return promptBlocks(text, chainSeed(model), { blockChars: DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars, maxChars });
+  return promptBlocks(text, chainSeed(model), { blockChars: DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars, maxChars }, instructionChars);
 }
