@@ -18,6 +18,7 @@ import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
 import { createRoutingTableStore, type RoutingTableStore } from './routing/routing-table-store';
 import { createSchedulerPicker } from './routing/scheduler-picker';
+import { DEFAULT_PROMPT_BLOCK_OPTIONS, PROMPT_CHARS_PER_TOKEN } from '@switchyard/routing';
 import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
@@ -75,6 +76,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     defaultMaxConcurrency: config.SCHEDULER_MAX_CONCURRENCY_DEFAULT,
     prefixIndex: { defaultCapacityBlocks: config.PREFIX_INDEX_BLOCKS_PER_SCHEDULER, maxTotalBlocks: config.PREFIX_INDEX_MAX_BLOCKS, maxChars: config.PREFIX_INDEX_MAX_CHARS },
     onPrefixPick: (scheduler, matched, blocks) => metrics.prefixPick(scheduler, matched, blocks),
+  });
+  // cache-aware's index holds as much prompt text per scheduler as its KV cache holds tokens, when the engine says (≈ 4 characters a token).
+  store.onApply((snapshot) => {
+    for (const entry of snapshot.byId.values()) {
+      const tokens = entry.kv_cache_capacity_tokens ?? 0;
+      picker.prefixIndex.setCapacity(entry.id, tokens > 0 ? Math.max(1, Math.round((tokens * PROMPT_CHARS_PER_TOKEN) / DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars)) : undefined);
+    }
   });
   const timeouts = { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS };
   const resume = createStreamResumer({ picker, pool, signals, stats, metrics, timeouts, logger, breakers: resilience.breakers, maxAttempts: config.RESUME_MAX_ATTEMPTS });

@@ -18,6 +18,9 @@ export interface PromptBlockOptions {
   maxChars: number;
 }
 
+/** Characters per token to convert an engine's KV size in tokens into prompt blocks (English text, BPE tokenizers). */
+export const PROMPT_CHARS_PER_TOKEN = 4;
+
 export const DEFAULT_PROMPT_BLOCK_OPTIONS: Readonly<PromptBlockOptions> = Object.freeze({ blockChars: 256, maxChars: 16_384 });
 
 /** The chained block hashes of one prompt; `hashes[count - 1]` names the whole (bounded) prefix. */

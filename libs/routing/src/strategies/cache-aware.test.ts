@@ -180,8 +180,9 @@ describe('cache-aware', () => {
         if (isHot) hot.set(id, (hot.get(id) ?? 0) + 1);
       }
     }
-    // The hot prefix uses few schedulers: its home and stable overflow homes.
-    expect(hot.size).toBeLessThanOrEqual(4);
+    // Half the traffic shares the hot system prompt, so it needs about half the fleet's
+    // slots: its home and its ring successors, not every scheduler.
+    expect(hot.size).toBeLessThanOrEqual(6);
   });
 
   it('explains: matched blocks and load per candidate only when asked', () => {

@@ -10,6 +10,8 @@ export interface ObservedLoad extends LoadReport {
   metrics: string[];
   /** The engine's own prefix-cache account, when it exports one (issue 18 item 4). */
   prefix_cache?: PrefixCacheSignal;
+  /** KV-cache capacity in tokens, when the engine says (sizes the gateways' prefix index). */
+  kv_cache_capacity_tokens?: number;
 }
 
 /**
@@ -80,6 +82,7 @@ export function parseLoadMetrics(text: string): ObservedLoad | undefined {
       break;
     }
     const prefixCache = family.prefix === undefined ? undefined : prefixCacheOf(text, family.prefix, metrics);
+    const capacity = kvCapacityTokens(text, family.source);
     return {
       running: Math.max(0, sum(running)),
       waiting: Math.max(0, sum(waiting)),
@@ -87,9 +90,30 @@ export function parseLoadMetrics(text: string): ObservedLoad | undefined {
       source: family.source,
       metrics,
       ...(prefixCache === undefined ? {} : { prefix_cache: prefixCache }),
+      ...(capacity === undefined ? {} : { kv_cache_capacity_tokens: capacity }),
     };
   }
   return undefined;
+}
+
+/**
+ * KV-cache capacity in tokens: vLLM's `cache_config_info` info metric carries
+ * `num_gpu_blocks` and `block_size` as labels; SGLang exports
+ * `max_total_num_tokens`. Undefined for other engines or when absent.
+ */
+function kvCapacityTokens(text: string, source: LoadSource): number | undefined {
+  if (source === 'sglang') {
+    const values = sampleValues(text, 'sglang:max_total_num_tokens');
+    return values.length > 0 && values[0]! > 0 ? Math.max(...values) : undefined;
+  }
+  if (source !== 'vllm') return undefined;
+  const at = text.startsWith('vllm:cache_config_info{') ? 0 : text.indexOf('\nvllm:cache_config_info{');
+  if (at < 0) return undefined;
+  const end = text.indexOf('\n', at + 1);
+  const line = text.slice(at, end < 0 ? text.length : end);
+  const blocks = Number(/[{,]num_gpu_blocks="(\d+)"/.exec(line)?.[1]);
+  const blockSize = Number(/[{,]block_size="(\d+)"/.exec(line)?.[1]);
+  return blocks > 0 && blockSize > 0 ? blocks * blockSize : undefined;
 }
 
 /** The first naming of the prefix-cache counters (or the gauge) found; names found are added to `metrics`. */

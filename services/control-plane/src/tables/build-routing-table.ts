@@ -83,7 +83,14 @@ function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment): Sche
     state: assessment.state,
     api_key: record.api_key ?? '',
     max_concurrency: record.max_concurrency ?? 0,
+    ...kvCapacityOf(assessment),
   };
+}
+
+/** The engine's KV-cache size when its metrics gave one; absent otherwise, so tables of engines without it stay as they were. */
+function kvCapacityOf(assessment: SchedulerAssessment): { kv_cache_capacity_tokens?: number } {
+  const tokens = assessment.probe?.load?.kv_cache_capacity_tokens;
+  return tokens !== undefined && tokens > 0 ? { kv_cache_capacity_tokens: Math.min(4_294_967_295, Math.round(tokens)) } : {};
 }
 
 function sortedLabels(labels: Record<string, string>): Record<string, string> {
