@@ -44,10 +44,11 @@ interface LoadFamily {
 const FAMILIES: readonly LoadFamily[] = [
   { source: 'sim', running: 'sim_running_requests', waiting: 'sim_waiting_requests', kv: ['sim_kv_cache_usage_ratio'], prefix: { counters: [['sim_prefix_cache_hit_tokens_total', 'sim_prefix_cache_query_tokens_total']] } },
   // vLLM v1 renamed gpu_cache_usage_perc to kv_cache_usage_perc; both are 0..1 fractions.
-  // Prefix caching: vLLM v1 counts tokens in prefix_cache_{hits,queries}_total; v0 named them gpu_prefix_cache_*.
+  // Prefix caching: vLLM v1 counts tokens in prefix_cache_{hits,queries}_total; v0 named them
+  // gpu_prefix_cache_*, and releases around 0.6 exported only a gpu_prefix_cache_hit_rate gauge.
   {
     source: 'vllm', running: 'vllm:num_requests_running', waiting: 'vllm:num_requests_waiting', kv: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
-    prefix: { counters: [['vllm:prefix_cache_hits_total', 'vllm:prefix_cache_queries_total'], ['vllm:gpu_prefix_cache_hits_total', 'vllm:gpu_prefix_cache_queries_total'], ['vllm:prefix_cache_hits', 'vllm:prefix_cache_queries'], ['vllm:gpu_prefix_cache_hits', 'vllm:gpu_prefix_cache_queries']] },
+    prefix: { counters: [['vllm:prefix_cache_hits_total', 'vllm:prefix_cache_queries_total'], ['vllm:gpu_prefix_cache_hits_total', 'vllm:gpu_prefix_cache_queries_total'], ['vllm:prefix_cache_hits', 'vllm:prefix_cache_queries'], ['vllm:gpu_prefix_cache_hits', 'vllm:gpu_prefix_cache_queries']], gauge: 'vllm:gpu_prefix_cache_hit_rate' },
   },
   // SGLang: token_usage is the fraction of KV-cache tokens in use.
   { source: 'sglang', running: 'sglang:num_running_reqs', waiting: 'sglang:num_queue_reqs', kv: ['sglang:token_usage'], prefix: { gauge: 'sglang:cache_hit_rate' } },
