@@ -94,6 +94,7 @@ test('cache-aware diagnostics and the issue 18 verdict', () => {
     record({ route: { reason: 'no cached prefix: ring home sim-2', table_version: 1, min_weight: 1 } }),
   ];
   assert.deepEqual(cacheAwareDiagnostics(routed), { by_longest_match: 0.5, cold: 0.5, past_load_bound: 0 });
+  /** @param {number} hit @param {number} mean @param {number} p99 @returns {any} */
   const result = (hit, mean, p99) => ({ ...analyse({ records: [record({})], aborted: 0, windowMs: [0, 1000], delta: counterDelta({}, { a: { hit_tokens: hit, query_tokens: 100, requests: 1 } }), tableVersions: [1, 1] }), ideal_hit_rate: 0.95, ttft_ms: { mean, p99 }, worst_in_flight_ratio: 1.2 });
   const runs = [
     { scenario: '12 tenants', strategy: 'round-robin', gateways: 1, result: result(60, 600, 2000) },
