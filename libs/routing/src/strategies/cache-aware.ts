@@ -141,6 +141,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
   const virtualNodes = options.virtualNodes ?? DEFAULT_VIRTUAL_NODES;
   const placementBlocks = options.placementBlocks ?? 1;
   validate(loadFactor, newLoadFactor, virtualNodes, placementBlocks);
+  // Reused by every pick of this instance: a pick is synchronous and reads it only before returning.
   const matched = new Map<string, number>();
   return (candidates, ctx) => {
     if (candidates.length === 0) return undefined;
