@@ -35,6 +35,11 @@ const words = (/** @type {number} */ n) => Array.from({ length: n }, () => Math.
 // 200 tenants' system prompts (6,000 characters ≈ 23 blocks each) and their conversations fill the index.
 const systems = Array.from({ length: 200 }, (_, i) => `You are the assistant of tenant ${i}. ${words(900)}`.slice(0, 6000));
 const bodyOf = (/** @type {number} */ tenant, /** @type {string} */ question) => ({ messages: [{ role: 'system', content: systems[tenant] }, { role: 'user', content: question }] });
+/** The gateway's work before the pick (services/gateway/src/routing/prefix-query.ts). @param {Record<string, unknown>} body */
+const queryOf = (body) => {
+  const { text, instructionChars, messageEnds } = routing.renderPromptParts(body, options.maxChars);
+  return routing.promptBlocks(text, seed, options, instructionChars, messageEnds);
+};
 
 const gc = /** @type {{gc?: () => void}} */ (/** @type {unknown} */ (globalThis)).gc;
 const heapBefore = (gc?.(), process.memoryUsage().heapUsed);
@@ -43,7 +48,7 @@ const memory = routing.createStrategyMemory({ prefixIndex: index });
 const strategy = routing.createCacheAware();
 let filled = 0;
 for (let i = 0; filled < blockCount; i++) {
-  const query = routing.promptBlocks(routing.renderPrompt(bodyOf(i % systems.length, `fill ${i} ${words(40)}`), options.maxChars), seed, options);
+  const query = queryOf(bodyOf(i % systems.length, `fill ${i} ${words(40)}`));
   index.record(candidates[Math.floor(rand() * candidates.length)].id, query);
   filled = index.size();
 }
@@ -55,14 +60,14 @@ const ctx = { rand, now: 0, model: 'bench-model', memory };
 
 /** @param {number} ms @param {boolean} full */
 function run(ms, full) {
-  const queries = questions.map((b) => routing.promptBlocks(routing.renderPrompt(b, options.maxChars), seed, options));
+  const queries = questions.map(queryOf);
   let n = 0;
   const end = performance.now() + ms;
   const start = performance.now();
   while (performance.now() < end) {
     for (let k = 0; k < 100; k++, n++) {
       const body = questions[n % questions.length];
-      const prefix = full ? routing.promptBlocks(routing.renderPrompt(body, options.maxChars), seed, options) : queries[n % queries.length];
+      const prefix = full ? queryOf(body) : queries[n % queries.length];
       ctx.prefix = prefix;
       const pick = strategy(candidates, ctx);
       if (full && pick) index.record(pick.id, prefix);

@@ -5,7 +5,9 @@
  * end of that block. Blocks are characters of a template-free rendering of the
  * prompt (render-prompt.ts), not tokens: the gateway has no tokenizer, and what
  * matters is which prefixes two requests share, not where the engine's block
- * boundaries fall. Only `maxChars` of the prompt is ever read.
+ * boundaries fall. A chat message's end also ends a block, so a message's last
+ * block is the same in every later turn that repeats it: turn k + 1 matches all
+ * of turn k, not only turn k's full blocks. Only `maxChars` of the prompt is read.
  */
 
 const FNV_PRIME = 0x01000193;
@@ -28,7 +30,7 @@ export interface PrefixQuery {
   readonly hashes: Uint32Array;
   /** Blocks, the trailing partial one included (so a prompt shorter than a block still has one). */
   readonly count: number;
-  /** Blocks that are full (`count` or `count - 1`). */
+  /** Blocks that end at a full block or at a message's end (later prompts repeating them match them). */
   readonly fullBlocks: number;
   /**
    * Leading blocks made only of the prompt's instructions (system / developer
@@ -60,21 +62,35 @@ export function chainSeed(text: string): number {
  * 32-bit hashes: with 10^5 indexed blocks a lookup finds a false match with
  * probability ≈ 2 × 10^-5, and a false match only misplaces one request.
  */
-export function promptBlocks(text: string, seed = 0, options: PromptBlockOptions = DEFAULT_PROMPT_BLOCK_OPTIONS, instructionChars = 0): PrefixQuery {
+export function promptBlocks(
+  text: string,
+  seed = 0,
+  options: PromptBlockOptions = DEFAULT_PROMPT_BLOCK_OPTIONS,
+  instructionChars = 0,
+  messageEnds: readonly number[] = [],
+): PrefixQuery {
   const { blockChars, maxChars } = options;
   if (!Number.isInteger(blockChars) || blockChars < 1 || !Number.isInteger(maxChars) || maxChars < 1) {
     throw new RangeError(`prompt blocks need positive integer blockChars and maxChars, got ${blockChars} and ${maxChars}`);
   }
   const length = Math.min(text.length, maxChars);
-  const count = Math.ceil(length / blockChars);
-  const hashes = new Uint32Array(count);
+  // At most one extra (short) block per message end; the bound keeps a pathological list cheap.
+  const hashes = new Uint32Array(Math.ceil(length / blockChars) + Math.min(messageEnds.length, Math.ceil(length / blockChars) + 1));
   let parent = seed >>> 0;
-  for (let block = 0; block < count; block++) {
+  let count = 0;
+  let fullBlocks = 0;
+  let instructionBlocks = 0;
+  let nextEnd = 0;
+  for (let start = 0; start < length && count < hashes.length; ) {
+    while (nextEnd < messageEnds.length && messageEnds[nextEnd]! <= start) nextEnd += 1;
+    const end = Math.min(length, start + blockChars, nextEnd < messageEnds.length ? messageEnds[nextEnd]! : length);
     let h = (0x811c9dc5 ^ parent) >>> 0;
-    const end = Math.min(length, (block + 1) * blockChars);
-    for (let i = block * blockChars; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+    for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
     parent = fmix32(h ^ end);
-    hashes[block] = parent;
+    hashes[count++] = parent;
+    if (end - start === blockChars || end === messageEnds[nextEnd]) fullBlocks += 1;
+    if (end <= instructionChars) instructionBlocks = count;
+    start = end;
   }
-  return { hashes, count, fullBlocks: Math.floor(length / blockChars), instructionBlocks: Math.floor(Math.min(instructionChars, length) / blockChars) };
+  return { hashes: count === hashes.length ? hashes : hashes.subarray(0, count), count, fullBlocks, instructionBlocks };
 }

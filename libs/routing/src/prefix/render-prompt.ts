@@ -28,14 +28,16 @@ export interface RenderedPrompt {
    * part a tenant's conversations share. 0 for prompts without them.
    */
   readonly instructionChars: number;
+  /** Where each chat message ends in `text` (ascending); empty for other prompts. */
+  readonly messageEnds: readonly number[];
 }
 
 /** renderPrompt, also saying where the leading instructions end. */
 export function renderPromptParts(body: Readonly<Record<string, unknown>> | undefined, maxChars: number): RenderedPrompt {
-  if (body === undefined || body === null || typeof body !== 'object') return { text: '', instructionChars: 0 };
+  if (body === undefined || body === null || typeof body !== 'object') return { text: '', instructionChars: 0, messageEnds: [] };
   const messages = body.messages;
   if (Array.isArray(messages)) return renderMessages(messages, maxChars);
-  return { text: renderPlain(body, maxChars), instructionChars: 0 };
+  return { text: renderPlain(body, maxChars), instructionChars: 0, messageEnds: [] };
 }
 
 function renderPlain(body: Readonly<Record<string, unknown>>, maxChars: number): string {
@@ -52,6 +54,7 @@ function renderMessages(messages: readonly unknown[], maxChars: number): Rendere
   let text = '';
   let instructionChars = 0;
   let leading = true;
+  const messageEnds: number[] = [];
   for (const message of messages) {
     if (text.length >= maxChars) break;
     if (typeof message !== 'object' || message === null) continue;
@@ -59,11 +62,12 @@ function renderMessages(messages: readonly unknown[], maxChars: number): Rendere
     text += `${typeof role === 'string' ? clip(role, 32) : ''}:`;
     text += contentText(content, maxChars - text.length);
     text += MESSAGE_END;
+    messageEnds.push(Math.min(text.length, maxChars));
     leading &&= role === 'system' || role === 'developer';
     if (leading) instructionChars = text.length;
   }
   const clipped = clip(text, maxChars);
-  return { text: clipped, instructionChars: Math.min(instructionChars, clipped.length) };
+  return { text: clipped, instructionChars: Math.min(instructionChars, clipped.length), messageEnds };
 }
 
 function contentText(content: unknown, budget: number): string {
