@@ -106,7 +106,9 @@ export function affinityDiagnostics(records) {
 /**
  * Issue 18's "gap captured": the share of what cache-aware routing could win over
  * round-robin that a strategy won, (hit − rr hit) ÷ (ideal − rr hit).
- * @param {number} hit @param {number} roundRobinHit @param {number} idealHit
+ * @param {number} hit
+ * @param {number} roundRobinHit
+ * @param {number} idealHit
  */
 export function gapCaptured(hit, roundRobinHit, idealHit) {
   const gap = idealHit - roundRobinHit;
@@ -118,9 +120,14 @@ export function gapCaptured(hit, roundRobinHit, idealHit) {
  * from the records' send and end times, averaged per `windowMs` window of
  * [from, to); per window the busiest sim's mean over the mean of all sims. Returns
  * the worst window's ratio (1 = perfectly even; the target is ≤ 1.5).
- * @param {TurnRecord[]} records @param {string[]} simIds @param {[number, number]} windowMs
+ * @param {TurnRecord[]} records
+ * @param {string[]} simIds
+ * @param {[number, number]} range
+ * @param {number} [windowMs]
+ * @param {number} [stepMs]
  */
-export function worstInFlightRatio(records, simIds, [from, to], windowMs = 5000, stepMs = 100) {
+export function worstInFlightRatio(records, simIds, range, windowMs = 5000, stepMs = 100) {
+  const [from, to] = range;
   const steps = Math.max(0, Math.floor((to - from) / stepMs));
   if (steps === 0 || simIds.length === 0) return Number.NaN;
   const column = new Map(simIds.map((id, i) => [id, i]));
