@@ -34,8 +34,8 @@ async function cacheCounters(): Promise<{ hit: number; query: number }> {
   let query = 0;
   for (const { url } of stack.sims.values()) {
     const text = await (await fetch(`${url}/metrics`)).text();
-    hit += Number(/^sim_prefix_cache_hit_tokens_total (\S+)$/m.exec(text)?.[1] ?? 0);
-    query += Number(/^sim_prefix_cache_query_tokens_total (\S+)$/m.exec(text)?.[1] ?? 0);
+    hit += Number(/^sim_prefix_cache_hit_tokens_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
+    query += Number(/^sim_prefix_cache_query_tokens_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
   }
   return { hit, query };
 }
