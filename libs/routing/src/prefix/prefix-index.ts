@@ -9,6 +9,14 @@ import type { PrefixQuery } from './prompt-blocks';
 export interface PrefixIndex {
   /** Leading blocks of `query` each scheduler holds (only schedulers with at least one), reusing `out`. */
   match(query: PrefixQuery, out?: Map<string, number>): Map<string, number>;
+  /** The schedulers holding one block hash (do not modify), or undefined. */
+  holdersOf(hash: number): ReadonlySet<string> | undefined;
+  /**
+   * Leading blocks of `query` one scheduler holds, by binary search: a scheduler
+   * holding block i holds the blocks before it (they were sent together and an
+   * LRU drops a chain's tail first), so O(log blocks).
+   */
+  depthOf(schedulerId: string, query: PrefixQuery): number;
   /** `schedulerId` was sent `query`: its blocks become its most recent, head first. */
   record(schedulerId: string, query: PrefixQuery): void;
   /** Capacity (index blocks) of one scheduler, e.g. from its KV-cache size; undefined = the default. */
@@ -92,6 +100,19 @@ export function createPrefixIndex(options: PrefixIndexOptions = {}): PrefixIndex
         if (!advanced) break;
       }
       return out;
+    },
+    holdersOf: (hash) => holders.get(hash),
+    depthOf(schedulerId, query) {
+      const lru = schedulers.get(schedulerId)?.lru;
+      if (lru === undefined) return 0;
+      let low = 0;
+      let high = query.count;
+      while (low < high) {
+        const mid = (low + high + 1) >>> 1;
+        if (lru.has(query.hashes[mid - 1]!)) low = mid;
+        else high = mid - 1;
+      }
+      return low;
     },
     record(schedulerId, query) {
       if (query.count === 0) return;

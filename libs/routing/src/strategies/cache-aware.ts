@@ -141,7 +141,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
   const virtualNodes = options.virtualNodes ?? DEFAULT_VIRTUAL_NODES;
   const placementBlocks = options.placementBlocks ?? 1;
   validate(loadFactor, newLoadFactor, virtualNodes, placementBlocks);
-  // Reused by every pick of this instance: a pick is synchronous and reads it only before returning.
+  // Reused by every pick of this instance (receipts only): a pick is synchronous and reads it before returning.
   const matched = new Map<string, number>();
   return (candidates, ctx) => {
     if (candidates.length === 0) return undefined;
@@ -153,29 +153,33 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
     const shape = loadShape(candidates);
     const placement = placementFor(candidates, ctx, virtualNodes);
     const hash = placementHash(query, placementBlocks);
-    const found = ctx.memory.prefixIndex?.match(query, matched) ?? matched;
-    if (ctx.memory.prefixIndex === undefined) matched.clear();
+    const index = ctx.memory.prefixIndex;
     const factorFor = (blocks: number) => (blocks > query.instructionBlocks ? loadFactor : newLoadFactor);
+    const position = (id: string): number => {
+      const at = placement.indexById.get(id);
+      return at !== undefined && candidates[at]?.id === id ? at : -1;
+    };
+    const eligible = (at: number, factor: number) => at >= 0 && candidates[at]!.inFlight < boundOf(candidates[at]!, shape, factor);
     let best = -1;
     let bestBlocks = 0;
-    let bestDistance = Number.POSITIVE_INFINITY;
     let longest = 0;
     let longestId: string | undefined;
-    for (const [id, blocks] of found) {
-      const index = placement.indexById.get(id);
-      if (index === undefined || candidates[index]?.id !== id) continue;
-      if (blocks > longest) {
-        longest = blocks;
+    if (index !== undefined) {
+      const holders = (blocks: number) => index.holdersOf(query.hashes[blocks - 1]!);
+      const some = (blocks: number, test: (at: number) => boolean) => {
+        for (const id of holders(blocks) ?? []) if (test(position(id))) return true;
+        return false;
+      };
+      longest = deepest(1, query.count, (d) => some(d, (at) => at >= 0));
+      for (const id of longest > 0 ? holders(longest)! : []) {
+        if (position(id) < 0) continue;
         longestId = id;
+        break;
       }
-      const c = candidates[index]!;
-      if (blocks < bestBlocks || !(c.inFlight < boundOf(c, shape, factorFor(blocks)))) continue;
-      const distance = ringDistance(placement, index, hash);
-      if (blocks > bestBlocks || distance < bestDistance) {
-        best = index;
-        bestBlocks = blocks;
-        bestDistance = distance;
-      }
+      // Deeper than the instructions the bound is loadFactor's, up to them newLoadFactor's: each range is monotone.
+      const conversation = deepest(query.instructionBlocks + 1, longest, (d) => some(d, (at) => eligible(at, loadFactor)));
+      bestBlocks = conversation > query.instructionBlocks ? conversation : Math.max(0, deepest(1, Math.min(longest, query.instructionBlocks), (d) => some(d, (at) => eligible(at, newLoadFactor))));
+      if (bestBlocks > 0) best = firstOnRing(placement, hash, holders(bestBlocks)!, (at) => eligible(at, factorFor(bestBlocks)), position);
     }
     let chosen: number;
     let reason: string;
@@ -184,11 +188,13 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       reason = `longest cached prefix: ${bestBlocks} of ${query.count} blocks on ${candidates[best]!.id}`;
       if (longest > bestBlocks) reason += `; ${longestId} (${longest} blocks) at load bound`;
     } else {
+      bestBlocks = 0;
       ({ chosen, reason } = ringChoice(candidates, placement, hash, (c) => boundOf(c, shape, newLoadFactor), longestId));
     }
     const id = candidates[chosen]!.id;
-    const pick = { id, reason, prefixBlocks: found.get(id) ?? 0 };
+    const pick = { id, reason, prefixBlocks: best >= 0 ? bestBlocks : (index?.depthOf(id, query) ?? 0) };
     if (ctx.explain !== true) return pick;
+    const found = index?.match(query, matched) ?? new Map<string, number>();
     return {
       ...pick,
       scores: Object.fromEntries(candidates.map((c) => {
@@ -198,6 +204,49 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       matchedBlocks: Object.fromEntries(candidates.map((c) => [c.id, found.get(c.id) ?? 0])),
     };
   };
+}
+
+/**
+ * The largest d in [from, to] for which `test(d)` holds, by binary search (the
+ * predicate holds up to some depth, then not: a scheduler holding block d holds
+ * the blocks before it); from − 1 when it holds nowhere.
+ */
+function deepest(from: number, to: number, test: (d: number) => boolean): number {
+  let low = from - 1;
+  let high = to;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if (test(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/** Few holders: the one nearest clockwise; many: walk the ring until one (expected steps ≤ nodes ÷ holders). */
+const FEW_HOLDERS = 32;
+
+/**
+ * The candidate among `holders` that passes `ok` and comes first on the ring
+ * walk from `hash`, or -1. The cost stays bounded however many schedulers hold a
+ * popular prefix: a few are compared by ring distance, many are met early on a walk.
+ */
+function firstOnRing(placement: Placement, hash: number, holders: ReadonlySet<string>, ok: (at: number) => boolean, position: (id: string) => number): number {
+  if (holders.size <= FEW_HOLDERS) {
+    let best = -1;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const id of holders) {
+      const at = position(id);
+      if (!ok(at)) continue;
+      const distance = ringDistance(placement, at, hash);
+      if (distance < bestDistance) {
+        best = at;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+  for (const at of walkRing(placement.ring, hash)) if (holders.has(placement.ids[at]!) && ok(at)) return at;
+  return -1;
 }
 
 /** No candidate under its bound holds a block: the first one under its bound clockwise from the placement hash. */
