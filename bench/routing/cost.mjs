@@ -24,10 +24,8 @@ const schedulerCount = num(process.env, 'BENCH_COST_SCHEDULERS', 1000);
 const blockCount = num(process.env, 'BENCH_COST_BLOCKS', 100_000);
 const rand = createRandom(18);
 
-const candidates = Array.from({ length: schedulerCount }, (_, i) => {
-  const c = { id: `sched-${String(i).padStart(4, '0')}`, weight: 1, baseWeight: 1, priority: 0, inFlight: Math.floor(rand() * 8) };
-  return c;
-});
+// Frozen, as the gateway's per-table candidate list is (services/gateway/src/routing/model-plan.ts).
+const candidates = Object.freeze(Array.from({ length: schedulerCount }, (_, i) => ({ id: `sched-${String(i).padStart(4, '0')}`, weight: 1, baseWeight: 1, priority: 0, inFlight: Math.floor(rand() * 8) })));
 const seed = routing.chainSeed('bench-model');
 const options = { blockChars: routing.DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars, maxChars: routing.DEFAULT_PROMPT_BLOCK_OPTIONS.maxChars };
 const words = (/** @type {number} */ n) => Array.from({ length: n }, () => Math.floor(rand() * 1e6).toString(36)).join(' ');

@@ -29,6 +29,8 @@ export interface Placement {
   readonly ring: HashRing;
   readonly nodePoints: readonly Uint32Array[];
   readonly indexById: ReadonlyMap<string, number>;
+  /** The frozen candidate array it was built from, if it was frozen: the same frozen array needs no comparison. */
+  readonly source?: readonly Candidate[];
 }
 
 const TWO_POW_32 = 4294967296;
@@ -58,8 +60,11 @@ function fits(placement: Placement, candidates: readonly Candidate[], virtualNod
 function placementFor(candidates: readonly Candidate[], ctx: PickContext, virtualNodes: number): Placement {
   const placements = (ctx.memory.placements ??= new Map());
   const cached = placements.get(ctx.model);
+  // A frozen array (the gateway's per-table candidate list) cannot have changed since it was seen.
+  if (cached !== undefined && cached.source === candidates && cached.virtualNodes === virtualNodes) return cached;
   if (cached !== undefined && fits(cached, candidates, virtualNodes)) return cached;
-  const placement = buildPlacement(candidates.map((c) => c.id), candidates.map(baseWeightOf), virtualNodes);
+  const built = buildPlacement(candidates.map((c) => c.id), candidates.map(baseWeightOf), virtualNodes);
+  const placement = Object.isFrozen(candidates) ? { ...built, source: candidates } : built;
   placements.set(ctx.model, placement);
   return placement;
 }

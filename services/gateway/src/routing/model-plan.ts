@@ -55,8 +55,9 @@ export function buildModelPlan(
     strategyName: resolved.name,
     strategy: resolved.strategy,
     affinity: AFFINITY[resolved.name],
-    healthy: healthy.map((t) => liveCandidate(t.entry, t.entry.effective_weight, signals, defaultMaxConcurrency)),
-    panic: routable.map((t) => liveCandidate(t.entry, t.entry.weight > 0 ? t.entry.weight : 1, signals, defaultMaxConcurrency)),
+    // Frozen: strategies may cache per-array work (cache-aware's ring) on the array's identity.
+    healthy: Object.freeze(healthy.map((t) => liveCandidate(t.entry, t.entry.effective_weight, signals, defaultMaxConcurrency))),
+    panic: Object.freeze(routable.map((t) => liveCandidate(t.entry, t.entry.weight > 0 ? t.entry.weight : 1, signals, defaultMaxConcurrency))),
     targetById: new Map(targets.map((t) => [t.entry.id, t])),
     ids: targets.map((t) => t.entry.id),
   };
