@@ -35,8 +35,8 @@ const systems = Array.from({ length: 200 }, (_, i) => `You are the assistant of 
 const bodyOf = (/** @type {number} */ tenant, /** @type {string} */ question) => ({ messages: [{ role: 'system', content: systems[tenant] }, { role: 'user', content: question }] });
 /** The gateway's work before the pick (services/gateway/src/routing/prefix-query.ts). @param {Record<string, unknown>} body */
 const queryOf = (body) => {
-  const { text, instructionChars, messageEnds } = routing.renderPromptParts(body, options.maxChars);
-  return routing.promptBlocks(text, seed, options, instructionChars, messageEnds);
+  const { text, instructionChars, messageEnds, continued } = routing.renderPromptParts(body, options.maxChars);
+  return routing.promptBlocks(text, seed, options, instructionChars, messageEnds, continued);
 };
 
 const gc = /** @type {{gc?: () => void}} */ (/** @type {unknown} */ (globalThis)).gc;

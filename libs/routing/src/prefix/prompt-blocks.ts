@@ -37,6 +37,8 @@ export interface PrefixQuery {
    * messages): a match no longer than this finds the tenant, not the conversation.
    */
   readonly instructionBlocks: number;
+  /** The prompt carries earlier turns of its conversation (chat with an assistant or tool message). */
+  readonly continued?: boolean;
 }
 
 /** murmur3's finaliser, as in hashing/hash.ts: spreads FNV's near-identical results. */
@@ -68,6 +70,7 @@ export function promptBlocks(
   options: PromptBlockOptions = DEFAULT_PROMPT_BLOCK_OPTIONS,
   instructionChars = 0,
   messageEnds: readonly number[] = [],
+  continued = false,
 ): PrefixQuery {
   const { blockChars, maxChars } = options;
   if (!Number.isInteger(blockChars) || blockChars < 1 || !Number.isInteger(maxChars) || maxChars < 1) {
@@ -96,5 +99,5 @@ export function promptBlocks(
     if (end <= instructionChars) instructionBlocks = count;
     start = end;
   }
-  return { hashes: count === hashes.length ? hashes : hashes.subarray(0, count), count, fullBlocks, instructionBlocks };
+  return { hashes: count === hashes.length ? hashes : hashes.subarray(0, count), count, fullBlocks, instructionBlocks, continued };
 }

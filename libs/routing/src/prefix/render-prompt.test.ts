@@ -1,4 +1,4 @@
-import { renderPrompt } from './render-prompt';
+import { renderPrompt, renderPromptParts } from './render-prompt';
 
 describe('render prompt', () => {
   it('renders chat messages in order so a longer conversation starts with the shorter one', () => {
@@ -7,6 +7,12 @@ describe('render prompt', () => {
     const one = renderPrompt({ messages: turn1 }, 1000);
     expect(renderPrompt({ messages: turn2 }, 1000).startsWith(one)).toBe(true);
     expect(renderPrompt({ messages: [{ role: 'user', content: 'Hi' }] }, 1000)).not.toBe(renderPrompt({ messages: [{ role: 'system', content: 'Hi' }] }, 1000));
+    // Where the instructions and each message end, and whether earlier turns ride along.
+    const first = renderPromptParts({ messages: turn1 }, 1000);
+    const second = renderPromptParts({ messages: turn2 }, 1000);
+    expect(first.instructionChars).toBe('system:Be brief.\u001e'.length);
+    expect(first.messageEnds).toEqual([first.instructionChars, first.text.length]);
+    expect([first.continued, second.continued]).toEqual([false, true]);
   });
 
   it('reads text parts, names other parts by type and URL, and skips junk', () => {

@@ -30,14 +30,16 @@ export interface RenderedPrompt {
   readonly instructionChars: number;
   /** Where each chat message ends in `text` (ascending); empty for other prompts. */
   readonly messageEnds: readonly number[];
+  /** A chat that carries earlier turns (an assistant or tool message after the instructions): a conversation under way. */
+  readonly continued: boolean;
 }
 
 /** renderPrompt, also saying where the leading instructions end. */
 export function renderPromptParts(body: Readonly<Record<string, unknown>> | undefined, maxChars: number): RenderedPrompt {
-  if (body === undefined || body === null || typeof body !== 'object') return { text: '', instructionChars: 0, messageEnds: [] };
+  if (body === undefined || body === null || typeof body !== 'object') return { text: '', instructionChars: 0, messageEnds: [], continued: false };
   const messages = body.messages;
   if (Array.isArray(messages)) return renderMessages(messages, maxChars);
-  return { text: renderPlain(body, maxChars), instructionChars: 0, messageEnds: [] };
+  return { text: renderPlain(body, maxChars), instructionChars: 0, messageEnds: [], continued: false };
 }
 
 function renderPlain(body: Readonly<Record<string, unknown>>, maxChars: number): string {
@@ -55,6 +57,7 @@ function renderMessages(messages: readonly unknown[], maxChars: number): Rendere
   let instructionChars = 0;
   let leading = true;
   const messageEnds: number[] = [];
+  let continued = false;
   for (const message of messages) {
     if (text.length >= maxChars) break;
     if (typeof message !== 'object' || message === null) continue;
@@ -64,10 +67,11 @@ function renderMessages(messages: readonly unknown[], maxChars: number): Rendere
     text += MESSAGE_END;
     messageEnds.push(Math.min(text.length, maxChars));
     leading &&= role === 'system' || role === 'developer';
+    continued ||= role === 'assistant' || role === 'tool';
     if (leading) instructionChars = text.length;
   }
   const clipped = clip(text, maxChars);
-  return { text: clipped, instructionChars: Math.min(instructionChars, clipped.length), messageEnds };
+  return { text: clipped, instructionChars: Math.min(instructionChars, clipped.length), messageEnds, continued };
 }
 
 function contentText(content: unknown, budget: number): string {

@@ -17,8 +17,8 @@ function createGateway(seed = 1, strategy = cacheAware) {
   return {
     memory,
     route(fleet: readonly Candidate[], messages: readonly Message[], explain = false): Pick {
-      const { text, instructionChars, messageEnds } = renderPromptParts({ messages }, 16_384);
-      const prefix = text === '' ? undefined : promptBlocks(text, chainSeed('m'), undefined, instructionChars, messageEnds);
+      const { text, instructionChars, messageEnds, continued } = renderPromptParts({ messages }, 16_384);
+      const prefix = text === '' ? undefined : promptBlocks(text, chainSeed('m'), undefined, instructionChars, messageEnds, continued);
       const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain };
       const pick = strategy(fleet, ctx)!;
       if (prefix) memory.prefixIndex!.record(pick.id, prefix);
@@ -88,6 +88,23 @@ describe('cache-aware', () => {
     const fresh = gw.route(busy, question(1));
     note('headroom', fresh);
     expect(fresh.id).not.toBe(home);
+  });
+
+  it('several gateways: a turn reaching a gateway that never saw its conversation still goes home under the full bound', () => {
+    const fleet = fleetOf(4);
+    const a = createGateway(1);
+    const b = createGateway(2);
+    const home = a.route(fleet, question(0)).id;
+    expect(b.route(fleet, question(1)).id).toBe(home);
+    // Conversation 7 began on gateway a; its second turn reaches gateway b.
+    const history: Message[] = [...question(7)];
+    expect(a.route(fleet, history).id).toBe(home);
+    history.push({ role: 'assistant', content: words(70, 30) }, { role: 'user', content: 'next' });
+    const busy = fleetOf(4, { [home]: { inFlight: 3 }, ...Object.fromEntries(fleet.filter((c) => c.id !== home).map((c) => [c.id, { inFlight: 2 }])) });
+    const continued = b.route(busy, history);
+    note('several-gateways', continued);
+    expect(continued.id).toBe(home);
+    expect(b.route(busy, question(8)).id).not.toBe(home);
   });
 
   it('cold start: independent gateways place a new prefix on the same scheduler, and many prefixes spread', () => {

@@ -159,7 +159,10 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
     const placement = placementFor(candidates, ctx, virtualNodes);
     const hash = placementHash(query, placementBlocks);
     const index = ctx.memory.prefixIndex;
-    const factorFor = (blocks: number) => (blocks > query.instructionBlocks ? loadFactor : newLoadFactor);
+    // A conversation under way (its prompt carries earlier turns) gets the full bound even where this
+    // gateway has not seen its history: another gateway may have sent it, most likely to the same home.
+    const shallowFactor = query.continued === true ? loadFactor : newLoadFactor;
+    const factorFor = (blocks: number) => (blocks > query.instructionBlocks ? loadFactor : shallowFactor);
     const position = (id: string): number => {
       const at = placement.indexById.get(id);
       return at !== undefined && candidates[at]?.id === id ? at : -1;
@@ -183,7 +186,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       }
       // Deeper than the instructions the bound is loadFactor's, up to them newLoadFactor's: each range is monotone.
       const conversation = deepest(query.instructionBlocks + 1, longest, (d) => some(d, (at) => eligible(at, loadFactor)));
-      bestBlocks = conversation > query.instructionBlocks ? conversation : Math.max(0, deepest(1, Math.min(longest, query.instructionBlocks), (d) => some(d, (at) => eligible(at, newLoadFactor))));
+      bestBlocks = conversation > query.instructionBlocks ? conversation : Math.max(0, deepest(1, Math.min(longest, query.instructionBlocks), (d) => some(d, (at) => eligible(at, shallowFactor))));
       if (bestBlocks > 0) best = firstOnRing(placement, hash, holders(bestBlocks)!, (at) => eligible(at, factorFor(bestBlocks)), position);
     }
     let chosen: number;
@@ -194,7 +197,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       if (longest > bestBlocks) reason += `; ${longestId} (${longest} blocks) at load bound`;
     } else {
       bestBlocks = 0;
-      ({ chosen, reason } = ringChoice(candidates, placement, hash, (c) => boundOf(c, shape, newLoadFactor), longestId));
+      ({ chosen, reason } = ringChoice(candidates, placement, hash, (c) => boundOf(c, shape, shallowFactor), longestId));
     }
     const id = candidates[chosen]!.id;
     const pick = { id, reason, prefixBlocks: best >= 0 ? bestBlocks : (index?.depthOf(id, query) ?? 0) };

@@ -8,7 +8,7 @@ import { chainSeed, DEFAULT_PROMPT_BLOCK_OPTIONS, promptBlocks, renderPromptPart
  * Reads no more of the body than `maxChars`, whatever its size.
  */
 export function prefixQueryFor(body: Readonly<Record<string, unknown>> | undefined, model: string, maxChars: number): PrefixQuery | undefined {
-  const { text, instructionChars, messageEnds } = renderPromptParts(body, maxChars);
+  const { text, instructionChars, messageEnds, continued } = renderPromptParts(body, maxChars);
   if (text === '') return undefined;
-  return promptBlocks(text, chainSeed(model), { blockChars: DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars, maxChars }, instructionChars, messageEnds);
+  return promptBlocks(text, chainSeed(model), { blockChars: DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars, maxChars }, instructionChars, messageEnds, continued);
 }
