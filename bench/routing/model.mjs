@@ -9,6 +9,8 @@
  * (block-level hits, service time from uncached blocks), not measurements.
  *
  *   node bench/routing/model.mjs [gateways=1] [strategy=cache-aware] [tenants=12]
+ *   MODEL_SHARED_INDEX=1 …: the gateways share one prefix index (placements learned instantly)
+ *   MODEL_GLOBAL_IN_FLIGHT=1 …: the load bound reads fleet-wide in-flight counts
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -38,8 +40,10 @@ const sims = Array.from({ length: 8 }, (_, i) => `sim-${i + 1}`);
 const cacheBlocks = Math.round((32_768 * CHARS_PER_TOKEN) / 256);
 const cache = routing.createPrefixIndex({ defaultCapacityBlocks: cacheBlocks, maxTotalBlocks: 1e9 });
 const oracle = routing.createPrefixIndex({ defaultCapacityBlocks: 1e8, maxTotalBlocks: 1e9 });
+// MODEL_SHARED_INDEX=1: every gateway sees every placement at once (an upper bound for sharing placements).
+const sharedIndex = process.env.MODEL_SHARED_INDEX === '1' ? routing.createPrefixIndex({ defaultCapacityBlocks: cacheBlocks }) : undefined;
 const gateways = Array.from({ length: gatewayCount }, () => ({
-  memory: routing.createStrategyMemory({ prefixIndex: routing.createPrefixIndex({ defaultCapacityBlocks: cacheBlocks }) }),
+  memory: routing.createStrategyMemory({ prefixIndex: sharedIndex ?? routing.createPrefixIndex({ defaultCapacityBlocks: cacheBlocks }) }),
   local: new Map(sims.map((id) => [id, 0])),
 }));
 const options = { blockChars: 256, maxChars: 16_384 };
@@ -56,7 +60,9 @@ function turn(conversation, now) {
   const messages = [{ role: 'system', content: systems[conversation.tenant] }, ...conversation.history, { role: 'user', content: words(uniformInt(rand, [30, 250])) }];
   const parts = routing.renderPromptParts({ messages }, options.maxChars);
   const prefix = routing.promptBlocks(parts.text, 7, options, parts.instructionChars, parts.messageEnds, parts.continued);
-  const candidates = sims.map((id) => ({ id, weight: 1, baseWeight: 1, priority: 0, inFlight: gateway.local.get(id) ?? 0 }));
+  // MODEL_GLOBAL_IN_FLIGHT=1: each gateway bounds load by the fleet-wide in-flight counts (an upper bound for sharing them).
+  const inFlightOf = (/** @type {string} */ id) => (process.env.MODEL_GLOBAL_IN_FLIGHT === '1' ? global.get(id) : gateway.local.get(id)) ?? 0;
+  const candidates = sims.map((id) => ({ id, weight: 1, baseWeight: 1, priority: 0, inFlight: inFlightOf(id) }));
   const affinityKey = routing.affinityKeyForPrefix(parts.text.slice(0, 800));
   const pick = /** @type {import('../../libs/routing/dist/index.js').Pick} */ (strategy(candidates, { rand, now, model: 'm', memory: gateway.memory, prefix, affinityKey }));
   gateway.memory.prefixIndex?.record(pick.id, prefix);
