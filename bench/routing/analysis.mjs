@@ -104,6 +104,75 @@ export function affinityDiagnostics(records) {
 }
 
 /**
+ * Issue 18's "gap captured": the share of what cache-aware routing could win over
+ * round-robin that a strategy won, (hit − rr hit) ÷ (ideal − rr hit).
+ * @param {number} hit
+ * @param {number} roundRobinHit
+ * @param {number} idealHit
+ */
+export function gapCaptured(hit, roundRobinHit, idealHit) {
+  const gap = idealHit - roundRobinHit;
+  return Number.isFinite(gap) && gap > 0 && Number.isFinite(hit) ? (hit - roundRobinHit) / gap : Number.NaN;
+}
+
+/**
+ * Collapse check (issue 18): in-flight requests per sim, sampled every `stepMs`
+ * from the records' send and end times, averaged per `windowMs` window of
+ * [from, to); per window the busiest sim's mean over the mean of all sims. Returns
+ * the worst window's ratio (1 = perfectly even; the target is ≤ 1.5).
+ * @param {TurnRecord[]} records
+ * @param {string[]} simIds
+ * @param {[number, number]} range
+ * @param {number} [windowMs]
+ * @param {number} [stepMs]
+ */
+export function worstInFlightRatio(records, simIds, range, windowMs = 5000, stepMs = 100) {
+  const [from, to] = range;
+  const steps = Math.max(0, Math.floor((to - from) / stepMs));
+  if (steps === 0 || simIds.length === 0) return Number.NaN;
+  const column = new Map(simIds.map((id, i) => [id, i]));
+  /** Per step, per sim: +1 at a send, −1 at an end (a difference array). */
+  const diff = Array.from({ length: steps + 1 }, () => new Float64Array(simIds.length));
+  for (const r of records) {
+    const sim = r.backend === null ? undefined : column.get(r.backend);
+    if (sim === undefined || r.sentAtMs === undefined || r.endAtMs === undefined) continue;
+    const start = Math.max(0, Math.ceil((r.sentAtMs - from) / stepMs));
+    const end = Math.min(steps, Math.ceil((r.endAtMs - from) / stepMs));
+    if (end <= start) continue;
+    diff[start][sim] += 1;
+    diff[end][sim] -= 1;
+  }
+  const perWindow = Math.max(1, Math.round(windowMs / stepMs));
+  const level = new Float64Array(simIds.length);
+  const sums = new Float64Array(simIds.length);
+  let worst = Number.NaN;
+  for (let step = 0; step < steps; step++) {
+    for (let i = 0; i < simIds.length; i++) {
+      level[i] += diff[step][i];
+      sums[i] += level[i];
+    }
+    if ((step + 1) % perWindow !== 0 && step !== steps - 1) continue;
+    const mean = sums.reduce((a, b) => a + b, 0) / simIds.length;
+    if (mean > 0) worst = Math.max(Number.isNaN(worst) ? 0 : worst, Math.max(...sums) / mean);
+    sums.fill(0);
+  }
+  return worst;
+}
+
+/**
+ * cache-aware's own account of its picks (route receipts): the share routed by a
+ * cached prefix, the share placed cold on the ring, and the share that went past
+ * a busier scheduler (longest match or ring home at its load bound).
+ * @param {TurnRecord[]} records
+ */
+export function cacheAwareDiagnostics(records) {
+  const routed = records.filter((r) => r.route && /longest cached prefix|ring home/.test(r.route.reason));
+  if (routed.length === 0) return null;
+  const share = (/** @type {RegExp} */ re) => routed.filter((r) => re.test(/** @type {{reason: string}} */ (r.route).reason)).length / routed.length;
+  return { by_longest_match: share(/^longest cached prefix/), cold: share(/^no cached prefix/), past_load_bound: share(/at load bound/) };
+}
+
+/**
  * @param {{records: TurnRecord[], aborted: number, windowMs: [number, number], delta: ReturnType<typeof counterDelta>, tableVersions: [number, number]}} run
  */
 export function analyse(run) {
@@ -133,6 +202,8 @@ export function analyse(run) {
     sim_share_max: Math.max(...shares),
     table_versions_in_window: run.tableVersions[1] - run.tableVersions[0],
     prefix_affinity: affinityDiagnostics(inWindow),
+    cache_aware: cacheAwareDiagnostics(inWindow),
+    worst_in_flight_ratio: worstInFlightRatio(run.records, Object.keys(run.delta.perSim), [from, to]),
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { affinityDiagnostics, analyse, counterDelta, stickiness, verdict } from './analysis.mjs';
+import { affinityDiagnostics, analyse, cacheAwareDiagnostics, counterDelta, gapCaptured, stickiness, verdict, worstInFlightRatio } from './analysis.mjs';
+import { cacheVerdict, gapTable } from './gap-verdict.mjs';
 import { parseSimCounters } from './fleet.mjs';
 
 /** @returns {import('./conversations.mjs').TurnRecord} */
@@ -70,4 +71,42 @@ test('analyse scores the window only; verdict applies target 5', () => {
   const missed = verdict({ 'round-robin': with_(0.4, 1000, 3000), 'least-outstanding': with_(0.3, 900, 1999), 'prefix-affinity': with_(0.6, 701, 2000) });
   assert.deepEqual([missed.hit_rate_met, missed.mean_ttft_met, missed.p99_met], [false, false, false]);
   assert.equal(verdict({ 'round-robin': r }).hit_rate_met, null);
+});
+
+test('gap captured: the share of the round-robin-to-ideal gap a strategy won', () => {
+  assert.ok(Math.abs(gapCaptured(0.9, 0.6, 1.0) - 0.75) < 1e-9);
+  assert.equal(gapCaptured(0.6, 0.6, 0.9), 0);
+  assert.ok(Number.isNaN(gapCaptured(0.9, 0.9, 0.9)));
+});
+
+test('worst in-flight ratio: the busiest sim over the mean, per 5 s window', () => {
+  const even = [record({ backend: 'a', sentAtMs: 0, endAtMs: 10_000 }), record({ backend: 'b', sentAtMs: 0, endAtMs: 10_000 })];
+  assert.equal(worstInFlightRatio(even, ['a', 'b'], [0, 10_000]), 1);
+  // In the second window only a is busy: twice the mean of two sims.
+  const skewed = [...even, record({ backend: 'a', sentAtMs: 5_000, endAtMs: 10_000 }), record({ backend: 'a', sentAtMs: 5_000, endAtMs: 10_000 })];
+  assert.ok(Math.abs(worstInFlightRatio(skewed, ['a', 'b'], [0, 10_000]) - 1.5) < 1e-9);
+  assert.ok(Number.isNaN(worstInFlightRatio([], ['a'], [0, 0])));
+});
+
+test('cache-aware diagnostics and the issue 18 verdict', () => {
+  const routed = [
+    record({ route: { reason: 'longest cached prefix: 9 of 10 blocks on sim-1', table_version: 1, min_weight: 1 } }),
+    record({ route: { reason: 'no cached prefix: ring home sim-2', table_version: 1, min_weight: 1 } }),
+  ];
+  assert.deepEqual(cacheAwareDiagnostics(routed), { by_longest_match: 0.5, cold: 0.5, past_load_bound: 0 });
+  /** @param {number} hit @param {number} mean @param {number} p99 @returns {any} */
+  const result = (hit, mean, p99) => ({ ...analyse({ records: [record({})], aborted: 0, windowMs: [0, 1000], delta: counterDelta({}, { a: { hit_tokens: hit, query_tokens: 100, requests: 1 } }), tableVersions: [1, 1] }), ideal_hit_rate: 0.95, ttft_ms: { mean, p99 }, worst_in_flight_ratio: 1.2 });
+  const runs = [
+    { scenario: '12 tenants', strategy: 'round-robin', gateways: 1, result: result(60, 600, 2000) },
+    { scenario: '12 tenants', strategy: 'least-outstanding', gateways: 1, result: result(60, 500, 1800) },
+    { scenario: '12 tenants', strategy: 'cache-aware', gateways: 1, result: result(92, 250, 1500) },
+    { scenario: '12 tenants', strategy: 'cache-aware', gateways: 4, result: result(88, 280, 1600) },
+  ];
+  const { verdicts, table } = cacheVerdict(runs);
+  assert.equal(verdicts.length, 2);
+  assert.equal(verdicts[0].gap_met, true);
+  assert.equal(verdicts[0].ttft_met, true);
+  assert.equal(verdicts[1].gateways_met, false);
+  assert.match(table, /within 3 points of 1 gateway/);
+  assert.match(gapTable(runs), /gap captured/);
 });

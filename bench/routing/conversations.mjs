@@ -31,17 +31,22 @@ const REQUEST_TIMEOUT_MS = 120_000;
  * @property {string | null} backend
  * @property {{reason: string, table_version: number, min_weight: number} | null} route  from the route receipt
  * @property {string | undefined} error
+ * @property {number} [sentAtMs]      when it was sent, since the run's start (in-flight windows)
+ * @property {number} [endAtMs]       when it ended, since the run's start
  */
 
 /**
  * `stopAtMs` (since the start): no turn is scheduled at or after it. `drainMs`:
  * then in-flight turns get this long before they are aborted.
- * @param {{plans: import('./workload.mjs').ConversationPlan[], tenants: import('./workload.mjs').Tenant[], sim: import('./workload.mjs').SimProfile, gatewayUrl: string, model: string, stopAtMs: number, drainMs: number}} options
+ * @param {{plans: import('./workload.mjs').ConversationPlan[], tenants: import('./workload.mjs').Tenant[], sim: import('./workload.mjs').SimProfile, gatewayUrls: string[], model: string, stopAtMs: number, drainMs: number}} options
  * @returns {Promise<{records: TurnRecord[], aborted: number}>}
  */
 export function playConversations(options) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const url = new URL('/v1/chat/completions', options.gatewayUrl);
+  // Several gateways stand behind a round-robin balancer: request i goes to gateway i mod N,
+  // so a conversation's turns land on different gateways.
+  const urls = options.gatewayUrls.map((g) => new URL('/v1/chat/completions', g));
+  let sent = 0;
   /** @type {TurnRecord[]} */
   const records = [];
   const timers = new Set();
@@ -86,6 +91,7 @@ export function playConversations(options) {
       const sentAt = performance.now() - t0;
       const requestId = `routing-bench-${plan.id}-${turn}`;
       const headers = { 'x-request-id': requestId, 'x-switchyard-explain': '1', 'x-session-id': `conversation-${plan.id}` };
+      const url = urls[sent++ % urls.length];
       const result = await streamChat({ url, agent, body, headers, timeoutMs: REQUEST_TIMEOUT_MS });
       active -= 1;
       if (settled) return;
@@ -94,7 +100,7 @@ export function playConversations(options) {
         conversation: plan.id, turn, requestId, tenant: plan.tenant, scheduledMs, sendLagMs: sentAt - scheduledMs,
         ttftMs: result.firstTokenAt === null ? null : result.firstTokenAt - t0 - scheduledMs, simTtftMs: null,
         latencyMs: result.endAt - t0 - scheduledMs, promptTokens: tokens, newTokens: step.userTokens,
-        ok: result.ok, status: result.status, backend: result.backend, route: receipt(result.route), error: result.error,
+        ok: result.ok, status: result.status, backend: result.backend, route: receipt(result.route), error: result.error, sentAtMs: sentAt, endAtMs: result.endAt - t0,
       });
       if (result.ok && turn + 1 < plan.turns.length) {
         const next = [...messages, { role: 'assistant', content: result.text }];

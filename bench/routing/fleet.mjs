@@ -50,7 +50,8 @@ export function parseSimCounters(text) {
 }
 
 /**
- * @param {{strategy: string, sim: import('./workload.mjs').SimProfile, controlPlaneEnv: Record<string, string>, gatewayEnv: Record<string, string>, log: (m: string) => void}} options
+ * `gateways` (default 1) gateways on the same control plane, as several replicas behind a balancer.
+ * @param {{strategy: string, sim: import('./workload.mjs').SimProfile, gateways?: number, controlPlaneEnv: Record<string, string>, gatewayEnv: Record<string, string>, log: (m: string) => void}} options
  */
 export async function startFleet(options) {
   /** @type {Array<{stop(): Promise<void>}>} */
@@ -84,18 +85,23 @@ export async function startFleet(options) {
     await waitForHttp(`${adminUrl}/health`, { proc: controlPlane });
     for (const s of sims) await addScheduler(adminUrl, { id: s.id, url: s.url, models: [ROUTING_MODEL], api_key: apiKey });
 
-    const gatewayPort = await freePort();
-    const gwEnv = { HOST: '127.0.0.1', PORT: String(gatewayPort), CONTROL_PLANE_ADDR: `127.0.0.1:${grpcPort}`, LOG_LEVEL: 'warn', ...options.gatewayEnv };
-    const gateway = startProcess({ name: 'gateway', command: process.execPath, args: [GATEWAY_MAIN], env: gwEnv, pin: false });
-    owned.push(gateway);
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    await waitForHttp(`${gatewayUrl}/health`, { proc: gateway });
-    await waitUntilRoutes(gatewayUrl, ROUTING_MODEL, {}, 20_000);
+    /** @type {string[]} */
+    const gatewayUrls = [];
+    for (let g = 0; g < (options.gateways ?? 1); g++) {
+      const gatewayPort = await freePort();
+      const gwEnv = { HOST: '127.0.0.1', PORT: String(gatewayPort), CONTROL_PLANE_ADDR: `127.0.0.1:${grpcPort}`, GATEWAY_ID: `bench-gw-${g}`, LOG_LEVEL: 'warn', ...options.gatewayEnv };
+      const gateway = startProcess({ name: `gateway-${g}`, command: process.execPath, args: [GATEWAY_MAIN], env: gwEnv, pin: false });
+      owned.push(gateway);
+      const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+      await waitForHttp(`${gatewayUrl}/health`, { proc: gateway });
+      gatewayUrls.push(gatewayUrl);
+    }
+    for (const url of gatewayUrls) await waitUntilRoutes(url, ROUTING_MODEL, {}, 20_000);
     await waitUntilAllHealthy(adminUrl, sims.length);
-    options.log(`fleet up: ${sims.length} sims, control plane ROUTING_STRATEGY=${options.strategy}, gateway ${gatewayUrl}`);
+    options.log(`fleet up: ${sims.length} sims, control plane ROUTING_STRATEGY=${options.strategy}, ${gatewayUrls.length} gateway(s) ${gatewayUrls.join(' ')}`);
 
     return {
-      gatewayUrl,
+      gatewayUrls,
       adminUrl,
       /** Counters of every sim, by id. @returns {Promise<Record<string, SimCounters>>} */
       async counters() {
@@ -118,7 +124,7 @@ export async function startFleet(options) {
         }
         return out;
       },
-      /** The routing table version the gateway applied, as the control plane lists it. */
+      /** The newest routing table version a gateway applied, as the control plane lists it. */
       async tableVersion() {
         const body = await (await fetch(`${adminUrl}/admin/gateways`)).json();
         const versions = (body.gateways ?? []).map((/** @type {{applied_version?: number | null}} */ g) => g.applied_version ?? 0);

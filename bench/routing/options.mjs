@@ -19,7 +19,20 @@ export const DEFAULT_WORKLOAD = Object.freeze({
   meanThinkMs: 3000, load: 0.8, seed: 20_240_905,
 });
 
-export const STRATEGIES = ['round-robin', 'least-outstanding', 'prefix-affinity'];
+export const STRATEGIES = ['round-robin', 'least-outstanding', 'prefix-affinity', 'cache-aware'];
+
+/** Strategies whose result may depend on how many gateways share the traffic: run at every gateway count. */
+export const MULTI_GATEWAY_STRATEGIES = ['prefix-affinity', 'cache-aware', 'session-affinity'];
+
+/** Tenant counts of the scenarios: the 12-tenant verdict workload and the 48-tenant one whose system prompts do not all fit in a sim's cache. */
+export const SCENARIO_TENANTS = [12, 48];
+
+/** @param {string | undefined} text @param {number[]} fallback @param {string} name */
+function positiveInts(text, fallback, name) {
+  const values = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`${name} must be a comma list of positive integers, got '${text}'`);
+  return values.length ? values : fallback;
+}
 
 /**
  * @param {NodeJS.ProcessEnv} env
@@ -33,6 +46,11 @@ export function readRoutingOptions(env, argv) {
     controlPlaneEnv: keyValues(env.BENCH_ROUTING_CONTROL_PLANE_ENV ?? '', 'BENCH_ROUTING_CONTROL_PLANE_ENV'),
     gatewayEnv: keyValues(env.BENCH_ROUTING_GATEWAY_ENV ?? '', 'BENCH_ROUTING_GATEWAY_ENV'),
     strategies: strategies.length ? strategies : STRATEGIES,
+    // BENCH_ROUTING_TENANTS (one scenario) is kept for older command lines.
+    scenarios: env.BENCH_ROUTING_TENANTS ? [num(env, 'BENCH_ROUTING_TENANTS', DEFAULT_WORKLOAD.tenants)] : positiveInts(env.BENCH_ROUTING_SCENARIOS, SCENARIO_TENANTS, 'BENCH_ROUTING_SCENARIOS'),
+    gateways: positiveInts(env.BENCH_ROUTING_GATEWAYS, [1, 4], 'BENCH_ROUTING_GATEWAYS'),
+    /** Baselines (round-robin, least-outstanding) run at the first gateway count only, unless this is set. */
+    allAtEveryGatewayCount: env.BENCH_ROUTING_ALL_GATEWAYS === '1',
     warmupS: num(env, 'BENCH_ROUTING_WARMUP_S', quick ? 5 : 25),
     measureS: num(env, 'BENCH_ROUTING_MEASURE_S', quick ? 8 : 50),
     drainS: num(env, 'BENCH_ROUTING_DRAIN_S', 20),

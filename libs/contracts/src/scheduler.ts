@@ -24,7 +24,7 @@ export interface SchedulerView {
    * The scheduler's own load gauges from its /metrics; `source` is the engine whose names were
    * read (`vllm`, `sglang`, `llamacpp`, `tgi`, `sim`) and `metrics` the gauge names found.
    */
-  load?: { running: number; waiting: number; kv_cache_usage: number; source?: string; metrics?: string[] };
+  load?: { running: number; waiting: number; kv_cache_usage: number; source?: string; metrics?: string[]; prefix_cache?: { hit_rate: number; hits?: number; queries?: number }; kv_cache_capacity_tokens?: number };
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

@@ -30,6 +30,8 @@ export interface SchedulerEntry {
    * tables stored in Redis by older releases lack it (proto-loader fills 0 on the wire).
    */
   max_concurrency?: number;
+  /** KV-cache capacity in tokens from the engine's metrics; 0 or absent = unknown (issue 18). */
+  kv_cache_capacity_tokens?: number;
   /** The engine's load at the leader's last probe (issue 19); absent/null when unknown. */
   load?: SchedulerLoad | null;
 }

@@ -1,3 +1,4 @@
+import { createCacheAware, type CacheAwareOptions } from './strategies/cache-aware';
 import { leastLatency } from './strategies/least-latency';
 import { leastOutstanding } from './strategies/least-outstanding';
 import { createPrefixAffinity, type PrefixAffinityOptions } from './strategies/prefix-affinity';
@@ -10,6 +11,7 @@ import { STRATEGY_NAMES, type Strategy, type StrategyName } from './types';
 /** Tuning for the strategies that have any. */
 export interface StrategyOptions {
   prefixAffinity?: PrefixAffinityOptions;
+  cacheAware?: CacheAwareOptions;
 }
 
 /** Every strategy by its table name, configured with `options`. Adding a strategy is one file and one line here. */
@@ -22,6 +24,7 @@ export function createStrategies(options: StrategyOptions = {}): Readonly<Record
     'priority-failover': priorityFailover,
     'prefix-affinity': createPrefixAffinity(options.prefixAffinity),
     'session-affinity': sessionAffinity,
+    'cache-aware': createCacheAware(options.cacheAware),
   } satisfies Record<StrategyName, Strategy>;
   return Object.freeze(strategies);
 }

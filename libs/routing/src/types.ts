@@ -5,6 +5,9 @@
  */
 
 import type { HashRing } from './hashing/hash-ring';
+import type { PrefixIndex } from './prefix/prefix-index';
+import type { PrefixQuery } from './prefix/prompt-blocks';
+import type { Placement } from './strategies/cache-aware';
 
 export const STRATEGY_NAMES = [
   'round-robin',
@@ -14,6 +17,7 @@ export const STRATEGY_NAMES = [
   'priority-failover',
   'prefix-affinity',
   'session-affinity',
+  'cache-aware',
 ] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
@@ -48,6 +52,10 @@ export interface StrategyMemory {
   cursors: Map<string, number>;
   /** Prefix-affinity hash ring per model; rebuilding one per pick would dominate the hot path. */
   rings: Map<string, CachedRing>;
+  /** What this gateway sent where (cache-aware); the caller records each pick in it. */
+  prefixIndex?: PrefixIndex;
+  /** cache-aware's placement ring per model (created on first use). */
+  placements?: Map<string, Placement>;
 }
 
 export interface PickContext {
@@ -59,6 +67,10 @@ export interface PickContext {
   /** Affinity key: session id / user for session-affinity, prompt prefix for prefix-affinity. */
   affinityKey?: string;
   memory: StrategyMemory;
+  /** The prompt's chained block hashes (cache-aware), bounded prefix only. */
+  prefix?: PrefixQuery;
+  /** The caller will show a route receipt: strategies may then add per-candidate detail. */
+  explain?: boolean;
 }
 
 export interface Pick {
@@ -67,12 +79,16 @@ export interface Pick {
   reason: string;
   /** Per-candidate score the strategy used, for the route receipt. */
   scores?: Record<string, number>;
+  /** Leading prompt blocks each candidate holds (cache-aware), for the route receipt. */
+  matchedBlocks?: Record<string, number>;
+  /** Leading prompt blocks the chosen candidate holds by the prefix index (cache-aware). */
+  prefixBlocks?: number;
 }
 
 /** Returns undefined only when `candidates` is empty. */
 export type Strategy = (candidates: readonly Candidate[], ctx: PickContext) => Pick | undefined;
 
 /** Fresh memory for one gateway (or one test); strategies never keep state anywhere else. */
-export function createStrategyMemory(): StrategyMemory {
-  return { cursors: new Map(), rings: new Map() };
+export function createStrategyMemory(options: { prefixIndex?: PrefixIndex } = {}): StrategyMemory {
+  return { cursors: new Map(), rings: new Map(), prefixIndex: options.prefixIndex, placements: new Map() };
 }

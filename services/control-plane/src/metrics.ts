@@ -102,6 +102,20 @@ function registerStateGauges({ registry, store, leadership, schedulers }: Contro
     }),
   });
   new Gauge({
+    name: `${METRIC_PREFIX}_scheduler_prefix_cache_hit_ratio`,
+    help: 'The engine\'s own prefix-cache hit rate per scheduler (vLLM prefix_cache_hits/queries since start, SGLang cache_hit_rate), where it exports one (issue 18). Compare with the gateways\' switchyard_gateway_prefix_expected_hit_blocks_total / switchyard_gateway_prefix_query_blocks_total.',
+    labelNames: ['scheduler'],
+    registers,
+    collect: keepLastOnStateError(async function (this: Gauge) {
+      const views = await schedulers();
+      this.reset();
+      for (const view of views) {
+        const rate = view.load?.prefix_cache?.hit_rate;
+        if (rate !== undefined) this.set({ scheduler: view.id }, rate);
+      }
+    }),
+  });
+  new Gauge({
     name: `${METRIC_PREFIX}_scheduler_effective_weight`,
     help: 'Effective weight per scheduler in the current routing table (base weight x health x load/latency).',
     labelNames: ['scheduler'],

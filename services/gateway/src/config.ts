@@ -73,6 +73,12 @@ export const configSchema = z.object({
   SATURATION_MAX_WAITING: intVar(5, 0, 1_000_000),
   SATURATION_MAX_KV_CACHE_USAGE: fractionVar(0.8),
   SATURATION_MAX_IN_FLIGHT: intVar(0, 0, 1_000_000),
+  /** cache-aware (issue 18): prompt blocks remembered per scheduler in this gateway's prefix index (256 characters each). */
+  PREFIX_INDEX_BLOCKS_PER_SCHEDULER: intVar(4_096, 1, 10_000_000),
+  /** cache-aware: blocks remembered in total; over it each scheduler keeps an equal share (bounds the index's memory). */
+  PREFIX_INDEX_MAX_BLOCKS: intVar(262_144, 1, 100_000_000),
+  /** cache-aware: characters of a prompt read at most to cut it into blocks (the rest of the body is never looked at). */
+  PREFIX_INDEX_MAX_CHARS: intVar(16_384, 256, 1_048_576),
   /** Per-command timeout of the limiter's Redis calls; past it the request uses local limits. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: intVar(50, 1, 10_000),
   /** Browser origins allowed by CORS (`*` = any); empty = CORS off. */

@@ -20,6 +20,7 @@ import { createLocalSignals } from './routing/local-signals';
 import { createRoutingTableStore, type RoutingSnapshot, type RoutingTableStore } from './routing/routing-table-store';
 import { createResponseAffinity } from './routing/response-affinity';
 import { createSchedulerPicker, type SchedulerPicker } from './routing/scheduler-picker';
+import { DEFAULT_PROMPT_BLOCK_OPTIONS, PROMPT_CHARS_PER_TOKEN } from '@switchyard/routing';
 import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
@@ -83,6 +84,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     onPanic: (model) => metrics.panicRouting(model),
     defaultMaxConcurrency: config.SCHEDULER_MAX_CONCURRENCY_DEFAULT,
     saturation: config.ADMISSION_QUEUE ? { maxWaiting: config.SATURATION_MAX_WAITING, maxKvCacheUsage: config.SATURATION_MAX_KV_CACHE_USAGE, maxInFlight: config.SATURATION_MAX_IN_FLIGHT } : undefined,
+    prefixIndex: { defaultCapacityBlocks: config.PREFIX_INDEX_BLOCKS_PER_SCHEDULER, maxTotalBlocks: config.PREFIX_INDEX_MAX_BLOCKS, maxChars: config.PREFIX_INDEX_MAX_CHARS },
+    onPrefixPick: (scheduler, matched, blocks) => metrics.prefixPick(scheduler, matched, blocks),
+  });
+  // cache-aware's index holds as much prompt text per scheduler as its KV cache holds tokens, when the engine says (≈ 4 characters a token).
+  store.onApply((snapshot) => {
+    for (const entry of snapshot.byId.values()) {
+      const tokens = entry.kv_cache_capacity_tokens ?? 0;
+      picker.prefixIndex.setCapacity(entry.id, tokens > 0 ? Math.max(1, Math.round((tokens * PROMPT_CHARS_PER_TOKEN) / DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars)) : undefined);
+    }
   });
   admissionMetrics = createAdmissionMetrics(registry, { queue, saturation: () => saturationByModel(store, picker) });
   const queueReport = admissionMetrics;

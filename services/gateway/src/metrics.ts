@@ -36,6 +36,8 @@ export interface GatewayMetrics {
   rateLimited(reason: RateLimitReason): void;
   /** A pick made in panic mode: no healthy scheduler of `model` (a table name), so all non-draining ones were used (issue 4). */
   panicRouting(model: string): void;
+  /** A cache-aware pick: leading prompt blocks the prefix index expected on `scheduler`, of the request's `blocks` (issue 18). */
+  prefixPick(scheduler: string, matchedBlocks: number, blocks: number): void;
   /** Per-key limits fell back to this gateway's own counters (Redis unreachable) or shared again (issue 6). */
   rateLimitFallback(active: boolean): void;
   /** One admitted request of a key's `user` (never the key) and its tokens (issue 6 usage accounting). */
@@ -80,6 +82,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
     return [counts.of(m.usageRequests.labels(user, model)), counts.of(m.usageTokens.labels(user, model, 'prompt')), counts.of(m.usageTokens.labels(user, model, 'completion'))] as const;
   });
   const panic = cachedByKey((model: string) => m.panicRouting.labels(model));
+  const prefix = cachedByKey((scheduler: string) => [m.prefixQueryBlocks.labels(scheduler), m.prefixExpectedHitBlocks.labels(scheduler)] as const);
   return {
     requestFinished(model, scheduler, status, seconds) {
       requests(`${model}\u0000${scheduler}\u0000${statusClassOf(status)}`).inc();
@@ -113,6 +116,11 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
     breakerState: (scheduler, state) => m.breaker.labels(scheduler).set(BREAKER_VALUE[state] ?? 0),
     rateLimited: (reason) => m.rateLimited.labels(reason).inc(),
     panicRouting: (model) => panic(model).inc(),
+    prefixPick(scheduler, matchedBlocks, blocks) {
+      const [query, hit] = prefix(scheduler);
+      query.inc(blocks);
+      if (matchedBlocks > 0) hit.inc(matchedBlocks);
+    },
     rateLimitFallback: (active) => m.rateLimitFallback.set(active ? 1 : 0),
     usage(user, model, promptTokens, completionTokens) {
       const [requests, prompt, completion] = usage(`${user}\u0000${model}`);
@@ -194,6 +202,18 @@ function defineMetrics(registry: Registry, counts: DeferredCounts) {
       name: 'switchyard_gateway_panic_routing_total',
       help: 'Picks made in panic mode: no healthy scheduler of the model was available, so every non-draining one was a candidate.',
       labelNames: ['model'] as const,
+      registers,
+    }),
+    prefixQueryBlocks: new Counter({
+      name: 'switchyard_gateway_prefix_query_blocks_total',
+      help: 'cache-aware: prompt blocks (256 characters) of the requests sent to each scheduler. With prefix_expected_hit_blocks_total: the hit rate the prefix index expected, to compare with the engine\'s own (vllm:prefix_cache_hits_total / queries, sglang:cache_hit_rate).',
+      labelNames: ['scheduler'] as const,
+      registers,
+    }),
+    prefixExpectedHitBlocks: new Counter({
+      name: 'switchyard_gateway_prefix_expected_hit_blocks_total',
+      help: 'cache-aware: leading prompt blocks the prefix index expected each scheduler to hold when a request was sent to it.',
+      labelNames: ['scheduler'] as const,
       registers,
     }),
     rateLimitFallback: new Gauge({

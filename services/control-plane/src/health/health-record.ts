@@ -1,5 +1,5 @@
 import type { LoadReport, RecoveryStep } from '@switchyard/routing';
-import type { LoadSource } from './load-metrics';
+import type { LoadSource, PrefixCacheSignal } from './load-metrics';
 
 /**
  * What the active prober knows of one scheduler (issue 4). Plain JSON so a Redis
@@ -25,7 +25,7 @@ export interface ProbeRecord {
    * From the last readable GET /metrics; absent when the server exposes no load gauges.
    * `source` and `metrics` name the engine's gauges (absent in records stored by older releases).
    */
-  load?: LoadReport & { source?: LoadSource; metrics?: string[] };
+  load?: LoadReport & { source?: LoadSource; metrics?: string[]; prefix_cache?: PrefixCacheSignal; kv_cache_capacity_tokens?: number };
   /** `/v1/models` once `/health` answered 404 (servers without a health route). */
   health_path: '/health' | '/v1/models';
 }

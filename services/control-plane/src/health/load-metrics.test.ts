@@ -158,4 +158,23 @@ describe('parseLoadMetrics', () => {
     expect(parseLoadMetrics(text)).toMatchObject({ running: 12, waiting: 3, kv_cache_usage: 0.87 });
     expect((performance.now() - started) / 100).toBeLessThan(5);
   });
+
+  it("reads each engine's prefix-cache account (issue 18 item 4): vLLM counters old and new, SGLang's gauge, the sim's", () => {
+    const vllm = 'vllm:num_requests_running{model_name="m"} 1\nvllm:prefix_cache_queries_total{model_name="m"} 1000\nvllm:prefix_cache_hits_total{model_name="m"} 750\n';
+    expect(parseLoadMetrics(vllm)).toMatchObject({ source: 'vllm', prefix_cache: { hit_rate: 0.75, hits: 750, queries: 1000 } });
+    expect(parseLoadMetrics(vllm)!.metrics).toEqual(['vllm:num_requests_running', 'vllm:prefix_cache_hits_total', 'vllm:prefix_cache_queries_total']);
+    const v0 = 'vllm:num_requests_running 1\nvllm:gpu_prefix_cache_hits_total 20\nvllm:gpu_prefix_cache_queries_total 80\n';
+    expect(parseLoadMetrics(v0)).toMatchObject({ prefix_cache: { hit_rate: 0.25 } });
+    expect(parseLoadMetrics('vllm:num_requests_running 1\nvllm:prefix_cache_hits_total 0\nvllm:prefix_cache_queries_total 0\n')).toMatchObject({ prefix_cache: { hit_rate: 0 } });
+    expect(parseLoadMetrics('sglang:num_running_reqs 3\nsglang:cache_hit_rate{tp_rank="0"} 0.42\n')).toMatchObject({ source: 'sglang', prefix_cache: { hit_rate: 0.42 } });
+    expect(parseLoadMetrics('sim_running_requests 1\nsim_prefix_cache_hit_tokens_total 30\nsim_prefix_cache_query_tokens_total 40\n')).toMatchObject({ source: 'sim', prefix_cache: { hit_rate: 0.75 } });
+    expect(parseLoadMetrics('vllm:num_requests_running 1\n')).not.toHaveProperty('prefix_cache');
+  });
+
+  it('reads the KV-cache capacity in tokens where the engine exports it', () => {
+    const info = 'vllm:num_requests_running 1\nvllm:cache_config_info{block_size="16",cache_dtype="auto",num_gpu_blocks="2048",num_cpu_blocks="0"} 1.0\n';
+    expect(parseLoadMetrics(info)).toMatchObject({ kv_cache_capacity_tokens: 32_768 });
+    expect(parseLoadMetrics('sglang:num_running_reqs 1\nsglang:max_total_num_tokens 500000\n')).toMatchObject({ kv_cache_capacity_tokens: 500_000 });
+    expect(parseLoadMetrics('vllm:num_requests_running 1\nvllm:cache_config_info{block_size="16"} 1\n')).not.toHaveProperty('kv_cache_capacity_tokens');
+  });
 });

@@ -105,10 +105,17 @@ function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment, load:
     state: assessment.state,
     api_key: record.api_key ?? '',
     max_concurrency: record.max_concurrency ?? 0,
+    ...kvCapacityOf(assessment),
   };
   // Only set when probed: golden tables without load stay as they were.
   if (load !== undefined) entry.load = { running: Math.max(0, Math.round(load.running)), waiting: Math.max(0, Math.round(load.waiting)), kv_cache_usage: load.kv_cache_usage };
   return entry;
+}
+
+/** The engine's KV-cache size when its metrics gave one; absent otherwise, so tables of engines without it stay as they were. */
+function kvCapacityOf(assessment: SchedulerAssessment): { kv_cache_capacity_tokens?: number } {
+  const tokens = assessment.probe?.load?.kv_cache_capacity_tokens;
+  return tokens !== undefined && tokens > 0 ? { kv_cache_capacity_tokens: Math.min(4_294_967_295, Math.round(tokens)) } : {};
 }
 
 function sortedLabels(labels: Record<string, string>): Record<string, string> {

@@ -45,6 +45,8 @@ interface CandidateLine {
   in_flight: number;
   ewma_ms?: number;
   score?: number;
+  /** Leading prompt blocks the prefix index says this candidate holds (cache-aware). */
+  matched_blocks?: number;
 }
 
 /**
@@ -56,7 +58,7 @@ interface CandidateLine {
  */
 export function buildRouteReceipt(input: ReceiptInput): string {
   const inPool = new Set(input.pool.map((c) => c.id));
-  const candidates = input.pool.map((c) => candidateLine(c, input.pick.scores?.[c.id]));
+  const candidates = input.pool.map((c) => candidateLine(c, input.pick.scores?.[c.id], input.pick.matchedBlocks?.[c.id]));
   const excluded = input.targets.filter((t) => !inPool.has(t.entry.id)).map((t) => ({ id: clip(t.entry.id, MAX_TEXT_CHARS), why: input.exclusionOf(t) }));
   for (let limit = MAX_LISTED; ; limit = Math.floor(limit / 2)) {
     const text = asciiJson({
@@ -76,11 +78,12 @@ export function buildRouteReceipt(input: ReceiptInput): string {
   }
 }
 
-function candidateLine(c: Candidate, score: number | undefined): CandidateLine {
+function candidateLine(c: Candidate, score: number | undefined, matchedBlocks: number | undefined): CandidateLine {
   const line: CandidateLine = { id: clip(c.id, MAX_TEXT_CHARS), weight: round(c.weight, 4), in_flight: c.inFlight };
   const ewma = c.latencyEwmaMs;
   if (ewma !== undefined) line.ewma_ms = round(ewma, 1);
   if (score !== undefined && Number.isFinite(score)) line.score = round(score, 4);
+  if (matchedBlocks !== undefined) line.matched_blocks = matchedBlocks;
   return line;
 }
 

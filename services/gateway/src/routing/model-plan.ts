@@ -13,7 +13,7 @@ export interface PlanCandidate extends Candidate {
 }
 
 /** Which request field a strategy hashes, if any. */
-export type AffinityKind = 'prefix' | 'session';
+export type AffinityKind = 'prefix' | 'session' | 'blocks';
 
 /**
  * Everything about routing one public model under one table that does not change
@@ -35,7 +35,7 @@ export interface ModelPlan {
   readonly ids: readonly string[];
 }
 
-const AFFINITY: Readonly<Record<string, AffinityKind>> = { 'prefix-affinity': 'prefix', 'session-affinity': 'session' };
+const AFFINITY: Readonly<Record<string, AffinityKind>> = { 'prefix-affinity': 'prefix', 'session-affinity': 'session', 'cache-aware': 'blocks' };
 
 /**
  * The plan of `model` in `snapshot`, or undefined when no scheduler serves it.
@@ -62,8 +62,9 @@ export function buildModelPlan(
     strategyName: resolved.name,
     strategy: resolved.strategy,
     affinity: AFFINITY[resolved.name],
-    healthy: healthy.map((t) => live(t.entry, t.entry.effective_weight)),
-    panic: routable.map((t) => live(t.entry, t.entry.weight > 0 ? t.entry.weight : 1)),
+    // Frozen: strategies may cache per-array work (cache-aware's ring) on the array's identity.
+    healthy: Object.freeze(healthy.map((t) => live(t.entry, t.entry.effective_weight))),
+    panic: Object.freeze(routable.map((t) => live(t.entry, t.entry.weight > 0 ? t.entry.weight : 1))),
     targetById: new Map(targets.map((t) => [t.entry.id, t])),
     ids: targets.map((t) => t.entry.id),
   };

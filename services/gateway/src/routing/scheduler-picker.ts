@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createStrategyMemory, STRATEGIES, type Candidate, type Pick, type Strategy, type StrategyName } from '@switchyard/routing';
+import { createPrefixIndex, createStrategyMemory, DEFAULT_PROMPT_BLOCK_OPTIONS, STRATEGIES, type Candidate, type Pick, type PrefixIndex, type PrefixIndexOptions, type Strategy, type StrategyName } from '@switchyard/routing';
 import { ApiError, conflict, invalidRequest, modelNotFound, notFound, serviceUnavailable } from '@switchyard/contracts';
 import { affinityKeyFor } from './affinity-key';
 import { choosePool, isFull } from './candidate-pool';
@@ -7,6 +7,7 @@ import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain
 import type { LocalSignals } from './local-signals';
 import { buildModelPlan, maxConcurrencyOf, type ModelPlan } from './model-plan';
 import { isUsable, type ModelTarget, type RoutingSnapshot } from './routing-table-store';
+import { prefixQueryFor } from './prefix-query';
 import { resolveStrategy } from './resolve-strategy';
 import type { SaturationThresholds } from './saturation';
 
@@ -56,6 +57,8 @@ export interface SchedulerPicker {
   route(snapshot: RoutingSnapshot, request: RouteRequest, options?: RouteOptions): RouteResult;
   /** How many of the model's healthy schedulers are full or saturated now, of how many (metrics, issue 19). */
   saturation(snapshot: RoutingSnapshot, model: string): { saturated: number; total: number };
+  /** The prefix index (cache-aware), for metrics and tests. */
+  readonly prefixIndex: PrefixIndex;
 }
 
 export interface PickerDeps {
@@ -71,6 +74,10 @@ export interface PickerDeps {
   defaultMaxConcurrency?: number;
   /** SATURATION_* defaults (issue 19); absent (ADMISSION_QUEUE off) = only max_concurrency makes a scheduler full. */
   saturation?: SaturationThresholds;
+  /** cache-aware's prefix index: capacity per scheduler and in total (blocks), characters of a prompt read. */
+  prefixIndex?: PrefixIndexOptions & { maxChars?: number };
+  /** A cache-aware pick: the chosen scheduler, the leading blocks the index expected it to hold, the request's blocks. */
+  onPrefixPick?(schedulerId: string, matchedBlocks: number, blocks: number): void;
 }
 
 /**
@@ -81,26 +88,37 @@ export interface PickerDeps {
  * the affinity key and the receipt are computed only when needed.
  */
 export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
-  const memory = createStrategyMemory();
+  const prefixIndex = createPrefixIndex(deps.prefixIndex);
+  const memory = createStrategyMemory({ prefixIndex });
+  const maxPromptChars = deps.prefixIndex?.maxChars ?? DEFAULT_PROMPT_BLOCK_OPTIONS.maxChars;
   const rand = deps.rand ?? Math.random;
   const now = deps.now ?? Date.now;
-  const planOf = createPlanCache(deps);
+  const planOf = createPlanCache(deps, prefixIndex);
   const defaultMax = deps.defaultMaxConcurrency ?? 0;
   // The filtered pool of the current pick; strategies and receipts read it synchronously.
   const scratch: Candidate[] = [];
   return {
+    prefixIndex,
     route(snapshot, request, options) {
       if (request.backend !== undefined || request.affinity !== undefined) return routePinned(snapshot, request, deps.signals, options, defaultMax);
       const plan = planOf(snapshot, request.model);
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
       const { pool, panic, saturated } = choosePool(plan, options?.exclude, options?.unavailable, scratch);
       if (saturated) return { ok: false, error: atCapacity(request.model), waitFor: plan.ids };
-      const affinityKey = plan.affinity !== undefined && pool.length > 1 ? affinityKeyFor(plan.affinity, request.body, options?.headers) : undefined;
-      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory });
+      const explain = wantsExplain(options?.headers);
+      const hashed = plan.affinity === 'prefix' || plan.affinity === 'session';
+      const affinityKey = hashed && pool.length > 1 ? affinityKeyFor(plan.affinity!, request.body, options?.headers) : undefined;
+      // Computed even for a single candidate: the index must learn where prompts went.
+      const prefix = plan.affinity === 'blocks' ? prefixQueryFor(request.body, request.model, maxPromptChars) : undefined;
+      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory, prefix, explain });
       const target = pick && plan.targetById.get(pick.id);
       if (!pick || !target) return { ok: false, error: noScheduler(request.model) };
+      if (prefix !== undefined) {
+        deps.onPrefixPick?.(pick.id, pick.prefixBlocks ?? 0, prefix.count);
+        prefixIndex.record(pick.id, prefix);
+      }
       if (panic) deps.onPanic?.(request.model);
-      if (!wantsExplain(options?.headers)) return { ok: true, target, pick, strategy: plan.strategyName, panic };
+      if (!explain) return { ok: true, target, pick, strategy: plan.strategyName, panic };
       const targets = snapshot.targetsByModel.get(request.model) ?? [];
       const receipt = buildRouteReceipt({
         strategy: plan.strategyName,
@@ -125,8 +143,8 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   };
 }
 
-/** Model plans of the current table; a new table drops them (and the latency of schedulers that left). */
-function createPlanCache(deps: PickerDeps): (snapshot: RoutingSnapshot, model: string) => ModelPlan | undefined {
+/** Model plans of the current table; a new table drops them (and the latency and prefix index of schedulers that left). */
+function createPlanCache(deps: PickerDeps, prefixIndex: PrefixIndex): (snapshot: RoutingSnapshot, model: string) => ModelPlan | undefined {
   const strategies = deps.strategies ?? STRATEGIES;
   const warned = new Set<string>();
   const resolve = (name: string) =>
@@ -141,7 +159,9 @@ function createPlanCache(deps: PickerDeps): (snapshot: RoutingSnapshot, model: s
     if (plansFor !== snapshot) {
       plansFor = snapshot;
       plans = new Map();
-      deps.signals.retainLatency(new Set(snapshot.byId.keys()));
+      const ids = new Set(snapshot.byId.keys());
+      deps.signals.retainLatency(ids);
+      prefixIndex.retain(ids);
     }
     const cached = plans.get(model);
     if (cached) return cached;

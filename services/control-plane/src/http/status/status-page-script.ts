@@ -136,6 +136,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
 
   function schedulerRow(s, w, stats, maxWeight) {
     var load = s.load ? 'run ' + s.load.running + ' · wait ' + s.load.waiting + ' · kv ' + Math.round(s.load.kv_cache_usage * 100) + '%' : '–';
+    if (s.load && s.load.prefix_cache) load += ' · prefix hit ' + Math.round(s.load.prefix_cache.hit_rate * 100) + '%';
     // Which engine's gauges were read, and their names on hover (issue 21 item 4).
     var loadSource = s.load && s.load.source ? el('div', { cls: 'load-source', title: (s.load.metrics || []).join(', '), text: s.load.source + ' metrics' }) : null;
     var width = maxWeight > 0 ? Math.round((s.effective_weight / maxWeight) * 100) : 0;

@@ -1,0 +1,91 @@
+/**
+ * Routing cost of cache-aware (issue 18 target): one pick with 1,000 schedulers
+ * and 100,000 indexed blocks, on the built library (libs/routing/dist), in µs per
+ * request, plus the index's heap per block. `pnpm bench:routing-cost` (builds
+ * first) or `node bench/routing/cost.mjs` with BENCH_COST_SECONDS (default 3),
+ * BENCH_COST_SCHEDULERS (1000), BENCH_COST_BLOCKS (100000).
+ *
+ * Measured per request, as the gateway does it: render the chat body (a 6,000-
+ * character shared system prompt and a question), hash its blocks, pick, record
+ * the pick in the index. Also printed apart: the pick alone.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { REPO_ROOT } from '../lib/gateway-stack.mjs';
+import { num } from '../lib/env-values.mjs';
+import { createRandom } from './workload.mjs';
+
+const require = createRequire(import.meta.url);
+/** @type {typeof import('../../libs/routing/dist/index.js')} */
+const routing = require(path.join(REPO_ROOT, 'libs/routing/dist/index.js'));
+
+const seconds = num(process.env, 'BENCH_COST_SECONDS', 3);
+const schedulerCount = num(process.env, 'BENCH_COST_SCHEDULERS', 1000);
+const blockCount = num(process.env, 'BENCH_COST_BLOCKS', 100_000);
+const rand = createRandom(18);
+
+// Frozen, as the gateway's per-table candidate list is (services/gateway/src/routing/model-plan.ts).
+const candidates = Object.freeze(Array.from({ length: schedulerCount }, (_, i) => ({ id: `sched-${String(i).padStart(4, '0')}`, weight: 1, baseWeight: 1, priority: 0, inFlight: Math.floor(rand() * 8) })));
+const seed = routing.chainSeed('bench-model');
+const options = { blockChars: routing.DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars, maxChars: routing.DEFAULT_PROMPT_BLOCK_OPTIONS.maxChars };
+const words = (/** @type {number} */ n) => Array.from({ length: n }, () => Math.floor(rand() * 1e6).toString(36)).join(' ');
+
+// 200 tenants' system prompts (6,000 characters ≈ 23 blocks each) and their conversations fill the index.
+const systems = Array.from({ length: 200 }, (_, i) => `You are the assistant of tenant ${i}. ${words(900)}`.slice(0, 6000));
+const bodyOf = (/** @type {number} */ tenant, /** @type {string} */ question) => ({ messages: [{ role: 'system', content: systems[tenant] }, { role: 'user', content: question }] });
+/** The gateway's work before the pick (services/gateway/src/routing/prefix-query.ts). @param {Record<string, unknown>} body */
+const queryOf = (body) => {
+  const { text, instructionChars, messageEnds, continued } = routing.renderPromptParts(body, options.maxChars);
+  return routing.promptBlocks(text, seed, options, instructionChars, messageEnds, continued);
+};
+
+const gc = /** @type {{gc?: () => void}} */ (/** @type {unknown} */ (globalThis)).gc;
+const heapBefore = (gc?.(), process.memoryUsage().heapUsed);
+const index = routing.createPrefixIndex({ defaultCapacityBlocks: Math.ceil((blockCount * 2) / schedulerCount), maxTotalBlocks: blockCount * 2 });
+const memory = routing.createStrategyMemory({ prefixIndex: index });
+const strategy = routing.createCacheAware();
+let filled = 0;
+for (let i = 0; filled < blockCount; i++) {
+  const query = queryOf(bodyOf(i % systems.length, `fill ${i} ${words(40)}`));
+  index.record(candidates[Math.floor(rand() * candidates.length)].id, query);
+  filled = index.size();
+}
+const heapAfter = (gc?.(), process.memoryUsage().heapUsed);
+
+const questions = Array.from({ length: 1000 }, (_, i) => bodyOf(i % systems.length, `question ${i}: ${words(30)}`));
+/** @type {import('../../libs/routing/dist/index.js').PickContext} */
+const ctx = { rand, now: 0, model: 'bench-model', memory };
+
+/** @param {number} ms @param {boolean} full */
+function run(ms, full) {
+  const queries = questions.map(queryOf);
+  let n = 0;
+  const end = performance.now() + ms;
+  const start = performance.now();
+  while (performance.now() < end) {
+    for (let k = 0; k < 100; k++, n++) {
+      const body = questions[n % questions.length];
+      const prefix = full ? queryOf(body) : queries[n % queries.length];
+      ctx.prefix = prefix;
+      const pick = strategy(candidates, ctx);
+      if (full && pick) index.record(pick.id, prefix);
+    }
+  }
+  return ((performance.now() - start) * 1000) / n;
+}
+
+run(300, true); // warm-up
+const half = (seconds * 1000) / 2;
+const pickUs = run(half, false);
+const fullUs = run(half, true);
+const bytesPerBlock = (heapAfter - heapBefore) / Math.max(1, filled);
+console.log([
+  `## cache-aware routing cost: ${schedulerCount} schedulers, ${index.size()} indexed blocks, node ${process.version}`,
+  '',
+  `| measure | value | target |`,
+  `|---|---|---|`,
+  `| per request: render + hash blocks + pick + record (µs) | ${fullUs.toFixed(2)} | ≤ 20 |`,
+  `| the pick alone (µs) | ${pickUs.toFixed(2)} | |`,
+  `| index heap per block (bytes${gc ? '' : ', without --expose-gc: rough'}) | ${bytesPerBlock.toFixed(0)} | |`,
+  `| index heap at ${filled} blocks (MiB) | ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} | |`,
+].join('\n'));

@@ -1,0 +1,77 @@
+import { createPrefixIndex } from './prefix-index';
+import { promptBlocks } from './prompt-blocks';
+
+const BLOCK = 8;
+const query = (text: string) => promptBlocks(text, 0, { blockChars: BLOCK, maxChars: 1024 });
+const blocks = (n: number, tag = 'a') => Array.from({ length: n }, (_, i) => `${tag}${String(i).padStart(BLOCK - tag.length, '-')}`).join('');
+
+describe('prefix index', () => {
+  it('scores a scheduler by the leading blocks it was sent, chained: a divergence ends the match', () => {
+    const index = createPrefixIndex();
+    index.record('s1', query(blocks(6)));
+    index.record('s2', query(blocks(2)));
+    expect(Object.fromEntries(index.match(query(blocks(6))))).toEqual({ s1: 6, s2: 2 });
+    // Same text after a different block 1: only block 0 is shared, whatever follows.
+    const forked = blocks(1) + blocks(5, 'b');
+    expect(Object.fromEntries(index.match(query(forked)))).toEqual({ s1: 1, s2: 1 });
+    expect(index.match(query(blocks(3, 'z'))).size).toBe(0);
+  });
+
+  it('keeps each scheduler within its capacity, evicting least recently sent chains tail first', () => {
+    const index = createPrefixIndex({ defaultCapacityBlocks: 4 });
+    index.record('s1', query(blocks(3, 'x')));
+    index.record('s1', query(blocks(3, 'y')));
+    expect(index.blocksOf('s1')).toBe(4);
+    // x's tail went first; its head (x block 0) is still there.
+    expect(index.match(query(blocks(3, 'x'))).get('s1')).toBe(1);
+    expect(index.match(query(blocks(3, 'y'))).get('s1')).toBe(3);
+    index.setCapacity('s1', 2);
+    expect(index.blocksOf('s1')).toBe(2);
+    expect(index.size()).toBe(2);
+  });
+
+  it('splits the total bound over the schedulers', () => {
+    const index = createPrefixIndex({ defaultCapacityBlocks: 100, maxTotalBlocks: 10 });
+    index.record('s1', query(blocks(8, 'p')));
+    index.record('s2', query(blocks(8, 'q')));
+    expect(index.blocksOf('s2')).toBe(5);
+    index.record('s1', query(blocks(8, 'p')));
+    expect(index.blocksOf('s1')).toBe(5);
+    expect(index.size()).toBeLessThanOrEqual(10);
+  });
+
+  it('forgets schedulers that left the table', () => {
+    const index = createPrefixIndex();
+    index.record('s1', query(blocks(4)));
+    index.record('s2', query(blocks(4)));
+    index.retain(new Set(['s2']));
+    expect(Object.fromEntries(index.match(query(blocks(4))))).toEqual({ s2: 4 });
+    expect(index.size()).toBe(4);
+    expect(index.blocksOf('s1')).toBe(0);
+  });
+
+  it('rejects a non-positive capacity', () => {
+    expect(() => createPrefixIndex({ defaultCapacityBlocks: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('prompt blocks', () => {
+  it('chains: equal hashes for equal prefixes, a trailing partial block, and a different seed changes all', () => {
+    const a = promptBlocks('x'.repeat(20), 0, { blockChars: 8, maxChars: 100 });
+    const b = promptBlocks('x'.repeat(16) + 'y', 0, { blockChars: 8, maxChars: 100 });
+    expect(a.count).toBe(3);
+    expect(a.fullBlocks).toBe(2);
+    expect([...a.hashes.slice(0, 2)]).toEqual([...b.hashes.slice(0, 2)]);
+    expect(a.hashes[2]).not.toBe(b.hashes[2]);
+    const seeded = promptBlocks('x'.repeat(20), 7, { blockChars: 8, maxChars: 100 });
+    expect(seeded.hashes[0]).not.toBe(a.hashes[0]);
+  });
+
+  it('reads only maxChars of a huge prompt', () => {
+    const huge = 'q'.repeat(5_000_000);
+    const bounded = promptBlocks(huge, 0, { blockChars: 256, maxChars: 16_384 });
+    expect(bounded.count).toBe(64);
+    expect([...bounded.hashes]).toEqual([...promptBlocks(huge.slice(0, 16_384), 0, { blockChars: 256, maxChars: 16_384 }).hashes]);
+    expect(promptBlocks('', 0).count).toBe(0);
+  });
+});

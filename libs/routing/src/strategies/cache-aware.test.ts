@@ -1,0 +1,238 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createPrefixIndex } from '../prefix/prefix-index';
+import { chainSeed, promptBlocks } from '../prefix/prompt-blocks';
+import { renderPromptParts } from '../prefix/render-prompt';
+import { candidate, seededRandom } from '../test-support/seeded-random';
+import { createStrategyMemory, type Candidate, type PickContext, type Pick } from '../types';
+import { cacheAware, createCacheAware } from './cache-aware';
+import { loadBounds } from './prefix-affinity';
+
+type Message = { role: string; content: string };
+
+/** One gateway: its own memory (prefix index), routing and recording like the gateway's picker does. */
+function createGateway(seed = 1, strategy = cacheAware) {
+  const memory = createStrategyMemory({ prefixIndex: createPrefixIndex() });
+  const rand = seededRandom(seed);
+  return {
+    memory,
+    route(fleet: readonly Candidate[], messages: readonly Message[], explain = false): Pick {
+      const { text, instructionChars, messageEnds, continued } = renderPromptParts({ messages }, 16_384);
+      const prefix = text === '' ? undefined : promptBlocks(text, chainSeed('m'), undefined, instructionChars, messageEnds, continued);
+      const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain };
+      const pick = strategy(fleet, ctx)!;
+      if (prefix) memory.prefixIndex!.record(pick.id, prefix);
+      return pick;
+    },
+  };
+}
+
+const words = (seed: number, n: number) => {
+  const rand = seededRandom(seed);
+  return Array.from({ length: n }, () => ['invoice', 'refund', 'ledger', 'quota', 'tier', 'policy', 'audit', 'merge'][Math.floor(rand() * 8)]).join(' ');
+};
+const SYSTEM = `You are the assistant of tenant-a. ${words(1, 400)}`;
+const fleetOf = (n: number, overrides: Record<string, Partial<Candidate>> = {}) =>
+  Array.from({ length: n }, (_, i) => candidate(`s${i + 1}`, overrides[`s${i + 1}`] ?? {}));
+const question = (i: number): Message[] => [{ role: 'system', content: SYSTEM }, { role: 'user', content: `q${i}: ${words(100 + i, 20)}` }];
+
+/** Golden record of every case's picks: reviewing a diff of it is reviewing a routing change. */
+const golden: Record<string, Array<{ chosen: string; reason: string }>> = {};
+const note = (name: string, pick: Pick) => (golden[name] ??= []).push({ chosen: pick.id, reason: pick.reason });
+
+describe('cache-aware', () => {
+  it('shared system prompt, distinct questions: all to one scheduler while it is under its bound', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(4);
+    const homes = new Map<string, number>();
+    for (let i = 0; i < 60; i++) {
+      const pick = gw.route(fleet, question(i));
+      homes.set(pick.id, (homes.get(pick.id) ?? 0) + 1);
+      if (i < 4) note('shared-system-prompt', pick);
+    }
+    expect(homes.size).toBe(1);
+  });
+
+  it('growing conversation: each turn goes where the longest part of its history is, even off the tenant home', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(4);
+    const home = gw.route(fleet, question(0)).id;
+    // Conversation X opens while the home is at its bound: it spills.
+    const busy = fleetOf(4, { [home]: { inFlight: 10 } });
+    const history: Message[] = [...question(1)];
+    const spilled = gw.route(busy, history);
+    expect(spilled.id).not.toBe(home);
+    note('growing-conversation', spilled);
+    // Later turns, with the home idle again, follow the conversation's history.
+    for (let turn = 0; turn < 5; turn++) {
+      history.push({ role: 'assistant', content: words(200 + turn, 30) }, { role: 'user', content: words(300 + turn, 15) });
+      const pick = gw.route(fleet, history, true);
+      note('growing-conversation', pick);
+      expect(pick.id).toBe(spilled.id);
+      expect(pick.matchedBlocks![spilled.id]!).toBeGreaterThan(pick.matchedBlocks![home]!);
+      expect(pick.reason).toMatch(/^longest cached prefix/);
+    }
+  });
+
+  it('headroom: a home at the bound for new conversations still takes the turns of conversations it holds', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(4);
+    const history: Message[] = [...question(0)];
+    const home = gw.route(fleet, history).id;
+    history.push({ role: 'assistant', content: words(7, 30) }, { role: 'user', content: 'and then?' });
+    const busy = fleetOf(4, { [home]: { inFlight: 3 }, ...Object.fromEntries(fleet.filter((c) => c.id !== home).map((c) => [c.id, { inFlight: 2 }])) });
+    // placed = 3 + 6 + 1 = 10: new bound ceil(10 / 4) = 3 (home full), full bound ceil(12.5 / 4) = 4 (room).
+    const continuing = gw.route(busy, history);
+    note('headroom', continuing);
+    expect(continuing.id).toBe(home);
+    const fresh = gw.route(busy, question(1));
+    note('headroom', fresh);
+    expect(fresh.id).not.toBe(home);
+  });
+
+  it('several gateways: a turn reaching a gateway that never saw its conversation still goes home under the full bound', () => {
+    const fleet = fleetOf(4);
+    const a = createGateway(1);
+    const b = createGateway(2);
+    const home = a.route(fleet, question(0)).id;
+    expect(b.route(fleet, question(1)).id).toBe(home);
+    // Conversation 7 began on gateway a; its second turn reaches gateway b.
+    const history: Message[] = [...question(7)];
+    expect(a.route(fleet, history).id).toBe(home);
+    history.push({ role: 'assistant', content: words(70, 30) }, { role: 'user', content: 'next' });
+    const busy = fleetOf(4, { [home]: { inFlight: 3 }, ...Object.fromEntries(fleet.filter((c) => c.id !== home).map((c) => [c.id, { inFlight: 2 }])) });
+    const continued = b.route(busy, history);
+    note('several-gateways', continued);
+    expect(continued.id).toBe(home);
+    expect(b.route(busy, question(8)).id).not.toBe(home);
+  });
+
+  it('cold start: independent gateways place a new prefix on the same scheduler, and many prefixes spread', () => {
+    const fleet = fleetOf(8);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 800; i++) {
+      const prompt: Message[] = [{ role: 'system', content: `tenant ${i}: ${words(i, 80)}` }, { role: 'user', content: 'hello' }];
+      const a = createGateway(1).route(fleet, prompt);
+      const b = createGateway(2).route(fleet, prompt);
+      expect(b.id).toBe(a.id);
+      counts.set(a.id, (counts.get(a.id) ?? 0) + 1);
+      if (i < 3) note('cold-start', a);
+    }
+    expect(counts.size).toBe(8);
+    for (const n of counts.values()) expect(n).toBeGreaterThan(800 / 8 / 2);
+  });
+
+  it('overload spill: a home over its bound hands its overflow to one stable second home', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(6);
+    const home = gw.route(fleet, question(0)).id;
+    const busy = fleetOf(6, { [home]: { inFlight: 5 } });
+    const second = new Set<string>();
+    for (let i = 1; i <= 5; i++) {
+      const pick = gw.route(busy, question(i));
+      second.add(pick.id);
+      if (i <= 2) note('overload-spill', pick);
+    }
+    expect(second.size).toBe(1);
+    expect(second.has(home)).toBe(false);
+    // Another gateway that never saw this prefix spills it to the same second home.
+    const other = createGateway(9).route(busy, question(50));
+    expect(other.id).toBe([...second][0]);
+  });
+
+  it('scheduler leaving: its prefixes move to their ring successors, every other prefix stays', () => {
+    const fleet = fleetOf(5);
+    const prompts = Array.from({ length: 200 }, (_, i): Message[] => [{ role: 'system', content: `tenant ${i}: ${words(i, 60)}` }]);
+    const before = prompts.map((p) => createGateway().route(fleet, p).id);
+    const leaving = before[0]!;
+    const after = prompts.map((p) => createGateway().route(fleet.filter((c) => c.id !== leaving), p).id);
+    prompts.forEach((_, i) => {
+      if (before[i] !== leaving) expect(after[i]).toBe(before[i]);
+      else expect(after[i]).not.toBe(leaving);
+    });
+    note('scheduler-leaving', createGateway().route(fleet.filter((c) => c.id !== leaving), prompts[0]!));
+  });
+
+  it('drain: a drained scheduler (left out of the pool by the gateway) gets nothing, even with the longest match', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(4);
+    const home = gw.route(fleet, question(0)).id;
+    const pool = fleet.filter((c) => c.id !== home);
+    const moved = new Set<string>();
+    for (let i = 1; i < 20; i++) moved.add(gw.route(pool, question(i)).id);
+    expect(moved.has(home)).toBe(false);
+    expect(moved.size).toBe(1);
+    note('drain', gw.route(pool, question(99)));
+  });
+
+  it('weight 0 is skipped while others have weight; weights shape cold placement', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(3, { s1: { weight: 0, baseWeight: 1 } });
+    for (let i = 0; i < 50; i++) expect(gw.route(fleet, [{ role: 'user', content: `p${i} ${words(i, 50)}` }]).id).not.toBe('s1');
+    const heavy = fleetOf(2, { s1: { weight: 3, baseWeight: 3 } });
+    let s1 = 0;
+    for (let i = 0; i < 400; i++) if (createGateway().route(heavy, [{ role: 'user', content: `w${i} ${words(i, 50)}` }]).id === 's1') s1 += 1;
+    // 160 ring points against 53: about 3:1, within the ring's spread for two nodes.
+    expect(s1 / 400).toBeGreaterThan(0.6);
+  });
+
+  it('never collapses: under a closed-loop load of one hot and many cold prefixes every pick respects the bound', () => {
+    const fleet = fleetOf(8);
+    const gw = createGateway();
+    const rand = seededRandom(5);
+    const inFlight = new Map(fleet.map((c) => [c.id, 0]));
+    const endings: string[][] = Array.from({ length: 80 }, () => []);
+    const hot = new Map<string, number>();
+    for (let tick = 0; tick < 60; tick++) {
+      for (const id of endings[tick]!) inFlight.set(id, inFlight.get(id)! - 1);
+      for (let i = 0; i < 6; i++) {
+        const isHot = i < 2;
+        const prompt = isHot ? question(tick * 10 + i) : [{ role: 'user', content: `cold ${Math.floor(rand() * 1e6)} ${words(i, 40)}` }];
+        const live = fleet.map((c) => ({ ...c, inFlight: inFlight.get(c.id)! }));
+        const bounds = loadBounds(live, 1.25);
+        const id = gw.route(live, prompt).id;
+        const index = live.findIndex((c) => c.id === id);
+        expect(live[index]!.inFlight + 1).toBeLessThanOrEqual(bounds[index]!);
+        inFlight.set(id, inFlight.get(id)! + 1);
+        endings[tick + 8]!.push(id);
+        if (isHot) hot.set(id, (hot.get(id) ?? 0) + 1);
+      }
+    }
+    // A third of the traffic shares the hot system prompt: its home and its stable second home
+    // take most of it (72% with this seed); the rest overflows while both are at their bounds.
+    const shares = [...hot.values()].sort((a, b) => b - a);
+    const total = shares.reduce((a, b) => a + b, 0);
+    expect(shares[0]! + shares[1]!).toBeGreaterThan(0.6 * total);
+  });
+
+  it('explains: matched blocks and load per candidate only when asked', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(3);
+    gw.route(fleet, question(0));
+    const quiet = gw.route(fleet, question(1));
+    expect(quiet.matchedBlocks).toBeUndefined();
+    expect(quiet.prefixBlocks).toBeGreaterThan(0);
+    const explained = gw.route(fleet, question(2), true);
+    expect(Object.keys(explained.matchedBlocks!).sort()).toEqual(['s1', 's2', 's3']);
+    expect(explained.matchedBlocks![explained.id]).toBe(explained.prefixBlocks);
+    expect(Object.keys(explained.scores!)).toHaveLength(3);
+  });
+
+  it('without prompt blocks or an index it still routes; no candidates gives undefined; bad tuning throws', () => {
+    const fleet = fleetOf(3);
+    const ctx: PickContext = { rand: seededRandom(3), now: 0, model: 'm', memory: createStrategyMemory() };
+    expect(cacheAware(fleet, ctx)!.reason).toMatch(/^no prompt blocks/);
+    expect(cacheAware(fleet, { ...ctx, prefix: promptBlocks('hello there') })!.reason).toMatch(/ring home/);
+    expect(cacheAware([], ctx)).toBeUndefined();
+    expect(() => createCacheAware({ loadFactor: 0.5 })).toThrow(RangeError);
+    expect(() => createCacheAware({ placementBlocks: 0 })).toThrow(RangeError);
+    expect(() => createCacheAware({ loadFactor: 1.2, newLoadFactor: 1.5 })).toThrow(RangeError);
+  });
+
+  afterAll(() => {
+    const file = path.join(__dirname, 'testdata', 'cache-aware.golden.json');
+    const text = `${JSON.stringify(golden, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
+    else expect(text).toBe(readFileSync(file, 'utf8'));
+  });
+});
