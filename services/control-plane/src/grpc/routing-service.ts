@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/observability';
 import type { GatewayReport, ReportAck, RoutingTable, WatchRequest } from '@switchyard/proto';
 import type { GatewayTracker } from './gateway-tracker';
+import type { ReportIntake } from './report-intake';
 import type { TableFeed } from './table-feed';
 import { createTableStreamWriter, type TableStreamWriter } from './table-stream-writer';
 
@@ -12,6 +13,8 @@ export interface RoutingServiceDeps {
   feed: TableFeed;
   gateways: GatewayTracker;
   logger: Logger;
+  /** Sheds late reports (issue 16 item 4); without one every report is aggregated. */
+  reports?: ReportIntake;
 }
 
 export interface RoutingService {
@@ -36,8 +39,10 @@ interface OpenStreams {
  * its table when the feed (or the change log behind it) still holds them; else
  * the current table. Then every change, as a batch to delta streams and as a
  * snapshot to the others, with per-stream back-pressure (issue 16).
- * `ReportStats`: records each gateway's applied table version; answers a
- * `ReportAck` when the gateway ends the stream (or at shutdown).
+ * `ReportStats`: records each gateway's applied table version and aggregates
+ * its numbers, unless the report came too late (then only the version: see
+ * report-intake.ts); answers a `ReportAck` when the gateway ends the stream (or
+ * at shutdown).
  */
 export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   const log = deps.logger.child({ component: 'routing-service' });
@@ -92,9 +97,11 @@ function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
     const peerId = `peer:${call.getPeer()}`;
     let disconnect: (() => void) | undefined;
     let answered = false;
+    let gatewayId: string | undefined;
     const finish = () => {
       open.reporters.delete(answer);
       disconnect?.();
+      if (gatewayId !== undefined) deps.reports?.forget(gatewayId);
     };
     const answer = () => {
       if (answered) return;
@@ -105,9 +112,11 @@ function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
     open.reporters.add(answer);
     call.on('data', (received: GatewayReport) => {
       if (answered) return;
-      const gatewayId = received.gateway_id || peerId;
+      gatewayId = received.gateway_id || peerId;
       disconnect ??= deps.gateways.connect(gatewayId, 'report');
-      deps.gateways.recordReport({ ...received, gateway_id: gatewayId });
+      const report = { ...received, gateway_id: gatewayId };
+      const fresh = deps.reports?.admit(report) ?? true;
+      deps.gateways.recordReport(fresh ? report : { ...report, schedulers: [], responses_by_status_class: {} });
     });
     call.on('end', answer);
     call.on('cancelled', finish);

@@ -6,7 +6,7 @@ import type { StateStore } from '../state/state-store';
 import type { StoredApiKey } from './api-key-record';
 import { sortedByHash } from './memory-api-keys';
 
-type ApiKeyMethods = Pick<StateStore, 'listApiKeys' | 'putApiKey' | 'removeApiKey' | 'replaceFileKeys'>;
+type ApiKeyMethods = Pick<StateStore, 'listApiKeys' | 'getApiKeys' | 'putApiKey' | 'removeApiKey' | 'replaceFileKeys'>;
 
 /** KEYS: admin hash. ARGV: hash, json, channel, message. */
 const PUT_ADMIN_KEY = luaScript(`
@@ -45,11 +45,21 @@ export function createRedisApiKeys(client: Redis, keys: RedisKeys): ApiKeyMethod
       const adminKeys = Object.values(admin).map((json) => JSON.parse(json) as StoredApiKey);
       return [...fileKeys, ...sortedByHash(adminKeys)];
     },
+    async getApiKeys(hashes) {
+      if (hashes.length === 0) return [];
+      const wanted = new Set(hashes);
+      const [file, admin] = await Promise.all([client.get(keys.apiKeysFile), client.hmget(keys.apiKeysAdmin, ...hashes)]);
+      const fileKeys = file === null ? [] : (JSON.parse(file) as StoredApiKey[]).filter((k) => wanted.has(k.key_sha256));
+      const adminKeys = admin.flatMap((json) => (json === null ? [] : [JSON.parse(json) as StoredApiKey]));
+      return [...fileKeys, ...sortedByHash(adminKeys)];
+    },
     async putApiKey(key) {
-      await PUT_ADMIN_KEY.run(client, [keys.apiKeysAdmin], [key.key_sha256, JSON.stringify({ ...key, source: 'admin' }), keys.events, message]);
+      const named = encodeEvent({ kind: 'keys', hashes: [key.key_sha256] });
+      await PUT_ADMIN_KEY.run(client, [keys.apiKeysAdmin], [key.key_sha256, JSON.stringify({ ...key, source: 'admin' }), keys.events, named]);
     },
     async removeApiKey(keySha256) {
-      return (await REMOVE_ADMIN_KEY.run(client, [keys.apiKeysAdmin], [keySha256, keys.events, message])) === 1;
+      const named = encodeEvent({ kind: 'keys', hashes: [keySha256] });
+      return (await REMOVE_ADMIN_KEY.run(client, [keys.apiKeysAdmin], [keySha256, keys.events, named])) === 1;
     },
     async replaceFileKeys(fileKeys) {
       const json = JSON.stringify(sortedByHash(fileKeys.map((key) => ({ ...key, source: 'file' as const }))));

@@ -113,6 +113,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     tableChangesSince: (version) => guarded(() => tables.changesSince(version)),
 
     listApiKeys: () => guarded(() => apiKeys.listApiKeys()),
+    getApiKeys: (hashes) => guarded(() => apiKeys.getApiKeys(hashes)),
     putApiKey: (key) => guarded(() => apiKeys.putApiKey(key)),
     removeApiKey: (keySha256) => guarded(() => apiKeys.removeApiKey(keySha256)),
     replaceFileKeys: (fileKeys) => guarded(() => apiKeys.replaceFileKeys(fileKeys)),

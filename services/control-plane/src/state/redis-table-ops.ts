@@ -18,6 +18,7 @@ const FENCE_REASONS: Record<number, string> = { [-1]: 'not the lease holder', [-
 
 /** The routing table in Redis: one hash, a version counter, writes fenced by the leader lease (redis-scripts.ts). */
 export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger, changeLogSize = DEFAULT_CHANGE_LOG_SIZE): RedisTableOps {
+  const toJson = createTableSerializer();
   return {
     async get() {
       const raw = await client.hget(keys.table, 'json');
@@ -27,7 +28,7 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
     async put(table, fence, generation, change) {
       const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
       const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges];
-      const args = [JSON.stringify(table), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message, change ? JSON.stringify(change) : '', changeLogSize];
+      const args = [toJson(table), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message, change ? JSON.stringify(change) : '', changeLogSize];
       const result = Number(await PUT_TABLE.run(client, tableKeys, args));
       if (result < 0) logger.warn('table write fenced out', { epoch: table.epoch, version: table.version, reason: FENCE_REASONS[result] });
       return result === 1;
@@ -36,5 +37,27 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
       const raw = await client.zrangebyscore(keys.tableChanges, `(${version}`, '+inf');
       return raw.map((json) => JSON.parse(json) as RoutingTable);
     },
+  };
+}
+
+/**
+ * JSON.stringify of a table, with the key list serialized once per list: the
+ * publisher hands every version the same key array until keys change, so a
+ * scheduler change with 100,000 keys does not serialize them again (issue 16).
+ * The stored JSON is the same text JSON.stringify gives.
+ */
+export function createTableSerializer(): (table: RoutingTable) => string {
+  const keyJson = new WeakMap<object, string>();
+  return (table) => {
+    let keysText = keyJson.get(table.api_keys);
+    if (keysText === undefined) {
+      keysText = JSON.stringify(table.api_keys);
+      keyJson.set(table.api_keys, keysText);
+    }
+    const rest = JSON.stringify({ ...table, api_keys: [] });
+    // Inside string values quotes are escaped, so this marker can only be the field itself.
+    const marker = '"api_keys":[]';
+    const at = rest.indexOf(marker);
+    return `${rest.slice(0, at)}"api_keys":${keysText}${rest.slice(at + marker.length)}`;
   };
 }

@@ -7,7 +7,8 @@ import type { SchedulerRecord } from './scheduler-record';
 export type StateChange =
   | { kind: 'scheduler'; id: string; removed: boolean }
   | { kind: 'table'; epoch: number; version: number }
-  | { kind: 'keys' };
+  /** `hashes`: the keys that changed (an admin write); absent when any key may have (a file reload, a resync). */
+  | { kind: 'keys'; hashes?: string[] };
 
 export type StateListener = (change: StateChange) => void;
 
@@ -84,7 +85,13 @@ export interface StateStore {
 
   /** Every API key (issue 6): the file's and the admin-created ones, ordered by source then hash. */
   listApiKeys(): Promise<StoredApiKey[]>;
-  /** Creates or replaces an admin-created key (source 'admin'); a 'keys' change follows. */
+  /**
+   * The stored keys (either source) with one of these hashes, in listApiKeys order:
+   * what the table publisher reads after a 'keys' change naming hashes, instead
+   * of every key (issue 16).
+   */
+  getApiKeys(hashes: readonly string[]): Promise<StoredApiKey[]>;
+  /** Creates or replaces an admin-created key (source 'admin'); a 'keys' change naming its hash follows. */
   putApiKey(key: StoredApiKey): Promise<void>;
   /** Removes an admin-created key by hash; true when it existed. */
   removeApiKey(keySha256: string): Promise<boolean>;
