@@ -133,12 +133,13 @@ async function main() {
     const healthTimeoutMs = args.probeIntervalMs * 6 + 5_000;
     for (let round = 0; round < args.rounds; round++) {
       const added = `s-new-${round}`;
+      const flipped = Math.floor(args.schedulers / 2) + round;
       const user = `bench-new-${round}`;
       /** @type {Array<[string, import('./scale/watchers.mjs').Match, () => Promise<number>, number]>} */
       const plan = [
         ['scheduler_add', { kind: 'scheduler', id: added }, () => timed(() => admin(adminUrl, 'POST', '/admin/scheduler/add', { id: added, url: `http://127.0.0.1:${ports[args.schedulers + round]}`, models: ['model-0'] })), 10_000],
         ['scheduler_drain', { kind: 'scheduler', id: `s-${round}`, state: 'draining' }, () => timed(() => admin(adminUrl, 'POST', '/admin/scheduler/drain', { id: `s-${round}` })), 10_000],
-        ['health_flip', { kind: 'scheduler', id: `s-${100 + round}`, state: 'unhealthy' }, () => timed(() => fleetCall(`/down/${100 + round}`)), healthTimeoutMs],
+        ['health_flip', { kind: 'scheduler', id: `s-${flipped}`, state: 'unhealthy' }, () => timed(() => fleetCall(`/down/${flipped}`)), healthTimeoutMs],
         ['key_create', { kind: 'key', user, enabled: true }, () => timed(() => admin(adminUrl, 'POST', '/admin/keys/create', { user })), 10_000],
         ['key_disable', { kind: 'key', user, enabled: false }, async () => {
           const { api_keys: [created] } = await admin(adminUrl, 'GET', `/admin/keys/list?user=${user}`);

@@ -18,8 +18,12 @@
  *          | {type: 'reached', token, at_ms: number[], bytes: number[], version, generated_at_ms} | {type: 'stats', ...}
  * A match is {kind: 'scheduler', id, state?} or {kind: 'key', user, enabled}.
  */
-import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
 import proto from '../../libs/proto/dist/index.js';
+
+// grpc-js is libs/proto's dependency (pnpm does not hoist it to the root): the same copy the library uses.
+/** @type {any} */
+const grpc = createRequire(new URL('../../libs/proto/package.json', import.meta.url))('@grpc/grpc-js');
 
 const { loadServices, CLIENT_CHANNEL_OPTIONS } = proto;
 const PEEK_ABOVE_BYTES = 256 * 1024;
@@ -101,7 +105,7 @@ function startWatcher(index) {
   const gatewayId = `bench-watcher-${options.first + index}`;
   const client = new Client(options.address, grpc.credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
   const have = { epoch: 0, version: 0 };
-  /** @type {grpc.ClientReadableStream<any> | undefined} */
+  /** @type {any} */
   let call;
   let closed = false;
   const watch = () => {

@@ -22,6 +22,7 @@ export async function startWatchers(options) {
   const processes = Math.max(1, Math.min(options.processes, options.watchers));
   /** @type {Array<{child: import('node:child_process').ChildProcess, count: number}>} */
   const workers = [];
+  /** Each takes the messages it wants and answers true once it needs no more. */
   /** @type {Array<(m: any) => boolean>} */
   let waiters = [];
   for (let w = 0, first = 0; w < processes; w++) {
@@ -41,14 +42,17 @@ export async function startWatchers(options) {
   const fromAll = (type, token, timeoutMs = 600_000) => new Promise((resolve, reject) => {
     /** @type {any[]} */
     const got = [];
+    const seen = new Set();
     const timer = setTimeout(() => reject(new Error(`watchers: no '${type}' from every worker within ${timeoutMs} ms`)), timeoutMs);
     waiters.push((m) => {
       if (m.type !== type || (token !== undefined && m.token !== token)) return false;
+      // One answer per worker (a worker that finished answers a late 'forget' again, with nothing).
+      if (seen.has(m.worker)) return false;
+      seen.add(m.worker);
       got.push(m);
-      if (got.length === workers.length) {
-        clearTimeout(timer);
-        resolve(got);
-      }
+      if (got.length < workers.length) return false;
+      clearTimeout(timer);
+      resolve(got);
       return true;
     });
   });
