@@ -113,7 +113,9 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
       await publishChanges(epoch, last, routes, keys);
     } catch (err) {
       routesDirty ||= routes;
-      keysDirty = keys === 'all' || keysDirty === 'all' ? 'all' : new Set([...keys, ...keysDirty]);
+      // Events may have marked more meanwhile (TypeScript cannot see that).
+      const since = keysDirty as Set<string> | 'all';
+      keysDirty = keys === 'all' || since === 'all' ? 'all' : new Set([...keys, ...since]);
       throw err;
     }
   };
