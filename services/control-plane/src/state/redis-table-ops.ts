@@ -41,19 +41,37 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
 }
 
 /**
- * JSON.stringify of a table as UTF-8 bytes, with the key list encoded once per
- * list: the publisher hands every version the same key array until keys change,
- * so a scheduler change with 100,000 keys (≈ 20 MB of JSON) copies bytes instead
- * of serializing and encoding every key again (issue 16). The bytes are the same
- * JSON.stringify gives.
+ * JSON.stringify of a table as UTF-8 bytes, without serializing 100,000 keys per
+ * version (issue 16): the key list's bytes are kept per list (the publisher hands
+ * every version the same array until keys change), and each key's bytes per key
+ * record (a key change makes a new list of the same records but one), so a
+ * scheduler change copies bytes and a key change serializes one key. The bytes
+ * are the same JSON.stringify gives.
  */
 export function createTableSerializer(): (table: RoutingTable) => Buffer {
+  const listBytes = new WeakMap<object, Buffer>();
   const keyBytes = new WeakMap<object, Buffer>();
+  const COMMA = Buffer.from(',');
+  const encodeKeys = (apiKeys: RoutingTable['api_keys']): Buffer => {
+    const parts: Buffer[] = [Buffer.from('[')];
+    for (let i = 0; i < apiKeys.length; i++) {
+      const key = apiKeys[i]!;
+      let bytes = keyBytes.get(key);
+      if (!bytes) {
+        bytes = Buffer.from(JSON.stringify(key));
+        keyBytes.set(key, bytes);
+      }
+      if (i > 0) parts.push(COMMA);
+      parts.push(bytes);
+    }
+    parts.push(Buffer.from(']'));
+    return Buffer.concat(parts);
+  };
   return (table) => {
-    let keys = keyBytes.get(table.api_keys);
+    let keys = listBytes.get(table.api_keys);
     if (keys === undefined) {
-      keys = Buffer.from(JSON.stringify(table.api_keys));
-      keyBytes.set(table.api_keys, keys);
+      keys = encodeKeys(table.api_keys);
+      listBytes.set(table.api_keys, keys);
     }
     const rest = JSON.stringify({ ...table, api_keys: [] });
     // Inside string values quotes are escaped, so this marker can only be the field itself.
