@@ -90,6 +90,7 @@ async function main() {
   const fleet = startProcess({ name: 'fleet', command: process.execPath, args: [path.join(REPO_ROOT, 'bench/probe-load.mjs'), '--fleet', '--schedulers', String(args.schedulers + extra), '--metrics-kb', String(args.metricsKb), '--models', '20', '--steady-load'], pin: false });
   const keysFile = writeKeysFile(dir, args.keys);
   const [adminPort, grpcPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  /** @type {Record<string, string>} */
   const state = args.state === 'redis' ? { REDIS_URL: args.redisUrl, REDIS_KEY_PREFIX: `bench-scale-${Date.now()}:` } : {};
   const cpEnv = { HOST: '127.0.0.1', ADMIN_PORT: String(adminPort), GRPC_PORT: String(grpcPort), LOG_LEVEL: 'warn', PROBE_INTERVAL_MS: String(args.probeIntervalMs), API_KEYS_FILE: keysFile, ...state };
   const controlPlane = startProcess({ name: 'control-plane', command: process.execPath, args: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), path.join(REPO_ROOT, 'services/control-plane/dist/main.js')], env: cpEnv, pin: false });
