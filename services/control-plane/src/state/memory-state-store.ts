@@ -69,6 +69,9 @@ export function createMemoryStateStore(options: { versionSeed?: number; changeLo
     async getTable() {
       return table;
     },
+    async getTableVersion() {
+      return table && { epoch: table.epoch, version: table.version };
+    },
     async nextTableVersion() {
       tableVersion += 1;
       return tableVersion;

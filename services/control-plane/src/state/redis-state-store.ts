@@ -108,6 +108,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
       if (table) memory.noteEpoch(table.epoch);
       return table;
     },
+    getTableVersion: () => guarded(() => tables.getVersion()),
     nextTableVersion: () => guarded(() => tables.nextVersion()),
     putTable: (table, fence, change) => guarded(() => tables.put(table, fence, memory.generation(), change)),
     tableChangesSince: (version) => guarded(() => tables.changesSince(version)),

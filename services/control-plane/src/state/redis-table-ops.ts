@@ -9,6 +9,7 @@ import type { TableFence } from './state-store';
 
 export interface RedisTableOps {
   get(): Promise<RoutingTable | undefined>;
+  getVersion(): Promise<Pick<RoutingTable, 'epoch' | 'version'> | undefined>;
   nextVersion(): Promise<number>;
   put(table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change?: RoutingTable): Promise<boolean>;
   changesSince(version: number): Promise<RoutingTable[]>;
@@ -23,6 +24,10 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
     async get() {
       const raw = await client.hget(keys.table, 'json');
       return raw === null ? undefined : (JSON.parse(raw) as RoutingTable);
+    },
+    async getVersion() {
+      const [epoch, version] = await client.hmget(keys.table, 'epoch', 'version');
+      return epoch === null || version === null ? undefined : { epoch: Number(epoch), version: Number(version) };
     },
     nextVersion: () => client.incr(keys.tableSeq),
     async put(table, fence, generation, change) {

@@ -64,6 +64,8 @@ export interface StateStore {
 
   /** The newest published table, if any. */
   getTable(): Promise<RoutingTable | undefined>;
+  /** Only the (epoch, version) of the newest published table: a cheap look before reading a table of 100,000 keys. */
+  getTableVersion(): Promise<Pick<RoutingTable, 'epoch' | 'version'> | undefined>;
   /** The next table version: strictly greater than every value returned before. */
   nextTableVersion(): Promise<number>;
   /**
