@@ -99,4 +99,15 @@ describe('wire compatibility', () => {
     const applied = applyDelta(withKeys, message);
     expect(applied.ok && applied.table.api_keys).toEqual(next.api_keys);
   });
+
+  it('diffs long sorted key lists field by field, as the general diff would (issue 16)', () => {
+    const before = Array.from({ length: 500 }, (_, i) => key(i * 3));
+    const after = [...before.filter((_, i) => i % 50 !== 0).map((k, i) => (i % 70 === 0 ? { ...k, allowed_models: ['m', 'n'] } : i % 90 === 0 ? { ...k } : k)), key(1), key(2_000)]
+      .sort((a, b) => (a.key_sha256 < b.key_sha256 ? -1 : 1));
+    const message = diffTables(table(5, { api_keys: before }), table(6, { api_keys: after }));
+    expect(message.delta!.key_removals).toEqual(before.filter((_, i) => i % 50 === 0).map((k) => k.key_sha256));
+    expect(message.delta!.key_upserts.map((k) => k.user).sort()).toEqual([...after.filter((k) => k.allowed_models.length === 2).map((k) => k.user), 'u1', 'u2000'].sort());
+    const applied = applyDelta(table(5, { api_keys: before }), message);
+    expect(applied.ok && applied.table.api_keys).toEqual(after);
+  });
 });

@@ -33,7 +33,7 @@ export interface KnownKeyChanges {
  */
 export function diffTables(base: RoutingTable, next: RoutingTable, keys?: KnownKeyChanges): RoutingTable {
   const schedulers = base.schedulers === next.schedulers ? { upserts: [], removals: [] } : diffById(base.schedulers, next.schedulers, (s) => s.id);
-  keys ??= base.api_keys === next.api_keys ? { upserts: [], removals: [] } : diffById(base.api_keys, next.api_keys, (k) => k.key_sha256);
+  keys ??= base.api_keys === next.api_keys ? { upserts: [], removals: [] } : diffKeys(base.api_keys, next.api_keys);
   const modelUpserts: Record<string, ModelRoute> = {};
   for (const [name, route] of Object.entries(next.models)) {
     const before = base.models[name];
@@ -133,6 +133,49 @@ function isKeyRecord(k: ApiKeyRecord): boolean {
 function hasDuplicates(upserts: readonly string[], removals: readonly string[]): boolean {
   const all = [...upserts, ...removals];
   return new Set(all).size !== all.length;
+}
+
+/**
+ * The key part of a batch: a walk over both lists in hash order comparing fields
+ * (100,000 keys without a JSON string each, issue 16); lists out of order fall
+ * back to the general diff.
+ */
+function diffKeys(before: readonly ApiKeyRecord[], after: readonly ApiKeyRecord[]): KnownKeyChanges {
+  const hash = (k: ApiKeyRecord) => k.key_sha256;
+  if (!isSortedById(before, hash) || !isSortedById(after, hash)) return diffById(before, after, hash);
+  const changes: KnownKeyChanges = { upserts: [], removals: [] };
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const a = before[i];
+    const b = after[j];
+    if (b === undefined || (a !== undefined && a.key_sha256 < b.key_sha256)) {
+      changes.removals.push(a!.key_sha256);
+      i++;
+    } else if (a === undefined || b.key_sha256 < a.key_sha256) {
+      changes.upserts.push(b);
+      j++;
+    } else {
+      if (a !== b && !sameFields(a, b)) changes.upserts.push(b);
+      i++;
+      j++;
+    }
+  }
+  return changes;
+}
+
+/** Field by field, arrays element by element (a key record's values are scalars and string lists). */
+function sameFields(a: object, b: object): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const names = Object.keys(left);
+  if (names.length !== Object.keys(right).length) return false;
+  return names.every((name) => {
+    const x = left[name];
+    const y = right[name];
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i]);
+    return x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && JSON.stringify(x) === JSON.stringify(y));
+  });
 }
 
 function diffById<T>(before: readonly T[], after: readonly T[], id: (item: T) => string): { upserts: T[]; removals: string[] } {
