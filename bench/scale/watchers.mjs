@@ -61,7 +61,7 @@ export async function startWatchers(options) {
   return {
     /** Connects every watcher; resolves with the time each got its first table (Date.now() ms). */
     async connect() {
-      const first = fromAll('first');
+      const first = fromAll('first', undefined, 120_000);
       for (const { child } of workers) child.send({ cmd: 'connect' });
       return (await first).flatMap((m) => m.at_ms);
     },
