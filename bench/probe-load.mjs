@@ -5,8 +5,10 @@
  *   node bench/probe-load.mjs [--schedulers 200] [--interval-ms 2000] [--duration-s 30] [--metrics-kb 40]
  *   pnpm bench:probe           (builds first)
  *
- * One child process (`--fleet`) serves N fake schedulers on N ports (/health and a
- * vLLM-sized /metrics exposition whose load gauges change on every scrape); the
+ * One child process (`--fleet`) serves N fake schedulers on N ports (/health, a
+ * vLLM-sized /metrics exposition whose load gauges change on every scrape, and
+ * GET /v1/models listing `model-<i % models>`, which the registration check calls;
+ * bench:scale uses the same fleet, `--steady-load` keeps the gauges fixed); the
  * built control plane is spawned, the N schedulers are registered through the
  * admin API, and after one warm-up interval its own `nodejs_eventloop_lag_*`
  * gauges (prom-client: monitorEventLoopDelay, 10 ms resolution, reset on every
@@ -17,6 +19,7 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fleetPorts } from './lib/fleet.mjs';
 import { cpuSeconds } from './lib/proc-stats.mjs';
 import { freePort, LOAD_CORE, pinningAvailable, sleep, startProcess, TARGET_CORE, waitForHttp } from './lib/processes.mjs';
 import { machineInfo, writeResult } from './lib/report.mjs';
@@ -34,7 +37,7 @@ function readArgs(argv) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
     return value;
   };
-  return { schedulers: num('schedulers', 200), intervalMs: num('interval-ms', 2_000), durationS: num('duration-s', 30), metricsKb: num('metrics-kb', 40) };
+  return { schedulers: num('schedulers', 200), intervalMs: num('interval-ms', 2_000), durationS: num('duration-s', 30), metricsKb: num('metrics-kb', 40), models: num('models', 1), steadyLoad: argv.includes('--steady-load') };
 }
 
 /**
@@ -42,7 +45,7 @@ function readArgs(argv) {
  * call) after histogram families like the ones vLLM exports per model.
  * @param {number} kb
  */
-function metricsBody(kb) {
+function metricsBody(kb, steady = false) {
   const lines = [];
   for (let family = 0; lines.join('\n').length < kb * 1024; family += 1) {
     lines.push(`# HELP vllm:bench_histogram_${family} filler shaped like vLLM's latency histograms`, `# TYPE vllm:bench_histogram_${family} histogram`);
@@ -51,6 +54,7 @@ function metricsBody(kb) {
     }
   }
   const filler = `${lines.join('\n')}\n`;
+  if (steady) return () => `${filler}vllm:num_requests_running{model_name="m"} 1.0\nvllm:num_requests_waiting{model_name="m"} 0.0\nvllm:kv_cache_usage_perc{model_name="m"} 0.100\n`;
   return () => {
     const running = Math.floor(Math.random() * 8);
     const waiting = Math.floor(Math.random() * 3);
@@ -58,17 +62,28 @@ function metricsBody(kb) {
   };
 }
 
-/** Child mode: N schedulers on N ports; prints their ports, then serves until killed. */
+/**
+ * Child mode: N schedulers on N ports; prints their ports, then serves until
+ * killed. The control port answers the request counts, and `POST /down/<i>` /
+ * `POST /up/<i>` make scheduler i's /health answer 503 / 200 (bench:scale's
+ * health flips).
+ */
 async function runFleet() {
-  const { schedulers, metricsKb } = readArgs(process.argv);
-  const body = metricsBody(metricsKb);
-  const counts = { health: 0, metrics: 0, other: 0 };
+  const { schedulers, metricsKb, models, steadyLoad } = readArgs(process.argv);
+  const body = metricsBody(metricsKb, steadyLoad);
+  const counts = { health: 0, metrics: 0, models: 0, other: 0 };
+  const down = new Set();
   const ports = [];
   for (let i = 0; i < schedulers; i += 1) {
+    const modelList = JSON.stringify({ object: 'list', data: [{ id: `model-${i % models}`, object: 'model', owned_by: 'bench' }] });
     const server = createServer((req, res) => {
       if (req.url === '/health') {
         counts.health += 1;
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        if (down.has(i)) res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"down"}');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      } else if (req.url === '/v1/models') {
+        counts.models += 1;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(modelList);
       } else if (req.url === '/metrics') {
         counts.metrics += 1;
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body());
@@ -81,7 +96,14 @@ async function runFleet() {
     const address = server.address();
     ports.push(typeof address === 'object' && address ? address.port : 0);
   }
-  const control = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(counts)));
+  const control = createServer((req, res) => {
+    const flip = /^\/(down|up)\/(\d+)$/.exec(req.url ?? '');
+    if (flip) {
+      if (flip[1] === 'down') down.add(Number(flip[2]));
+      else down.delete(Number(flip[2]));
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(counts));
+  });
   await new Promise((resolve) => control.listen(0, '127.0.0.1', () => resolve(undefined)));
   const controlAddress = control.address();
   console.log(JSON.stringify({ ports, control_port: typeof controlAddress === 'object' && controlAddress ? controlAddress.port : 0 }));
@@ -91,23 +113,6 @@ async function runFleet() {
 function gauge(text, name) {
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text);
   return match ? Number(match[1]) : Number.NaN;
-}
-
-/**
- * @param {import('./lib/processes.mjs').Child} fleet
- * @returns {Promise<{ports: number[], control_port: number}>}
- */
-function fleetPorts(fleet) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fleet did not start: ${fleet.tail()}`)), 30_000);
-    const check = setInterval(() => {
-      const line = fleet.tail().split('\n').find((l) => l.startsWith('{"ports"'));
-      if (!line) return;
-      clearInterval(check);
-      clearTimeout(timer);
-      resolve(JSON.parse(line));
-    }, 50);
-  });
 }
 
 /**

@@ -1,62 +1,45 @@
 /**
  * Issue 16, `pnpm bench:scale`: the incremental routing-table stream at fleet size.
- * SKELETON: one control plane (in-memory state, or Redis with --redis-url), N fake
- * schedulers behind one catch-all HTTP server, K admin-created keys, G table
- * watchers as real gRPC clients in this process (asking for change batches as
- * gateways do), then rounds of changes of four kinds; prints one table and writes
- * bench/results/<date>-scale.json.
  *
- *   node bench/scale.mjs [--schedulers 1000] [--watchers 200] [--keys 1000] [--rounds 8] [--redis-url redis://…]
- *   pnpm bench:scale           (builds first)
+ * - a fake fleet of N schedulers on N ports (`bench/probe-load.mjs --fleet`: /health,
+ *   /metrics with steady load gauges, GET /v1/models for the registration check),
+ *   probed by the control plane every --probe-interval-ms;
+ * - the real control plane as a process, with Redis state (default; a fresh key
+ *   prefix on --redis-url) or the embedded memory state (--state memory);
+ * - K keys: an API_KEYS_FILE of K hashed keys (the admin API creates the changed ones);
+ * - N schedulers registered through the admin API (timed);
+ * - G watchers, real gRPC clients over --processes processes (bench/scale/), each
+ *   also sending a ReportStats message every second, as gateways do;
+ * - one real gateway process holding the table and its K keys (its RSS);
+ * - --rounds rounds of five changes (6 rounds = 30 changes): scheduler add, drain,
+ *   health flip (the fleet's /health answers 503 until the prober marks it
+ *   unhealthy), key create, key disable;
+ * - the control plane's CPU, RSS and event-loop lag (its /metrics:
+ *   nodejs_eventloop_lag_p99_seconds, read every 5 s) over the whole change phase
+ *   and a steady window (--steady-s) of probing and reports.
+ * Prints one table, writes bench/results/<date>-scale.json.
  *
- * Not yet (issue 16, item 7): watchers spread over several processes, reports on,
- * event-loop lag and gateway RSS, health flips as a change kind, the targets checked.
- * Smoke run: --schedulers 50 --watchers 5 --keys 50 --rounds 2.
+ *   node bench/scale.mjs [--schedulers 1000] [--watchers 200] [--keys 100000] [--rounds 6]
+ *                        [--processes 4] [--probe-interval-ms 2000] [--metrics-kb 8] [--steady-s 20]
+ *                        [--state redis|memory] [--redis-url redis://127.0.0.1:6379]
+ *   pnpm bench:scale       (builds first; the issue-16 defaults)
+ * Smoke run (≈ 1 min): --schedulers 100 --watchers 20 --keys 5000 --rounds 2 --steady-s 5
  */
-import { createServer } from 'node:http';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import proto from '../libs/proto/dist/index.js';
+import { fleetPorts } from './lib/fleet.mjs';
 import { cpuSeconds, rssMb } from './lib/proc-stats.mjs';
 import { freePort, sleep, startProcess, waitForHttp } from './lib/processes.mjs';
 import { machineInfo, writeResult } from './lib/report.mjs';
+import { readScaleArgs } from './scale/args.mjs';
+import { printScaleTable, summarize } from './scale/summary.mjs';
+import { startWatchers } from './scale/watchers.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { applyDelta, createRoutingClient, isDelta } = proto;
-
-/** @param {string[]} argv */
-function readArgs(argv) {
-  /** @type {(name: string, fallback: number) => number} */
-  const num = (name, fallback) => {
-    const i = argv.indexOf(`--${name}`);
-    const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-    return value;
-  };
-  const redis = argv.indexOf('--redis-url');
-  return { schedulers: num('schedulers', 1_000), watchers: num('watchers', 200), keys: num('keys', 1_000), rounds: num('rounds', 8), redisUrl: redis >= 0 ? argv[redis + 1] : undefined };
-}
-
-/** One table watcher: the table its messages add up to, and the bytes they took (JSON, an upper bound of the wire size). */
-function watch(/** @type {string} */ address, /** @type {number} */ i) {
-  const client = /** @type {any} */ (createRoutingClient(address));
-  const call = client.WatchRoutingTable({ gateway_id: `bench-${i}`, have_version: 0, have_epoch: 0, supports_deltas: true });
-  /** @type {{table: any, bytes: number, firstAtMs: number, rejected: number}} */
-  const state = { table: undefined, bytes: 0, firstAtMs: 0, rejected: 0 };
-  call.on('data', (/** @type {any} */ message) => {
-    state.bytes += Buffer.byteLength(JSON.stringify(message));
-    if (!isDelta(message)) {
-      state.table = message;
-      state.firstAtMs ||= performance.now();
-      return;
-    }
-    const result = state.table ? applyDelta(state.table, message) : undefined;
-    if (result?.ok) state.table = result.table;
-    else state.rejected += 1;
-  });
-  call.on('error', () => undefined);
-  return { state, close: () => (call.cancel(), client.close()) };
-}
+const log = (/** @type {string} */ m) => console.error(`[scale ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 /** @param {string} adminUrl @param {string} method @param {string} route @param {unknown} [body] */
 async function admin(adminUrl, method, route, body) {
@@ -65,86 +48,139 @@ async function admin(adminUrl, method, route, body) {
   return /** @type {any} */ (await res.json());
 }
 
-/** @param {number} count @param {(i: number) => Promise<unknown>} call */
-async function inParallel(count, call, concurrency = 16) {
+/** @param {number} count @param {(i: number) => Promise<unknown>} call @param {number} concurrency */
+async function inParallel(count, call, concurrency) {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < count) await call(next++);
   }));
 }
 
-/** @param {number[]} values @param {number} q */
-const quantile = (values, q) => (values.length === 0 ? 0 : [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]);
+/** @param {string} dir @param {number} keys */
+function writeKeysFile(dir, keys) {
+  const file = path.join(dir, 'keys.json');
+  const entries = Array.from({ length: keys }, (_, i) => ({ key_sha256: randomBytes(32).toString('hex'), user: `user-${i % 1000}`, allowed_models: ['*'], rpm: 600 }));
+  writeFileSync(file, JSON.stringify({ keys: entries }));
+  return file;
+}
+
+/** Reads the control plane's lag gauges every 5 s until stopped (each scrape resets prom-client's histogram). */
+function sampleLag(/** @type {string} */ adminUrl) {
+  /** @type {Array<{p99_s: number, max_s: number}>} */
+  const windows = [];
+  let running = true;
+  const gauge = (/** @type {string} */ text, /** @type {string} */ name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const loop = (async () => {
+    await fetch(`${adminUrl}/metrics`).then((r) => r.text()).catch(() => '');
+    while (running) {
+      await sleep(5_000);
+      const text = await fetch(`${adminUrl}/metrics`).then((r) => r.text()).catch(() => '');
+      windows.push({ p99_s: gauge(text, 'nodejs_eventloop_lag_p99_seconds'), max_s: gauge(text, 'nodejs_eventloop_lag_max_seconds') });
+    }
+  })();
+  return { stop: async () => ((running = false), await loop, windows) };
+}
 
 async function main() {
-  const args = readArgs(process.argv);
+  const args = readScaleArgs(process.argv);
   const machine = machineInfo();
-  const fleet = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(req.url?.endsWith('/v1/models') ? '{"object":"list","data":[]}' : '{}'));
-  const fleetPort = await freePort();
-  await new Promise((resolve) => fleet.listen(fleetPort, '127.0.0.1', () => resolve(undefined)));
-  const [adminPort, grpcPort] = [await freePort(), await freePort()];
-  const env = { HOST: '127.0.0.1', ADMIN_PORT: String(adminPort), GRPC_PORT: String(grpcPort), LOG_LEVEL: 'warn', ...(args.redisUrl ? { REDIS_URL: args.redisUrl, REDIS_KEY_PREFIX: `bench-scale-${Date.now()}:` } : {}) };
-  const controlPlane = startProcess({ name: 'control-plane', command: process.execPath, args: [path.join(REPO_ROOT, 'services/control-plane/dist/main.js')], env, pin: false });
-  /** @type {Array<ReturnType<typeof watch>>} */
-  const watchers = [];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
+  const extra = args.rounds;
+  log(`N=${args.schedulers} G=${args.watchers} (${args.processes} processes) K=${args.keys} state=${args.state} probing every ${args.probeIntervalMs} ms; load average ${machine.loadavg_at_start.join(' ')}`);
+  const fleet = startProcess({ name: 'fleet', command: process.execPath, args: [path.join(REPO_ROOT, 'bench/probe-load.mjs'), '--fleet', '--schedulers', String(args.schedulers + extra), '--metrics-kb', String(args.metricsKb), '--models', '20', '--steady-load'], pin: false });
+  const keysFile = writeKeysFile(dir, args.keys);
+  const [adminPort, grpcPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  /** @type {Record<string, string>} */
+  const state = args.state === 'redis' ? { REDIS_URL: args.redisUrl, REDIS_KEY_PREFIX: `bench-scale-${Date.now()}:` } : {};
+  const cpEnv = { HOST: '127.0.0.1', ADMIN_PORT: String(adminPort), GRPC_PORT: String(grpcPort), LOG_LEVEL: 'warn', PROBE_INTERVAL_MS: String(args.probeIntervalMs), API_KEYS_FILE: keysFile, ...state };
+  const controlPlane = startProcess({ name: 'control-plane', command: process.execPath, args: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), path.join(REPO_ROOT, 'services/control-plane/dist/main.js')], env: cpEnv, pin: false });
+  /** @type {Awaited<ReturnType<typeof startWatchers>> | undefined} */
+  let watchers;
+  /** @type {import('./lib/processes.mjs').Child | undefined} */
+  let gateway;
   try {
+    const { ports, control_port: fleetControl } = await fleetPorts(fleet);
     const adminUrl = `http://127.0.0.1:${adminPort}`;
-    await waitForHttp(`${adminUrl}/ready`, { proc: controlPlane });
-    await inParallel(args.keys, (i) => admin(adminUrl, 'POST', '/admin/keys/create', { user: `user-${i % 50}` }));
+    await waitForHttp(`${adminUrl}/ready`, { proc: controlPlane, timeoutMs: 120_000 });
+    log(`control plane ready with ${args.keys} keys; registering ${args.schedulers} schedulers`);
     const registerStart = performance.now();
-    await inParallel(args.schedulers, (i) => admin(adminUrl, 'POST', '/admin/scheduler/add', { id: `s-${i}`, url: `http://127.0.0.1:${fleetPort}/s-${i}`, models: [`model-${i % 20}`] }));
+    await inParallel(args.schedulers, (i) => admin(adminUrl, 'POST', '/admin/scheduler/add', { id: `s-${i}`, url: `http://127.0.0.1:${ports[i]}`, models: [`model-${i % 20}`] }), 32);
     const registerMs = performance.now() - registerStart;
+    log(`registered in ${Math.round(registerMs)} ms; waiting one probe round`);
+    await sleep(args.probeIntervalMs + 1_000);
 
-    const connectStart = performance.now();
-    for (let i = 0; i < args.watchers; i++) watchers.push(watch(`127.0.0.1:${grpcPort}`, i));
-    while (watchers.some((w) => !w.state.table)) await sleep(10);
-    const firstTableMs = Math.max(...watchers.map((w) => w.state.firstAtMs)) - connectStart;
-    const snapshotBytes = Buffer.byteLength(JSON.stringify(watchers[0].state.table));
+    const schedulerIds = Array.from({ length: args.schedulers }, (_, i) => `s-${i}`);
+    watchers = await startWatchers({ address: `127.0.0.1:${grpcPort}`, watchers: args.watchers, processes: args.processes, schedulerIds, reportEveryMs: 1_000 });
+    const connectStart = Date.now();
+    const firstAt = await watchers.connect();
+    const firstTableMs = Math.max(...firstAt) - connectStart;
+    log(`first table at all ${args.watchers} watchers after ${firstTableMs} ms`);
+    gateway = startProcess({ name: 'gateway', command: process.execPath, args: [path.join(REPO_ROOT, 'services/gateway/dist/main.js')], env: { HOST: '127.0.0.1', PORT: String(gatewayPort), CONTROL_PLANE_ADDR: `127.0.0.1:${grpcPort}`, LOG_LEVEL: 'warn' }, pin: false });
+    await waitForHttp(`http://127.0.0.1:${gatewayPort}/ready`, { proc: gateway, timeoutMs: 60_000 });
 
-    /** @type {Record<string, {ms: number[], bytes: number[]}>} */
-    const kinds = { scheduler_add: { ms: [], bytes: [] }, scheduler_drain: { ms: [], bytes: [] }, key_create: { ms: [], bytes: [] }, key_disable: { ms: [], bytes: [] } };
+    const lag = sampleLag(adminUrl);
     const cpuBefore = cpuSeconds(controlPlane.pid);
-    const changesStart = performance.now();
+    const windowStart = performance.now();
+    let rssMax = rssMb(controlPlane.pid);
+    const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, rssMb(controlPlane.pid))), 500);
+    /** @type {Array<{kind: string, round: number} & Awaited<ReturnType<typeof watchers.observe>>>} */
+    const changes = [];
+    const timed = async (/** @type {() => Promise<unknown>} */ act) => {
+      const at = Date.now();
+      await act();
+      return at;
+    };
+    const fleetCall = (/** @type {string} */ route) => fetch(`http://127.0.0.1:${fleetControl}${route}`, { method: 'POST' }).then((r) => r.arrayBuffer());
+    const healthTimeoutMs = args.probeIntervalMs * 6 + 5_000;
     for (let round = 0; round < args.rounds; round++) {
-      /** @type {Record<string, () => Promise<(t: any) => boolean>>} */
-      const changes = {
-        scheduler_add: async () => (await admin(adminUrl, 'POST', '/admin/scheduler/add', { id: `new-${round}`, url: `http://127.0.0.1:${fleetPort}/new-${round}`, models: ['model-0'] }), (t) => t.schedulers.some((/** @type {any} */ s) => s.id === `new-${round}`)),
-        scheduler_drain: async () => (await admin(adminUrl, 'POST', '/admin/scheduler/drain', { id: `s-${round}` }), (t) => t.schedulers.some((/** @type {any} */ s) => s.id === `s-${round}` && s.state === 'draining')),
-        key_create: async () => {
-          await admin(adminUrl, 'POST', '/admin/keys/create', { user: `new-${round}` });
-          return (t) => t.api_keys.some((/** @type {any} */ k) => k.user === `new-${round}`);
-        },
-        key_disable: async () => {
-          const { api_keys: [first] } = await admin(adminUrl, 'GET', `/admin/keys/list?user=new-${round}`);
-          await admin(adminUrl, 'POST', '/admin/keys/disable', { id: first.id });
-          return (t) => t.api_keys.some((/** @type {any} */ k) => k.user === `new-${round}` && !k.enabled);
-        },
-      };
-      for (const [kind, change] of Object.entries(changes)) {
-        const bytesBefore = watchers.map((w) => w.state.bytes);
-        const started = performance.now();
-        const reached = await change();
-        while (watchers.some((w) => !reached(w.state.table))) await sleep(2);
-        kinds[kind].ms.push(performance.now() - started);
-        kinds[kind].bytes.push(Math.max(...watchers.map((w, i) => w.state.bytes - bytesBefore[i])));
+      const added = `s-new-${round}`;
+      const flipped = Math.floor(args.schedulers / 2) + round;
+      const user = `bench-new-${round}`;
+      /** @type {Array<[string, import('./scale/watchers.mjs').Match, () => Promise<number>, number]>} */
+      const plan = [
+        ['scheduler_add', { kind: 'scheduler', id: added }, () => timed(() => admin(adminUrl, 'POST', '/admin/scheduler/add', { id: added, url: `http://127.0.0.1:${ports[args.schedulers + round]}`, models: ['model-0'] })), 10_000],
+        ['scheduler_drain', { kind: 'scheduler', id: `s-${round}`, state: 'draining' }, () => timed(() => admin(adminUrl, 'POST', '/admin/scheduler/drain', { id: `s-${round}` })), 10_000],
+        ['health_flip', { kind: 'scheduler', id: `s-${flipped}`, state: 'unhealthy' }, () => timed(() => fleetCall(`/down/${flipped}`)), healthTimeoutMs],
+        ['key_create', { kind: 'key', user, enabled: true }, () => timed(() => admin(adminUrl, 'POST', '/admin/keys/create', { user })), 10_000],
+        ['key_disable', { kind: 'key', user, enabled: false }, async () => {
+          const { api_keys: [created] } = await admin(adminUrl, 'GET', `/admin/keys/list?user=${user}`);
+          return timed(() => admin(adminUrl, 'POST', '/admin/keys/disable', { id: created.id }));
+        }, 10_000],
+      ];
+      for (const [kind, match, change, timeoutMs] of plan) {
+        changes.push({ kind, round, ...(await watchers.observe(match, change, timeoutMs)) });
+        const last = changes[changes.length - 1];
+        log(`round ${round} ${kind}: ${Math.max(...last.reached.at_ms) - last.startedAtMs} ms to ${last.reached.at_ms.length}/${args.watchers}, ${Math.max(0, ...last.reached.bytes)} B`);
+        await sleep(200);
       }
     }
-    const cpuPct = (100 * (cpuSeconds(controlPlane.pid) - cpuBefore)) / ((performance.now() - changesStart) / 1_000);
-    const perKind = Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, { p50_ms: Math.round(quantile(v.ms, 0.5)), p99_ms: Math.round(quantile(v.ms, 0.99)), max_bytes_per_gateway: Math.max(...v.bytes) }]));
-    const result = { ...args, redisUrl: args.redisUrl ? 'set' : 'unset', register_ms: Math.round(registerMs), first_table_all_ms: Math.round(firstTableMs), snapshot_json_bytes: snapshotBytes, per_kind: perKind, control_plane_cpu_pct: Math.round(cpuPct), control_plane_rss_mb: Math.round(rssMb(controlPlane.pid)), rejected_batches: watchers.reduce((n, w) => n + w.state.rejected, 0) };
+    log(`steady window: ${args.steadySeconds} s of probing and reports`);
+    await sleep(args.steadySeconds * 1_000);
+    const elapsedS = (performance.now() - windowStart) / 1_000;
+    const cpuPct = (100 * (cpuSeconds(controlPlane.pid) - cpuBefore)) / elapsedS;
+    clearInterval(rssTimer);
+    const lagWindows = await lag.stop();
+    const gatewayRss = rssMb(gateway.pid);
+    const totals = await watchers.stats();
+    const gateways = await admin(adminUrl, 'GET', '/admin/gateways');
+    const snapshotBytes = await snapshotSize(watchers);
+    const result = summarize({ args, registerMs, firstTableMs, changes, cpuPct, rssMax, lagWindows, gatewayRss, totals, snapshotBytes, gatewaysListed: gateways.gateways.length });
     const file = writeResult('scale', { machine, result });
-    console.log(`## Switchyard bench: scale (skeleton)\n\n${machine.date}, ${machine.cpu} × ${machine.cores}, node ${machine.node}, commit ${machine.git_commit}\n`);
-    console.log('| N | G | K | state | register N | snapshot (JSON) | first table to all G | change kind | change → all G p50 / p99 | max bytes per gateway | CP CPU | CP RSS |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const [kind, k] of Object.entries(perKind)) {
-      console.log(`| ${args.schedulers} | ${args.watchers} | ${args.keys} | ${args.redisUrl ? 'redis' : 'memory'} | ${result.register_ms} ms | ${snapshotBytes} B | ${result.first_table_all_ms} ms | ${kind} | ${k.p50_ms} / ${k.p99_ms} ms | ${k.max_bytes_per_gateway} B | ${result.control_plane_cpu_pct}% | ${result.control_plane_rss_mb} MB |`);
-    }
-    console.log(`\nrejected batches: ${result.rejected_batches}\nresult file: ${file}`);
+    printScaleTable(machine, result);
+    console.log(`\nresult file: ${file}`);
   } finally {
-    for (const w of watchers) w.close();
+    await watchers?.stop();
+    await gateway?.stop();
     await controlPlane.stop();
-    fleet.close();
+    await fleet.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The wire size of the first snapshot: the bytes of the first watcher's messages before any batch (from the totals, one snapshot per watcher). */
+async function snapshotSize(/** @type {any} */ watchers) {
+  const t = await watchers.stats();
+  return t.snapshots > 0 ? Math.round(t.snapshot_bytes / t.snapshots) : Number.NaN;
 }
 
 await main();

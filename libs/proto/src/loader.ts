@@ -54,6 +54,16 @@ export const KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.http2.max_pings_without_data': 0,
 };
 
+/**
+ * What a RoutingService client opens its channel with: keepalive, and room for a
+ * snapshot with 100,000 keys (about 10 MB as protobuf; grpc-js refuses messages
+ * over 4 MB by default, issue 16).
+ */
+export const CLIENT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  ...KEEPALIVE_OPTIONS,
+  'grpc.max_receive_message_length': 256 * 1024 * 1024,
+};
+
 export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   ...KEEPALIVE_OPTIONS,
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
@@ -62,5 +72,5 @@ export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
 
 /** A plaintext RoutingService client for `host:port` with keepalive (callers type its generated methods). */
 export function createRoutingClient(address: string): grpc.Client {
-  return new (loadServices().RoutingService)(address, grpc.credentials.createInsecure(), KEEPALIVE_OPTIONS);
+  return new (loadServices().RoutingService)(address, grpc.credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
 }

@@ -1,7 +1,7 @@
 import * as protoLoader from '@grpc/proto-loader';
 import type { ApiKeyRecord, RoutingTable, SchedulerEntry } from './messages';
 import { LOADER_OPTIONS, loadServices, protoRoot } from './loader';
-import { applyDelta, diffTables, isDelta } from './table-delta';
+import { applyDelta, diffTables, isDelta, mergeKeys } from './table-delta';
 
 const scheduler = (id: string, extra: Partial<SchedulerEntry> = {}): SchedulerEntry => ({
   id, url: `http://${id}:9001`, models: ['m'], weight: 1, effective_weight: 1, priority: 0, labels: {}, state: 'healthy', api_key: '', ...extra,
@@ -79,5 +79,35 @@ describe('wire compatibility', () => {
   it('a previous-release WatchRequest (no supports_deltas) decodes as false', () => {
     const { serialize, deserialize } = codec(watchType);
     expect(deserialize(serialize({ gateway_id: 'old', have_version: 3, have_epoch: 1 }))).toEqual({ gateway_id: 'old', have_version: 3, have_epoch: 1, supports_deltas: false });
+  });
+
+  it('a few key changes to a long sorted list patch a copy in order, the base untouched; known key changes skip the comparison (issue 16)', () => {
+    const keys = Array.from({ length: 1_000 }, (_, i) => key(i * 2));
+    const frozen = JSON.stringify(keys);
+    const merged = mergeKeys(keys, [key(7), key(10, { enabled: false }), key(5_000)], [key(0).key_sha256, key(1_998).key_sha256]);
+    expect(JSON.stringify(keys)).toBe(frozen);
+    expect(merged).toHaveLength(1_000);
+    expect(merged.map((k) => k.key_sha256)).toEqual([...merged.map((k) => k.key_sha256)].sort());
+    expect(merged.find((k) => k.user === 'u10')?.enabled).toBe(false);
+    expect(merged.some((k) => k.user === 'u7') && merged.some((k) => k.user === 'u5000')).toBe(true);
+
+    const withKeys = table(5, { api_keys: keys });
+    const known = { upserts: [key(7)], removals: [] };
+    const next = table(6, { api_keys: mergeKeys(keys, known.upserts, known.removals) });
+    const message = diffTables(withKeys, next, known);
+    expect(message.delta).toMatchObject({ key_upserts: [key(7)], key_removals: [], scheduler_upserts: [] });
+    const applied = applyDelta(withKeys, message);
+    expect(applied.ok && applied.table.api_keys).toEqual(next.api_keys);
+  });
+
+  it('diffs long sorted key lists field by field, as the general diff would (issue 16)', () => {
+    const before = Array.from({ length: 500 }, (_, i) => key(i * 3));
+    const after = [...before.filter((_, i) => i % 50 !== 0).map((k, i) => (i % 70 === 0 ? { ...k, allowed_models: ['m', 'n'] } : i % 90 === 0 ? { ...k } : k)), key(1), key(2_000)]
+      .sort((a, b) => (a.key_sha256 < b.key_sha256 ? -1 : 1));
+    const message = diffTables(table(5, { api_keys: before }), table(6, { api_keys: after }));
+    expect(message.delta!.key_removals).toEqual(before.filter((_, i) => i % 50 === 0).map((k) => k.key_sha256));
+    expect(message.delta!.key_upserts.map((k) => k.user).sort()).toEqual([...after.filter((k) => k.allowed_models.length === 2).map((k) => k.user), 'u1', 'u2000'].sort());
+    const applied = applyDelta(table(5, { api_keys: before }), message);
+    expect(applied.ok && applied.table.api_keys).toEqual(after);
   });
 });

@@ -20,10 +20,20 @@ export function isDelta(message: RoutingTable): message is RoutingTable & { delt
   return message.delta !== undefined && message.delta !== null;
 }
 
-/** The batch turning `base` into `next` (whole entries for anything that changed). */
-export function diffTables(base: RoutingTable, next: RoutingTable): RoutingTable {
-  const schedulers = diffById(base.schedulers, next.schedulers, (s) => s.id);
-  const keys = diffById(base.api_keys, next.api_keys, (k) => k.key_sha256);
+/** Key changes the caller already knows (the control plane's key events name them), so no list of every key is compared. */
+export interface KnownKeyChanges {
+  upserts: ApiKeyRecord[];
+  removals: string[];
+}
+
+/**
+ * The batch turning `base` into `next` (whole entries for anything that changed).
+ * Lists that are the same array are not compared; with `keys` the key part of
+ * the batch is taken as given (it must be what turns base's keys into next's).
+ */
+export function diffTables(base: RoutingTable, next: RoutingTable, keys?: KnownKeyChanges): RoutingTable {
+  const schedulers = base.schedulers === next.schedulers ? { upserts: [], removals: [] } : diffById(base.schedulers, next.schedulers, (s) => s.id);
+  keys ??= base.api_keys === next.api_keys ? { upserts: [], removals: [] } : diffKeys(base.api_keys, next.api_keys);
   const modelUpserts: Record<string, ModelRoute> = {};
   for (const [name, route] of Object.entries(next.models)) {
     const before = base.models[name];
@@ -125,6 +135,49 @@ function hasDuplicates(upserts: readonly string[], removals: readonly string[]):
   return new Set(all).size !== all.length;
 }
 
+/**
+ * The key part of a batch: a walk over both lists in hash order comparing fields
+ * (100,000 keys without a JSON string each, issue 16); lists out of order fall
+ * back to the general diff.
+ */
+function diffKeys(before: readonly ApiKeyRecord[], after: readonly ApiKeyRecord[]): KnownKeyChanges {
+  const hash = (k: ApiKeyRecord) => k.key_sha256;
+  if (!isSortedById(before, hash) || !isSortedById(after, hash)) return diffById(before, after, hash);
+  const changes: KnownKeyChanges = { upserts: [], removals: [] };
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const a = before[i];
+    const b = after[j];
+    if (b === undefined || (a !== undefined && a.key_sha256 < b.key_sha256)) {
+      changes.removals.push(a!.key_sha256);
+      i++;
+    } else if (a === undefined || b.key_sha256 < a.key_sha256) {
+      changes.upserts.push(b);
+      j++;
+    } else {
+      if (a !== b && !sameFields(a, b)) changes.upserts.push(b);
+      i++;
+      j++;
+    }
+  }
+  return changes;
+}
+
+/** Field by field, arrays element by element (a key record's values are scalars and string lists). */
+function sameFields(a: object, b: object): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const names = Object.keys(left);
+  if (names.length !== Object.keys(right).length) return false;
+  return names.every((name) => {
+    const x = left[name];
+    const y = right[name];
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i]);
+    return x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && JSON.stringify(x) === JSON.stringify(y));
+  });
+}
+
 function diffById<T>(before: readonly T[], after: readonly T[], id: (item: T) => string): { upserts: T[]; removals: string[] } {
   const old = new Map(before.map((item) => [id(item), JSON.stringify(item)]));
   const upserts = after.filter((item) => old.get(id(item)) !== JSON.stringify(item));
@@ -132,13 +185,24 @@ function diffById<T>(before: readonly T[], after: readonly T[], id: (item: T) =>
   return { upserts, removals: [...old.keys()].filter((key) => !kept.has(key)) };
 }
 
+/** A table's keys with a batch's key changes applied (the control plane's publisher uses it for key-only changes). */
+export function mergeKeys(base: readonly ApiKeyRecord[], upserts: readonly ApiKeyRecord[], removals: readonly string[]): ApiKeyRecord[] {
+  return mergeById(base, upserts, removals, (k) => k.key_sha256);
+}
+
+/** Above this many changed entries a merge rebuilds the list instead of inserting into a copy. */
+const SMALL_CHANGE = 64;
+
 /**
  * The base list with removals and upserts applied, ordered by id as the control
  * plane builds tables. Unchanged lists are returned as they are (same array), so
- * a gateway can tell that, say, its key index needs no rebuild.
+ * a gateway can tell that, say, its key index needs no rebuild. A few changes to
+ * a sorted list (one key of 100,000) cost a copy and a binary search each, not a
+ * map and a sort of the whole list (issue 16).
  */
 function mergeById<T>(base: readonly T[], upserts: readonly T[], removals: readonly string[], id: (item: T) => string): T[] {
   if (upserts.length === 0 && removals.length === 0) return base as T[];
+  if (upserts.length + removals.length <= SMALL_CHANGE && isSortedById(base, id)) return patchSorted(base, upserts, removals, id);
   const byId = new Map(base.map((item) => [id(item), item]));
   for (const removed of removals) byId.delete(removed);
   let added = false;
@@ -157,4 +221,37 @@ function mergeModels(base: Record<string, ModelRoute>, upserts: Record<string, M
   for (const name of removals) merged.delete(name);
   for (const [name, route] of Object.entries(upserts)) merged.set(name, route);
   return Object.fromEntries([...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function isSortedById<T>(list: readonly T[], id: (item: T) => string): boolean {
+  for (let i = 1; i < list.length; i++) if (!(id(list[i - 1]!) < id(list[i]!))) return false;
+  return true;
+}
+
+/** Index of `key` in the sorted list, or -(insertion point) - 1. */
+function search<T>(list: readonly T[], key: string, id: (item: T) => string): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = id(list[mid]!);
+    if (at === key) return mid;
+    if (at < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+function patchSorted<T>(base: readonly T[], upserts: readonly T[], removals: readonly string[], id: (item: T) => string): T[] {
+  const out = [...base];
+  for (const removed of removals) {
+    const at = search(out, removed, id);
+    if (at >= 0) out.splice(at, 1);
+  }
+  for (const item of upserts) {
+    const at = search(out, id(item), id);
+    if (at >= 0) out[at] = item;
+    else out.splice(-at - 1, 0, item);
+  }
+  return out;
 }

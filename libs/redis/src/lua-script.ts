@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 
-/** What a script takes after its keys (ARGV). */
-export type ScriptArg = string | number;
+/** What a script takes after its keys (ARGV); a Buffer goes out as it is (no UTF-8 encoding of a large string). */
+export type ScriptArg = string | number | Buffer;
 
 /** A Lua script run with EVALSHA, falling back to EVAL after a Redis restart emptied the script cache. */
 export interface LuaScript {

@@ -6,6 +6,8 @@ import { createMetricsRegistry, type Logger } from '@switchyard/observability';
 import type { Config } from './config';
 import { createGatewayTracker } from './grpc/gateway-tracker';
 import { createGrpcServer } from './grpc/grpc-server';
+import { createReportIntake } from './grpc/report-intake';
+import { createTableFeed, type TableFeed } from './grpc/table-feed';
 import { assessOptionsFrom, createHealthComponents, withPassiveStats } from './health/create-health';
 import { createAdminApp } from './http/admin-app';
 import { createKeysComponents } from './keys/create-keys';
@@ -62,17 +64,20 @@ export function createControlPlane(config: Config, deps: ControlPlaneDeps): Cont
   const discover = deps.discover ?? createModelDiscovery(config.PROBE_TIMEOUT_MS);
   const assess = assessOptionsFrom(config);
   const registry = createSchedulerRegistry({ ...common, discover, assess, allowList: createHostAllowList(config.REGISTRATION_ALLOWED_HOSTS) });
-  const metrics = createControlPlaneMetrics({ registry: metricsRegistry, store, gateways, leadership, schedulers: () => registry.list() });
+  const feed = createTableFeed({ store, logger: deps.logger });
+  const tableReaders = readingTableFromFeed(store, feed);
+  const reports = createReportIntake({ now });
+  const metrics = createControlPlaneMetrics({ registry: metricsRegistry, store: tableReaders, gateways, leadership, schedulers: () => registry.list(), reports });
   const summary = createMetricsSummary({ schedulers: () => registry.list(), replicaId: deps.replicaId, now });
   const models = { modelAliases: config.MODEL_ALIASES, modelStrategies: config.MODEL_STRATEGIES, modelResumeStreams: config.MODEL_RESUME_STREAMS, modelSaturation: config.MODEL_SATURATION };
   const keys = createKeysComponents(config, common);
   const publisher = createTablePublisher({ ...common, leadership, defaultStrategy: config.ROUTING_STRATEGY, assess, ...models, authRequired: keys.authRequired });
   const health = createHealthComponents(config, { ...common, replicaId: deps.replicaId, onHealthChange: () => publisher.rebuild(), onProbe: (id, result) => metrics.probeFinished(id, result.ok, result.durationMs) });
   const grpcGateways = withSummary(withPassiveStats(gateways, health.passive), summary);
-  const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways: grpcGateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
+  const grpcServer = createGrpcServer({ ...common, host: config.HOST, port: config.GRPC_PORT, gateways: grpcGateways, shutdownGraceMs: config.SHUTDOWN_GRACE_MS, feed, reports });
   let ready = false;
   const auth = { adminToken: config.ADMIN_TOKEN, registrationToken: config.REGISTRATION_TOKEN };
-  const app = createAdminApp({ registry, leadership, gateways, store, metricsRegistry, summary, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now, keys });
+  const app = createAdminApp({ registry, leadership, gateways, store: tableReaders, metricsRegistry, summary, auth, isReady: () => ready && replication.available(), logger: deps.logger, assess, now, keys });
   const http = createHttpComponent(app, config, tls);
   const lifecycle = createLifecycle(
     [
@@ -131,4 +136,14 @@ function createHttpComponent(app: Express, config: Config, tls: TlsFiles | undef
       },
     },
   };
+}
+
+/**
+ * The store as the scrape-time gauges and the admin API read the current table:
+ * from this replica's feed (memory, kept current from the change log) rather
+ * than a Redis read and parse of the whole table with every key, four times per
+ * /metrics scrape (issue 16). Before the feed has a table, from the store.
+ */
+function readingTableFromFeed(store: StateStore, feed: TableFeed): StateStore {
+  return { ...store, getTable: async () => feed.current() ?? (await store.getTable()) };
 }

@@ -4,6 +4,7 @@ import type { Component } from '@switchyard/lifecycle';
 import { compareTableVersions, type RoutingTable } from '@switchyard/proto';
 import type { GatewayTracker, GatewayView } from './grpc/gateway-tracker';
 import type { Leadership } from './leader/leadership';
+import type { ReportIntake } from './grpc/report-intake';
 import type { StateStore } from './state/state-store';
 
 export const METRIC_PREFIX = 'switchyard_control_plane';
@@ -18,6 +19,8 @@ export interface ControlPlaneMetricsDeps {
   leadership: Leadership;
   /** The scheduler list with states after health, as GET /admin/scheduler/list answers it. */
   schedulers(): Promise<SchedulerView[]>;
+  /** Gateway reports received and shed as late (issue 16 item 4). */
+  reports?: Pick<ReportIntake, 'counts'>;
 }
 
 /** The control plane's metrics; start() follows table changes, stop() lets go of the store. */
@@ -54,6 +57,21 @@ export function createControlPlaneMetrics(deps: ControlPlaneMetricsDeps): Contro
     labelNames: ['scheduler'] as const,
     registers,
   });
+  const reports = deps.reports;
+  if (reports) {
+    new Counter({
+      name: `${METRIC_PREFIX}_gateway_reports_total`,
+      help: 'ReportStats messages received from gateways by outcome: aggregated, or shed as late (the control plane was behind).',
+      labelNames: ['outcome'] as const,
+      registers,
+      collect() {
+        const { received, shed } = reports.counts();
+        this.reset();
+        this.inc({ outcome: 'aggregated' }, received - shed);
+        this.inc({ outcome: 'shed' }, shed);
+      },
+    });
+  }
   let unsubscribe: (() => void) | undefined;
   return {
     name: 'metrics',

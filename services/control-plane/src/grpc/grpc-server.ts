@@ -5,8 +5,9 @@ import { loadServices, SERVER_KEEPALIVE_OPTIONS } from '@switchyard/proto';
 import type { StateStore } from '../state/state-store';
 import type { GatewayTracker } from './gateway-tracker';
 import { createHealthService } from './health-service';
+import type { ReportIntake } from './report-intake';
 import { createRoutingService } from './routing-service';
-import { createTableFeed } from './table-feed';
+import { createTableFeed, type TableFeed } from './table-feed';
 
 export interface GrpcServerDeps {
   host: string;
@@ -16,6 +17,10 @@ export interface GrpcServerDeps {
   logger: Logger;
   /** How long stop() lets calls finish before it forces the server down. */
   shutdownGraceMs: number;
+  /** The replica's table feed, when others read it too (metrics, admin); else the server makes its own. */
+  feed?: TableFeed;
+  /** Sheds late gateway reports (issue 16 item 4). */
+  reports?: ReportIntake;
 }
 
 export interface GrpcServer extends Component {
@@ -32,8 +37,8 @@ export interface GrpcServer extends Component {
 export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   const log = deps.logger.child({ component: 'grpc-server' });
   const services = loadServices();
-  const feed = createTableFeed({ store: deps.store, logger: deps.logger });
-  const routing = createRoutingService({ feed, gateways: deps.gateways, logger: deps.logger });
+  const feed = deps.feed ?? createTableFeed({ store: deps.store, logger: deps.logger });
+  const routing = createRoutingService({ feed, gateways: deps.gateways, logger: deps.logger, reports: deps.reports });
   const health = createHealthService();
   let server: grpc.Server | undefined;
   let boundPort = 0;
@@ -51,7 +56,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     port: () => boundPort,
     async start() {
       server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
-      server.addService(services.RoutingService.service, routing.implementation);
+      server.addService(serializeOnce(services.RoutingService.service), routing.implementation);
       server.addService(services.Health.service, health.implementation);
       boundPort = await bind(server, deps.host, deps.port);
       unsubscribe = deps.store.onChange((change) => {
@@ -91,4 +96,25 @@ function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * The RoutingService definition with WatchRoutingTable's messages encoded once
+ * per table or batch object, not once per stream: the feed hands every stream
+ * the same objects, and a snapshot with 100,000 keys takes about 100 ms to encode,
+ * which 200 gateways connecting at once would pay 200 times (issue 16).
+ */
+function serializeOnce(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const watch = service.WatchRoutingTable;
+  if (!watch) return service;
+  const encoded = new WeakMap<object, Buffer>();
+  const responseSerialize = (message: object): Buffer => {
+    let buffer = encoded.get(message);
+    if (!buffer) {
+      buffer = watch.responseSerialize(message);
+      encoded.set(message, buffer);
+    }
+    return buffer;
+  };
+  return { ...service, WatchRoutingTable: { ...watch, responseSerialize } };
 }

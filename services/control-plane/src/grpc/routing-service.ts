@@ -2,8 +2,12 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/observability';
 import type { GatewayReport, ReportAck, RoutingTable, WatchRequest } from '@switchyard/proto';
 import type { GatewayTracker } from './gateway-tracker';
+import type { ReportIntake } from './report-intake';
 import type { TableFeed } from './table-feed';
-import { createTableStreamWriter, type TableStreamWriter } from './table-stream-writer';
+import { createSnapshotGate, createTableStreamWriter, type SnapshotGate, type TableStreamWriter } from './table-stream-writer';
+
+/** Snapshots written at once across all streams (each is copied into a grpc-js frame: 16 × 10 MB at 100,000 keys). */
+const CONCURRENT_SNAPSHOTS = 16;
 
 type WatchCall = grpc.ServerWritableStream<WatchRequest, RoutingTable>;
 type ReportCall = grpc.ServerReadableStream<GatewayReport, ReportAck>;
@@ -12,6 +16,8 @@ export interface RoutingServiceDeps {
   feed: TableFeed;
   gateways: GatewayTracker;
   logger: Logger;
+  /** Sheds late reports (issue 16 item 4); without one every report is aggregated. */
+  reports?: ReportIntake;
 }
 
 export interface RoutingService {
@@ -36,14 +42,17 @@ interface OpenStreams {
  * its table when the feed (or the change log behind it) still holds them; else
  * the current table. Then every change, as a batch to delta streams and as a
  * snapshot to the others, with per-stream back-pressure (issue 16).
- * `ReportStats`: records each gateway's applied table version; answers a
- * `ReportAck` when the gateway ends the stream (or at shutdown).
+ * `ReportStats`: records each gateway's applied table version and aggregates
+ * its numbers, unless the report came too late (then only the version: see
+ * report-intake.ts); answers a `ReportAck` when the gateway ends the stream (or
+ * at shutdown).
  */
 export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   const log = deps.logger.child({ component: 'routing-service' });
   const open: OpenStreams = { watchers: new Map(), reporters: new Set() };
+  const snapshots = createSnapshotGate(CONCURRENT_SNAPSHOTS);
   return {
-    implementation: { WatchRoutingTable: watchHandler(deps, open, log), ReportStats: reportHandler(deps, open) } as grpc.UntypedServiceImplementation,
+    implementation: { WatchRoutingTable: watchHandler(deps, open, log, snapshots), ReportStats: reportHandler(deps, open) } as grpc.UntypedServiceImplementation,
     broadcast() {
       for (const { writer } of open.watchers.values()) writer.notify();
     },
@@ -57,18 +66,19 @@ export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   };
 }
 
-function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger) {
+function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger, snapshots: SnapshotGate) {
   return (call: WatchCall) => {
     const gatewayId = call.request.gateway_id || `peer:${call.getPeer()}`;
     const disconnect = deps.gateways.connect(gatewayId, 'watch');
     const { have_epoch: epoch, have_version: version } = call.request;
     const deltas = call.request.supports_deltas === true;
     const have = epoch > 0 || version > 0 ? { epoch, version } : undefined;
-    const writer = createTableStreamWriter(call, deps.feed, { deltas, have });
+    const writer = createTableStreamWriter(call, deps.feed, { deltas, have, snapshots });
     let ended = false;
     const drop = (reason: string) => {
       if (ended) return;
       ended = true;
+      writer.close();
       open.watchers.delete(call);
       disconnect();
       log.info('gateway watch ended', { gateway_id: gatewayId, reason });
@@ -92,9 +102,11 @@ function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
     const peerId = `peer:${call.getPeer()}`;
     let disconnect: (() => void) | undefined;
     let answered = false;
+    let gatewayId: string | undefined;
     const finish = () => {
       open.reporters.delete(answer);
       disconnect?.();
+      if (gatewayId !== undefined) deps.reports?.forget(gatewayId);
     };
     const answer = () => {
       if (answered) return;
@@ -105,9 +117,11 @@ function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
     open.reporters.add(answer);
     call.on('data', (received: GatewayReport) => {
       if (answered) return;
-      const gatewayId = received.gateway_id || peerId;
+      gatewayId = received.gateway_id || peerId;
       disconnect ??= deps.gateways.connect(gatewayId, 'report');
-      deps.gateways.recordReport({ ...received, gateway_id: gatewayId });
+      const report = { ...received, gateway_id: gatewayId };
+      const fresh = deps.reports?.admit(report) ?? true;
+      deps.gateways.recordReport(fresh ? report : { ...report, schedulers: [], responses_by_status_class: {} });
     });
     call.on('end', answer);
     call.on('cancelled', finish);

@@ -1,16 +1,18 @@
 import { EventEmitter } from 'node:events';
 import type { RoutingTable } from '@switchyard/proto';
-import { createTableStreamWriter, type TableSink } from './table-stream-writer';
+import { createSnapshotGate, createTableStreamWriter, type TableSink } from './table-stream-writer';
 
 /** A sink that reports "full" after `capacity` writes until drain() is called. */
 class FakeSink extends EventEmitter implements TableSink {
   written: number[] = [];
+  done: Array<() => void> = [];
   private buffered = 0;
   constructor(private readonly capacity: number) {
     super();
   }
-  write(table: RoutingTable): boolean {
+  write(table: RoutingTable, done?: () => void): boolean {
     this.written.push(table.version);
+    if (done) this.done.push(done);
     this.buffered += 1;
     return this.buffered < this.capacity;
   }
@@ -85,5 +87,25 @@ describe('createTableStreamWriter', () => {
     const behind = new FakeSink(10);
     createTableStreamWriter(behind, feed, { deltas: true, have: { epoch: 1, version: 1 } }).notify();
     expect([fresh.written, behind.written]).toEqual([[5], [5]]);
+  });
+
+  it('snapshots share a gate across streams: the next one is written when one before it is done; batches never wait (issue 16)', () => {
+    const feed = source(tables);
+    feed.publish(3);
+    const gate = createSnapshotGate(1);
+    const [a, b, c] = [new FakeSink(100), new FakeSink(100), new FakeSink(100)];
+    const writers = [a, b, c].map((sink) => createTableStreamWriter(sink, feed, { deltas: true, snapshots: gate }));
+    for (const w of writers) w.resume([]);
+    expect([a.written, b.written, c.written]).toEqual([[3], [], []]);
+    writers[2]!.close();
+    a.done.shift()!();
+    expect([a.written, b.written, c.written]).toEqual([[3], [3], []]);
+    // A batch for a stream that has a table does not take a slot, even while b's snapshot holds it.
+    feed.publish(4);
+    writers[0]!.notify();
+    expect(a.written).toEqual([3, 4]);
+    expect(a.done).toHaveLength(0);
+    b.done.shift()!();
+    expect(c.written).toEqual([]);
   });
 });

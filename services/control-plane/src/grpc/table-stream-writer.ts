@@ -1,9 +1,10 @@
-import { compareTableVersions, type RoutingTable } from '@switchyard/proto';
+import { compareTableVersions, isDelta, type RoutingTable } from '@switchyard/proto';
 import type { TableVersion } from './table-feed';
 
 /** The part of a grpc-js server stream the writer needs (a Node Writable in object mode). */
 export interface TableSink {
-  write(table: RoutingTable): boolean;
+  /** `done` runs once the message left (grpc-js: handed to HTTP/2), or failed. */
+  write(table: RoutingTable, done?: (err?: Error | null) => void): boolean;
   once(event: 'drain', listener: () => void): unknown;
 }
 
@@ -21,6 +22,8 @@ export interface TableStreamWriter {
   resume(batches: readonly RoutingTable[]): void;
   /** The (epoch, version) the stream has once everything written arrives. */
   lastSent(): TableVersion | undefined;
+  /** The stream ended: nothing more is written. */
+  close(): void;
 }
 
 export interface StreamWriterOptions {
@@ -28,6 +31,57 @@ export interface StreamWriterOptions {
   deltas: boolean;
   /** What the gateway has (its WatchRequest), if anything. */
   have?: TableVersion;
+  /** Shared by every stream of the server: how many snapshots are on their way at once. */
+  snapshots?: SnapshotGate;
+}
+
+/**
+ * Bounds the snapshots being written at once across all streams (issue 16): each
+ * write of a 10 MB snapshot (100,000 keys) makes grpc-js copy it into its own
+ * frame, so 200 gateways connecting at once would hold 2 GB until their sockets
+ * drain; with a gate the rest wait their turn, and the first table still reaches
+ * all of them within seconds.
+ */
+export interface SnapshotGate {
+  tryAcquire(): boolean;
+  release(): void;
+  /** Called once, the next time a slot frees. */
+  onFree(listener: () => void): void;
+}
+
+/** Longest a snapshot write may hold its slot (a stream cancelled mid-write may never report back). */
+const SNAPSHOT_SLOT_MAX_MS = 10_000;
+
+export function createSnapshotGate(limit: number): SnapshotGate {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    tryAcquire() {
+      if (active >= limit) return false;
+      active += 1;
+      return true;
+    },
+    release() {
+      active = Math.max(0, active - 1);
+      // Every waiter tries again (those that lose re-register): one that stopped meanwhile cannot hold the others up.
+      for (const listener of waiting.splice(0)) listener();
+    },
+    onFree: (listener) => waiting.push(listener),
+  };
+}
+
+/** A release that happens once: when the write is done, or after SNAPSHOT_SLOT_MAX_MS. */
+function slotRelease(gate: SnapshotGate): () => void {
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    clearTimeout(timer);
+    gate.release();
+  };
+  const timer = setTimeout(release, SNAPSHOT_SLOT_MAX_MS);
+  timer.unref();
+  return release;
 }
 
 /**
@@ -41,6 +95,9 @@ export interface StreamWriterOptions {
 export function createTableStreamWriter(sink: TableSink, source: TableSource, options: StreamWriterOptions): TableStreamWriter {
   let sent = options.have;
   let waitingForDrain = false;
+  let waitingForSlot = false;
+  let closed = false;
+  const gate = options.snapshots;
 
   const pending = (): readonly RoutingTable[] => {
     const current = source.current();
@@ -50,8 +107,20 @@ export function createTableStreamWriter(sink: TableSink, source: TableSource, op
   const send = (messages: readonly RoutingTable[]) => {
     for (const message of messages) {
       if (sent && compareTableVersions(message, sent) <= 0) continue;
+      let done: (() => void) | undefined;
+      if (gate && !isDelta(message)) {
+        if (!gate.tryAcquire()) {
+          waitingForSlot = true;
+          gate.onFree(() => {
+            waitingForSlot = false;
+            notify();
+          });
+          return;
+        }
+        done = slotRelease(gate);
+      }
       sent = { epoch: message.epoch, version: message.version };
-      if (sink.write(message)) continue;
+      if (sink.write(message, done)) continue;
       waitingForDrain = true;
       sink.once('drain', () => {
         waitingForDrain = false;
@@ -61,12 +130,15 @@ export function createTableStreamWriter(sink: TableSink, source: TableSource, op
     }
   };
   const notify = () => {
-    if (!waitingForDrain) send(pending());
+    if (!closed && !waitingForDrain && !waitingForSlot) send(pending());
   };
   return {
     notify,
+    close() {
+      closed = true;
+    },
     resume(batches) {
-      if (waitingForDrain) return;
+      if (closed || waitingForDrain || waitingForSlot) return;
       send(batches);
       notify();
     },

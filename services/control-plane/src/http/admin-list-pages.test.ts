@@ -24,6 +24,17 @@ describe('admin list pages', () => {
     expect((await h.call('GET', '/admin/scheduler/list?limit=0')).status).toBe(400);
   });
 
+  it('finds schedulers by part of the id and lists the ones needing a look first (the status page)', async () => {
+    const found = await h.call('GET', '/admin/scheduler/list?q=S-3');
+    expect(found.body.schedulers!.map((s) => s.id)).toEqual(['s-3']);
+    // s-2 is draining, the others not probed yet (unknown): unknown before draining, each by id.
+    const first = await h.call('GET', '/admin/scheduler/list?order=state&limit=2');
+    expect([first.body.schedulers!.map((s) => s.id), first.body.total]).toEqual([['s-1', 's-3'], 4]);
+    const rest = await h.call('GET', `/admin/scheduler/list?order=state&limit=2&after=${encodeURIComponent(String(first.body.next_after))}`);
+    expect([rest.body.schedulers!.map((s) => s.id), rest.body.next_after]).toEqual([['s-4', 's-2'], null]);
+    expect((await h.call('GET', '/admin/scheduler/list?order=weight')).status).toBe(400);
+  });
+
   it('pages keys and filters by user and enabled', async () => {
     const teamA = await h.call('GET', '/admin/keys/list?user=team-a');
     const keys = teamA.body.api_keys as Array<{ id: string; user: string }>;

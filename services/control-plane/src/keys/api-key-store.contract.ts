@@ -31,7 +31,17 @@ export function describeApiKeyStoreContract(store: () => StateStore): void {
     await store().removeApiKey(apiKey('a1', 'admin').key_sha256);
     for (let i = 0; i < 100 && changes.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(changes).toEqual([{ kind: 'keys' }, { kind: 'keys' }, { kind: 'keys' }]);
+    const hash = apiKey('a1', 'admin').key_sha256;
+    expect(changes).toEqual([{ kind: 'keys' }, { kind: 'keys', hashes: [hash] }, { kind: 'keys', hashes: [hash] }]);
+  });
+
+  it('reads keys by hash, file and admin alike', async () => {
+    await store().replaceFileKeys([apiKey('f1', 'file')]);
+    await store().putApiKey(apiKey('a1', 'admin'));
+    await store().putApiKey(apiKey('a2', 'admin'));
+    const wanted = [apiKey('a2', 'admin').key_sha256, apiKey('f1', 'file').key_sha256, 'f'.repeat(64)];
+    expect(await store().getApiKeys(wanted)).toEqual([apiKey('f1', 'file'), apiKey('a2', 'admin')]);
+    expect(await store().getApiKeys([])).toEqual([]);
   });
 
   it('never shares key objects with callers', async () => {

@@ -25,7 +25,7 @@ export function keysRoutes(keys: AdminKeys, fileLoader: KeyFileLoader | undefine
     const query = req.query as Record<string, unknown>;
     const user = queryFilter(query, 'user');
     const enabled = queryFilter(query, 'enabled', ['true', 'false']);
-    const matching = (await keys.list()).filter((k) => (user === undefined || k.user === user) && (enabled === undefined || String(k.enabled) === enabled));
+    const matching = await keys.list((k) => (user === undefined || k.user === user) && (enabled === undefined || String(k.enabled) === enabled));
     const page = paginate(matching, query, (k) => k.id);
     res.json({ api_keys: page.items, next_after: page.next_after, total: page.total });
   });

@@ -1,10 +1,10 @@
 import type { StateStore } from '../state/state-store';
 import type { StoredApiKey } from './api-key-record';
 
-type ApiKeyMethods = Pick<StateStore, 'listApiKeys' | 'putApiKey' | 'removeApiKey' | 'replaceFileKeys'>;
+type ApiKeyMethods = Pick<StateStore, 'listApiKeys' | 'getApiKeys' | 'putApiKey' | 'removeApiKey' | 'replaceFileKeys'>;
 
-/** The API-key part of the embedded store; `changed` announces a 'keys' change. */
-export function createMemoryApiKeys(changed: () => void): ApiKeyMethods {
+/** The API-key part of the embedded store; `changed` announces a 'keys' change (naming the hash of an admin write). */
+export function createMemoryApiKeys(changed: (hashes?: string[]) => void): ApiKeyMethods {
   let fileKeys: StoredApiKey[] = [];
   let fileJson = '[]';
   const adminKeys = new Map<string, StoredApiKey>();
@@ -12,13 +12,18 @@ export function createMemoryApiKeys(changed: () => void): ApiKeyMethods {
     async listApiKeys() {
       return [...sortedByHash(fileKeys), ...sortedByHash([...adminKeys.values()])].map((key) => structuredClone(key));
     },
+    async getApiKeys(hashes) {
+      const wanted = new Set(hashes);
+      const admin = sortedByHash(hashes.flatMap((h) => adminKeys.get(h) ?? []));
+      return [...fileKeys.filter((k) => wanted.has(k.key_sha256)), ...admin].map((key) => structuredClone(key));
+    },
     async putApiKey(key) {
       adminKeys.set(key.key_sha256, structuredClone({ ...key, source: 'admin' }));
-      changed();
+      changed([key.key_sha256]);
     },
     async removeApiKey(keySha256) {
       const existed = adminKeys.delete(keySha256);
-      if (existed) changed();
+      if (existed) changed([keySha256]);
       return existed;
     },
     async replaceFileKeys(keys) {

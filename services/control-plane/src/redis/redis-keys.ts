@@ -25,6 +25,8 @@ export interface RedisKeys {
   readonly generation: string;
   /** String: the API keys of API_KEYS_FILE (StoredApiKey[] JSON, hashes only), as the last replica to load the file wrote them. */
   readonly apiKeysFile: string;
+  /** SHA-256 of the file key set's JSON, written with it: replicas re-parse the set only when it changed (issue 16). */
+  readonly apiKeysFileDigest: string;
   /** Hash: key SHA-256 → admin-created StoredApiKey JSON. */
   readonly apiKeysAdmin: string;
   /** Pub/sub channel: every change, as JSON (see state-event.ts). */
@@ -46,6 +48,7 @@ export function redisKeys(prefix: string): RedisKeys {
     generation: `${prefix}generation`,
     events: `${prefix}events`,
     apiKeysFile: `${prefix}keys:file`,
+    apiKeysFileDigest: `${prefix}keys:file:sha256`,
     apiKeysAdmin: `${prefix}keys:admin`,
     lease: (id) => `${prefix}lease:${id}`,
   };

@@ -65,8 +65,12 @@ export function createMemoryStateStore(options: { versionSeed?: number; changeLo
       }
       return expired.map((r) => r.id);
     },
+    // Tables are immutable values (the publisher and the feed never change one): no copies, which cost 100 ms at 100,000 keys.
     async getTable() {
-      return table && structuredClone(table);
+      return table;
+    },
+    async getTableVersion() {
+      return table && { epoch: table.epoch, version: table.version };
     },
     async nextTableVersion() {
       tableVersion += 1;
@@ -74,14 +78,14 @@ export function createMemoryStateStore(options: { versionSeed?: number; changeLo
     },
     async putTable(next, _fence, change) {
       if (table && compareTableVersions(next, table) <= 0) return false;
-      table = structuredClone(next);
-      changes = change ? [...changes, structuredClone(change)].slice(-changeLogSize) : [];
+      table = next;
+      changes = change ? [...changes, change].slice(-changeLogSize) : [];
       tableVersion = Math.max(tableVersion, next.version);
       emit({ kind: 'table', epoch: next.epoch, version: next.version });
       return true;
     },
     async tableChangesSince(version) {
-      return changes.filter((c) => c.version > version).map((c) => structuredClone(c));
+      return changes.filter((c) => c.version > version);
     },
     async getHealth() {
       return copy(health);
@@ -95,7 +99,7 @@ export function createMemoryStateStore(options: { versionSeed?: number; changeLo
     async listPassiveStats() {
       return [...passive.values()].sort((a, b) => (a.replica_id < b.replica_id ? -1 : a.replica_id > b.replica_id ? 1 : 0)).map((s) => structuredClone(s));
     },
-    ...createMemoryApiKeys(() => emit({ kind: 'keys' })),
+    ...createMemoryApiKeys((hashes) => emit(hashes ? { kind: 'keys', hashes } : { kind: 'keys' })),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -108,11 +108,13 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
       if (table) memory.noteEpoch(table.epoch);
       return table;
     },
+    getTableVersion: () => guarded(() => tables.getVersion()),
     nextTableVersion: () => guarded(() => tables.nextVersion()),
     putTable: (table, fence, change) => guarded(() => tables.put(table, fence, memory.generation(), change)),
     tableChangesSince: (version) => guarded(() => tables.changesSince(version)),
 
     listApiKeys: () => guarded(() => apiKeys.listApiKeys()),
+    getApiKeys: (hashes) => guarded(() => apiKeys.getApiKeys(hashes)),
     putApiKey: (key) => guarded(() => apiKeys.putApiKey(key)),
     removeApiKey: (keySha256) => guarded(() => apiKeys.removeApiKey(keySha256)),
     replaceFileKeys: (fileKeys) => guarded(() => apiKeys.replaceFileKeys(fileKeys)),

@@ -79,12 +79,14 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
 
     it('keeps only newer tables by (epoch, version)', async () => {
       expect(await store.getTable()).toBeUndefined();
+      expect(await store.getTableVersion()).toBeUndefined();
       expect(await store.putTable(table(1, 5))).toBe(true);
       expect(await store.putTable(table(1, 5))).toBe(false);
       expect(await store.putTable(table(1, 4))).toBe(false);
       expect(await store.putTable(table(2, 1))).toBe(true);
       expect(await store.putTable(table(1, 9))).toBe(false);
       expect(await store.getTable()).toEqual(table(2, 1));
+      expect(await store.getTableVersion()).toEqual({ epoch: 2, version: 1 });
     });
 
     it('logs change batches with their tables, newest versions after a given one, and starts over without one', async () => {

@@ -7,7 +7,8 @@ import type { SchedulerRecord } from './scheduler-record';
 export type StateChange =
   | { kind: 'scheduler'; id: string; removed: boolean }
   | { kind: 'table'; epoch: number; version: number }
-  | { kind: 'keys' };
+  /** `hashes`: the keys that changed (an admin write); absent when any key may have (a file reload, a resync). */
+  | { kind: 'keys'; hashes?: string[] };
 
 export type StateListener = (change: StateChange) => void;
 
@@ -63,6 +64,8 @@ export interface StateStore {
 
   /** The newest published table, if any. */
   getTable(): Promise<RoutingTable | undefined>;
+  /** Only the (epoch, version) of the newest published table: a cheap look before reading a table of 100,000 keys. */
+  getTableVersion(): Promise<Pick<RoutingTable, 'epoch' | 'version'> | undefined>;
   /** The next table version: strictly greater than every value returned before. */
   nextTableVersion(): Promise<number>;
   /**
@@ -84,7 +87,13 @@ export interface StateStore {
 
   /** Every API key (issue 6): the file's and the admin-created ones, ordered by source then hash. */
   listApiKeys(): Promise<StoredApiKey[]>;
-  /** Creates or replaces an admin-created key (source 'admin'); a 'keys' change follows. */
+  /**
+   * The stored keys (either source) with one of these hashes, in listApiKeys order:
+   * what the table publisher reads after a 'keys' change naming hashes, instead
+   * of every key (issue 16).
+   */
+  getApiKeys(hashes: readonly string[]): Promise<StoredApiKey[]>;
+  /** Creates or replaces an admin-created key (source 'admin'); a 'keys' change naming its hash follows. */
   putApiKey(key: StoredApiKey): Promise<void>;
   /** Removes an admin-created key by hash; true when it existed. */
   removeApiKey(keySha256: string): Promise<boolean>;

@@ -64,10 +64,15 @@ export function needsPush(current: RoutingTable, draft: RoutingTable, threshold?
   return !sameRouting(current, draft) || isMaterialChange(weightsOf(current), weightsOf(draft), threshold) || loadBandsMoved(current, draft);
 }
 
-/** Whether two tables route identically apart from version, timestamp, effective weights and load. */
+/**
+ * Whether two tables route identically apart from version, timestamp, effective
+ * weights and load. Keys are compared only when they are not the same list:
+ * the publisher keeps the key list (100,000 entries) as it is unless keys
+ * changed, and must not serialize it for every probe round (issue 16).
+ */
 export function sameRouting(a: RoutingTable, b: RoutingTable): boolean {
-  const strip = (t: RoutingTable) => JSON.stringify({ ...t, epoch: 0, version: 0, generated_at_ms: 0, schedulers: t.schedulers.map((s) => ({ ...s, effective_weight: 0, load: null })) });
-  return strip(a) === strip(b);
+  const strip = (t: RoutingTable) => JSON.stringify({ ...t, epoch: 0, version: 0, generated_at_ms: 0, api_keys: [], delta: null, schedulers: t.schedulers.map((s) => ({ ...s, effective_weight: 0, load: null })) });
+  return strip(a) === strip(b) && (a.api_keys === b.api_keys || JSON.stringify(a.api_keys) === JSON.stringify(b.api_keys));
 }
 
 /**

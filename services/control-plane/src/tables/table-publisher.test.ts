@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '@switchyard/observability';
 import { createSingleReplicaLeadership } from '../leader/leadership';
 import { createMemoryStateStore } from '../state/memory-state-store';
+import { waitFor } from '@switchyard/testing';
 import { record } from '../state/state-store.contract';
 import { createTablePublisher } from './table-publisher';
 
@@ -67,6 +68,42 @@ describe('createTablePublisher', () => {
     const table = (await store.getTable())!;
     expect(table.schedulers).toHaveLength(200);
     expect(table.version - started).toBeLessThanOrEqual(2);
+    await publisher.stop();
+  });
+
+  it('keys are their own resource: a key write reads only that key, a scheduler change keeps the key list (issue 16)', async () => {
+    const store = createMemoryStateStore({ versionSeed: 0 });
+    const calls = { listApiKeys: 0, listSchedulers: 0, getApiKeys: 0 };
+    const counted = {
+      ...store,
+      listApiKeys: () => (calls.listApiKeys++, store.listApiKeys()),
+      listSchedulers: () => (calls.listSchedulers++, store.listSchedulers()),
+      getApiKeys: (hashes: readonly string[]) => (calls.getApiKeys++, store.getApiKeys(hashes)),
+    };
+    const publisher = createTablePublisher({ store: counted, leadership: createSingleReplicaLeadership('r1'), defaultStrategy: 'round-robin', now: () => 5, logger, coalesceMs: 0 });
+    await publisher.start();
+    const keyOf = (n: number) => ({ key_sha256: String(n).padStart(2, '0').repeat(32), user: `u${n}`, enabled: true, allowed_models: ['*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, source: 'admin' as const });
+    for (const n of [10, 30]) await store.putApiKey(keyOf(n));
+    await store.upsertScheduler(record('a'));
+    await waitFor(async () => (await store.getTable())!.schedulers.length === 1 && (await store.getTable())!.api_keys.length === 2, 2_000, 5, 'a and two keys');
+    const before = { ...calls };
+
+    await store.putApiKey(keyOf(20));
+    const withKey = await waitFor(async () => ((await store.getTable())!.api_keys.length === 3 ? store.getTable() : undefined), 2_000, 5, 'the third key');
+    expect(withKey!.api_keys.map((k) => k.user)).toEqual(['u10', 'u20', 'u30']);
+    expect(calls).toEqual({ ...before, getApiKeys: before.getApiKeys + 1 });
+    const [batch] = await store.tableChangesSince(withKey!.version - 1);
+    expect(batch!.delta).toMatchObject({ scheduler_upserts: [], key_removals: [], key_upserts: [{ user: 'u20' }] });
+
+    await store.upsertScheduler(record('b'));
+    const withB = await waitFor(async () => ((await store.getTable())!.schedulers.length === 2 ? store.getTable() : undefined), 2_000, 5, 'scheduler b');
+    expect(withB!.api_keys).toBe(withKey!.api_keys);
+    expect(calls.listApiKeys).toBe(before.listApiKeys);
+
+    await store.removeApiKey(keyOf(10).key_sha256);
+    const removed = await waitFor(async () => ((await store.getTable())!.api_keys.length === 2 ? store.getTable() : undefined), 2_000, 5, 'the key removed');
+    const [removal] = await store.tableChangesSince(removed!.version - 1);
+    expect(removal!.delta).toMatchObject({ key_upserts: [], key_removals: [keyOf(10).key_sha256] });
     await publisher.stop();
   });
 });

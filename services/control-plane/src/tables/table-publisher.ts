@@ -1,6 +1,6 @@
 import { createSerialRunner, type Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
-import { deltaSize, diffTables, type RoutingTable } from '@switchyard/proto';
+import { deltaSize, diffTables, mergeKeys, type ApiKeyRecord, type KnownKeyChanges, type RoutingTable } from '@switchyard/proto';
 import type { StrategyName } from '@switchyard/routing';
 import { tableApiKeys } from '../keys/api-key-record';
 import type { Leadership } from '../leader/leadership';
@@ -56,6 +56,11 @@ export interface TablePublisher extends Component {
  * and coalesced (changes arriving during a rebuild cause exactly one more), and a
  * table that routes like the current one (effective weights within 10%, see
  * needsPush) is not published, so heartbeats and probes do not churn versions.
+ * Keys are their own resource (issue 16): a key event names the hashes it
+ * changed, and the next version reads only those keys, takes the schedulers and
+ * routes of the last table as they are, and writes a batch of just those keys;
+ * a scheduler change or probe round rebuilds the routes and keeps the key list
+ * as it is (the same array). Only a file reload or a resync reads every key.
  * The health monitor calls rebuild() after it stores a new health view. A table
  * is published at start-up even with no schedulers, so gateways become ready on
  * an empty but valid table.
@@ -63,31 +68,93 @@ export interface TablePublisher extends Component {
 export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
   const log = deps.logger.child({ component: 'table-publisher' });
   let unsubscribe: (() => void) | undefined;
+  // What this leader published last (tables are immutable values): the base of the next batch, never re-read from the store in the same epoch.
+  let last: RoutingTable | undefined;
+  // What changed since: scheduler routes (registrations, health), and which keys ('all' after a file reload or a resync).
+  let routesDirty = true;
+  let keysDirty: Set<string> | 'all' = 'all';
+
+  const buildRoutes = async (epoch: number, base: RoutingTable | undefined): Promise<RoutingTable> => {
+    const [records, health] = await Promise.all([deps.store.listSchedulers(), deps.store.getHealth()]);
+    const { modelAliases, modelStrategies, modelResumeStreams, modelSaturation, assess } = deps;
+    const built = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, modelResumeStreams, modelSaturation, assess });
+    return { ...built, api_keys: base?.api_keys ?? [] };
+  };
+
+  /** The keys of the next table and, for named keys, the batch's key part (no comparison of every key). */
+  const nextKeys = async (base: RoutingTable | undefined, dirty: Set<string> | 'all'): Promise<{ apiKeys: ApiKeyRecord[]; known?: KnownKeyChanges }> => {
+    if (dirty === 'all' || !base) return { apiKeys: tableApiKeys(await deps.store.listApiKeys()) };
+    if (dirty.size === 0) return { apiKeys: base.api_keys };
+    const hashes = [...dirty];
+    const stored = new Map(tableApiKeys(await deps.store.getApiKeys(hashes)).map((k) => [k.key_sha256, k]));
+    const before = new Map<string, ApiKeyRecord>();
+    for (const hash of hashes) {
+      const found = findKey(base.api_keys, hash);
+      if (found) before.set(hash, found);
+    }
+    const known: KnownKeyChanges = { upserts: [], removals: [] };
+    for (const hash of hashes.sort()) {
+      const now = stored.get(hash);
+      if (now && JSON.stringify(now) !== JSON.stringify(before.get(hash))) known.upserts.push(now);
+      else if (!now && before.has(hash)) known.removals.push(hash);
+    }
+    return { apiKeys: mergeKeys(base.api_keys, known.upserts, known.removals), known };
+  };
 
   const publishOnce = async (): Promise<void> => {
     if (!deps.leadership.isLeader()) return;
     const epoch = deps.leadership.epoch();
-    const [records, current, health, keys] = await Promise.all([deps.store.listSchedulers(), deps.store.getTable(), deps.store.getHealth(), deps.store.listApiKeys()]);
-    const { modelAliases, modelStrategies, modelResumeStreams, modelSaturation, assess, authRequired } = deps;
-    const apiKeys = tableApiKeys(keys);
-    const draft = buildRoutingTable(records, { epoch, version: 0, defaultStrategy: deps.defaultStrategy, nowMs: deps.now(), health, modelAliases, modelStrategies, modelResumeStreams, modelSaturation, assess, apiKeys, authRequired });
-    if (current && current.epoch === epoch && !needsPush(current, draft)) return;
-    const table: RoutingTable = { ...draft, version: await deps.store.nextTableVersion() };
-    const change = current ? diffTables(current, table) : undefined;
-    if (await deps.store.putTable(table, deps.leadership.fence(), change)) {
-      const changed = change?.delta ? deltaSize(change.delta) : null;
-      log.info('routing table published', { epoch, version: table.version, schedulers: table.schedulers.length, models: Object.keys(table.models).length, api_keys: apiKeys.length, changed_entries: changed });
+    if (!last || last.epoch !== epoch) {
+      last = await deps.store.getTable();
+      routesDirty = true;
+      keysDirty = 'all';
+    }
+    const [routes, keys] = [routesDirty, keysDirty];
+    routesDirty = false;
+    keysDirty = new Set();
+    try {
+      await publishChanges(epoch, last, routes, keys);
+    } catch (err) {
+      routesDirty ||= routes;
+      // Events may have marked more meanwhile (TypeScript cannot see that).
+      const since = keysDirty as Set<string> | 'all';
+      keysDirty = keys === 'all' || since === 'all' ? 'all' : new Set([...keys, ...since]);
+      throw err;
+    }
+  };
+
+  const publishChanges = async (epoch: number, base: RoutingTable | undefined, routes: boolean, keys: Set<string> | 'all') => {
+    const draft = routes || !base ? await buildRoutes(epoch, base) : base;
+    const { apiKeys, known } = await nextKeys(base, keys);
+    const next: RoutingTable = { ...draft, epoch, version: 0, generated_at_ms: deps.now(), api_keys: apiKeys, auth_required: deps.authRequired === true || apiKeys.length > 0, delta: undefined };
+    const change = base ? diffTables(base, next, known) : undefined;
+    const keysChanged = change?.delta ? change.delta.key_upserts.length + change.delta.key_removals.length > 0 : true;
+    if (base && base.epoch === epoch && !keysChanged && !needsPush(base, next)) return;
+    const version = await deps.store.nextTableVersion();
+    const table: RoutingTable = { ...next, version };
+    const batch = change ? { ...change, version } : undefined;
+    if (await deps.store.putTable(table, deps.leadership.fence(), batch)) {
+      last = table;
+      const changed = batch?.delta ? deltaSize(batch.delta) : null;
+      log.info('routing table published', { epoch, version, schedulers: table.schedulers.length, models: Object.keys(table.models).length, api_keys: apiKeys.length, changed_entries: changed });
+    } else {
+      // Fenced out or not newer: the next rebuild starts from the stored table.
+      last = undefined;
     }
   };
 
   const rebuilds = createSerialRunner(publishOnce);
-  const rebuild = () => rebuilds.run();
+  // An explicit rebuild (the health monitor's, after a probe round) re-assesses the schedulers.
+  const rebuild = () => {
+    routesDirty = true;
+    return rebuilds.run();
+  };
 
   const coalesceMs = deps.coalesceMs ?? DEFAULT_COALESCE_MS;
   let coalescing: NodeJS.Timeout | undefined;
   const rebuildNow = () => {
     coalescing = undefined;
-    rebuild().catch((err: unknown) => log.error('routing table rebuild failed', { error: String(err) }));
+    rebuilds.run().catch((err: unknown) => log.error('routing table rebuild failed', { error: String(err) }));
   };
   // A fixed window from the first change (not reset by later ones): a steady stream of changes still publishes every coalesceMs.
   const onChangeRebuild = () => {
@@ -102,7 +169,10 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     rebuild,
     async start() {
       unsubscribe = deps.store.onChange((change) => {
-        if (change.kind === 'scheduler' || change.kind === 'keys') onChangeRebuild();
+        if (change.kind === 'scheduler') routesDirty = true;
+        else if (change.kind === 'keys') keysDirty = change.hashes && keysDirty !== 'all' ? new Set([...keysDirty, ...change.hashes]) : 'all';
+        else return;
+        onChangeRebuild();
       });
       await rebuild();
     },
@@ -113,4 +183,19 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
       await rebuilds.idle();
     },
   };
+}
+
+/** The key with this hash in a table's list (ordered by hash), by binary search. */
+function findKey(keys: readonly ApiKeyRecord[], hash: string): ApiKeyRecord | undefined {
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = keys[mid]!.key_sha256;
+    if (at === hash) return keys[mid];
+    if (at < hash) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  // A table from an older release may not be ordered: fall back to a scan.
+  return keys.find((k) => k.key_sha256 === hash);
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { KEEPALIVE_OPTIONS, loadServices, type GatewayReport, type ReportAck, type RoutingTable, type WatchRequest } from '@switchyard/proto';
+import { CLIENT_CHANNEL_OPTIONS, loadServices, type GatewayReport, type ReportAck, type RoutingTable, type WatchRequest } from '@switchyard/proto';
 
 /** The RoutingService client with its methods typed (proto-loader creates them at run time). */
 export interface RoutingServiceClient extends grpc.Client {
@@ -7,8 +7,8 @@ export interface RoutingServiceClient extends grpc.Client {
   ReportStats(callback: (err: grpc.ServiceError | null, ack?: ReportAck) => void): grpc.ClientWritableStream<GatewayReport>;
 }
 
-/** A plaintext client for `host:port` with keepalive, so a dead peer is noticed in seconds. */
+/** A plaintext client for `host:port` with keepalive (a dead peer is noticed in seconds) and room for large snapshots. */
 export function createRoutingServiceClient(address: string): RoutingServiceClient {
   const { RoutingService } = loadServices();
-  return new RoutingService(address, grpc.credentials.createInsecure(), KEEPALIVE_OPTIONS) as unknown as RoutingServiceClient;
+  return new RoutingService(address, grpc.credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS) as unknown as RoutingServiceClient;
 }

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { addSchedulerSchema, SCHEDULER_STATES, invalidRequest } from '@switchyard/contracts';
+import { addSchedulerSchema, SCHEDULER_STATES, invalidRequest, type SchedulerView } from '@switchyard/contracts';
 import type { CallContext, SchedulerRegistry } from '../../schedulers/scheduler-registry';
 import { callerRole } from './auth';
 import { paginate, queryFilter } from './pagination';
@@ -26,11 +26,16 @@ export function schedulerRoutes(registry: SchedulerRegistry): Router {
   });
 
   // Filters and pages (issue 16): ?state=unhealthy&limit=100&after=<last id>; without limit, every match.
+  // ?q= keeps ids containing it (any case); ?order=state lists those needing a look first (then `after` is the opaque next_after).
   router.get('/admin/scheduler/list', async (req, res) => {
     const query = req.query as Record<string, unknown>;
     const state = queryFilter(query, 'state', SCHEDULER_STATES);
-    const all = await registry.list();
-    const page = paginate(state === undefined ? all : all.filter((s) => s.state === state), query, (s) => s.id);
+    const q = queryFilter(query, 'q')?.toLowerCase();
+    const order = queryFilter(query, 'order', ['id', 'state']);
+    const matching = (await registry.list()).filter((s) => (state === undefined || s.state === state) && (q === undefined || s.id.toLowerCase().includes(q)));
+    const key = order === 'state' ? attentionKey : (s: SchedulerView) => s.id;
+    if (order === 'state') matching.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const page = paginate(matching, query, key);
     res.json({ schedulers: page.items, next_after: page.next_after, total: page.total });
   });
 
@@ -69,4 +74,12 @@ function requestSignal(res: Response): AbortSignal {
     if (!res.writableFinished) controller.abort();
   });
   return controller.signal;
+}
+
+/** Unhealthy first, then the states an operator looks at next; healthy last (the status page's order, issue 16). */
+const ATTENTION: Record<string, number> = { unhealthy: 0, degraded: 1, unknown: 2, draining: 3, healthy: 4 };
+
+/** Sort and page key of ?order=state: the state's rank, then the id. */
+function attentionKey(s: SchedulerView): string {
+  return `${ATTENTION[s.state] ?? 5}:${s.id}`;
 }

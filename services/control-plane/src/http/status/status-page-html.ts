@@ -47,6 +47,10 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 
     <section class="card">
       <div class="card-head"><h2>Schedulers</h2><span class="muted" id="window-note"></span></div>
+      <div class="list-tools">
+        <input id="scheduler-search" type="search" placeholder="Find a scheduler by id" aria-label="Find a scheduler by id" autocomplete="off">
+        <span class="muted" id="schedulers-shown" data-testid="schedulers-shown"></span>
+      </div>
       <div class="table-wrap">
       <table id="schedulers" data-testid="schedulers">
         <thead><tr>
@@ -57,6 +61,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       </table>
       </div>
       <p class="empty muted" id="schedulers-empty" hidden>No schedulers registered.</p>
+      <button id="schedulers-more" class="act" type="button" hidden>Show more</button>
     </section>
 
     <section class="card">

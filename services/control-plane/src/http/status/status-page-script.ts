@@ -1,7 +1,9 @@
 /**
  * The status page's script (plain ES2020, no build step, no dependencies). It
  * polls the admin JSON APIs every 1.5 s with the token from sessionStorage and
- * redraws a table only when its data changed. Every value from the API goes
+ * redraws a table only when its data changed. Schedulers come one page at a
+ * time from the paged list (issue 16: 1,000 schedulers), those needing a look
+ * first (?order=state), filtered by the search box (?q=); "Show more" grows the page. Every value from the API goes
  * into the DOM as text (scheduler ids, URLs and models come from registrations).
  * Written without template literals, since it lives inside one.
  */
@@ -9,6 +11,9 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
 (function () {
   var TOKEN_KEY = 'switchyard.admin_token';
   var POLL_MS = 1500;
+  var PAGE_SIZE = 100;
+  var pageSize = PAGE_SIZE;
+  var search = '';
   /** Gateways report their applied version about once a second: a fresher gap is just the report in transit. */
   var LAG_GRACE_MS = 2500;
   var token = sessionStorage.getItem(TOKEN_KEY) || '';
@@ -103,7 +108,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     $('replica').textContent = summary.scope.replica_id + (leader.self ? ' (leader)' : ' (follower)');
   }
 
-  function renderTiles(summary, schedulers, gateways) {
+  function renderTiles(summary, schedulerTotal, gateways) {
     var req = summary.requests;
     $('rps').textContent = fmt.num(req.per_second, 2);
     $('rps-sub').textContent = req.total + ' requests in ' + Math.round(summary.window_seconds) + ' s';
@@ -114,7 +119,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     $('latency').textContent = fmt.ms(l.p50) + ' / ' + fmt.ms(l.p95) + ' / ' + fmt.ms(l.p99);
     $('ttft').textContent = fmt.ms(t.p50) + ' / ' + fmt.ms(t.p95) + ' / ' + fmt.ms(t.p99);
     var states = summary.schedulers_by_state;
-    $('sched-count').textContent = (states.healthy || 0) + ' / ' + schedulers.length;
+    $('sched-count').textContent = (states.healthy || 0) + ' / ' + schedulerTotal;
     $('sched-states').textContent = Object.keys(states).filter(function (s) { return states[s] > 0; })
       .map(function (s) { return states[s] + ' ' + s; }).join(' · ') || 'none registered';
     var lagging = gateways.filter(lags).length;
@@ -158,11 +163,15 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
         el('button', { cls: 'danger', type: 'button', 'data-action': 'remove', 'data-id': s.id, text: 'Remove' })));
   }
 
-  function renderSchedulers(list, weights, summary) {
+  function renderSchedulers(page, weights, summary) {
+    var list = page.schedulers;
     var byId = function (rows) { var m = {}; rows.forEach(function (r) { m[r.id] = r; }); return m; };
     var w = byId(weights.schedulers), stats = byId(summary.schedulers);
-    var maxWeight = list.reduce(function (m, s) { return Math.max(m, s.effective_weight); }, 0);
+    var maxWeight = weights.schedulers.reduce(function (m, s) { return Math.max(m, s.effective_weight); }, 0);
     $('schedulers-empty').hidden = list.length > 0;
+    $('schedulers-empty').textContent = search ? 'No scheduler id contains "' + search + '".' : 'No schedulers registered.';
+    $('schedulers-shown').textContent = list.length + ' of ' + page.total + (search ? ' matching' : '') + ', unhealthy first';
+    $('schedulers-more').hidden = page.next_after === null;
     var rows = list.map(function (s) { return [s, w[s.id] || null, stats[s.id] || null]; });
     redraw('schedulers', rows, function () { return rows.map(function (r) { return schedulerRow(r[0], r[1], r[2], maxWeight); }); });
   }
@@ -208,15 +217,16 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   function refresh() {
     if (busy) return Promise.resolve();
     busy = true;
-    return Promise.all([api('GET', '/admin/leader'), api('GET', '/admin/scheduler/list'), api('GET', '/admin/weights'), api('GET', '/admin/gateways'), api('GET', '/admin/metrics')])
+    var listPath = '/admin/scheduler/list?order=state&limit=' + pageSize + (search ? '&q=' + encodeURIComponent(search) : '');
+    return Promise.all([api('GET', '/admin/leader'), api('GET', listPath), api('GET', '/admin/weights'), api('GET', '/admin/gateways'), api('GET', '/admin/metrics')])
       .then(function (r) {
-        var leader = r[0], list = r[1].schedulers, weights = r[2], gateways = r[3], summary = r[4];
+        var leader = r[0], page = r[1], weights = r[2], gateways = r[3], summary = r[4];
         $('login').hidden = true;
         $('dashboard').hidden = false;
         $('sign-out').hidden = !token;
         renderHeader(leader, summary, gateways.current_version);
-        renderTiles(summary, list, gateways.gateways);
-        renderSchedulers(list, weights, summary);
+        renderTiles(summary, weights.schedulers.length, gateways.gateways);
+        renderSchedulers(page, weights, summary);
         renderGateways(gateways.gateways);
         setLive(true, 'live · ' + new Date().toLocaleTimeString());
         schedule();
@@ -254,6 +264,19 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       sessionStorage.removeItem(TOKEN_KEY);
       token = '';
       showLogin('');
+    });
+    var typing = null;
+    $('scheduler-search').addEventListener('input', function (e) {
+      clearTimeout(typing);
+      typing = setTimeout(function () {
+        search = e.target.value.trim();
+        pageSize = PAGE_SIZE;
+        if (!busy) refresh();
+      }, 150);
+    });
+    $('schedulers-more').addEventListener('click', function () {
+      pageSize = Math.min(1000, pageSize + PAGE_SIZE);
+      if (!busy) refresh();
     });
     $('schedulers').addEventListener('click', function (e) {
       var button = e.target.closest('button[data-action]');

@@ -79,4 +79,7 @@ tr:last-child td { border-bottom: 0; }
 .load-source { color: var(--muted); font-size: 11px; }
 .toast { position: fixed; bottom: 20px; right: 20px; background: var(--top); color: #fff; padding: 10px 16px; border-radius: 8px; box-shadow: 0 4px 16px rgba(0, 0, 0, .2); }
 .toast.bad { background: var(--bad); }
+.list-tools { display: flex; gap: 12px; align-items: center; margin: 0 0 10px; }
+.list-tools input { flex: 0 1 320px; padding: 6px 10px; border: 1px solid #c8ccd4; border-radius: 6px; font: inherit; }
+#schedulers-more { margin-top: 10px; }
 `;
