@@ -78,3 +78,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export function dumpOutput(processes: readonly ServiceProcess[]): string {
   return processes.map((p) => `--- ${p.name}\n${p.output().slice(-3000)}`).join('\n');
 }
+
+/** An admin API call with a bearer token; throws with the answer's text unless it is 2xx. */
+export async function adminCall<T>(adminUrl: string, token: string, method: string, route: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${adminUrl}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}

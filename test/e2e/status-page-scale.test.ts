@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT, waitFor } from '@switchyard/testing';
-import { startStack, type Stack } from './stack';
+import { adminCall, startStack, type Stack } from './stack';
 
 jest.setTimeout(120_000);
 
@@ -41,15 +41,7 @@ async function fakeEngine(healthy: boolean): Promise<string> {
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
-async function admin<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.adminUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const admin = <T>(method: string, route: string, body?: unknown): Promise<T> => adminCall<T>(stack.adminUrl, ADMIN_TOKEN, method, route, body);
 
 beforeAll(async () => {
   const [good, bad] = [await fakeEngine(true), await fakeEngine(false)];

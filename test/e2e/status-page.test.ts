@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT, waitFor } from '@switchyard/testing';
-import { startStack, type Stack } from './stack';
+import { adminCall, startStack, type Stack } from './stack';
 
 jest.setTimeout(90_000);
 
@@ -45,15 +45,7 @@ afterAll(async () => {
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
-async function admin<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.adminUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const admin = <T>(method: string, route: string, body?: unknown): Promise<T> => adminCall<T>(stack.adminUrl, ADMIN_TOKEN, method, route, body);
 
 async function schedulers(): Promise<Array<{ id: string; state: string }>> {
   return (await admin<{ schedulers: Array<{ id: string; state: string }> }>('GET', '/admin/scheduler/list')).schedulers;

@@ -9,7 +9,7 @@ const FNV_PRIME = 0x01000193;
 const TWO_POW_32 = 4294967296;
 
 /** murmur3's 32-bit finaliser: FNV alone leaves near-identical inputs ("a#1", "a#2") close together. */
-function fmix32(value: number): number {
+export function fmix32(value: number): number {
   let h = value;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -9,6 +9,7 @@
  * block is the same in every later turn that repeats it: turn k + 1 matches all
  * of turn k, not only turn k's full blocks. Only `maxChars` of the prompt is read.
  */
+import { fmix32 } from '../hashing/hash';
 
 const FNV_PRIME = 0x01000193;
 
@@ -39,17 +40,6 @@ export interface PrefixQuery {
   readonly instructionBlocks: number;
   /** The prompt carries earlier turns of its conversation (chat with an assistant or tool message). */
   readonly continued?: boolean;
-}
-
-/** murmur3's finaliser, as in hashing/hash.ts: spreads FNV's near-identical results. */
-function fmix32(value: number): number {
-  let h = value;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** 32-bit seed of a chain (the model: the same prompt sent to two models shares no KV). */
