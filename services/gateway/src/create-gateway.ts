@@ -17,6 +17,7 @@ import { createStreamResumer } from './proxy/resume/stream-resumer';
 import { createResilience } from './proxy/retry/resilience';
 import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
+import { confirmedLoad, type SaturationThresholds } from './routing/saturation';
 import { createRoutingTableStore, type RoutingSnapshot, type RoutingTableStore } from './routing/routing-table-store';
 import { createResponseAffinity } from './routing/response-affinity';
 import { createSchedulerPicker, type SchedulerPicker } from './routing/scheduler-picker';
@@ -36,7 +37,18 @@ export interface GatewayDeps {
   reportIntervalMs?: number;
   /** With REDIS_URL: how long to wait for a control plane before reading the table from Redis (default 2 s). */
   redisFallbackAfterMs?: number;
+  /** How often the table's load counts as confirmed while the control-plane stream is up (default LOAD_CONFIRM_MS; tests shorten it). */
+  loadConfirmMs?: number;
 }
+
+/**
+ * The control plane's default PROBE_INTERVAL_MS: a table that load within its band
+ * did not replace for this long, on a live stream, still holds (saturation.ts
+ * confirmedLoad). Issue 19. A control plane probing less often than this lets a
+ * gateway put up to max_waiting more requests into an engine's queue per
+ * confirmation before a table tells it.
+ */
+const LOAD_CONFIRM_MS = 2_000;
 
 export interface Gateway extends Component {
   /** The bound HTTP port (after start()). */
@@ -77,13 +89,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     pool.retain(ids);
     resilience.breakers.retain(ids);
   });
+  const saturation: SaturationThresholds | undefined = config.ADMISSION_QUEUE ? { maxWaiting: config.SATURATION_MAX_WAITING, maxKvCacheUsage: config.SATURATION_MAX_KV_CACHE_USAGE, maxInFlight: config.SATURATION_MAX_IN_FLIGHT } : undefined;
   const picker = createSchedulerPicker({
     signals,
     rand: deps.rand,
     warn: (message, meta) => logger.warn(message, { component: 'routing', ...meta }),
     onPanic: (model) => metrics.panicRouting(model),
     defaultMaxConcurrency: config.SCHEDULER_MAX_CONCURRENCY_DEFAULT,
-    saturation: config.ADMISSION_QUEUE ? { maxWaiting: config.SATURATION_MAX_WAITING, maxKvCacheUsage: config.SATURATION_MAX_KV_CACHE_USAGE, maxInFlight: config.SATURATION_MAX_IN_FLIGHT } : undefined,
+    saturation,
     prefixIndex: { defaultCapacityBlocks: config.PREFIX_INDEX_BLOCKS_PER_SCHEDULER, maxTotalBlocks: config.PREFIX_INDEX_MAX_BLOCKS, maxChars: config.PREFIX_INDEX_MAX_CHARS },
     onPrefixPick: (scheduler, matched, blocks) => metrics.prefixPick(scheduler, matched, blocks),
   });
@@ -135,11 +148,26 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   // Started in this order, stopped in reverse: the server drains before the table stream closes.
   const redisLoader = config.REDIS_URL === undefined ? [] : [createRedisTableLoader({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, store, logger, afterMs: deps.redisFallbackAfterMs })];
   const lifecycle = createLifecycle([access.component, { name: 'control-plane-client', start: controlPlane.start, stop: controlPlane.stop }, ...redisLoader, httpServer], logger);
+  const confirmEveryMs = deps.loadConfirmMs ?? LOAD_CONFIRM_MS;
+  let confirming: NodeJS.Timeout | undefined;
+  // Load within its band brings no table: while the stream is up, each probe interval without one confirms the
+  // table's load as of now, or the requests opened since the last table would count as engine queue for ever.
+  const confirmLoad = () => {
+    const snapshot = store.current();
+    if (!saturation || !snapshot || controlPlane.connectedAddress() === undefined) return;
+    signals.markLoad(confirmedLoad(snapshot.table, saturation));
+    queue.nudge();
+  };
   return {
     name: 'gateway',
-    start: () => lifecycle.start(),
+    async start() {
+      await lifecycle.start();
+      if (saturation && confirming === undefined) confirming = setInterval(confirmLoad, confirmEveryMs).unref();
+    },
     async stop() {
       shuttingDown = true;
+      if (confirming !== undefined) clearInterval(confirming);
+      confirming = undefined;
       await lifecycle.stop();
       queue.close();
       queue.stop();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApiKeyRecord, ModelSaturation, PriorityClass, RoutingTable } from '@switchyard/proto';
+import type { ApiKeyRecord, ModelSaturation, PriorityClass, RoutingTable, SchedulerLoad } from '@switchyard/proto';
 import { freePort, startService, stopAll, waitFor, type ServiceProcess } from '@switchyard/testing';
 import { routingTable, schedulerEntry, startGatewayHarness, type GatewayHarness } from '../testing';
 
@@ -53,18 +53,18 @@ describe('admission queue (issue 19) with a real sim', () => {
   let version = 0;
   const epoch = Date.now();
 
-  const table = (saturation: Partial<ModelSaturation>): RoutingTable =>
+  const table = (saturation: Partial<ModelSaturation>, load?: SchedulerLoad): RoutingTable =>
     routingTable({
       version: ++version,
-      schedulers: [schedulerEntry({ id: 's1', url: simUrl, models: ['m'] })],
+      schedulers: [schedulerEntry({ id: 's1', url: simUrl, models: ['m'], ...(load ? { load } : {}) })],
       models: { m: { strategy: '', served_names: ['m'], resume_streams: false, saturation: { max_waiting: 0, max_kv_cache_usage: 0, max_in_flight: 1, ...saturation } } },
       api_keys: keyRecords(),
       auth_required: true,
     });
 
-  const start = async (env: Record<string, string>, saturation: Partial<ModelSaturation> = {}) => {
+  const start = async (env: Record<string, string>, saturation: Partial<ModelSaturation> = {}, load?: SchedulerLoad) => {
     harness = await startGatewayHarness({ SCHEDULER_CAPACITY_WAIT_MS: '5000', ...env });
-    await harness.applyTable(table(saturation));
+    await harness.applyTable(table(saturation, load));
     return harness;
   };
 
@@ -87,6 +87,7 @@ describe('admission queue (issue 19) with a real sim', () => {
     const text = await (await fetch(`${simUrl}/metrics`)).text();
     return [...text.matchAll(/^sim_requests_total\{[^}]*chat[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
   };
+  const simRunning = async (): Promise<number> => Number(/^sim_running_requests(?:\{[^}]*\})? (\d+)/m.exec(await (await fetch(`${simUrl}/metrics`)).text())?.[1] ?? NaN);
   const isSaturated = async () => /^switchyard_gateway_model_saturation\{model="m"[^}]*\} 1$/m.test(await (await fetch(`${harness!.baseUrl}/metrics`)).text());
   /** Sends a long request and waits until it holds the model's only slot. */
   const occupy = async (tokens = LONG): Promise<{ running: Promise<Answer> }> => {
@@ -215,6 +216,37 @@ describe('admission queue (issue 19) with a real sim', () => {
     const held = await running;
     for (const a of answers) expect(a.endedAt).toBeLessThan(held.endedAt);
     expect(Math.max(...answers.map((a) => a.endedAt)) - raisedAt).toBeLessThan(500);
+  });
+
+  it('fills every engine slot when the table\'s load was probed idle: load within its band brings no new table, a probe interval confirms it', async () => {
+    // The engine has 8 slots (SIM_MAX_RUNNING) and the model max_in_flight 8; the table's load was probed with
+    // nothing running and applied while this gateway had nothing open there. Load staying in its band (queue 0-1)
+    // brings no further table, so before the fix the requests opened since that table counted as engine queue for
+    // ever: max_waiting 5 kept 5 of the 8 slots busy while the rest waited (bench:admission: 20 of 32).
+    await start({ SCHEDULER_CAPACITY_WAIT_MS: '15000' }, { max_in_flight: 8, max_waiting: 5 }, { running: 0, waiting: 0, kv_cache_usage: 0 });
+    const sentAt = Date.now();
+    const answers = Promise.all(Array.from({ length: 36 }, (_, i) => post(i % 2 === 0 ? STANDARD_BOB : BATCH, LONG)));
+    let done = false;
+    void answers.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    const samples: Array<{ atMs: number; running: number; queued: number }> = [];
+    while (!done) {
+      const [running, queued] = await Promise.all([simRunning(), queueDepth()]);
+      samples.push({ atMs: Date.now() - sentAt, running, queued });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await answers).map((a) => a.status)).toEqual(Array(36).fill(200));
+    // Within one confirmation (2 s, the control plane's default probe interval) every slot is busy…
+    const full = samples.find((s) => s.running === 8);
+    expect(full).toBeDefined();
+    expect(full!.atMs).toBeLessThan(2_000 + 1_000);
+    // …and from then on, slots freeing while requests wait are taken at once: hardly any sample sees a slot idle.
+    const after = samples.filter((s) => s.atMs >= full!.atMs && s.queued > 0);
+    const idle = after.filter((s) => s.running < 8);
+    expect(after.length).toBeGreaterThan(10);
+    expect(idle.length / after.length).toBeLessThan(0.25);
   });
 
   it('answers queued requests 503 shutting_down with retry-after at drain start, and lets the running stream finish', async () => {

@@ -1,4 +1,5 @@
-import { isSaturated, thresholdsFor, type SaturationThresholds } from './saturation';
+import type { RoutingTable, SchedulerEntry } from '@switchyard/proto';
+import { confirmedLoad, isSaturated, thresholdsFor, type SaturationThresholds } from './saturation';
 
 const DEFAULTS: SaturationThresholds = { maxWaiting: 5, maxKvCacheUsage: 0.8, maxInFlight: 0 };
 const load = (waiting: number, kv = 0.1) => ({ running: 8, waiting, kv_cache_usage: kv });
@@ -30,5 +31,19 @@ describe('saturation (issue 19)', () => {
     expect(thresholdsFor(route, DEFAULTS)).toEqual({ maxWaiting: 5, maxKvCacheUsage: 0.95, maxInFlight: 4 });
     expect(thresholdsFor({ ...route, saturation: null }, DEFAULTS)).toBe(DEFAULTS);
     expect(thresholdsFor(undefined, DEFAULTS)).toBe(DEFAULTS);
+  });
+
+  it('confirms a table\'s load for every scheduler with load below the lowest KV threshold in force', () => {
+    const entry = (id: string, l: SchedulerEntry['load']) => ({ id, load: l }) as SchedulerEntry;
+    const table = (models: RoutingTable['models']) =>
+      ({ schedulers: [entry('idle', load(0, 0)), entry('queued', load(7, 0.3)), entry('kv-full', load(0, 0.85)), entry('kv-high', load(0, 0.75)), entry('unprobed', null)], models }) as RoutingTable;
+    expect([...confirmedLoad(table({}), DEFAULTS)]).toEqual(['idle', 'queued', 'kv-high']);
+    // A model's lower KV threshold keeps the schedulers past it holding their count too.
+    const lower = { strategy: '', served_names: ['m'], resume_streams: false, saturation: { max_waiting: 0, max_kv_cache_usage: 0.7, max_in_flight: 0 } };
+    expect([...confirmedLoad(table({ m: lower }), DEFAULTS)]).toEqual(['idle', 'queued']);
+    expect([...confirmedLoad(table({}), { ...DEFAULTS, maxKvCacheUsage: 0 })]).toEqual(['idle', 'queued', 'kv-full', 'kv-high']);
+    // Confirmed, the engine queue is the table's alone again: an idle engine takes max_waiting more, not max_waiting in all.
+    expect(isSaturated({ load: load(0), inFlight: 5, inFlightAtTable: 0 }, DEFAULTS)).toBe(true);
+    expect(isSaturated({ load: load(0), inFlight: 5, inFlightAtTable: 5 }, DEFAULTS)).toBe(false);
   });
 });

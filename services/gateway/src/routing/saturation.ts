@@ -1,4 +1,4 @@
-import type { ModelRoute, SchedulerLoad } from '@switchyard/proto';
+import type { ModelRoute, RoutingTable, SchedulerLoad } from '@switchyard/proto';
 
 /**
  * When one scheduler of a model counts as saturated (issue 19): any threshold
@@ -40,8 +40,9 @@ export interface LoadView {
 
 /**
  * Pure. The table's load is a probe's snapshot; what this gateway sent or ended
- * since is added to (or taken from) its queue, as the best estimate of the
- * engine's queue now. Requests of other gateways since then are unknown until
+ * since (since the table, or since a later probe interval confirmed it:
+ * confirmedLoad) is added to (or taken from) its queue, as the best estimate of
+ * the engine's queue now. Requests of other gateways since then are unknown until
  * the next table (load moving between bands pushes one, build-routing-table.ts).
  * The load thresholds hold only while this gateway has a request open there, so a
  * gateway of a many-gateway fleet is never starved by numbers it cannot see change.
@@ -55,4 +56,33 @@ export function isSaturated(view: LoadView, t: SaturationThresholds): boolean {
   // KV use is only known from the table: once this gateway has ended more there than it started since, it is taken to have dropped.
   if (t.maxKvCacheUsage > 0 && load.kv_cache_usage >= t.maxKvCacheUsage && view.inFlight >= view.inFlightAtTable) return true;
   return t.maxWaiting > 0 && load.waiting + view.inFlight - view.inFlightAtTable >= t.maxWaiting;
+}
+
+/**
+ * The schedulers whose table load still holds after a probe interval without a
+ * table on a live control-plane stream (issue 19): the leader probes every engine
+ * each interval and pushes a table as soon as load leaves its band
+ * (build-routing-table.ts), so no table means the engine's queue is still in the
+ * table's band, with the requests this gateway opened before that probe counted
+ * in it. The gateway moves their in-flight baseline to now (LocalSignals.markLoad).
+ * Without that, the baseline of the last table that changed the load stays, and
+ * every request opened since counts as engine queue for ever: a gateway that got
+ * its table while idle kept at most max_waiting (5) requests open per scheduler,
+ * whatever the engine's slots (bench:admission: 20 of 32 slots busy). The price:
+ * requests opened within the last interval are taken into the baseline before a
+ * probe saw them, so an engine that was exactly full can queue up to about
+ * 2 × max_waiting before the next table says so.
+ * Skipped: schedulers without load (nothing to confirm), and those whose KV-cache
+ * use is at or past the lowest KV threshold in force, which keep holding the
+ * count they had at their table.
+ */
+export function* confirmedLoad(table: RoutingTable, defaults: SaturationThresholds): Generator<string> {
+  let kvFloor = defaults.maxKvCacheUsage > 0 ? defaults.maxKvCacheUsage : Number.POSITIVE_INFINITY;
+  for (const route of Object.values(table.models ?? {})) {
+    const own = route?.saturation?.max_kv_cache_usage ?? 0;
+    if (own > 0) kvFloor = Math.min(kvFloor, own);
+  }
+  for (const entry of table.schedulers) {
+    if (entry.load != null && entry.load.kv_cache_usage < kvFloor) yield entry.id;
+  }
 }
