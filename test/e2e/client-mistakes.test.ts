@@ -7,7 +7,9 @@
  * control plane keeps both schedulers healthy.
  */
 import OpenAI from 'openai';
+import { waitFor } from '@switchyard/testing';
 import { chat, inParallel, startKeysStack, type KeysStack } from './keys-stack';
+import { listSchedulers } from './stack';
 
 jest.setTimeout(120_000);
 
@@ -30,14 +32,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Listed {
+interface WeightRow {
   id: string;
-  state: string;
-  last_error?: string;
+  inputs: { passive: { requests: number; errors: number } | null };
 }
 
-async function listed(): Promise<Listed[]> {
-  return ((await (await fetch(`${stack.adminUrl}/admin/scheduler/list`)).json()) as { schedulers: Listed[] }).schedulers;
+/** Valid requests passive health has counted for the two sims (the flood's request errors count nowhere). */
+async function passiveRequests(): Promise<{ requests: number; errors: number }> {
+  const rows = ((await (await fetch(`${stack.adminUrl}/admin/weights`)).json()) as { schedulers: WeightRow[] }).schedulers;
+  return rows.reduce((sum, r) => ({ requests: sum.requests + (r.inputs.passive?.requests ?? 0), errors: sum.errors + (r.inputs.passive?.errors ?? 0) }), { requests: 0, errors: 0 });
 }
 
 it('1,000 requests the engine answers 500 leave every valid request of another key served and both schedulers healthy', async () => {
@@ -58,9 +61,10 @@ it('1,000 requests the engine answers 500 leave every valid request of another k
   expect(valid).toHaveLength(50);
   expect(valid.every((text) => text.length > 0)).toBe(true);
 
-  // Wait for the gateway's reports to reach passive health, then nothing may be degraded or unhealthy.
-  await new Promise((resolve) => setTimeout(resolve, 2_500));
-  const schedulers = await listed();
+  // Once passive health has the reports of the flood's interval (its valid requests are in them), nothing may be degraded or unhealthy.
+  await waitFor(async () => (await passiveRequests()).requests >= valid.length, 10_000, 100, 'the flood in passive health');
+  expect((await passiveRequests()).errors).toBe(0);
+  const schedulers = await listSchedulers(stack.adminUrl);
   expect(schedulers.map((s) => [s.id, s.state]).sort()).toEqual([
     ['llama-a', 'healthy'],
     ['llama-b', 'healthy'],

@@ -11,6 +11,7 @@ import OpenAI, { toFile } from 'openai';
 import { freePort, startService, waitFor } from '@switchyard/testing';
 import { metricValue } from '../chaos/support/resilience-traffic';
 import { deleteRedisKeys, startKeysStack, type KeysStack } from './keys-stack';
+import { silentWav } from '../../services/sim-scheduler/src/endpoints/pooling-routes';
 
 jest.setTimeout(120_000);
 
@@ -226,28 +227,9 @@ describe('usage of the new answer formats', () => {
   });
 });
 
-/** A mono 16-bit 16 kHz WAV of `seconds` of silence. */
-function wav(seconds: number): Buffer {
-  const dataBytes = Math.round(seconds * 16_000) * 2;
-  const out = Buffer.alloc(44 + dataBytes);
-  out.write('RIFF', 0, 'ascii');
-  out.writeUInt32LE(36 + dataBytes, 4);
-  out.write('WAVEfmt ', 8, 'ascii');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(16_000, 24);
-  out.writeUInt32LE(32_000, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'ascii');
-  out.writeUInt32LE(dataBytes, 40);
-  return out;
-}
-
 describe('audio uploads, rerank and the other routed endpoints', () => {
   it('transcribes a generated WAV (openai SDK, multipart with the file before the model)', async () => {
-    const file = await toFile(wav(1.5), 'hello.wav', { type: 'audio/wav' });
+    const file = await toFile(silentWav(1.5), 'hello.wav', { type: 'audio/wav' });
     const result = await clients[0]!.audio.transcriptions.create({ file, model: 'sim-model' });
     expect(result.text.split(' ')).toHaveLength(3);
   });
@@ -276,10 +258,10 @@ describe('audio uploads, rerank and the other routed endpoints', () => {
   const form = (fields: string[], boundary = 'b0undary') => Buffer.from(fields.map((f) => `--${boundary}\r\n${f}\r\n`).join('') + `--${boundary}--\r\n`);
 
   it('refuses an upload over MAX_UPLOAD_BYTES with 413, and the next request works', async () => {
-    const big = Buffer.concat([Buffer.from('--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n'), wav(3)]);
+    const big = Buffer.concat([Buffer.from('--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n'), silentWav(3)]);
     const res = await upload(big, 'multipart/form-data; boundary=b0undary');
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBeTruthy();
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
     const ok = await upload(form(['Content-Disposition: form-data; name="model"\r\n\r\nsim-model', 'Content-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF']), 'multipart/form-data; boundary=b0undary');
     expect(ok.status).toBe(200);
   });

@@ -8,7 +8,7 @@
  */
 import { freePort, startService, stopAll, waitFor, type ServiceProcess } from '@switchyard/testing';
 import { chat } from './keys-stack';
-import { startStack, type Stack } from './stack';
+import { listSchedulers, startStack, type Stack } from './stack';
 
 jest.setTimeout(60_000);
 
@@ -24,14 +24,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Listed {
-  id: string;
-  state: string;
-  last_error?: string;
-}
-
-const listed = async (id: string): Promise<Listed | undefined> =>
-  ((await (await fetch(`${stack.adminUrl}/admin/scheduler/list`)).json()) as { schedulers: Listed[] }).schedulers.find((s) => s.id === id);
+const listed = async (id: string) => (await listSchedulers(stack.adminUrl)).find((s) => s.id === id);
 
 it('takes a scheduler whose routed requests are refused 401 out of rotation, naming api_key, while clients are served', async () => {
   const port = await freePort();

@@ -89,3 +89,15 @@ export async function adminCall<T>(adminUrl: string, token: string, method: stri
   if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+/** A scheduler as GET /admin/scheduler/list shows it (the fields e2e tests read). */
+export interface ListedScheduler {
+  id: string;
+  state: string;
+  last_error?: string;
+}
+
+/** Every scheduler the control plane lists (a loopback caller needs no admin token). */
+export async function listSchedulers(adminUrl: string): Promise<ListedScheduler[]> {
+  return ((await (await fetch(`${adminUrl}/admin/scheduler/list`)).json()) as { schedulers: ListedScheduler[] }).schedulers;
+}

@@ -30,9 +30,9 @@ export const configSchema = z.object({
   SIM_BLOCK_TOKENS: intVar(16, 1, 4_096),
   /** Prefill time per uncached prompt token, added to SIM_TTFT_MS while the slot is held (0 = off). */
   SIM_PREFILL_MS_PER_TOKEN: nonNegativeNumberVar(0, 1_000),
-  /** Whose metric names the load gauges carry: sim (own + vLLM names), vllm, vllm-v0, sglang, llamacpp, tgi. */
   /** How errors look: OpenAI's envelope, or llama.cpp's (client mistakes answered 500, issue 21). */
   SIM_ERROR_STYLE: z.preprocess(emptyAsUndefined, z.enum(['openai', 'llamacpp']).default('openai')),
+  /** Whose metric names the load gauges carry: sim (own + vLLM names), vllm, vllm-v0, sglang, llamacpp, tgi. */
   SIM_METRICS_FLAVOR: z.preprocess(emptyAsUndefined, z.enum(METRICS_FLAVORS).default('sim')),
   SIM_FAULT: z.preprocess(emptyAsUndefined, z.string().optional()).superRefine((value, ctx) => {
     if (value === undefined) return;

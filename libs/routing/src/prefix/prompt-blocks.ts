@@ -9,7 +9,7 @@
  * block is the same in every later turn that repeats it: turn k + 1 matches all
  * of turn k, not only turn k's full blocks. Only `maxChars` of the prompt is read.
  */
-import { fmix32 } from '../hashing/hash';
+import { fmix32, hash32 } from '../hashing/hash';
 
 const FNV_PRIME = 0x01000193;
 
@@ -44,9 +44,7 @@ export interface PrefixQuery {
 
 /** 32-bit seed of a chain (the model: the same prompt sent to two models shares no KV). */
 export function chainSeed(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length && i < 256; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
-  return fmix32(h);
+  return hash32(text.length > 256 ? text.slice(0, 256) : text);
 }
 
 /**

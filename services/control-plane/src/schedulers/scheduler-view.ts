@@ -24,8 +24,7 @@ export function toSchedulerView(record: SchedulerRecord, assessment: SchedulerAs
     registered_at: new Date(record.registered_at_ms).toISOString(),
     last_probe_at: lastProbeAtMs === null ? null : new Date(lastProbeAtMs).toISOString(),
   };
-  const misconfigured = assessment.reasons.find((reason) => reason.startsWith('misconfigured:'));
-  const lastError = record.discovery_pending ? record.last_error : (misconfigured ?? probe?.last_error ?? record.last_error);
+  const lastError = record.discovery_pending ? record.last_error : (assessment.misconfigured ?? probe?.last_error ?? record.last_error);
   if (lastError !== undefined) view.last_error = lastError;
   if (record.max_concurrency !== undefined) view.max_concurrency = record.max_concurrency;
   if (probe?.load) view.load = { ...probe.load, ...(probe.load.metrics ? { metrics: [...probe.load.metrics] } : {}) };

@@ -1,5 +1,5 @@
 import type { ApiKeyRecord, RoutingTable, SchedulerEntry, SchedulerLoad } from '@switchyard/proto';
-import { isMaterialChange, type LoadReport, type StrategyName, type WeightSnapshotEntry } from '@switchyard/routing';
+import { isMaterialChange, type StrategyName, type WeightSnapshotEntry } from '@switchyard/routing';
 import type { HealthSnapshot } from '../health/health-record';
 import type { SchedulerRecord } from '../state/scheduler-record';
 import { assessSchedulers, type AssessOptions, type SchedulerAssessment } from '../weights/assess-schedulers';
@@ -38,7 +38,7 @@ export interface TableOptions {
 export function buildRoutingTable(records: readonly SchedulerRecord[], options: TableOptions): RoutingTable {
   const routable = records.filter(isRoutable).sort((a, b) => compare(a.id, b.id));
   const assessed = assessSchedulers(routable, options.health, options.assess);
-  const schedulers = routable.map((record) => toEntry(record, assessed.get(record.id)!, options.health?.probes[record.id]?.load));
+  const schedulers = routable.map((record) => toEntry(record, assessed.get(record.id)!));
   const servedModels = [...new Set(routable.flatMap((r) => r.models))];
   return {
     epoch: options.epoch,
@@ -98,7 +98,9 @@ function weightsOf(table: RoutingTable): Record<string, WeightSnapshotEntry> {
   return Object.fromEntries(table.schedulers.map((s) => [s.id, { effective_weight: s.effective_weight, state: s.state }]));
 }
 
-function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment, load: LoadReport | undefined): SchedulerEntry {
+function toEntry(record: SchedulerRecord, assessment: SchedulerAssessment): SchedulerEntry {
+  // The assessment's probe is the one for the record's current URL: a scheduler registered elsewhere starts without load.
+  const load = assessment.probe?.load;
   const entry: SchedulerEntry = {
     id: record.id,
     url: record.url,

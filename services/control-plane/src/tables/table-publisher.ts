@@ -127,6 +127,8 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
     const draft = routes || !base ? await buildRoutes(epoch, base) : base;
     const { apiKeys, known } = await nextKeys(base, keys);
     const next: RoutingTable = { ...draft, epoch, version: 0, generated_at_ms: deps.now(), api_keys: apiKeys, auth_required: deps.authRequired === true || apiKeys.length > 0, delta: undefined };
+    // Most probe rounds change nothing: decide that before diffing every scheduler.
+    if (base && base.epoch === epoch && apiKeys === base.api_keys && !needsPush(base, next)) return;
     const change = base ? diffTables(base, next, known) : undefined;
     const keysChanged = change?.delta ? change.delta.key_upserts.length + change.delta.key_removals.length > 0 : true;
     if (base && base.epoch === epoch && !keysChanged && !needsPush(base, next)) return;

@@ -23,6 +23,7 @@ describe('assessSchedulers: unknown and misconfigured (issue 21)', () => {
     expect(assessed.state).toBe('unhealthy');
     expect(assessed.effective_weight).toBe(0);
     expect(assessed.reasons[0]).toMatch(/^misconfigured: 6 routed requests refused with 401\/403 .*api_key/);
+    expect(assessed.misconfigured).toBe(assessed.reasons[0]);
   });
 
   it('names the url and model names for 404s that other schedulers served', () => {

@@ -28,6 +28,8 @@ export interface SchedulerAssessment extends WeightBreakdown {
   recovery: RecoveryStep;
   /** Why the state is not plain healthy (empty when it is). */
   reasons: string[];
+  /** Why the gateways' traffic says the registration is wrong (also the first reason); the listing shows it as last_error. */
+  misconfigured?: string;
   /** The probe record for this scheduler's current URL, if it was probed. */
   probe?: ProbeRecord;
   passive?: PassiveStats;
@@ -45,8 +47,8 @@ export function assessSchedulers(records: readonly SchedulerRecord[], health: He
     const probe = health?.probes[record.id];
     const current = probe && probe.url === record.url ? probe : undefined;
     const passive = health?.passive[record.id];
-    const { state, reasons } = stateOf(record, current, passive, options);
-    return { record, probe: current, passive, state, reasons, recovery: current?.recovery ?? 'recovered' };
+    const { state, reasons, misconfigured } = stateOf(record, current, passive, options);
+    return { record, probe: current, passive, state, reasons, misconfigured, recovery: current?.recovery ?? 'recovered' };
   });
   const inputs: SchedulerWeightInput[] = partial.map((p) => ({
     id: p.record.id,
@@ -60,17 +62,17 @@ export function assessSchedulers(records: readonly SchedulerRecord[], health: He
   return new Map(
     partial.map((p) => [
       p.record.id,
-      { id: p.record.id, state: p.state, recovery: p.recovery, reasons: p.reasons, ...weights[p.record.id]!, ...(p.probe ? { probe: p.probe } : {}), ...(p.passive ? { passive: p.passive } : {}) },
+      { id: p.record.id, state: p.state, recovery: p.recovery, reasons: p.reasons, ...(p.misconfigured ? { misconfigured: p.misconfigured } : {}), ...weights[p.record.id]!, ...(p.probe ? { probe: p.probe } : {}), ...(p.passive ? { passive: p.passive } : {}) },
     ]),
   );
 }
 
-function stateOf(record: SchedulerRecord, probe: ProbeRecord | undefined, passive: PassiveStats | undefined, options: AssessOptions): { state: SchedulerState; reasons: string[] } {
+function stateOf(record: SchedulerRecord, probe: ProbeRecord | undefined, passive: PassiveStats | undefined, options: AssessOptions): { state: SchedulerState; reasons: string[]; misconfigured?: string } {
   if (record.state === 'draining') return { state: 'draining', reasons: ['drained by an operator'] };
   if (record.discovery_pending) return { state: 'unhealthy', reasons: ['model discovery pending'] };
   if (probe?.status === 'unhealthy') return { state: 'unhealthy', reasons: [`${probe.consecutive_failures} consecutive failed probes`] };
   const misconfigured = misconfiguration(passive);
-  if (misconfigured) return { state: 'unhealthy', reasons: [misconfigured] };
+  if (misconfigured) return { state: 'unhealthy', reasons: [misconfigured], misconfigured };
   if (!probe || probe.last_probe_at_ms === null) return { state: 'unknown', reasons: ['not probed yet'] };
   const reasons: string[] = [];
   if (passive && passive.requests + passive.errors >= options.minAttempts && passive.error_rate >= options.degradedErrorRate) {

@@ -147,7 +147,7 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
         const canRetry = !pinned && record.attempts < maxAttempts && untried(deps, call, tried) > 0;
         const next = await judged.judge(id, result.status, result.exchange, record.attemptStartedAtMs, canRetry);
         if (next.next === 'answered') return;
-        lastError = errorForJudged(id, next.status);
+        if (next.refused !== undefined) lastError = errorForJudged(id, next.refused);
         if (next.next === 'stop') break;
         // Asked of another scheduler as a retry: the budget and the deadline still apply.
         failure = { kind: 'status', status: 502 };

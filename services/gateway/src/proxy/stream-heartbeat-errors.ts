@@ -2,10 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { badGateway } from '@switchyard/contracts';
 import { sseErrorEvent } from '../pipeline/error-response';
 import type { RequestRecord } from '../pipeline/request-record';
+import { MAX_ERROR_BODY_BYTES } from './attribution/upstream-answer';
 import type { UpstreamExchange } from './forward';
-
-/** Enough for any OpenAI error body; the rest of a bigger answer is drained unread. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /**
  * The heartbeat already committed `200 text/event-stream`, and the scheduler that
@@ -23,13 +21,16 @@ export function endStreamWithUpstreamError(exchange: UpstreamExchange, res: Serv
     size += chunk.length;
   });
   upstream.on('error', () => undefined);
-  upstream.once('close', () => {
-    const event = errorEventOf(Buffer.concat(chunks, size), upstream.statusCode ?? 502, record.scheduler);
-    record.error = 'upstream_error_after_heartbeat';
-    record.bytes += Buffer.byteLength(event);
-    if (!res.writableEnded && !res.destroyed) res.end(event);
-  });
+  upstream.once('close', () => endWithErrorEvent(res, record, Buffer.concat(chunks, size), upstream.statusCode ?? 502));
   upstream.resume();
+}
+
+/** Ends a stream the heartbeat committed with the scheduler's error (`body`, `status`) as its final event. */
+export function endWithErrorEvent(res: ServerResponse, record: RecordFields, body: Buffer, status: number): void {
+  const event = errorEventOf(body, status, record.scheduler);
+  record.error = 'upstream_error_after_heartbeat';
+  record.bytes += Buffer.byteLength(event);
+  if (!res.writableEnded && !res.destroyed) res.end(event);
 }
 
 type RecordFields = Pick<RequestRecord, 'scheduler' | 'error' | 'bytes'>;

@@ -94,6 +94,9 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const rand = deps.rand ?? Math.random;
   const now = deps.now ?? Date.now;
   const planOf = createPlanCache(deps, prefixIndex);
+  // One error per model: a full model is picked again for every queued request and every freed slot, and only the message is read.
+  const capacityErrors = new Map<string, ApiError>();
+  const atCapacityOf = (model: string) => capacityErrors.get(model) ?? capacityErrors.set(model, atCapacity(model)).get(model)!;
   const defaultMax = deps.defaultMaxConcurrency ?? 0;
   // The filtered pool of the current pick; strategies and receipts read it synchronously.
   const scratch: Candidate[] = [];
@@ -104,7 +107,7 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
       const plan = planOf(snapshot, request.model);
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
       const { pool, panic, saturated } = choosePool(plan, options?.exclude, options?.unavailable, scratch);
-      if (saturated) return { ok: false, error: atCapacity(request.model), waitFor: plan.ids };
+      if (saturated) return { ok: false, error: atCapacityOf(request.model), waitFor: plan.ids };
       const explain = wantsExplain(options?.headers);
       const hashed = plan.affinity === 'prefix' || plan.affinity === 'session';
       const affinityKey = hashed && pool.length > 1 ? affinityKeyFor(plan.affinity!, request.body, options?.headers) : undefined;

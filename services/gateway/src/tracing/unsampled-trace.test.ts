@@ -31,6 +31,5 @@ describe('an unsampled request', () => {
     trace.attemptStarted(upstream, 'm', 2, second);
     expect(first.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     expect(second.traceparent).toBe(first.traceparent);
-    expect(() => trace.finished({} as never, 200)).not.toThrow();
   });
 });

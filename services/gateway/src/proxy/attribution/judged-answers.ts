@@ -6,7 +6,7 @@ import type { SchedulerBreakers } from '../breakers/scheduler-breakers';
 import type { UpstreamExchange } from '../forward';
 import { clientResponseHeaders } from '../headers';
 import { relayResponse } from '../relay';
-import { errorEventOf } from '../stream-heartbeat-errors';
+import { endWithErrorEvent } from '../stream-heartbeat-errors';
 import { classifyAnswer, isJudgedStatus, judge, RECENT_SUCCESS_MS, settlePending, type JudgedKind, type Verdict } from './fault-attribution';
 import { isWellFormedError, readAnswer, type ReadAnswer } from './upstream-answer';
 
@@ -31,8 +31,11 @@ interface Pending {
 export type JudgedNext =
   /** The client has its answer (the upstream's own error). */
   | { next: 'answered' }
-  /** Another scheduler is asked; if none can be, the request ends with the error for `status`. */
-  | { next: 'retry' | 'stop'; kind: JudgedKind; status: number };
+  /**
+   * Another scheduler is asked (a pending answer is relayed if none answers), or the request ends.
+   * `refused`: the scheduler refused the gateway's credentials (401/403): the error if nothing else answers.
+   */
+  | { next: 'retry' | 'stop'; refused?: number };
 
 /**
  * The judged answers of one request (made only once a request gets one, so the
@@ -56,14 +59,14 @@ export class JudgedAnswers {
       exchange.discard();
       const verdict = judge({ status, answer: 'auth', followed: false, canRetry, answeringOthers: false });
       this.count(id, verdict);
-      return { next: canRetry ? 'retry' : 'stop', kind: status === 403 ? 'status_403' : 'status_401', status };
+      return { next: verdict.fault === 'scheduler' && verdict.retry ? 'retry' : 'stop', refused: status };
     }
     const read = await readAnswer(exchange);
     const answer = classifyAnswer(status, read.complete && isWellFormedError(read.body), exchange.headersAtMs - attemptStartedAtMs);
     const verdict = judge({ status, answer, followed: this.pending.length > 0, canRetry, answeringOthers: this.answeringOthers(id) });
     if (verdict.fault === 'pending') {
       this.pending.push({ id, answer: answer as Pending['answer'], status, exchange, read });
-      return { next: 'retry', kind: answer === 'not_found' ? 'status_404' : 'status_5xx', status };
+      return { next: 'retry' };
     }
     if (verdict.fault === 'request') this.settle(status);
     this.count(id, verdict);
@@ -116,15 +119,13 @@ export class JudgedAnswers {
     if (res.destroyed) return answer.exchange.discard();
     if (res.headersSent) {
       // A heartbeat already committed the stream: the error becomes its final event.
-      const event = errorEventOf(answer.read.body, answer.status, id);
-      record.error = 'upstream_error_after_heartbeat';
-      record.bytes += Buffer.byteLength(event);
       if (!answer.read.complete) answer.exchange.discard();
-      return void res.end(event);
+      return endWithErrorEvent(res, record, answer.read.body, answer.status);
     }
     record.error = `upstream_${answer.status}`;
     if (!answer.read.complete) return relayResponse(answer.exchange, res, record);
-    res.writeHead(answer.status, clientResponseHeaders(answer.exchange.response.rawHeaders, false, record.requestId, id));
+    // `res`: headers the gateway already set (CORS, x-should-retry…) win over the upstream's, as in relay.ts.
+    res.writeHead(answer.status, clientResponseHeaders(answer.exchange.response.rawHeaders, false, record.requestId, id, res));
     record.bytes += answer.read.body.length;
     res.end(answer.read.body);
   }

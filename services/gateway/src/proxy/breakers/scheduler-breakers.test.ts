@@ -113,6 +113,19 @@ describe('scheduler circuit breakers (opossum)', () => {
     ]);
   });
 
+  it('re-opens when the half-open trial gets an answer the proxy judges (a 500 it has not attributed yet)', async () => {
+    const judged500: ForwardResult = { ok: false, reason: 'status', status: 500, judged: true, exchange: SERVER_ERROR.ok ? SERVER_ERROR.exchange : (undefined as never) };
+    await fireAll('a', [REFUSED, REFUSED, REFUSED]);
+    await sleep(RESET_MS + 50);
+    expect(await fire('a', judged500)).toBe(judged500);
+    expect(breakers.stateOf('a')).toBe('open');
+    // While closed, the same answer waits for its verdict: it neither opens nor counts.
+    await sleep(RESET_MS + 50);
+    await fire('a', OK);
+    for (let i = 0; i < 5; i++) await fire('a', judged500);
+    expect(breakers.stateOf('a')).toBe('closed');
+  });
+
   it('re-opens when the half-open trial fails', async () => {
     await fireAll('a', [REFUSED, REFUSED, REFUSED]);
     await sleep(RESET_MS + 50);

@@ -198,8 +198,16 @@ function optionsFor(id: string, settings: BreakerSettings, rotation: EventEmitte
   };
 }
 
+/**
+ * The half-open trial (through opossum's fire): a judged 5xx or 401/403 has no
+ * verdict yet, and a trial must prove the scheduler sound, so it re-opens.
+ */
 function failuresRejected(result: ForwardResult): ForwardResult | Promise<never> {
-  return isSchedulerFailure(result) ? Promise.reject(new SchedulerFailure(result)) : result;
+  return isSchedulerFailure(result) || unprovenTrial(result) ? Promise.reject(new SchedulerFailure(result)) : result;
+}
+
+function unprovenTrial(result: ForwardResult): boolean {
+  return !result.ok && result.reason === 'status' && result.judged === true && result.status !== 404;
 }
 
 function unwrapFailure(err: unknown): GuardedResult {
