@@ -107,17 +107,27 @@ describe('health monitor', () => {
     script.failing.add(record('a').url);
     const first = monitorFor(store, { probe: script.probe });
     await first.monitor.start();
-    await waitFor(async () => (await store.getHealth())?.probes.a?.status === 'unhealthy', 1_000, 5, 'a unhealthy');
+    await waitFor(async () => (await store.getHealth())?.probes.a?.status === 'unhealthy', 5_000, 5, 'a unhealthy');
     await first.monitor.stop();
     await store.removeScheduler('gone');
     script.failing.clear();
-    const second = monitorFor(store, { probe: script.probe, healthyThreshold: 3 });
+    // The second good probe waits for the test, so the state after exactly one good probe can be read
+    // however slowly this machine runs (the monitor never probes one URL twice at once).
+    let releaseSecondProbe!: () => void;
+    const secondProbeHeld = new Promise<void>((resolve) => (releaseSecondProbe = resolve));
+    let probesOfA = 0;
+    const holdingProbe: HealthMonitorDeps['probe'] = async (target) => {
+      if (target.url === record('a').url && ++probesOfA === 2) await secondProbeHeld;
+      return script.probe(target);
+    };
+    const second = monitorFor(store, { probe: holdingProbe, healthyThreshold: 3 });
     await second.monitor.start();
     // Still unhealthy after one good probe: the counters carried over rather than starting healthy.
-    await waitFor(async () => (await store.getHealth())?.probes.a?.consecutive_ok === 1, 1_000, 5, 'one good probe');
+    await waitFor(async () => (await store.getHealth())?.probes.a?.consecutive_ok === 1, 5_000, 5, 'one good probe');
     expect((await store.getHealth())!.probes.a!.status).toBe('unhealthy');
     expect((await store.getHealth())!.probes.gone).toBeUndefined();
-    await waitFor(async () => (await store.getHealth())?.probes.a?.recovery === 'recovering_10', 1_000, 5, 'recovery starts');
+    releaseSecondProbe();
+    await waitFor(async () => (await store.getHealth())?.probes.a?.recovery === 'recovering_10', 5_000, 5, 'recovery starts');
     await second.monitor.stop();
   });
 });
