@@ -91,6 +91,12 @@ export interface FakeScheduler {
 export async function startFakeScheduler(models: string[] | undefined, options: { apiKey?: string } = {}): Promise<FakeScheduler> {
   const fake = { models, authorizations: [] as (string | undefined)[] };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // Health answered as vLLM does, so health probes never fall back to /v1/models
+    // and show up among the discovery calls a test counts.
+    if (req.url === '/health') {
+      res.writeHead(200).end();
+      return;
+    }
     if (req.url !== '/v1/models') {
       res.writeHead(404).end();
       return;
