@@ -123,7 +123,11 @@ export class JudgedAnswers {
       return endWithErrorEvent(res, record, answer.read.body, answer.status);
     }
     record.error = `upstream_${answer.status}`;
-    if (!answer.read.complete) return relayResponse(answer.exchange, res, record);
+    if (!answer.read.complete) {
+      relayResponse(answer.exchange, res, record);
+      // readAnswer paused it to put the read part back; a 'data' listener does not resume an explicitly paused stream.
+      return void answer.exchange.response.resume();
+    }
     // `res`: headers the gateway already set (CORS, x-should-retry…) win over the upstream's, as in relay.ts.
     res.writeHead(answer.status, clientResponseHeaders(answer.exchange.response.rawHeaders, false, record.requestId, id, res));
     record.bytes += answer.read.body.length;

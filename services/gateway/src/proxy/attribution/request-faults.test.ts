@@ -131,6 +131,20 @@ describe('fault attribution: a client’s mistakes never take a model offline', 
     expect(await metricValue(harness.baseUrl, /^switchyard_gateway_upstream_errors_total\{scheduler="crashing",kind="status_5xx"[^}]*\}/)).toBe(1);
   });
 
+  it('a 500 whose body is over the 64 KiB read to judge it is relayed whole, not left paused (a hang)', async () => {
+    await useSchedulers([{ id: 'verbose', up: a }]);
+    const body = JSON.stringify({ error: { message: 'x'.repeat(200 * 1024), type: 'server_error' } });
+    a.setHandler((_request, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      for (let at = 0; at < body.length; at += 16 * 1024) res.write(body.slice(at, at + 16 * 1024));
+      res.end();
+    });
+    const res = await fetch(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat(), signal: AbortSignal.timeout(5_000) });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe(body);
+    expect(await metricValue(harness.baseUrl, /^switchyard_gateway_upstream_errors_total\{scheduler="verbose",kind="status_5xx"[^}]*\}/)).toBe(1);
+  });
+
   it('with one scheduler, a well-formed 500 is the request’s while the scheduler answers others, the scheduler’s before that', async () => {
     await useSchedulers([{ id: 'alone', up: a }]);
     // Nothing answered yet: a lone 500 cannot be told apart from a failing server.
