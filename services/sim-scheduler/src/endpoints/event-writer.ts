@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startTokenClock } from '../generation/token-clock';
 import { tokenize } from '../generation/tokenizer';
 import type { SimContext } from '../sim-context';
 
@@ -9,18 +9,35 @@ export function writeNamedEvent(res: ServerResponse, type: string, payload: obje
 }
 
 /**
- * Streams `text` token by token through `onDelta`, after SIM_TTFT_MS and with
- * SIM_ITL_MS between tokens; stops early (resolving false) when the client left.
+ * Streams `text` token by token through `onDelta` on the sim's token clock (the
+ * first after SIM_TTFT_MS, then one every SIM_ITL_MS); resolves true once every
+ * token is out, false as soon as the client leaves.
  */
-export async function paceTokens(ctx: SimContext, res: ServerResponse, text: string, onDelta: (delta: string) => void): Promise<boolean> {
+export function paceTokens(ctx: SimContext, res: ServerResponse, text: string, onDelta: (delta: string) => void): Promise<boolean> {
+  const tokens = tokenize(text);
   const alive = () => !res.destroyed && !res.writableEnded;
-  if (ctx.ttftMs > 0) await sleep(ctx.ttftMs, undefined, { ref: false });
-  for (const [i, token] of tokenize(text).entries()) {
-    if (!alive()) return false;
-    if (i > 0 && ctx.itlMs > 0) await sleep(ctx.itlMs, undefined, { ref: false });
-    onDelta(token);
-  }
-  return alive();
+  return new Promise((resolve) => {
+    const settle = (done: boolean) => {
+      res.off('close', onClose);
+      resolve(done);
+    };
+    const onClose = () => {
+      cancel();
+      settle(false);
+    };
+    res.once('close', onClose);
+    const cancel = startTokenClock({
+      count: tokens.length,
+      ttftMs: ctx.ttftMs,
+      itlMs: ctx.itlMs,
+      onToken(index) {
+        if (!alive()) return (settle(false), false);
+        onDelta(tokens[index]!);
+        return true;
+      },
+      onDone: () => settle(alive()),
+    });
+  });
 }
 
 /** The text of a prompt-like value (a string, or content parts / messages), for token counts. */

@@ -4,7 +4,7 @@ import { countTokens } from '../generation/tokenizer';
 import { textOf } from '../generation/word-stream';
 import { admit } from '../http/admission';
 import type { RouteHandler, Routes } from '../http/router';
-import { sendJson, simInternalError } from '../http/send';
+import { sendJson, simInternalError, startSse } from '../http/send';
 import { optionalInt, requireModel, requireObject, type Body } from '../requests/request-fields';
 import type { SimContext } from '../sim-context';
 import { paceTokens, textOfInput, writeNamedEvent } from './event-writer';
@@ -70,8 +70,7 @@ function createMessage(ctx: SimContext, body: Body): Record<string, unknown> {
 
 /** Anthropic's event sequence: message_start, content block start/deltas/stop, message_delta (usage), message_stop. */
 async function streamMessage(ctx: SimContext, res: ServerResponse, message: Record<string, unknown>): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  res.flushHeaders();
+  startSse(res);
   const usage = message.usage as { input_tokens: number; output_tokens: number };
   const emit = (type: string, fields: object) => writeNamedEvent(res, type, { type, ...fields });
   emit('message_start', { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } });

@@ -4,7 +4,7 @@ import { countTokens } from '../generation/tokenizer';
 import { textOf } from '../generation/word-stream';
 import { admit, authorize } from '../http/admission';
 import type { Routes } from '../http/router';
-import { sendJson } from '../http/send';
+import { sendJson, startSse } from '../http/send';
 import { optionalInt, requireModel, requireObject, type Body } from '../requests/request-fields';
 import type { SimContext } from '../sim-context';
 import { paceTokens, textOfInput, writeNamedEvent } from './event-writer';
@@ -111,8 +111,7 @@ function createResponse(ctx: SimContext, body: Body, store: ReadonlyMap<string, 
 
 /** The Responses streaming events: created, in_progress, the item and part, text deltas, done events, completed. */
 async function streamResponse(ctx: SimContext, res: ServerResponse, response: Record<string, unknown>): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  res.flushHeaders();
+  startSse(res);
   let sequence = 0;
   const emit = (type: string, fields: object) => writeNamedEvent(res, type, { type, sequence_number: sequence++, ...fields });
   const item = (response.output as Record<string, unknown>[])[0]!;
