@@ -19,6 +19,7 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sampleEventLoopLag } from './lib/event-loop-lag.mjs';
 import { fleetPorts } from './lib/fleet.mjs';
 import { cpuSeconds } from './lib/proc-stats.mjs';
 import { freePort, LOAD_CORE, pinningAvailable, sleep, startProcess, TARGET_CORE, waitForHttp } from './lib/processes.mjs';
@@ -109,12 +110,6 @@ async function runFleet() {
   console.log(JSON.stringify({ ports, control_port: typeof controlAddress === 'object' && controlAddress ? controlAddress.port : 0 }));
 }
 
-/** @param {string} text @param {string} name @returns {number} */
-function gauge(text, name) {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text);
-  return match ? Number(match[1]) : Number.NaN;
-}
-
 /**
  * @param {string} adminUrl
  * @param {number[]} ports
@@ -140,20 +135,9 @@ async function registerFleet(adminUrl, ports) {
  * @param {number} durationS
  */
 async function measureLag(adminUrl, durationS) {
-  const windows = [];
-  await fetch(`${adminUrl}/metrics`).then((r) => r.text()); // starts the first window now
-  const end = Date.now() + durationS * 1_000;
-  while (Date.now() < end) {
-    await sleep(Math.min(SCRAPE_EVERY_MS, end - Date.now()));
-    const text = await (await fetch(`${adminUrl}/metrics`)).text();
-    windows.push({
-      p50_s: gauge(text, 'nodejs_eventloop_lag_p50_seconds'),
-      p99_s: gauge(text, 'nodejs_eventloop_lag_p99_seconds'),
-      max_s: gauge(text, 'nodejs_eventloop_lag_max_seconds'),
-      table_version: gauge(text, 'switchyard_control_plane_table_version'),
-    });
-  }
-  return windows;
+  const sampler = sampleEventLoopLag(adminUrl, { everyMs: SCRAPE_EVERY_MS, extra: { table_version: 'switchyard_control_plane_table_version' } });
+  await sleep(durationS * 1_000);
+  return sampler.stop();
 }
 
 /** @param {string} adminUrl @param {number} intervalMs */

@@ -31,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fleetPorts } from './lib/fleet.mjs';
+import { sampleEventLoopLag } from './lib/event-loop-lag.mjs';
 import { cpuSeconds, rssMb } from './lib/proc-stats.mjs';
 import { freePort, sleep, startProcess, waitForHttp } from './lib/processes.mjs';
 import { machineInfo, writeResult } from './lib/report.mjs';
@@ -62,23 +63,6 @@ function writeKeysFile(dir, keys) {
   const entries = Array.from({ length: keys }, (_, i) => ({ key_sha256: randomBytes(32).toString('hex'), user: `user-${i % 1000}`, allowed_models: ['*'], rpm: 600 }));
   writeFileSync(file, JSON.stringify({ keys: entries }));
   return file;
-}
-
-/** Reads the control plane's lag gauges every 5 s until stopped (each scrape resets prom-client's histogram). */
-function sampleLag(/** @type {string} */ adminUrl) {
-  /** @type {Array<{p99_s: number, max_s: number}>} */
-  const windows = [];
-  let running = true;
-  const gauge = (/** @type {string} */ text, /** @type {string} */ name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-  const loop = (async () => {
-    await fetch(`${adminUrl}/metrics`).then((r) => r.text()).catch(() => '');
-    while (running) {
-      await sleep(5_000);
-      const text = await fetch(`${adminUrl}/metrics`).then((r) => r.text()).catch(() => '');
-      windows.push({ p99_s: gauge(text, 'nodejs_eventloop_lag_p99_seconds'), max_s: gauge(text, 'nodejs_eventloop_lag_max_seconds') });
-    }
-  })();
-  return { stop: async () => ((running = false), await loop, windows) };
 }
 
 async function main() {
@@ -118,7 +102,7 @@ async function main() {
     gateway = startProcess({ name: 'gateway', command: process.execPath, args: [path.join(REPO_ROOT, 'services/gateway/dist/main.js')], env: { HOST: '127.0.0.1', PORT: String(gatewayPort), CONTROL_PLANE_ADDR: `127.0.0.1:${grpcPort}`, LOG_LEVEL: 'warn' }, pin: false });
     await waitForHttp(`http://127.0.0.1:${gatewayPort}/ready`, { proc: gateway, timeoutMs: 60_000 });
 
-    const lag = sampleLag(adminUrl);
+    const lag = sampleEventLoopLag(adminUrl);
     const cpuBefore = cpuSeconds(controlPlane.pid);
     const windowStart = performance.now();
     let rssMax = rssMb(controlPlane.pid);

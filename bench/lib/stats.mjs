@@ -16,6 +16,16 @@ export function percentile(sorted, p) {
 }
 
 /**
+ * Nearest-rank quantile (q in [0, 1]) of values in any order.
+ * @param {ArrayLike<number>} values
+ * @param {number} q
+ * @returns {number}
+ */
+export function quantile(values, q) {
+  return percentile(Float64Array.from(values).sort(), q * 100);
+}
+
+/**
  * Count, mean and the percentiles every scenario reports.
  * @param {ArrayLike<number>} values
  * @returns {{count: number, mean: number, p50: number, p90: number, p99: number, max: number}}

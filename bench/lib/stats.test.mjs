@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { median, medianFields, percentile, summarize } from './stats.mjs';
+import { median, medianFields, percentile, quantile, summarize } from './stats.mjs';
 
 test('percentile is nearest-rank over a sorted array', () => {
   const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
@@ -9,6 +9,13 @@ test('percentile is nearest-rank over a sorted array', () => {
   assert.equal(percentile(sorted, 100), 100);
   assert.equal(percentile([7], 99), 7);
   assert.ok(Number.isNaN(percentile([], 50)));
+});
+
+test('quantile is nearest-rank over values in any order', () => {
+  assert.equal(quantile([3, 1, 2], 0.5), 2);
+  assert.equal(quantile([1, 2, 3, 4], 0.99), 4);
+  assert.equal(quantile([10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 0.9), 9);
+  assert.ok(Number.isNaN(quantile([], 0.5)));
 });
 
 test('summarize sorts its input and reports count, mean and the tail', () => {

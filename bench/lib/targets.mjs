@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, nginxVersion } from '../baselines/nginx.mjs';
+import { scrapeEventLoopP99 } from './event-loop-lag.mjs';
 import { EVENT_LOOP_PATH } from './event-loop-probe.mjs';
 import { BENCH_MODEL, gatewayMissing, startControlPlane, startGateway, verifyFeatures, waitUntilRoutes } from './gateway-stack.mjs';
 import { LOAD_CORE, TARGET_CORE, startProcess } from './processes.mjs';
@@ -45,13 +46,6 @@ export function startNodeServer(spec) {
       reject(new Error(`${spec.name} exited ${code}: ${proc.tail()}`));
     });
   });
-}
-
-/** @param {string} url @returns {Promise<number>} */
-async function scrapeGatewayLag(url) {
-  const res = await fetch(`${url}/metrics`);
-  const match = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([0-9.eE+-]+)$/m.exec(await res.text());
-  return match ? Number(match[1]) : Number.NaN;
 }
 
 /** @param {string} url @returns {Promise<number>} */
@@ -139,6 +133,6 @@ async function startGatewayTarget(options, upstreamUrl, owned) {
   await waitUntilRoutes(gateway.url, BENCH_MODEL, headers, 20_000);
   const features = await verifyFeatures(gateway.url, controlPlane);
   /** @type {Target} */
-  const target = { name: 'gateway', url: gateway.url, pid: gateway.proc.pid, headers, eventLoopP99: () => scrapeGatewayLag(gateway.url) };
+  const target = { name: 'gateway', url: gateway.url, pid: gateway.proc.pid, headers, eventLoopP99: () => scrapeEventLoopP99(gateway.url) };
   return { target, features };
 }

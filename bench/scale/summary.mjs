@@ -1,5 +1,7 @@
 /** bench:scale's result: per-kind propagation, the control plane's costs, the targets of issue 16 checked. */
 
+import { quantile } from '../lib/stats.mjs';
+
 /** Issue 16's targets at N = 1,000, G = 200, K = 100,000 (docs/benchmarks.md). */
 export const TARGETS = {
   change_all_p99_ms: 1_000,
@@ -10,13 +12,6 @@ export const TARGETS = {
   cp_rss_mb: 1_024,
   cp_lag_p99_ms: 50,
   gateway_rss_mb: 300,
-};
-
-/** @param {number[]} values @param {number} q */
-export const quantile = (values, q) => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 };
 
 /**

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { quantile, summarize } from './summary.mjs';
+import { summarize } from './summary.mjs';
 
 const args = { schedulers: 10, watchers: 2, processes: 1, keys: 5, state: 'memory', probeIntervalMs: 2_000, metricsKb: 8 };
 /** @param {string} kind @param {number} startedAtMs @param {number[]} at @param {number} [generated] @param {number} [missing] */
 const change = (kind, startedAtMs, at, generated = startedAtMs, missing = 0) => ({ kind, round: 0, startedAtMs, missing, reached: { at_ms: at, bytes: at.map(() => 100), version: 1, generated_at_ms: generated } });
-
-test('quantile is nearest-rank', () => {
-  assert.equal(quantile([3, 1, 2], 0.5), 2);
-  assert.equal(quantile([1, 2, 3, 4], 0.99), 4);
-  assert.ok(Number.isNaN(quantile([], 0.5)));
-});
 
 test('a change counts when the last watcher has it; a health flip is judged from its published batch; an incomplete change fails', () => {
   const base = { args, registerMs: 100, firstTableMs: 200, cpuPct: 10, rssMax: 100, lagWindows: [{ p99_s: 0.02, max_s: 0.03 }], gatewayRss: 100, totals: {}, snapshotBytes: 1_000, gatewaysListed: 3 };
