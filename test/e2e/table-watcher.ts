@@ -1,10 +1,4 @@
-import { applyDelta, createRoutingClient, isDelta, type RoutingTable } from '@switchyard/proto';
-
-/** The part of the generated client and its stream these tests use. */
-interface WatchClient {
-  WatchRoutingTable(request: object): { on(event: string, listener: (value: never) => void): unknown; cancel(): void };
-  close(): void;
-}
+import { applyDelta, createRoutingClient, isDelta, type RoutingTable, type WatchRequest } from '@switchyard/proto';
 
 /**
  * A raw WatchRoutingTable client for tests (issue 16): records every message as
@@ -22,8 +16,8 @@ export interface TableWatcher {
 
 /** `have`: the table the watcher already holds (its epoch and version go into the request). */
 export function watchTables(address: string, options: { gatewayId: string; deltas: boolean; have?: RoutingTable }): TableWatcher {
-  const client = createRoutingClient(address) as unknown as WatchClient;
-  const request: Record<string, unknown> = { gateway_id: options.gatewayId, have_epoch: options.have?.epoch ?? 0, have_version: options.have?.version ?? 0 };
+  const client = createRoutingClient(address);
+  const request: WatchRequest = { gateway_id: options.gatewayId, have_epoch: options.have?.epoch ?? 0, have_version: options.have?.version ?? 0 };
   if (options.deltas) request.supports_deltas = true;
   const call = client.WatchRoutingTable(request);
   const messages: RoutingTable[] = [];

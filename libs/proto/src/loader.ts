@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { GatewayReport, ReportAck, RoutingTable, WatchRequest } from './messages';
 
 /** Options shared by both planes so the message shapes in messages.ts hold. */
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -70,7 +71,17 @@ export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.http2.min_time_between_pings_ms': 5_000,
 };
 
-/** A plaintext RoutingService client for `host:port` with keepalive (callers type its generated methods). */
-export function createRoutingClient(address: string): grpc.Client {
-  return new (loadServices().RoutingService)(address, grpc.credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
+/** The RoutingService client with its methods typed (proto-loader creates them at run time). */
+export interface RoutingServiceClient extends grpc.Client {
+  WatchRoutingTable(request: WatchRequest): grpc.ClientReadableStream<RoutingTable>;
+  ReportStats(callback: (err: grpc.ServiceError | null, ack?: ReportAck) => void): grpc.ClientWritableStream<GatewayReport>;
+}
+
+/**
+ * The one RoutingService client factory (the gateway's, and tests' without their
+ * own grpc-js dependency): plaintext to `host:port`, keepalive so a dead peer is
+ * noticed in seconds, and room for large snapshots.
+ */
+export function createRoutingClient(address: string): RoutingServiceClient {
+  return new (loadServices().RoutingService)(address, grpc.credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS) as unknown as RoutingServiceClient;
 }

@@ -1,9 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
-import { deltaSize, isDelta, type GatewayReport, type RoutingTable } from '@switchyard/proto';
+import { createRoutingClient, deltaSize, isDelta, type GatewayReport, type RoutingServiceClient, type RoutingTable } from '@switchyard/proto';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
-import { createRoutingServiceClient, type RoutingServiceClient } from './routing-service-client';
 import { createStatsReporter, type StatsReporter } from './stats-reporter';
 
 export interface ControlPlaneClientOptions {
@@ -57,7 +56,7 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
 
   const clientFor = (address: string) => {
     let client = clients.get(address);
-    if (!client) clients.set(address, (client = createRoutingServiceClient(address)));
+    if (!client) clients.set(address, (client = createRoutingClient(address)));
     return client;
   };
 

@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { GatewayReport } from '@switchyard/proto';
+import type { GatewayReport, RoutingServiceClient } from '@switchyard/proto';
 import type { Logger } from '@switchyard/observability';
-import type { RoutingServiceClient } from './routing-service-client';
 
 export interface StatsReporterOptions {
   intervalMs: number;
