@@ -7,7 +7,7 @@
  * silent re-route to a scheduler that cannot know the response.
  */
 import { waitFor } from '@switchyard/testing';
-import { dumpOutput, startStack, type Stack } from './stack';
+import { addScheduler, startStack, waitForStack, type Stack } from './stack';
 
 jest.setTimeout(120_000);
 
@@ -22,13 +22,9 @@ beforeAll(async () => {
   });
   gateway = stack.gatewayUrls[0]!;
   for (const [id, model] of [['sim-a', 'sim-model'], ['sim-b', 'sim-model'], ['sim-o', 'other-model']] as const) {
-    const url = await stack.startSim(id, { SIM_MODELS: model });
-    const add = await fetch(`${stack.adminUrl}/admin/scheduler/add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, url, models: [model] }) });
-    expect(add.status).toBe(201);
+    await addScheduler(stack.adminUrl, { id, url: await stack.startSim(id, { SIM_MODELS: model }), models: [model] });
   }
-  await waitFor(async () => (await servedBy('sim-model')).size === 2 && (await servedBy('other-model')).size === 1, 15_000, 50, 'every sim routable').catch((err: Error) => {
-    throw new Error(`${err.message}\n${dumpOutput(stack.processes)}`);
-  });
+  await waitForStack(stack, async () => (await servedBy('sim-model')).size === 2 && (await servedBy('other-model')).size === 1, 'every sim routable');
 });
 
 afterAll(async () => {
@@ -84,9 +80,9 @@ async function expectUnavailable(id: string, creator: string, state: string): Pr
   }
 }
 
-/** Waits until the gateway's table shows the creator in a state that refuses new calls (the GET turns 409). */
-async function waitForConflict(id: string, what: string): Promise<void> {
-  await waitFor(async () => (await fetch(`${gateway}/v1/responses/${id}`).then(async (r) => (await r.text(), r.status))) === 409, 10_000, 50, what);
+/** Waits until GET /v1/responses/{id} answers `status` (the gateway's table shows the creator's new state). */
+async function waitForReadStatus(id: string, status: number, what: string): Promise<void> {
+  await waitFor(async () => (await fetch(`${gateway}/v1/responses/${id}`).then(async (r) => (await r.text(), r.status))) === status, 10_000, 50, what);
 }
 
 describe('response-id affinity: the creator cannot take the call', () => {
@@ -94,12 +90,12 @@ describe('response-id affinity: the creator cannot take the call', () => {
     const { id, creator } = await createResponse();
     const drain = await fetch(`${stack.adminUrl}/admin/scheduler/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: creator }) });
     expect(drain.status).toBe(200);
-    await waitForConflict(id, `${creator} draining in the gateway's table`);
+    await waitForReadStatus(id, 409, `${creator} draining in the gateway's table`);
     await expectUnavailable(id, creator, 'draining');
 
     const undrain = await fetch(`${stack.adminUrl}/admin/scheduler/undrain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: creator }) });
     expect(undrain.status).toBe(200);
-    await waitFor(async () => (await fetch(`${gateway}/v1/responses/${id}`).then(async (r) => (await r.text(), r.status))) === 200, 10_000, 50, `${creator} routable again`);
+    await waitForReadStatus(id, 200, `${creator} routable again`);
     const read = await fetch(`${gateway}/v1/responses/${id}`);
     expect(((await read.json()) as { id: string }).id).toBe(id);
     expect(read.headers.get('x-switchyard-backend')).toBe(creator);
@@ -111,7 +107,7 @@ describe('response-id affinity: the creator cannot take the call', () => {
     const setFault = (fault: string | null) => fetch(`${simUrl}/sim/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault }) });
     expect((await setFault('status:503')).status).toBe(200);
     try {
-      await waitForConflict(id, `${creator} unhealthy in the gateway's table`);
+      await waitForReadStatus(id, 409, `${creator} unhealthy in the gateway's table`);
       await expectUnavailable(id, creator, 'unhealthy');
       // Requests by model are not stuck behind it: the other sim answers.
       const chat = await post('/v1/chat/completions', { model: 'sim-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
@@ -120,7 +116,7 @@ describe('response-id affinity: the creator cannot take the call', () => {
     } finally {
       await setFault(null);
     }
-    await waitFor(async () => (await fetch(`${gateway}/v1/responses/${id}`).then(async (r) => (await r.text(), r.status))) === 200, 10_000, 50, `${creator} healthy again`);
+    await waitForReadStatus(id, 200, `${creator} healthy again`);
   });
 
   it('a follow-up for a model its creator does not serve: 409 response_model_mismatch (param model), not sent to the model\'s own scheduler', async () => {

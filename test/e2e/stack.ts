@@ -101,3 +101,18 @@ export interface ListedScheduler {
 export async function listSchedulers(adminUrl: string): Promise<ListedScheduler[]> {
   return ((await (await fetch(`${adminUrl}/admin/scheduler/list`)).json()) as { schedulers: ListedScheduler[] }).schedulers;
 }
+
+/** Registers a scheduler through the admin API (a loopback caller needs no admin token); throws unless it is new (201). */
+export async function addScheduler(adminUrl: string, scheduler: { id: string; url: string; models: string[] }): Promise<void> {
+  const res = await fetch(`${adminUrl}/admin/scheduler/add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scheduler) });
+  if (res.status !== 201) throw new Error(`adding ${scheduler.id}: ${res.status} ${await res.text()}`);
+}
+
+/** waitFor whose failure also shows what the stack's processes printed. */
+export async function waitForStack(stack: Stack, check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  try {
+    await waitFor(check, timeoutMs, 50, what);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${dumpOutput(stack.processes)}`);
+  }
+}

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { waitFor } from '@switchyard/testing';
 import { metricsOf, metricValue } from '../chaos/support/resilience-traffic';
 import { silentWav } from '../../services/sim-scheduler/src/endpoints/pooling-routes';
-import { dumpOutput, listSchedulers, startStack, type Stack } from './stack';
+import { addScheduler, listSchedulers, startStack, waitForStack, type Stack } from './stack';
 
 jest.setTimeout(120_000);
 
@@ -33,30 +33,23 @@ beforeAll(async () => {
   gateway = stack.gatewayUrls[0]!;
   // Registered first (ids sort first too), probed healthy, then closed: its port refuses connections while the table still lists it.
   const closing = await startFake('closes', 'upload-model');
-  await addScheduler('a-closed', closing, ['upload-model']);
+  await addScheduler(stack.adminUrl, { id: 'a-closed', url: closing, models: ['upload-model'] });
   await waitFor(async () => (await listSchedulers(stack.adminUrl)).find((s) => s.id === 'a-closed')?.state === 'healthy', 15_000, 50, 'a-closed probed healthy');
   const server = fakes.pop()!;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  await addScheduler('b-sim', await stack.startSim('b-sim', { SIM_MODELS: 'upload-model' }), ['upload-model']);
-  await addScheduler('c-reset', await startFake('reset', 'reset-model'), ['reset-model']);
-  await addScheduler('d-big-500', await startFake('big-500', 'big-500-model'), ['big-500-model']);
-  await addScheduler('e-big-502', await startFake('big-502', 'big-502-model'), ['big-502-model']);
-  await addScheduler('f-sim', await stack.startSim('f-sim', { SIM_MODELS: 'big-502-model' }), ['big-502-model']);
-  await waitFor(async () => (await modelsListed()).length === 4, 15_000, 50, 'every model listed').catch((err: Error) => {
-    throw new Error(`${err.message}\n${dumpOutput(stack.processes)}`);
-  });
+  await addScheduler(stack.adminUrl, { id: 'b-sim', url: await stack.startSim('b-sim', { SIM_MODELS: 'upload-model' }), models: ['upload-model'] });
+  await addScheduler(stack.adminUrl, { id: 'c-reset', url: await startFake('reset', 'reset-model'), models: ['reset-model'] });
+  await addScheduler(stack.adminUrl, { id: 'd-big-500', url: await startFake('big-500', 'big-500-model'), models: ['big-500-model'] });
+  await addScheduler(stack.adminUrl, { id: 'e-big-502', url: await startFake('big-502', 'big-502-model'), models: ['big-502-model'] });
+  await addScheduler(stack.adminUrl, { id: 'f-sim', url: await stack.startSim('f-sim', { SIM_MODELS: 'big-502-model' }), models: ['big-502-model'] });
+  await waitForStack(stack, async () => (await modelsListed()).length === 4, 'every model listed');
 });
 
 afterAll(async () => {
   await stack?.stop();
   for (const fake of fakes) fake.close();
 });
-
-async function addScheduler(id: string, url: string, models: string[]): Promise<void> {
-  const res = await fetch(`${stack.adminUrl}/admin/scheduler/add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, url, models }) });
-  expect([id, res.status]).toEqual([id, 201]);
-}
 
 async function modelsListed(): Promise<string[]> {
   const res = await fetch(`${gateway}/v1/models`);
