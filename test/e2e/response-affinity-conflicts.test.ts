@@ -7,6 +7,7 @@
  * silent re-route to a scheduler that cannot know the response.
  */
 import { waitFor } from '@switchyard/testing';
+import { FAST_SIM } from './keys-stack';
 import { addScheduler, startStack, waitForStack, type Stack } from './stack';
 
 jest.setTimeout(120_000);
@@ -17,7 +18,7 @@ let gateway: string;
 beforeAll(async () => {
   stack = await startStack({
     gateways: 1,
-    simEnv: { SIM_TTFT_MS: '2', SIM_ITL_MS: '1' },
+    simEnv: FAST_SIM,
     controlPlaneEnv: { ROUTING_STRATEGY: 'round-robin', PROBE_INTERVAL_MS: '100', PROBE_HEALTHY_THRESHOLD: '1', PROBE_UNHEALTHY_THRESHOLD: '1' },
   });
   gateway = stack.gatewayUrls[0]!;

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { waitFor } from '@switchyard/testing';
 import { metricsOf, metricValue } from '../chaos/support/resilience-traffic';
 import { silentWav } from '../../services/sim-scheduler/src/endpoints/pooling-routes';
+import { FAST_SIM } from './keys-stack';
 import { addScheduler, listSchedulers, startStack, waitForStack, type Stack } from './stack';
 
 jest.setTimeout(120_000);
@@ -26,7 +27,7 @@ const fakes: Server[] = [];
 beforeAll(async () => {
   stack = await startStack({
     gateways: 1,
-    simEnv: { SIM_TTFT_MS: '2', SIM_ITL_MS: '1' },
+    simEnv: FAST_SIM,
     // The closed port must stay in the table: its failed probes never make it unhealthy here.
     controlPlaneEnv: { ROUTING_STRATEGY: 'round-robin', PROBE_INTERVAL_MS: '1000', PROBE_HEALTHY_THRESHOLD: '1', PROBE_UNHEALTHY_THRESHOLD: '100' },
   });
