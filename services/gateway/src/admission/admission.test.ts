@@ -268,6 +268,8 @@ describe('admission queue (issue 19) with a real sim', () => {
       await waitFor(async () => (await simRunning()) === 3, 2_000, 10, '3 batch requests running');
       // The fourth slot stays free: batch may not take the last slot while interactive traffic is about.
       expect(await queueDepth()).toBe(2);
+      const metrics = await (await fetch(`${harness!.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^switchyard_gateway_queue_reserve_slots\{model="m",priority="batch"[^}]*\} 1$/m);
       const interactive = await post(INTERACTIVE, SHORT, { stream: true });
       expect(interactive.status).toBe(200);
       expect(interactive.body).toContain('data: [DONE]');

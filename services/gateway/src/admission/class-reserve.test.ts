@@ -20,6 +20,10 @@ describe('headroom reserve (issue 19)', () => {
     reserve.opened('m', 'interactive');
     // Capped at ADMISSION_RESERVE_SLOTS.
     expect(reserve.slotsFor('m', 'batch')).toBe(2);
+    expect([...reserve.entries()]).toEqual([
+      ['m', 'standard', 2],
+      ['m', 'batch', 2],
+    ]);
     // Per model.
     expect(reserve.slotsFor('other', 'batch')).toBe(0);
   });
@@ -44,6 +48,7 @@ describe('headroom reserve (issue 19)', () => {
     expect(shrinks).toBe(0);
     reserve.roll();
     expect(reserve.slotsFor('m', 'batch')).toBe(0);
+    expect([...reserve.entries()]).toEqual([]);
     // The queues are told, so batch requests waiting on the reserve go without waiting for another request to end.
     expect(shrinks).toBe(1);
     reserve.roll();

@@ -15,6 +15,8 @@ export interface ClassReserve {
   done(model: string, priority: PriorityClass): void;
   /** Free slots a request of `priority` must leave for the more urgent classes now (0 for the most urgent). */
   slotsFor(model: string, priority: PriorityClass): number;
+  /** [model, class, slots] of every model with a reserve in force (the reserve gauge). */
+  entries(): Generator<[string, PriorityClass, number]>;
   /** Ends one window: demand older than the previous window is forgotten. The gateway calls it every window; tests call it by hand. */
   roll(): void;
   stop(): void;
@@ -76,6 +78,14 @@ export function createClassReserve(options: ClassReserveOptions): ClassReserve {
       const state = models.get(model);
       const rank = PRIORITY_CLASSES.indexOf(priority);
       return state === undefined || rank <= 0 ? 0 : reserveOf(state, rank);
+    },
+    *entries() {
+      for (const [model, state] of models) {
+        for (let rank = 1; rank < CLASSES; rank += 1) {
+          const slots = reserveOf(state, rank);
+          if (slots > 0) yield [model, PRIORITY_CLASSES[rank]!, slots];
+        }
+      }
     },
     roll() {
       let shrank = false;
