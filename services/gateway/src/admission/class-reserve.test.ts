@@ -8,6 +8,14 @@ describe('headroom reserve (issue 19)', () => {
     reserve = createClassReserve({ slots: 2, windowMs: 1_000, onShrink: () => (shrinks += 1), timer: false });
   });
   afterEach(() => reserve.stop());
+  /** Interactive requests for model m: `+` one opens, `-` one ends, `|` a window ends. */
+  const play = (steps: string) => {
+    for (const step of steps) {
+      if (step === '+') reserve.opened('m', 'interactive');
+      else if (step === '-') reserve.done('m', 'interactive');
+      else reserve.roll();
+    }
+  };
 
   it('holds slots back from lower classes while a more urgent one has requests open, never from the most urgent', () => {
     expect(reserve.slotsFor('m', 'batch')).toBe(0);
@@ -37,10 +45,7 @@ describe('headroom reserve (issue 19)', () => {
   });
 
   it('remembers demand for one to two windows after it ended, then lets lower classes take every slot', () => {
-    reserve.opened('m', 'interactive');
-    reserve.opened('m', 'interactive');
-    reserve.done('m', 'interactive');
-    reserve.done('m', 'interactive');
+    play('++--');
     // Quiet now, but seen in this window: the next interactive request will find its slots.
     expect(reserve.slotsFor('m', 'batch')).toBe(2);
     reserve.roll();
@@ -56,29 +61,18 @@ describe('headroom reserve (issue 19)', () => {
   });
 
   it('follows demand down: a window with fewer urgent requests open at once holds back fewer slots', () => {
-    reserve.opened('m', 'interactive');
-    reserve.opened('m', 'interactive');
-    reserve.done('m', 'interactive');
-    reserve.roll();
+    play('++-|');
     // Still one open: the previous window's two are remembered once more.
     expect(reserve.slotsFor('m', 'batch')).toBe(2);
     reserve.roll();
     expect(reserve.slotsFor('m', 'batch')).toBe(1);
     expect(shrinks).toBe(1);
-    reserve.done('m', 'interactive');
-    reserve.roll();
-    reserve.roll();
+    play('-||');
     expect(reserve.slotsFor('m', 'batch')).toBe(0);
   });
 
   it('ignores an end it never saw open', () => {
-    reserve.done('m', 'interactive');
-    reserve.opened('m', 'interactive');
-    reserve.done('m', 'interactive');
-    reserve.done('m', 'interactive');
-    reserve.opened('m', 'interactive');
-    reserve.roll();
-    reserve.roll();
+    play('-+--+||');
     // Still one open (counts never go below 0, so the stray end did not cancel this one).
     expect(reserve.slotsFor('m', 'batch')).toBe(1);
   });

@@ -90,10 +90,11 @@ export function createClassReserve(options: ClassReserveOptions): ClassReserve {
     roll() {
       let shrank = false;
       for (const [model, state] of models) {
-        const before = state.open.map((_, rank) => (rank === 0 ? 0 : reserveOf(state, rank)));
+        // Rank 0 has nothing above it: its peak, and so its reserve, is always 0.
+        const before = state.peak.map((_, rank) => reserveOf(state, rank));
         state.previous = state.peak;
         state.peak = state.open.map((_, rank) => above(state, rank));
-        if (before.some((slots, rank) => reserveOf(state, rank) < slots && rank > 0)) shrank = true;
+        if (before.some((slots, rank) => reserveOf(state, rank) < slots)) shrank = true;
         if (state.open.every((n) => n === 0) && state.previous.every((n) => n === 0)) models.delete(model);
       }
       if (shrank) options.onShrink();
