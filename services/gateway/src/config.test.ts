@@ -35,6 +35,15 @@ describe('gateway config', () => {
     expect(bad.ok ? [] : bad.problems.map((p) => p.split(/[:.]/)[0])).toEqual(expect.arrayContaining(['PASSTHROUGH_PATHS', 'RESPONSE_AFFINITY_TTL_SECONDS']));
   });
 
+  it('reads the headroom reserve (issue 19): 2 slots over 10 s windows by default, 0 turns it off, a window under 100 ms is refused', () => {
+    const defaults = loadConfig({});
+    expect(defaults.ok && [defaults.config.ADMISSION_RESERVE_SLOTS, defaults.config.ADMISSION_RESERVE_WINDOW_MS]).toEqual([2, 10_000]);
+    const off = loadConfig({ ADMISSION_RESERVE_SLOTS: '0' });
+    expect(off.ok && off.config.ADMISSION_RESERVE_SLOTS).toBe(0);
+    const bad = loadConfig({ ADMISSION_RESERVE_SLOTS: '-1', ADMISSION_RESERVE_WINDOW_MS: '50' });
+    expect(bad.ok ? [] : bad.problems.map((p) => p.split(/[:.]/)[0])).toEqual(expect.arrayContaining(['ADMISSION_RESERVE_SLOTS', 'ADMISSION_RESERVE_WINDOW_MS']));
+  });
+
   it('names every bad variable', () => {
     const result = loadConfig({ PORT: '-1', CONTROL_PLANE_ADDR: 'no-port', RETRY_MAX_ATTEMPTS: '0', UPSTREAM_IDLE_TIMEOUT_MS: 'soon' });
     expect(result.ok).toBe(false);

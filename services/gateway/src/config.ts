@@ -73,6 +73,13 @@ export const configSchema = z.object({
   SATURATION_MAX_WAITING: intVar(5, 0, 1_000_000),
   SATURATION_MAX_KV_CACHE_USAGE: fractionVar(0.8),
   SATURATION_MAX_IN_FLIGHT: intVar(0, 0, 1_000_000),
+  /**
+   * Headroom reserve: free slots of a model that a lower class may not take while more
+   * urgent requests were open within the last one to two windows (at most as many as were
+   * open at once, and a quarter of the model's slots); 0 = off.
+   */
+  ADMISSION_RESERVE_SLOTS: intVar(2, 0, 1_000),
+  ADMISSION_RESERVE_WINDOW_MS: intVar(10_000, 100, 3_600_000),
   /** cache-aware (issue 18): prompt blocks remembered per scheduler in this gateway's prefix index (256 characters each). */
   PREFIX_INDEX_BLOCKS_PER_SCHEDULER: intVar(4_096, 1, 10_000_000),
   /** cache-aware: blocks remembered in total; over it each scheduler keeps an equal share (bounds the index's memory). */

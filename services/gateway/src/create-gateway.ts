@@ -12,6 +12,7 @@ import { createCompletionsHandler } from './http/completions-handler';
 import { createGatewayMetrics } from './metrics';
 import { createAdmissionMetrics, type AdmissionMetrics } from './admission/admission-metrics';
 import { createAdmissionQueue } from './admission/admission-queue';
+import { createClassReserve } from './admission/class-reserve';
 import { createProxy } from './proxy/proxy-request';
 import { createStreamResumer } from './proxy/resume/stream-resumer';
 import { createResilience } from './proxy/retry/resilience';
@@ -107,11 +108,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       picker.prefixIndex.setCapacity(entry.id, tokens > 0 ? Math.max(1, Math.round((tokens * PROMPT_CHARS_PER_TOKEN) / DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars)) : undefined);
     }
   });
-  admissionMetrics = createAdmissionMetrics(registry, { queue, saturation: () => saturationByModel(store, picker) });
+  // A shrinking reserve may let waiting requests of lower classes go.
+  const reserve = config.ADMISSION_QUEUE && config.ADMISSION_RESERVE_SLOTS > 0 ? createClassReserve({ slots: config.ADMISSION_RESERVE_SLOTS, windowMs: config.ADMISSION_RESERVE_WINDOW_MS, onShrink: queue.nudge }) : undefined;
+  admissionMetrics = createAdmissionMetrics(registry, { queue, saturation: () => saturationByModel(store, picker), reserve });
   const queueReport = admissionMetrics;
   const timeouts = { connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS };
   const resume = createStreamResumer({ picker, pool, signals, stats, metrics, timeouts, logger, breakers: resilience.breakers, maxAttempts: config.RESUME_MAX_ATTEMPTS });
-  const admission = { queue, waitMs: config.SCHEDULER_CAPACITY_WAIT_MS, current: () => store.current(), fair: config.ADMISSION_QUEUE };
+  const admission = { queue, waitMs: config.SCHEDULER_CAPACITY_WAIT_MS, current: () => store.current(), fair: config.ADMISSION_QUEUE, reserve };
   const proxy = createProxy({ picker, pool, signals, stats, metrics, ...resilience, timeouts, resume, admission });
   const access = createAccessControl(config, { store, metrics, logger });
   const tracingSettings = tracingSettingsOf(config);
@@ -171,6 +174,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       await lifecycle.stop();
       queue.close();
       queue.stop();
+      reserve?.stop();
       resilience.breakers.stop();
       pool.destroy();
       await tracing?.stop();

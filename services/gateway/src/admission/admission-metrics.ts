@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ModelQueueStats, PriorityClass } from '@switchyard/proto';
 import type { AdmissionQueue, ShedReason } from './admission-queue';
+import type { ClassReserve } from './class-reserve';
 
 /** Queue waits run from a turn of the event loop to the queue's bound (SCHEDULER_CAPACITY_WAIT_MS, up to minutes). */
 const WAIT_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -9,6 +10,8 @@ export interface AdmissionMetricsSources {
   queue: AdmissionQueue;
   /** Table model names (bounded) and how many of each model's healthy schedulers are full or saturated. */
   saturation(): Iterable<[string, { saturated: number; total: number }]>;
+  /** The headroom reserve, when on. */
+  reserve?: ClassReserve;
 }
 
 export interface AdmissionMetrics {
@@ -43,6 +46,16 @@ export function createAdmissionMetrics(registry: Registry, sources: AdmissionMet
     collect() {
       this.reset();
       for (const [model, s] of sources.saturation()) this.labels(model).set(s.total === 0 ? 0 : s.saturated / s.total);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_gateway_queue_reserve_slots',
+    help: 'Free slots of a model a priority class may not take now: kept for more urgent classes seen recently (at most a quarter of the model\'s slots apply).',
+    labelNames: ['model', 'priority'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [model, priority, slots] of sources.reserve?.entries() ?? []) this.labels(model, priority).set(slots);
     },
   });
   const wait = new Histogram({

@@ -223,7 +223,8 @@ describe('admission queue (issue 19) with a real sim', () => {
     // nothing running and applied while this gateway had nothing open there. Load staying in its band (queue 0-1)
     // brings no further table, so before the fix the requests opened since that table counted as engine queue for
     // ever: max_waiting 5 kept 5 of the 8 slots busy while the rest waited (bench:admission: 20 of 32).
-    await start({ SCHEDULER_CAPACITY_WAIT_MS: '15000' }, { max_in_flight: 8, max_waiting: 5 }, { running: 0, waiting: 0, kv_cache_usage: 0 });
+    // No headroom reserve: bob's standard requests would keep one slot from the batch ones by design (tested below), and this is about the load estimate.
+    await start({ SCHEDULER_CAPACITY_WAIT_MS: '15000', ADMISSION_RESERVE_SLOTS: '0' }, { max_in_flight: 8, max_waiting: 5 }, { running: 0, waiting: 0, kv_cache_usage: 0 });
     const sentAt = Date.now();
     const answers = Promise.all(Array.from({ length: 36 }, (_, i) => post(i % 2 === 0 ? STANDARD_BOB : BATCH, LONG)));
     let done = false;
@@ -247,6 +248,64 @@ describe('admission queue (issue 19) with a real sim', () => {
     const idle = after.filter((s) => s.running < 8);
     expect(after.length).toBeGreaterThan(10);
     expect(idle.length / after.length).toBeLessThan(0.25);
+  });
+
+  describe('headroom reserve', () => {
+    /** Tokens of a batch request that holds its slot for seconds: none ends while the test looks. */
+    const HOLD = 300;
+    /** The sim has 4 slots for the model (max_in_flight), one interactive request has been seen, then 5 batch requests arrive. */
+    const fillWithBatch = async (env: Record<string, string>) => {
+      await start({ SCHEDULER_CAPACITY_WAIT_MS: '15000', ...env }, { max_in_flight: 4 });
+      expect((await post(INTERACTIVE, SHORT)).status).toBe(200);
+      let ended = 0;
+      const batch = Array.from({ length: 5 }, () => post(BATCH, HOLD).finally(() => (ended += 1)));
+      return { batch, ended: () => ended };
+    };
+
+    it('keeps a slot free for an interactive request while batch fills the fleet, and the interactive request takes it at once', async () => {
+      const { batch, ended } = await fillWithBatch({ ADMISSION_RESERVE_SLOTS: '1', ADMISSION_RESERVE_WINDOW_MS: '60000' });
+      await queued(2);
+      await waitFor(async () => (await simRunning()) === 3, 2_000, 10, '3 batch requests running');
+      // The fourth slot stays free: batch may not take the last slot while interactive traffic is about.
+      expect(await queueDepth()).toBe(2);
+      const metrics = await (await fetch(`${harness!.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^switchyard_gateway_queue_reserve_slots\{model="m",priority="batch"[^}]*\} 1$/m);
+      const interactive = await post(INTERACTIVE, SHORT, { stream: true });
+      expect(interactive.status).toBe(200);
+      expect(interactive.body).toContain('data: [DONE]');
+      // Served and finished while every batch request still held its slot and two still waited.
+      expect(ended()).toBe(0);
+      expect(await queueDepth()).toBe(2);
+      expect((await Promise.all(batch)).map((a) => a.status)).toEqual(Array(5).fill(200));
+    });
+
+    it('without the reserve the interactive request waits for a batch request to end (the case the reserve fixes)', async () => {
+      const { batch, ended } = await fillWithBatch({ ADMISSION_RESERVE_SLOTS: '0' });
+      await queued(1);
+      await waitFor(async () => (await simRunning()) === 4, 2_000, 10, '4 batch requests running');
+      const interactive = await post(INTERACTIVE, SHORT, { stream: true });
+      expect(interactive.status).toBe(200);
+      expect(ended()).toBeGreaterThan(0);
+      await Promise.all(batch);
+    });
+
+    it('gives the reserved slot to batch once interactive traffic has been quiet for two windows', async () => {
+      const { batch, ended } = await fillWithBatch({ ADMISSION_RESERVE_SLOTS: '1', ADMISSION_RESERVE_WINDOW_MS: '200' });
+      await waitFor(async () => (await simRunning()) === 4 && (await queueDepth()) === 1, 5_000, 10, 'the reserved slot taken by batch');
+      // The reserve's shrinking served the waiting request: no batch request had ended to make room.
+      expect(ended()).toBe(0);
+      await Promise.all(batch);
+    });
+
+    it('lets requests held back by the reserve go when the table raises the threshold', async () => {
+      const { batch, ended } = await fillWithBatch({ ADMISSION_RESERVE_SLOTS: '1', ADMISSION_RESERVE_WINDOW_MS: '60000' });
+      await queued(2);
+      await harness!.applyTable(table({ max_in_flight: 8 }));
+      // Eight slots, one still kept free: both waiting batch requests fit.
+      await waitFor(async () => (await simRunning()) === 5 && (await queueDepth()) === 0, 2_000, 10, 'waiting batch requests served');
+      expect(ended()).toBe(0);
+      await Promise.all(batch);
+    });
   });
 
   it('answers queued requests 503 shutting_down with retry-after at drain start, and lets the running stream finish', async () => {

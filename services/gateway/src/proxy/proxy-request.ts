@@ -12,6 +12,7 @@ import type { ModelTarget, RoutingSnapshot } from '../routing/routing-table-stor
 import type { RouteOptions, RouteResult, SchedulerPicker } from '../routing/scheduler-picker';
 import type { GuardedResult, SchedulerBreakers } from './breakers/scheduler-breakers';
 import type { AdmissionQueue } from '../admission/admission-queue';
+import type { ClassReserve } from '../admission/class-reserve';
 import { shedError } from '../admission/shed-errors';
 import type { Cancellation } from './cancellation';
 import type { ForwardFailure, UpstreamExchange, UpstreamTimeouts } from './forward';
@@ -48,7 +49,15 @@ export interface ProxyDeps {
    * issue 21 item 5's capacity wait); absent = 503 at once. `current` is the newest
    * table: a request that waited is routed on it (new thresholds, new schedulers).
    */
-  admission?: { queue: AdmissionQueue; waitMs: number; current: () => RoutingSnapshot | undefined; /** Priority classes and per-user turns (ADMISSION_QUEUE); false = one FIFO. */ fair: boolean };
+  admission?: {
+    queue: AdmissionQueue;
+    waitMs: number;
+    current: () => RoutingSnapshot | undefined;
+    /** Priority classes and per-user turns (ADMISSION_QUEUE); false = one FIFO. */
+    fair: boolean;
+    /** Free slots kept for more urgent classes (ADMISSION_RESERVE_SLOTS; absent = none). Used only when `fair`. */
+    reserve?: ClassReserve;
+  };
 }
 
 export interface ProxyCall {
@@ -81,6 +90,24 @@ const retryableStatus = (status: number) => RETRYABLE_STATUSES.has(status);
  * heartbeats, and a failure after them ends it with the SSE error event.
  */
 export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void> {
+  const proxy = createUncountedProxy(deps);
+  const reserve = deps.admission?.fair === true ? deps.admission.reserve : undefined;
+  if (!reserve) return proxy;
+  // Every request of a table's model counts as its class's demand while it waits or runs (clients choose model names: others are not counted).
+  return async function countedProxy(call) {
+    const { model } = call.request;
+    if (!call.snapshot.targetsByModel.has(model)) return proxy(call);
+    const priority = call.record.priority ?? 'standard';
+    reserve.opened(model, priority);
+    try {
+      await proxy(call);
+    } finally {
+      reserve.done(model, priority);
+    }
+  };
+}
+
+function createUncountedProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void> {
   return async function proxy(call) {
     const { record, request } = call;
     // Response-id affinity pins like `backend`: no retry elsewhere, a judged 404 is the answer (issue 17).
@@ -88,7 +115,7 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     const maxAttempts = pinned ? 1 : deps.retry.maxAttempts;
     const usable = call.snapshot.usableByModel.get(request.model)?.length ?? 0;
     const tried = new Set<string>();
-    const routeOptions = { exclude: tried, headers: call.req.headers, unavailable: deps.breakers.isUnavailable };
+    const routeOptions: RouteOptions = { exclude: tried, headers: call.req.headers, unavailable: deps.breakers.isUnavailable, reserve: 0 };
     const deadlineAtMs = deps.retry.begin(record.startedAtMs);
     const heartbeat = request.stream ? startHeartbeat(call.res, record.requestId, deps.heartbeat) : NO_HEARTBEAT;
     let lastError: ApiError | undefined;
@@ -100,6 +127,7 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     while (record.attempts < maxAttempts) {
       // While others wait for the model, a new request queues behind them rather than taking a freed slot first.
       const queueFirst = deps.admission !== undefined && waitUntilMs === undefined && record.attempts === 0 && deps.admission.queue.depth(request.model) > 0;
+      routeOptions.reserve = reserveOf(deps.admission, call);
       let route: RouteResult = queueFirst ? QUEUE_FIRST : deps.picker.route(call.snapshot, request, routeOptions);
       if (!route.ok && route.waitFor !== undefined && deps.admission) {
         // Full or saturated: wait in the model's queue (bounded, once per request in total).
@@ -183,12 +211,20 @@ function waitInQueue(deps: ProxyDeps, admission: NonNullable<ProxyDeps['admissio
     cancellation: call.cancellation,
     tryDispatch() {
       const snapshot = admission.current() ?? call.snapshot;
+      // Read at each try: the reserve shrinks while the request waits once the more urgent classes go quiet.
+      routeOptions.reserve = reserveOf(admission, call);
       const route = deps.picker.route(snapshot, request, routeOptions);
       if (!route.ok && route.waitFor !== undefined) return undefined;
       call.snapshot = snapshot;
       return route;
     },
   });
+}
+
+/** Free slots the request must leave for more urgent classes now (issue 19's headroom reserve; 0 without classes). */
+function reserveOf(admission: ProxyDeps['admission'], call: ProxyCall): number {
+  if (admission?.fair !== true || !admission.reserve) return 0;
+  return admission.reserve.slotsFor(call.request.model, call.record.priority ?? 'standard');
 }
 
 /** Usable schedulers of the model not tried yet and not behind an open breaker. */

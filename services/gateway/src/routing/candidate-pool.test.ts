@@ -1,5 +1,5 @@
 import type { Candidate } from '@switchyard/routing';
-import { choosePool } from './candidate-pool';
+import { choosePool, leavesReserve } from './candidate-pool';
 import type { ModelPlan, PlanCandidate } from './model-plan';
 
 /** `open`: requests open to it from this gateway; `max`: its max_concurrency (0 = none). */
@@ -12,6 +12,9 @@ const candidate = (id: string, weight: number, open: Record<string, number> = {}
   },
   maxConcurrency: max,
   saturated: false,
+  get freeSlots() {
+    return max > 0 ? Math.max(0, max - (open[id] ?? 0)) : Number.POSITIVE_INFINITY;
+  },
 });
 
 function plan(healthy: string[], others: string[], open: Record<string, number> = {}, max = 0): ModelPlan {
@@ -23,6 +26,7 @@ function plan(healthy: string[], others: string[], open: Record<string, number> 
     panic: [...healthy, ...others].map((id) => candidate(id, 2, open, max)),
     targetById: new Map(),
     ids: [...healthy, ...others],
+    reservable: 100,
   };
 }
 
@@ -93,12 +97,40 @@ describe('choosePool', () => {
     it('a cap of 0 means unlimited, and filtering reuses the scratch array instead of allocating', () => {
       const unlimited = plan(['a'], [], { a: 10_000 }, 0);
       expect(choosePool(unlimited).pool).toBe(unlimited.healthy);
-      const scratch: Candidate[] = [];
+      const scratch: PlanCandidate[] = [];
       const p = plan(['a', 'b'], [], { a: 1 }, 1);
       const first = choosePool(p, undefined, undefined, scratch);
       expect(first.pool).toBe(scratch);
       expect(ids(first.pool)).toEqual(['b']);
       expect(ids(choosePool(p, new Set(['b']), undefined, scratch).pool)).toEqual([]);
+    });
+  });
+
+  describe('headroom reserve (issue 19)', () => {
+    it('lets a request through only while more slots are free than the reserve', () => {
+      // Three schedulers of 4 slots: 1 + 1 + 0 free.
+      const open = { a: 3, b: 3, c: 4 };
+      const p = plan(['a', 'b', 'c'], [], open, 4);
+      expect(leavesReserve(p.healthy, 1, p.reservable)).toBe(true);
+      expect(leavesReserve(p.healthy, 2, p.reservable)).toBe(false);
+      open.a = 2;
+      expect(leavesReserve(p.healthy, 2, p.reservable)).toBe(true);
+      expect(leavesReserve(p.healthy, 0, p.reservable)).toBe(true);
+    });
+
+    it('never holds back more than the plan allows, and reads no further than it must', () => {
+      const p = plan(['a', 'b'], [], { a: 4, b: 3 }, 4);
+      expect(leavesReserve(p.healthy, 2, 1)).toBe(false);
+      expect(leavesReserve(p.healthy, 2, 0)).toBe(true);
+      let read = 0;
+      const counted = (id: string, free: number): PlanCandidate => ({ ...candidate(id, 1), get freeSlots() {
+        read += 1;
+        return free;
+      } });
+      expect(leavesReserve([counted('a', 8), counted('b', 8), counted('c', 8)], 2, 100)).toBe(true);
+      expect(read).toBe(1);
+      // Nothing caps an uncapped scheduler: a reserve never holds it back.
+      expect(leavesReserve(plan(['u'], [], {}, 0).healthy, 2, 100)).toBe(true);
     });
   });
 });

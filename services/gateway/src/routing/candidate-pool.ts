@@ -1,9 +1,8 @@
-import type { Candidate } from '@switchyard/routing';
 import type { ModelPlan, PlanCandidate } from './model-plan';
 
 /** The candidates one pick chooses among, and whether they are the panic-mode pool. */
 export interface PoolChoice {
-  readonly pool: readonly Candidate[];
+  readonly pool: readonly PlanCandidate[];
   readonly panic: boolean;
   /** The pool is empty only because every remaining candidate is at its concurrency cap: wait, or 503. */
   readonly saturated: boolean;
@@ -33,7 +32,7 @@ export function isFull(c: PlanCandidate): boolean {
  * written into `scratch` when given (the picker's reused array: no allocation
  * per request; valid until the next call).
  */
-export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unavailable?: (id: string) => boolean, scratch?: Candidate[]): PoolChoice {
+export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unavailable?: (id: string) => boolean, scratch?: PlanCandidate[]): PoolChoice {
   const tried = exclude !== undefined && exclude.size > 0 ? exclude : undefined;
   let available = 0;
   let filtered = false;
@@ -58,4 +57,22 @@ export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unava
     else pool.push(c);
   }
   return { pool, panic, saturated: pool.length === 0 && full > 0 };
+}
+
+/**
+ * Whether a request of a class that must leave `reserve` slots free for more
+ * urgent ones may take one of `pool` (issue 19's headroom reserve): the pool's
+ * free slots exceed the reserve, capped at the plan's reservable share. Stops
+ * counting as soon as that is known, so on a fleet with room it reads one or two
+ * candidates whatever the fleet's size.
+ */
+export function leavesReserve(pool: readonly PlanCandidate[], reserve: number, reservable: number): boolean {
+  const keep = Math.min(reserve, reservable);
+  if (keep <= 0) return true;
+  let free = 0;
+  for (const c of pool) {
+    free += c.freeSlots;
+    if (free > keep) return true;
+  }
+  return false;
 }

@@ -3,13 +3,15 @@ import type { Candidate, Strategy } from '@switchyard/routing';
 import type { LocalSignals } from './local-signals';
 import type { ModelTarget, RoutingSnapshot } from './routing-table-store';
 import type { ResolvedStrategy } from './resolve-strategy';
-import { isSaturated, NO_THRESHOLDS, thresholdsFor, type SaturationThresholds } from './saturation';
+import { isSaturated, NO_THRESHOLDS, roomBeforeSaturated, slotsOf, thresholdsFor, type SaturationThresholds } from './saturation';
 
 /** A candidate with the cap on requests this gateway keeps open to it (0 = none). */
 export interface PlanCandidate extends Candidate {
   readonly maxConcurrency: number;
   /** Past one of its model's saturation thresholds right now (issue 19; read live). */
   readonly saturated: boolean;
+  /** Requests it takes before it is full (0 when full; Infinity when nothing caps it). Read live; the headroom reserve counts them. */
+  readonly freeSlots: number;
 }
 
 /** Which request field a strategy hashes, if any. */
@@ -33,7 +35,12 @@ export interface ModelPlan {
   readonly targetById: ReadonlyMap<string, ModelTarget>;
   /** Every scheduler serving the model: a request waiting for capacity waits on these. */
   readonly ids: readonly string[];
+  /** Most slots the headroom reserve may hold back for more urgent classes: a quarter of the healthy schedulers' slots. */
+  readonly reservable: number;
 }
+
+/** The headroom reserve never holds back more than this share of a model's slots, so a small fleet is not starved. */
+const RESERVABLE_SHARE = 0.25;
 
 const AFFINITY: Readonly<Record<string, AffinityKind>> = { 'prefix-affinity': 'prefix', 'session-affinity': 'session', 'cache-aware': 'blocks' };
 
@@ -57,6 +64,8 @@ export function buildModelPlan(
   // Without defaults (ADMISSION_QUEUE off) only max_concurrency makes a scheduler full.
   const limits = saturationDefaults === undefined ? NO_THRESHOLDS : thresholdsFor(snapshot.table.models?.[model], saturationDefaults);
   const live = (entry: SchedulerEntry, weight: number) => liveCandidate(entry, weight, signals, defaultMaxConcurrency, limits);
+  let slots = 0;
+  for (const t of healthy) slots += slotsOf(t.entry.load, limits, maxConcurrencyOf(t.entry, defaultMaxConcurrency));
   return {
     model,
     strategyName: resolved.name,
@@ -67,6 +76,7 @@ export function buildModelPlan(
     panic: Object.freeze(routable.map((t) => live(t.entry, t.entry.weight > 0 ? t.entry.weight : 1))),
     targetById: new Map(targets.map((t) => [t.entry.id, t])),
     ids: targets.map((t) => t.entry.id),
+    reservable: Math.floor(slots * RESERVABLE_SHARE),
   };
 }
 
@@ -81,11 +91,13 @@ export function maxConcurrencyOf(entry: SchedulerEntry, defaultMaxConcurrency: n
 /** A candidate whose in-flight count and latency EWMA are read at pick time. */
 function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number, limits: SaturationThresholds): PlanCandidate {
   const id = entry.id;
+  const maxConcurrency = maxConcurrencyOf(entry, defaultMaxConcurrency);
+  const view = () => ({ load: entry.load, inFlight: signals.inFlight(id), inFlightAtTable: signals.inFlightAtTable(id) });
   const checked = limits !== NO_THRESHOLDS && (limits.maxInFlight > 0 || (entry.load != null && (limits.maxWaiting > 0 || limits.maxKvCacheUsage > 0)));
   return {
     id,
     weight,
-    maxConcurrency: maxConcurrencyOf(entry, defaultMaxConcurrency),
+    maxConcurrency,
     baseWeight: entry.weight,
     priority: entry.priority,
     get inFlight() {
@@ -95,7 +107,11 @@ function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSign
       return signals.latencyEwmaMs(id);
     },
     get saturated() {
-      return checked && isSaturated({ load: entry.load, inFlight: signals.inFlight(id), inFlightAtTable: signals.inFlightAtTable(id) }, limits);
+      return checked && isSaturated(view(), limits);
+    },
+    get freeSlots() {
+      const capped = maxConcurrency > 0 ? maxConcurrency - signals.inFlight(id) : Number.POSITIVE_INFINITY;
+      return Math.max(0, Math.min(capped, checked ? roomBeforeSaturated(view(), limits) : Number.POSITIVE_INFINITY));
     },
   };
 }

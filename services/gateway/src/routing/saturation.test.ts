@@ -1,5 +1,5 @@
 import type { RoutingTable, SchedulerEntry } from '@switchyard/proto';
-import { confirmedLoad, isSaturated, thresholdsFor, type SaturationThresholds } from './saturation';
+import { confirmedLoad, isSaturated, roomBeforeSaturated, slotsOf, thresholdsFor, type SaturationThresholds } from './saturation';
 
 const DEFAULTS: SaturationThresholds = { maxWaiting: 5, maxKvCacheUsage: 0.8, maxInFlight: 0 };
 const load = (waiting: number, kv = 0.1) => ({ running: 8, waiting, kv_cache_usage: kv });
@@ -45,5 +45,24 @@ describe('saturation (issue 19)', () => {
     // Confirmed, the engine queue is the table's alone again: an idle engine takes max_waiting more, not max_waiting in all.
     expect(isSaturated({ load: load(0), inFlight: 5, inFlightAtTable: 0 }, DEFAULTS)).toBe(true);
     expect(isSaturated({ load: load(0), inFlight: 5, inFlightAtTable: 5 }, DEFAULTS)).toBe(false);
+  });
+
+  it('counts the requests a scheduler still takes before it is saturated (the headroom reserve\'s free slots)', () => {
+    const t = { ...DEFAULTS, maxInFlight: 8 };
+    expect(roomBeforeSaturated({ load: undefined, inFlight: 5, inFlightAtTable: 0 }, t)).toBe(3);
+    expect(roomBeforeSaturated({ load: undefined, inFlight: 8, inFlightAtTable: 0 }, t)).toBe(0);
+    // The estimated engine queue against max_waiting: 2 waiting + 1 sent since the table, of 5.
+    expect(roomBeforeSaturated({ load: load(2), inFlight: 4, inFlightAtTable: 3 }, t)).toBe(2);
+    // KV use gives no count: unsaturated is all it says.
+    expect(roomBeforeSaturated({ load: load(0, 0.5), inFlight: 1, inFlightAtTable: 1 }, { maxWaiting: 0, maxKvCacheUsage: 0.8, maxInFlight: 0 })).toBe(Number.POSITIVE_INFINITY);
+    // Nothing open there: the load thresholds do not apply yet, so one more always goes.
+    expect(roomBeforeSaturated({ load: load(9), inFlight: 0, inFlightAtTable: 0 }, DEFAULTS)).toBe(1);
+  });
+
+  it('counts an empty scheduler\'s slots by its lowest countable cap', () => {
+    expect(slotsOf(load(0), DEFAULTS, 0)).toBe(5);
+    expect(slotsOf(undefined, DEFAULTS, 0)).toBe(Number.POSITIVE_INFINITY);
+    expect(slotsOf(undefined, { ...DEFAULTS, maxInFlight: 8 }, 0)).toBe(8);
+    expect(slotsOf(load(0), { ...DEFAULTS, maxInFlight: 8 }, 3)).toBe(3);
   });
 });

@@ -59,6 +59,29 @@ export function isSaturated(view: LoadView, t: SaturationThresholds): boolean {
 }
 
 /**
+ * Pure. Requests this gateway may still send to a scheduler before it counts as
+ * saturated (the headroom reserve of issue 19 counts these): 0 when saturated, at
+ * least 1 otherwise. `max_in_flight` and the estimated engine queue against
+ * `max_waiting` give a count; KV-cache use gives none (Infinity while below it),
+ * and neither does a threshold that is off.
+ */
+export function roomBeforeSaturated(view: LoadView, t: SaturationThresholds): number {
+  if (isSaturated(view, t)) return 0;
+  let room = t.maxInFlight > 0 ? t.maxInFlight - view.inFlight : Number.POSITIVE_INFINITY;
+  if (t.maxWaiting > 0 && view.load) room = Math.min(room, t.maxWaiting - (view.load.waiting + view.inFlight - view.inFlightAtTable));
+  // Unsaturated with nothing open there, the load thresholds do not apply yet (isSaturated): one more always goes.
+  return Math.max(1, room);
+}
+
+/** Slots the reserve counts for a scheduler when it is empty: its lowest countable cap (Infinity if none). */
+export function slotsOf(load: SchedulerLoad | null | undefined, t: SaturationThresholds, maxConcurrency: number): number {
+  let slots = maxConcurrency > 0 ? maxConcurrency : Number.POSITIVE_INFINITY;
+  if (t.maxInFlight > 0) slots = Math.min(slots, t.maxInFlight);
+  if (t.maxWaiting > 0 && load) slots = Math.min(slots, t.maxWaiting);
+  return slots;
+}
+
+/**
  * The schedulers whose table load still holds after a probe interval without a
  * table on a live control-plane stream (issue 19): the leader probes every engine
  * each interval and pushes a table as soon as load leaves its band

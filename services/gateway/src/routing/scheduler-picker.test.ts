@@ -191,3 +191,45 @@ describe('scheduler picker: issue 4', () => {
     for (let i = 0; i < 10; i++) expect(p.route(snapshot, { model: 'n' })).toMatchObject({ ok: true, target: { entry: { id: 's2' } } });
   });
 });
+
+describe('scheduler picker: headroom reserve (issue 19)', () => {
+  // Two schedulers of 4 slots (max_in_flight 4): 8 slots, of which a quarter (2) may be reserved.
+  const table = routingTable({
+    version: 1,
+    schedulers: [schedulerEntry({ id: 'a', url: 'http://a', models: ['m'] }), schedulerEntry({ id: 'b', url: 'http://b', models: ['m'] })],
+    default_strategy: 'least-outstanding',
+  });
+  const setup = () => {
+    const signals = createLocalSignals();
+    const p = createSchedulerPicker({ signals, warn: () => undefined, saturation: { maxWaiting: 0, maxKvCacheUsage: 0, maxInFlight: 4 } });
+    const snapshot = buildSnapshot(table, 0);
+    /** Routes like the proxy: a routed request counts itself in flight. */
+    const take = (reserve: number) => {
+      const result = p.route(snapshot, { model: 'm' }, { reserve });
+      if (result.ok) signals.begin(result.target.entry.id);
+      return result.ok ? result.target.entry.id : result.waitFor !== undefined ? 'full' : result.error.code;
+    };
+    return { signals, take };
+  };
+
+  it('keeps the last free slots from a request that must leave them, and gives them to one that need not', () => {
+    const { signals, take } = setup();
+    expect([1, 2, 3, 4, 5, 6].map(() => take(2)).sort()).toEqual(['a', 'a', 'a', 'b', 'b', 'b']);
+    // Two slots free, both reserved: the lower class counts the model as full (it waits in the queue).
+    expect(take(2)).toBe('full');
+    expect(take(1)).not.toBe('full');
+    expect(take(0)).not.toBe('full');
+    expect(signals.inFlight('a') + signals.inFlight('b')).toBe(8);
+    expect(take(0)).toBe('full');
+    // A slot frees: still within the reserve for the lower class.
+    signals.end('a');
+    expect(take(1)).toBe('full');
+    expect(take(0)).toBe('a');
+  });
+
+  it('never reserves more than a quarter of the model\'s slots', () => {
+    const { take } = setup();
+    for (let i = 0; i < 6; i += 1) expect(take(100)).not.toBe('full');
+    expect(take(100)).toBe('full');
+  });
+});

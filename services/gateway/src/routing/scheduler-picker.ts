@@ -2,10 +2,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createPrefixIndex, createStrategyMemory, DEFAULT_PROMPT_BLOCK_OPTIONS, STRATEGIES, type Candidate, type Pick, type PrefixIndex, type PrefixIndexOptions, type Strategy, type StrategyName } from '@switchyard/routing';
 import { ApiError, conflict, invalidRequest, modelNotFound, notFound, serviceUnavailable } from '@switchyard/contracts';
 import { affinityKeyFor } from './affinity-key';
-import { choosePool, isFull } from './candidate-pool';
+import { choosePool, isFull, leavesReserve } from './candidate-pool';
 import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain';
 import type { LocalSignals } from './local-signals';
-import { buildModelPlan, maxConcurrencyOf, type ModelPlan } from './model-plan';
+import { buildModelPlan, maxConcurrencyOf, type ModelPlan, type PlanCandidate } from './model-plan';
 import { isUsable, type ModelTarget, type RoutingSnapshot } from './routing-table-store';
 import { prefixQueryFor } from './prefix-query';
 import { resolveStrategy } from './resolve-strategy';
@@ -50,6 +50,11 @@ export interface RouteOptions {
   unavailable?: (schedulerId: string) => boolean;
   /** The client's request headers: `x-session-id` (session-affinity) and `x-switchyard-explain` (route receipt). */
   headers?: IncomingHttpHeaders;
+  /**
+   * Free slots this request must leave for more urgent classes (issue 19's headroom
+   * reserve): with no more free than that, the model counts as full for it. Pinned requests ignore it.
+   */
+  reserve?: number;
 }
 
 export interface SchedulerPicker {
@@ -99,7 +104,7 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const atCapacityOf = (model: string) => capacityErrors.get(model) ?? capacityErrors.set(model, atCapacity(model)).get(model)!;
   const defaultMax = deps.defaultMaxConcurrency ?? 0;
   // The filtered pool of the current pick; strategies and receipts read it synchronously.
-  const scratch: Candidate[] = [];
+  const scratch: PlanCandidate[] = [];
   return {
     prefixIndex,
     route(snapshot, request, options) {
@@ -108,6 +113,8 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
       const { pool, panic, saturated } = choosePool(plan, options?.exclude, options?.unavailable, scratch);
       if (saturated) return { ok: false, error: atCapacityOf(request.model), waitFor: plan.ids };
+      const reserve = options?.reserve ?? 0;
+      if (reserve > 0 && !leavesReserve(pool, reserve, plan.reservable)) return { ok: false, error: atCapacityOf(request.model), waitFor: plan.ids };
       const explain = wantsExplain(options?.headers);
       const hashed = plan.affinity === 'prefix' || plan.affinity === 'session';
       const affinityKey = hashed && pool.length > 1 ? affinityKeyFor(plan.affinity!, request.body, options?.headers) : undefined;
