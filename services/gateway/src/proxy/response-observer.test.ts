@@ -1,4 +1,5 @@
-import { createTailKeeper, findUsage } from './response-observer';
+import { findUsage } from '../pipeline/sse-reader';
+import { createTailKeeper } from './response-observer';
 
 const usageOf = (text: string) => findUsage(Buffer.from(text));
 
