@@ -48,13 +48,26 @@ const DEBUG_BODY_CHARS = 2000;
 export type HotHandler = (req: IncomingMessage, res: ServerResponse, endpoint: EndpointKind) => void;
 
 /**
- * The lean handler of the OpenAI POST routes (ARCHITECTURE.md: dispatched before
- * Express): read the body within the limit, parse, validate, then hand over to
- * the proxy. Everything about the request is logged and counted once, on close.
+ * The lean handler of the hot routes (ARCHITECTURE.md: dispatched before Express).
+ * One request's exchange (pipeline/request-record.ts) goes through the stages:
+ *  - accept: the returned function: request id, trace, cancellation, the key check;
+ *  - parse: `handle` (JSON body), `handleUpload` (multipart, up to the model field)
+ *    or `handleById` (a stored response), then `routableTable` names the model;
+ *  - admit: `guarded.admit` (auth/: allowed models, limits, priority);
+ *  - route, forward, relay: `deps.proxy` (proxy/: picking, the admission queue,
+ *    retries, the upstream exchange, the relay with its SSE reader);
+ *  - finish: `createFinisher` on close, with upstream-accounting.ts for the last attempt.
  */
 export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandler {
   const finish = createFinisher(deps);
   const requestIdFor = createRequestIds();
+  /** The table to route `model` on, the model and stream noted; undefined (answered 503) before the first table. */
+  const routableTable = (res: ServerResponse, record: RequestRecord, model: string, stream: boolean) => {
+    const snapshot = deps.store.current();
+    record.parsed(model, stream, snapshot?.targetsByModel.has(model) === true);
+    if (!snapshot) reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    return snapshot;
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: Cancellation, guarded: GuardedRequest) => {
     const mediaRefusal = jsonBodyRefusal(req.headers);
     if (mediaRefusal) {
@@ -73,9 +86,8 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     const validation = validateRequest(record.endpoint, parsed);
     if (!validation.ok) return reply(res, record, validation.error);
     const request = validation.request;
-    const snapshot = deps.store.current();
-    record.parsed(request.model, request.stream, snapshot?.targetsByModel.has(request.model) === true);
-    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    const snapshot = routableTable(res, record, request.model, request.stream);
+    if (!snapshot) return;
     if (record.endpoint === 'responses') {
       const unknown = await pinToPreviousResponse(deps.affinity, request);
       if (unknown) return reply(res, record, unknown);
@@ -103,9 +115,8 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
       discardBody(req, 0, limit);
       return reply(res, record, head.reason === 'too_large' ? payloadTooLarge(limit) : missingFormModel(head.reason));
     }
-    const snapshot = deps.store.current();
-    record.parsed(head.model, false, snapshot?.targetsByModel.has(head.model) === true);
-    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    const snapshot = routableTable(res, record, head.model, false);
+    if (!snapshot) return;
     const request: ValidRequest = { model: head.model, stream: false, body: {} };
     const admitted = await guarded.admit(req, res, request, record, head.head);
     if (!admitted.ok) {
@@ -141,9 +152,8 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     const found = await originOf(deps.affinity, call.id);
     if (!found.ok) return reply(res, record, found.error);
     const { origin } = found;
-    const snapshot = deps.store.current();
-    record.parsed(origin.model, false, snapshot?.targetsByModel.has(origin.model) === true);
-    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    const snapshot = routableTable(res, record, origin.model, false);
+    if (!snapshot) return;
     const request: ValidRequest = { model: origin.model, stream: false, affinity: origin.scheduler, body: {} };
     const admitted = await guarded.admit(req, res, request, record, NO_BODY);
     if (!admitted.ok) return reply(res, record, admitted.error);
