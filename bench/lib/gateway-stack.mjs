@@ -95,8 +95,19 @@ export async function startControlPlane(options) {
 }
 
 /**
- * One gateway at LOG_LEVEL=info (request logging on) with metrics on its port.
- * @param {{pin: boolean, core?: string, controlPlane: Awaited<ReturnType<typeof startControlPlane>>, extraEnv: Record<string, string>}} options
+ * The built gateway of another checkout (`BENCH_GATEWAY_BEFORE`), or null when it is
+ * not built there.
+ * @param {string} root  a checkout of this repository, built
+ */
+export function gatewayMainIn(root) {
+  const main = path.join(path.resolve(root), 'services/gateway/dist/main.js');
+  return existsSync(main) ? main : null;
+}
+
+/**
+ * One gateway at LOG_LEVEL=info (request logging on) with metrics on its port;
+ * `main` runs another build of it (a before/after comparison), this checkout's by default.
+ * @param {{pin: boolean, core?: string, controlPlane: Awaited<ReturnType<typeof startControlPlane>>, extraEnv: Record<string, string>, main?: string, name?: string}} options
  */
 export async function startGateway(options) {
   const port = await freePort();
@@ -104,7 +115,7 @@ export async function startGateway(options) {
     HOST: '127.0.0.1', PORT: String(port), CONTROL_PLANE_ADDR: options.controlPlane.grpcAddr, LOG_LEVEL: 'info',
     ...options.controlPlane.sharedEnv, ...options.controlPlane.tracingEnv, ...options.extraEnv,
   };
-  const proc = startProcess({ name: 'gateway', command: process.execPath, args: [GATEWAY_MAIN], env, core: options.core ?? TARGET_CORE, pin: options.pin });
+  const proc = startProcess({ name: options.name ?? 'gateway', command: process.execPath, args: [options.main ?? GATEWAY_MAIN], env, core: options.core ?? TARGET_CORE, pin: options.pin });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, { proc }).catch(async (err) => {
     await proc.stop();

@@ -38,6 +38,12 @@ export function readOptions(env, argv) {
     pin: pinningAvailable(env),
     targets: (env.BENCH_TARGETS ?? 'direct,bare-proxy,nginx,gateway').split(',').map((t) => t.trim()).filter(Boolean),
     features: readFeatures(env),
+    /**
+     * BENCH_GATEWAY_BEFORE: a built checkout of another commit; its gateway runs as one
+     * more target, `gateway-before`, beside this checkout's, against the same control
+     * plane and upstream and in the same alternating rounds (a same-run before/after).
+     */
+    gatewayBefore: env.BENCH_GATEWAY_BEFORE || null,
     /** Rounds per scenario; targets alternate A B A B within them and medians are reported. */
     rounds: { overhead: num(env, 'BENCH_ROUNDS', smoke ? 1 : 3), latency: num(env, 'BENCH_ROUNDS', smoke ? 1 : 2), streams: num(env, 'BENCH_STREAM_ROUNDS', 1) },
     warmupS: num(env, 'BENCH_WARMUP_S', smoke ? 1 : 2),

@@ -13,6 +13,8 @@ import { REPO_ROOT } from './gateway-stack.mjs';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench/results');
 const COLUMNS = ['direct', 'bare-proxy', 'nginx', 'gateway'];
+/** Another build's gateway (BENCH_GATEWAY_BEFORE): a column and its own ratio to the bare proxy, only in runs that have it. */
+const BEFORE = 'gateway-before';
 
 /**
  * @typedef {object} Row
@@ -88,16 +90,19 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `
  * @returns {string} a markdown table
  */
 export function markdownTable(rows) {
-  const header = ['scenario', 'metric', ...COLUMNS, 'gw ÷ direct', 'gw ÷ bare', 'gw − direct', 'target', 'met'];
+  const withBefore = rows.some((row) => row.values[BEFORE] !== undefined);
+  const columns = withBefore ? [...COLUMNS, BEFORE] : COLUMNS;
+  const header = ['scenario', 'metric', ...columns, 'gw ÷ direct', 'gw ÷ bare', ...(withBefore ? ['before ÷ bare'] : []), 'gw − direct', 'target', 'met'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const row of rows) {
     const gw = row.values.gateway ?? Number.NaN;
     const direct = row.values.direct ?? Number.NaN;
+    const bare = row.values['bare-proxy'] ?? Number.NaN;
     const delta = row.unit === 'ms' && Number.isFinite(gw - direct) ? `${gw - direct >= 0 ? '+' : ''}${(gw - direct).toFixed(2)} ms` : '–';
     const met = !row.goal || row.goal.met === null ? '–' : row.goal.met ? 'yes' : '**no**';
     lines.push(`| ${[
-      row.scenario, `${row.metric} (${row.unit})`, ...COLUMNS.map((c) => format(row.values[c] ?? Number.NaN, row.unit)),
-      ratio(gw, direct), ratio(gw, row.values['bare-proxy'] ?? Number.NaN), delta, row.goal?.text ?? '', met,
+      row.scenario, `${row.metric} (${row.unit})`, ...columns.map((c) => format(row.values[c] ?? Number.NaN, row.unit)),
+      ratio(gw, direct), ratio(gw, bare), ...(withBefore ? [ratio(row.values[BEFORE] ?? Number.NaN, bare)] : []), delta, row.goal?.text ?? '', met,
     ].join(' | ')} |`);
   }
   return lines.join('\n');

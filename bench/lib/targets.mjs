@@ -5,6 +5,7 @@
  *  - bare-proxy: bare node:http pass-through on the target core (the Node floor)
  *  - nginx:      when installed (external anchor), one worker on the target core
  *  - gateway:    the real gateway on the target core, control plane on the other
+ *  - gateway-before: with BENCH_GATEWAY_BEFORE, another build's gateway beside it
  * Proxied targets share one upstream responder on the load core.
  */
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startNginx, nginxVersion } from '../baselines/nginx.mjs';
 import { scrapeEventLoopP99 } from './event-loop-lag.mjs';
 import { EVENT_LOOP_PATH } from './event-loop-probe.mjs';
-import { BENCH_MODEL, gatewayMissing, startControlPlane, startGateway, verifyFeatures, waitUntilRoutes } from './gateway-stack.mjs';
+import { BENCH_MODEL, gatewayMainIn, gatewayMissing, startControlPlane, startGateway, verifyFeatures, waitUntilRoutes } from './gateway-stack.mjs';
 import { LOAD_CORE, TARGET_CORE, startProcess } from './processes.mjs';
 
 const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -106,7 +107,7 @@ export async function startTargets(options, backend) {
         });
         if (gateway) {
           features = gateway.features;
-          targets.push(gateway.target);
+          targets.push(gateway.target, ...gateway.before);
         }
       }
     }
@@ -134,5 +135,26 @@ async function startGatewayTarget(options, upstreamUrl, owned) {
   const features = await verifyFeatures(gateway.url, controlPlane);
   /** @type {Target} */
   const target = { name: 'gateway', url: gateway.url, pid: gateway.proc.pid, headers, eventLoopP99: () => scrapeEventLoopP99(gateway.url) };
-  return { target, features };
+  const before = options.gatewayBefore === null ? [] : [await startBeforeTarget(options, options.gatewayBefore, controlPlane, headers, owned)];
+  return { target, features, before };
+}
+
+/**
+ * The gateway of another build (BENCH_GATEWAY_BEFORE) on the same core, control
+ * plane and upstream as this one's; a missing build fails the run rather than
+ * leaving a before/after without its "before".
+ * @param {import('./options.mjs').Options} options
+ * @param {string} root
+ * @param {Awaited<ReturnType<typeof startControlPlane>>} controlPlane
+ * @param {Record<string, string>} headers
+ * @param {Array<{stop(): Promise<void>}>} owned
+ * @returns {Promise<Target>}
+ */
+async function startBeforeTarget(options, root, controlPlane, headers, owned) {
+  const main = gatewayMainIn(root);
+  if (main === null) throw new Error(`BENCH_GATEWAY_BEFORE=${root} has no services/gateway/dist/main.js (build it there first)`);
+  const gateway = await startGateway({ pin: options.pin, controlPlane, extraEnv: options.features.extraEnv, main, name: 'gateway-before' });
+  owned.push(gateway.proc);
+  await waitUntilRoutes(gateway.url, BENCH_MODEL, headers, 20_000);
+  return { name: 'gateway-before', url: gateway.url, pid: gateway.proc.pid, headers, eventLoopP99: () => scrapeEventLoopP99(gateway.url) };
 }

@@ -16,8 +16,9 @@ export const CHAT_BODY = JSON.stringify({ model: BENCH_MODEL, messages: MESSAGES
 export const STREAM_BODY = JSON.stringify({ model: BENCH_MODEL, messages: MESSAGES, stream: true });
 
 /**
- * Runs `measure` for every target in every round, targets in the same order each
- * round (A B A B …), and returns the per-round results by target name.
+ * Runs `measure` for every target in every round and returns the per-round results
+ * by target name. Each round starts one target later (A B C, B C A, C A B …), so no
+ * target always runs right after the same other one (with two: A B, B A).
  * @template {{name: string}} Subject
  * @template T
  * @param {Subject[]} targets
@@ -30,7 +31,7 @@ export async function alternate(targets, rounds, measure, log) {
   /** @type {Record<string, T[]>} */
   const out = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= rounds; round += 1) {
-    for (const target of targets) {
+    for (const target of targets.map((_, i) => targets[(i + round - 1) % targets.length])) {
       log(`round ${round}/${rounds}: ${target.name}`);
       out[target.name].push(await measure(target, round));
     }

@@ -175,11 +175,15 @@ describe('health probing and weights against real sims', () => {
     }, 4_000, 20, 'sim-b degraded');
     expect(row).toMatchObject({ effective_weight: 0.5, factors: { health: 0.5 } });
     expect(row.reasons[0]).toMatch(/^passive error rate 0\.33\d* ≥ 0\.2$/);
+    const askedAtMs = Date.now();
     const { gateways } = JSON.parse((await h.call('GET', '/admin/gateways')).text) as { gateways: GatewayRow[] };
+    const answeredAtMs = Date.now();
     const lagging = gateways.find((g) => g.gateway_id === 'gw-lag')!;
     const current = (await h.controlPlane.store.getTable())!;
     expect(lagging).toMatchObject({ behind: true, lag: current.version - stale.version + 2 });
-    expect(lagging.lag_ms).toBeGreaterThanOrEqual(0);
+    // Behind since the current table was generated: that long, as of when the admin API answered.
+    expect(lagging.lag_ms).toBeGreaterThanOrEqual(askedAtMs - current.generated_at_ms);
+    expect(lagging.lag_ms).toBeLessThanOrEqual(answeredAtMs - current.generated_at_ms);
     expect(lagging.last_report_age_ms).toBeLessThan(3_000);
     report.end();
   });

@@ -88,13 +88,12 @@ function keyRequest(deps: RequestGuardDeps, key: AuthKey, leave: () => void): Gu
   const release = (a: Admission, tokens: number) => void deps.limiter.release(subject, a, tokens).catch(() => undefined);
   return {
     async admit(req, res, request, record, rawBody) {
-      record.user = key.record.user;
-      record.resumeStreams = key.record.resume_streams;
+      record.admittedFor(key.record.user, key.record.resume_streams);
       const denied = authorize(key, request);
       if (denied) return { ok: false, error: denied };
       const priority = requestPriority(key.record.priority, req.headers);
       if (priority instanceof ApiError) return { ok: false, error: priority };
-      record.priority = priority;
+      record.queuedAs(priority);
       if (!key.record.allow_explain) delete req.headers['x-switchyard-explain'];
       if (key.limited) {
         const result = await deps.limiter.acquire(subject);
@@ -135,7 +134,7 @@ function requestStreamUsage(request: ValidRequest, record: RequestRecord, rawBod
   if (given?.include_usage === true) return rawBody;
   // Kept on the parsed body too: a later rewrite (backend pin, alias) serializes from it.
   request.body.stream_options = { ...given, include_usage: true };
-  record.streamFilter = createUsageChunkFilter();
+  record.filterStream(createUsageChunkFilter());
   return options === undefined ? withIncludeUsageField(rawBody) : Buffer.from(JSON.stringify(request.body));
 }
 
@@ -159,7 +158,7 @@ function openRequest(leave: () => void): GuardedRequest {
       // Without keys every request is standard; the header may still lower it.
       const priority = requestPriority(undefined, req.headers);
       if (priority instanceof ApiError) return { ok: false, error: priority };
-      record.priority = priority;
+      record.queuedAs(priority);
       return { ok: true, body: rawBody };
     },
     close: leave,

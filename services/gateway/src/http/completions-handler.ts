@@ -6,8 +6,7 @@ import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-
 import type { GatewayMetrics } from '../metrics';
 import { CancellationSource, type Cancellation } from '../proxy/cancellation';
 import type { ProxyCall } from '../proxy/proxy-request';
-import { finishUpstream } from '../proxy/upstream-accounting';
-import type { LocalSignals } from '../routing/local-signals';
+import type { UpstreamAccounting } from '../proxy/upstream-accounting';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import type { Tracing } from '../tracing/create-tracing';
 import { writeApiError } from '../pipeline/error-response';
@@ -23,7 +22,8 @@ import type { ResponseAffinity } from '../routing/response-affinity';
 export interface CompletionsHandlerDeps {
   store: RoutingTableStore;
   proxy(call: ProxyCall): Promise<void>;
-  signals: LocalSignals;
+  /** Ends the relayed attempt's counts when the response closes. */
+  accounting: UpstreamAccounting;
   stats: SchedulerStatsCollector;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -48,13 +48,26 @@ const DEBUG_BODY_CHARS = 2000;
 export type HotHandler = (req: IncomingMessage, res: ServerResponse, endpoint: EndpointKind) => void;
 
 /**
- * The lean handler of the OpenAI POST routes (ARCHITECTURE.md: dispatched before
- * Express): read the body within the limit, parse, validate, then hand over to
- * the proxy. Everything about the request is logged and counted once, on close.
+ * The lean handler of the hot routes (ARCHITECTURE.md: dispatched before Express).
+ * One request's exchange (pipeline/request-record.ts) goes through the stages:
+ *  - accept: the returned function: request id, trace, cancellation, the key check;
+ *  - parse: `handle` (JSON body), `handleUpload` (multipart, up to the model field)
+ *    or `handleById` (a stored response), then `routableTable` names the model;
+ *  - admit: `guarded.admit` (auth/: allowed models, limits, priority);
+ *  - route, forward, relay: `deps.proxy` (proxy/: picking, the admission queue,
+ *    retries, the upstream exchange, the relay with its SSE reader);
+ *  - finish: `createFinisher` on close, with upstream-accounting.ts for the last attempt.
  */
 export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandler {
   const finish = createFinisher(deps);
   const requestIdFor = createRequestIds();
+  /** The table to route `model` on, the model and stream noted; undefined (answered 503) before the first table. */
+  const routableTable = (res: ServerResponse, record: RequestRecord, model: string, stream: boolean) => {
+    const snapshot = deps.store.current();
+    record.parsed(model, stream, snapshot?.targetsByModel.has(model) === true);
+    if (!snapshot) reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
+    return snapshot;
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, cancellation: Cancellation, guarded: GuardedRequest) => {
     const mediaRefusal = jsonBodyRefusal(req.headers);
     if (mediaRefusal) {
@@ -69,15 +82,12 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     } catch (err) {
       return reply(res, record, invalidJson((err as Error).message));
     }
-    if (deps.logPrompts) record.debugBody = body.body.toString('utf8', 0, DEBUG_BODY_CHARS);
+    if (deps.logPrompts) record.keepDebugBody(body.body.toString('utf8', 0, DEBUG_BODY_CHARS));
     const validation = validateRequest(record.endpoint, parsed);
     if (!validation.ok) return reply(res, record, validation.error);
     const request = validation.request;
-    record.model = request.model;
-    record.stream = request.stream;
-    const snapshot = deps.store.current();
-    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
-    if (snapshot.targetsByModel.has(request.model)) record.modelLabel = request.model;
+    const snapshot = routableTable(res, record, request.model, request.stream);
+    if (!snapshot) return;
     if (record.endpoint === 'responses') {
       const unknown = await pinToPreviousResponse(deps.affinity, request);
       if (unknown) return reply(res, record, unknown);
@@ -105,10 +115,8 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
       discardBody(req, 0, limit);
       return reply(res, record, head.reason === 'too_large' ? payloadTooLarge(limit) : missingFormModel(head.reason));
     }
-    record.model = head.model;
-    const snapshot = deps.store.current();
-    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
-    if (snapshot.targetsByModel.has(head.model)) record.modelLabel = head.model;
+    const snapshot = routableTable(res, record, head.model, false);
+    if (!snapshot) return;
     const request: ValidRequest = { model: head.model, stream: false, body: {} };
     const admitted = await guarded.admit(req, res, request, record, head.head);
     if (!admitted.ok) {
@@ -144,10 +152,8 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     const found = await originOf(deps.affinity, call.id);
     if (!found.ok) return reply(res, record, found.error);
     const { origin } = found;
-    record.model = origin.model;
-    const snapshot = deps.store.current();
-    if (!snapshot) return reply(res, record, serviceUnavailable('The gateway has no routing table yet.', 'no_routing_table'));
-    if (snapshot.targetsByModel.has(origin.model)) record.modelLabel = origin.model;
+    const snapshot = routableTable(res, record, origin.model, false);
+    if (!snapshot) return;
     const request: ValidRequest = { model: origin.model, stream: false, affinity: origin.scheduler, body: {} };
     const admitted = await guarded.admit(req, res, request, record, NO_BODY);
     if (!admitted.ok) return reply(res, record, admitted.error);
@@ -156,7 +162,7 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
   };
   return (req, res, endpoint) => {
     const record = newRequestRecord(requestIdFor(req.headers['x-request-id']), endpoint);
-    if (deps.tracing !== undefined) record.trace = deps.tracing.requestStarted(req, endpoint, record.requestId);
+    if (deps.tracing !== undefined) record.traced(deps.tracing.requestStarted(req, endpoint, record.requestId));
     deps.metrics.requestStarted();
     const cancellation = new CancellationSource();
     const guarded = deps.guard.open(req);
@@ -181,8 +187,8 @@ function missingFormModel(reason: 'no_model' | 'bad_model'): ApiError {
 }
 
 function reply(res: ServerResponse, record: RequestRecord, error: ApiError): void {
-  record.error = error.code ?? error.type;
-  record.bytes += writeApiError(res, error, record.requestId, undefined, usesAnthropicErrors(record.endpoint));
+  record.failed(error.code ?? error.type);
+  record.sent(writeApiError(res, error, record.requestId, undefined, usesAnthropicErrors(record.endpoint)));
 }
 
 /** Runs once per request when its response closes: in-flight, metrics, stats, the log line. */
@@ -193,14 +199,14 @@ function createFinisher(deps: CompletionsHandlerDeps) {
     const durationMs = performance.now() - record.startedAtMs;
     // 499 (nginx's "client closed request") when the client left before any answer.
     const status = res.headersSent ? res.statusCode : 499;
-    if (!res.writableFinished) record.error ??= 'client_closed';
+    if (!res.writableFinished) record.clientLeft();
     deps.metrics.requestEnded();
     deps.metrics.requestFinished(record.modelLabel, record.scheduler, status, durationMs / 1000);
     deps.metrics.endpointRequest(record.endpoint, status);
     deps.stats.recordResponse(status);
-    if (record.inFlightAt !== undefined) finishUpstream(deps, record, status);
+    deps.accounting.finish(record, status);
     record.trace?.finished(record, status);
-    const ttftMs = record.stream && record.firstChunkAtMs !== undefined ? record.firstChunkAtMs - record.attemptStartedAtMs : undefined;
+    const ttftMs = record.ttftMs;
     if (!deps.logger.isInfoEnabled()) return;
     logLine('request', {
       component: 'proxy',

@@ -1,5 +1,6 @@
 import { ApiError, invalidRequest, notFound, serviceUnavailable } from '@switchyard/contracts';
-import { findInputTokens, readAnswerHead } from '../proxy/answer-head';
+import { readAnswerHead } from '../proxy/answer-head';
+import { findInputTokens } from '../pipeline/sse-reader';
 import type { UpstreamExchange } from '../proxy/forward';
 import { findResponseId, type ResponseAffinity, type ResponseOrigin } from '../routing/response-affinity';
 import { pathOf } from './route-path';
@@ -77,8 +78,9 @@ export function answerHook(record: RequestRecord, affinity: ResponseAffinity | u
   if (record.endpoint === 'messages' && record.stream) {
     return (exchange) =>
       readAnswerHead(exchange, (head) => {
-        record.promptTokens ??= findInputTokens(head);
-        return record.promptTokens !== undefined;
+        const tokens = findInputTokens(head);
+        if (tokens !== undefined) record.inputTokensSeen(tokens);
+        return tokens !== undefined;
       });
   }
   return undefined;

@@ -18,9 +18,3 @@ export function readAnswerHead(exchange: UpstreamExchange, found: (head: string)
   };
   upstream.on('data', onData);
 }
-
-/** The input tokens of an Anthropic stream's `message_start` event (its final usage may omit them). */
-export function findInputTokens(head: string): number | undefined {
-  const match = /"input_tokens"\s*:\s*(\d+)/.exec(head);
-  return match ? Number(match[1]) : undefined;
-}

@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ApiError } from '@switchyard/contracts';
-import type { SchedulerStatsCollector } from '../control-plane-client/scheduler-stats';
 import { sseErrorEvent, writeApiError } from '../pipeline/error-response';
 import type { RequestRecord } from '../pipeline/request-record';
 import { usesAnthropicErrors, type ValidRequest } from '../pipeline/validate-request';
-import type { GatewayMetrics, UpstreamErrorKind } from '../metrics';
+import type { GatewayMetrics } from '../metrics';
 import { ROUTE_HEADER } from '../routing/explain';
-import type { LocalSignals } from '../routing/local-signals';
 import type { ModelTarget, RoutingSnapshot } from '../routing/routing-table-store';
 import type { RouteOptions, RouteResult, SchedulerPicker } from '../routing/scheduler-picker';
 import type { GuardedResult, SchedulerBreakers } from './breakers/scheduler-breakers';
@@ -17,6 +15,7 @@ import { shedError } from '../admission/shed-errors';
 import type { Cancellation } from './cancellation';
 import type { ForwardFailure, UpstreamExchange, UpstreamTimeouts } from './forward';
 import { upstreamRequestHeaders } from './headers';
+import type { UpstreamAccounting } from './upstream-accounting';
 import { relayResponse } from './relay';
 import type { StreamResumer } from './resume/stream-resumer';
 import { observeResponse } from './response-observer';
@@ -32,8 +31,8 @@ import type { UpstreamPool } from './upstream-pool';
 export interface ProxyDeps {
   picker: SchedulerPicker;
   pool: UpstreamPool;
-  signals: LocalSignals;
-  stats: SchedulerStatsCollector;
+  /** In flight, upstream errors, latency: every attempt's counts (upstream-accounting.ts). */
+  accounting: UpstreamAccounting;
   metrics: GatewayMetrics;
   timeouts: UpstreamTimeouts;
   /** One circuit breaker per scheduler around each attempt (issue 5). */
@@ -149,8 +148,7 @@ function createUncountedProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<voi
       }
       if (route.receipt !== undefined && !call.res.headersSent) call.res.setHeader(ROUTE_HEADER, route.receipt);
       const id = route.target.entry.id;
-      record.attempts += 1;
-      const mayRetry = record.attempts < maxAttempts && usable > tried.size + 1;
+      const mayRetry = record.attempts + 1 < maxAttempts && usable > tried.size + 1;
       const result = await attempt(deps, call, route.target, mayRetry, heartbeat, deadlineAtMs);
       if (result.ok) return judged?.settle(result.exchange.response.statusCode ?? 502);
       if (result.reason === 'aborted') return judged?.drop();
@@ -165,7 +163,7 @@ function createUncountedProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<voi
         // Not a real attempt: a breaker that opened since the pick, or a keep-alive race (same scheduler, once).
         if (result.reason === 'circuit_open') tried.add(id);
         else staleRetried = true;
-        record.attempts -= 1;
+        record.attemptWithdrawn();
         continue;
       }
       tried.add(id);
@@ -240,9 +238,7 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
   const { entry } = target;
   const upstream = deps.pool.target(entry);
   const body = upstreamBody(call, target);
-  call.record.scheduler = entry.id;
-  call.record.attemptStartedAtMs = performance.now();
-  deps.signals.begin(entry.id);
+  deps.accounting.attemptBegun(call.record, entry.id);
   const headers = upstreamRequestHeaders(call.req.headers, upstream.host, call.upload ? (call.upload.declaredLength ?? -1) : body.length, call.record.requestId, entry.api_key);
   // An upload without a declared length goes upstream chunked.
   if (headers['content-length'] === -1) delete headers['content-length'];
@@ -271,15 +267,15 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
     untilFirstEvent: call.request.stream,
   });
   if (result.ok) relay(deps, call, result.exchange, heartbeat);
-  else deps.signals.end(entry.id);
+  else deps.accounting.attemptFailed(entry.id);
   span?.settled(result);
   return result;
 }
 
 function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange, heartbeat: StreamHeartbeat): void {
-  call.record.inFlightAt = call.record.scheduler;
+  call.record.relaying();
   const status = exchange.response.statusCode ?? 502;
-  if (status >= 500 || status === 429) countFailure(deps, call.record.scheduler, { ok: false, reason: 'status', status, exchange });
+  if (status >= 500 || status === 429) deps.accounting.upstreamError(call.record.scheduler, status === 429 ? 'status_429' : 'status_5xx');
   heartbeat.stop();
   if (heartbeat.committed && !isEventStream(exchange)) return endStreamWithUpstreamError(exchange, call.res, call.record);
   // The official SDKs retry 429/5xx themselves unless told the gateway already did.
@@ -306,22 +302,20 @@ function upstreamBody(call: ProxyCall, target: ModelTarget): Buffer {
 
 function countFailure(deps: ProxyDeps, schedulerId: string, failure: ForwardFailure): void {
   if (failure.reason === 'aborted') return;
-  const kind: UpstreamErrorKind = failure.reason === 'status' ? (failure.status === 429 ? 'status_429' : 'status_5xx') : failure.reason;
-  deps.metrics.upstreamError(schedulerId, kind);
-  deps.stats.recordError(schedulerId, kind);
+  deps.accounting.upstreamError(schedulerId, failure.reason === 'status' ? (failure.status === 429 ? 'status_429' : 'status_5xx') : failure.reason);
 }
 
 function reply(call: ProxyCall, heartbeat: StreamHeartbeat, error: ApiError): void {
   if (call.res.destroyed) return;
   heartbeat.stop();
-  call.record.error = error.code ?? error.type;
+  call.record.failed(error.code ?? error.type);
   if (call.res.headersSent) {
     // Only the heartbeat sends headers before an answer: the stream ends with the error event.
     const event = sseErrorEvent(error);
-    call.record.bytes += Buffer.byteLength(event);
+    call.record.sent(Buffer.byteLength(event));
     return void call.res.end(event);
   }
   if (call.record.attempts > 1) call.res.setHeader('x-should-retry', 'false');
   const backend = call.record.scheduler !== 'none' ? call.record.scheduler : undefined;
-  call.record.bytes += writeApiError(call.res, error, call.record.requestId, backend, usesAnthropicErrors(call.record.endpoint));
+  call.record.sent(writeApiError(call.res, error, call.record.requestId, backend, usesAnthropicErrors(call.record.endpoint)));
 }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { badGateway, gatewayTimeout, type ApiError } from '@switchyard/contracts';
 import { sseErrorEvent, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../pipeline/error-response';
 import type { RequestRecord } from '../pipeline/request-record';
+import { isEventStreamType } from '../pipeline/sse-reader';
 import { clientResponseHeaders } from './headers';
 import type { UpstreamExchange } from './forward';
 
@@ -23,7 +24,7 @@ export type StreamLossHandler = (loss: StreamLoss) => boolean;
 export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, record: RequestRecord, onLoss?: StreamLossHandler): void {
   const upstream = exchange.response;
   const backend = record.scheduler;
-  const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
+  const sse = isEventStreamType(upstream.headers['content-type']);
   // A stream's heartbeat (stream-heartbeat.ts) may have sent the SSE headers already.
   if (!res.headersSent) {
     const status = upstream.statusCode ?? 502;
@@ -37,11 +38,8 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
   let beforeLast = 0;
   let last = 0;
   upstream.on('data', (chunk: Buffer) => {
-    if (record.firstChunkAtMs === undefined) {
-      exchange.firstChunkSeen();
-      record.firstChunkAtMs = performance.now();
-    }
-    record.bytes += chunk.length;
+    if (record.chunkArrived()) exchange.firstChunkSeen();
+    record.sent(chunk.length);
     beforeLast = chunk.length > 1 ? chunk[chunk.length - 2]! : last;
     last = chunk[chunk.length - 1]!;
     const out = filter ? filter.push(chunk) : chunk;
@@ -58,8 +56,7 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
     if (upstream.complete || res.writableEnded || res.destroyed) return;
     const failure = exchange.failure() === 'timeout' ? 'timeout' : 'reset';
     if (sse && onLoss?.(failure)) return;
-    record.streamFailure = failure;
-    record.error = `upstream_${failure}_mid_response`;
+    record.streamBroke(failure);
     if (!sse) return void res.destroy();
     res.end(eventBoundary(beforeLast, last) + sseErrorEvent(midStreamError(failure, backend)));
   });

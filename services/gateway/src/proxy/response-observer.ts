@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestRecord } from '../pipeline/request-record';
+import { findUsage, isEventStreamType } from '../pipeline/sse-reader';
 import type { GatewayMetrics } from '../metrics';
 import type { UpstreamExchange } from './forward';
 
@@ -7,17 +8,6 @@ import type { UpstreamExchange } from './forward';
 export const MAX_USAGE_SCAN_BYTES = 1024 * 1024;
 /** A stream's usage event sits at its very end; this much of the tail is kept to find it. */
 const STREAM_TAIL_BYTES = 4096;
-/** How far past `"usage"` the token counts may sit. */
-const USAGE_WINDOW_BYTES = 512;
-
-const USAGE_KEY = Buffer.from('"usage"');
-
-export interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
-  /** The usage object named no input tokens (promptTokens is then 0). */
-  promptMissing?: true;
-}
 
 /**
  * Watches a response the relay is copying to the client, beside the relay's own
@@ -27,7 +17,7 @@ export interface TokenUsage {
  */
 export function observeResponse(metrics: GatewayMetrics, exchange: UpstreamExchange, res: ServerResponse, record: RequestRecord): void {
   const upstream = exchange.response;
-  const sse = (upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
+  const sse = isEventStreamType(upstream.headers['content-type']);
   if (sse && !res.destroyed) {
     metrics.streamStarted();
     res.once('close', () => metrics.streamEnded());
@@ -36,14 +26,7 @@ export function observeResponse(metrics: GatewayMetrics, exchange: UpstreamExcha
   if (!sse && length > MAX_USAGE_SCAN_BYTES) return;
   const keep = sse ? createTailKeeper(STREAM_TAIL_BYTES) : createBodyKeeper(MAX_USAGE_SCAN_BYTES);
   upstream.on('data', keep.add);
-  upstream.once('end', () => {
-    record.lastChunkAtMs = performance.now();
-    const usage = keep.done() ? undefined : findUsage(keep.body());
-    if (!usage) return;
-    // An Anthropic stream's last usage (message_delta) may lack input_tokens: message_start's count, read at the head, stays.
-    if (!usage.promptMissing || record.promptTokens === undefined) record.promptTokens = usage.promptTokens;
-    record.completionTokens = usage.completionTokens;
-  });
+  upstream.once('end', () => record.upstreamEnded(keep.done() ? undefined : findUsage(keep.body())));
 }
 
 interface BodyKeeper {
@@ -99,27 +82,6 @@ export function createTailKeeper(limit: number): BodyKeeper {
       return Buffer.concat([ring.subarray(start), ring.subarray(0, start)], limit);
     },
   };
-}
-
-/**
- * The token counts of the last `"usage"` object in an OpenAI answer or stream
- * tail, read with a byte search and two small regexes instead of a JSON parse.
- * A `"usage": null` (streams without include_usage) counts as none.
- */
-export function findUsage(body: Buffer): TokenUsage | undefined {
-  const at = body.lastIndexOf(USAGE_KEY);
-  if (at < 0) return undefined;
-  const text = body.toString('latin1', at + USAGE_KEY.length, Math.min(body.length, at + USAGE_KEY.length + USAGE_WINDOW_BYTES));
-  if (!/^\s*:\s*\{/.test(text)) return undefined;
-  // Nested *_details objects may come before completion_tokens (vLLM's order), so
-  // the window is searched rather than cut at the first closing brace.
-  // OpenAI's chat names, or the Responses API's and Anthropic's (input_tokens / output_tokens, issue 17).
-  const prompt = /"(?:prompt|input)_tokens"\s*:\s*(\d+)/.exec(text);
-  const completion = /"(?:completion|output)_tokens"\s*:\s*(\d+)/.exec(text);
-  if (!prompt && !completion) return undefined;
-  const usage: TokenUsage = { promptTokens: Number(prompt?.[1] ?? 0), completionTokens: Number(completion?.[1] ?? 0) };
-  if (!prompt) usage.promptMissing = true;
-  return usage;
 }
 
 /**

@@ -28,12 +28,12 @@ export function endStreamWithUpstreamError(exchange: UpstreamExchange, res: Serv
 /** Ends a stream the heartbeat committed with the scheduler's error (`body`, `status`) as its final event. */
 export function endWithErrorEvent(res: ServerResponse, record: RecordFields, body: Buffer, status: number): void {
   const event = errorEventOf(body, status, record.scheduler);
-  record.error = 'upstream_error_after_heartbeat';
-  record.bytes += Buffer.byteLength(event);
+  record.failed('upstream_error_after_heartbeat');
+  record.sent(Buffer.byteLength(event));
   if (!res.writableEnded && !res.destroyed) res.end(event);
 }
 
-type RecordFields = Pick<RequestRecord, 'scheduler' | 'error' | 'bytes'>;
+type RecordFields = Pick<RequestRecord, 'scheduler' | 'failed' | 'sent'>;
 
 /** The upstream's own `{"error": {...}}` when it sent one, else a 502 naming its status. */
 export function errorEventOf(body: Buffer, status: number, scheduler: string): string {

@@ -1,12 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import type { SchedulerStatsCollector } from '../../control-plane-client/scheduler-stats';
 import type { RequestRecord } from '../../pipeline/request-record';
-import type { GatewayMetrics } from '../../metrics';
 import type { SchedulerBreakers } from '../breakers/scheduler-breakers';
 import type { UpstreamExchange } from '../forward';
 import { clientResponseHeaders } from '../headers';
 import { relayResponse } from '../relay';
 import { endWithErrorEvent } from '../stream-heartbeat-errors';
+import type { UpstreamAccounting } from '../upstream-accounting';
 import { classifyAnswer, isJudgedStatus, judge, RECENT_SUCCESS_MS, settlePending, type JudgedKind, type Verdict } from './fault-attribution';
 import { isWellFormedError, readAnswer, type ReadAnswer } from './upstream-answer';
 
@@ -14,8 +13,7 @@ export { isJudgedStatus };
 
 export interface JudgeDeps {
   breakers: Pick<SchedulerBreakers, 'recordFailure' | 'recordAnswered' | 'answeredWithin'>;
-  metrics: Pick<GatewayMetrics, 'upstreamError'>;
-  stats: Pick<SchedulerStatsCollector, 'recordError'>;
+  accounting: Pick<UpstreamAccounting, 'upstreamError'>;
 }
 
 /** An answer whose fault waits for what another scheduler says about the same request. */
@@ -101,8 +99,7 @@ export class JudgedAnswers {
   private count(id: string, verdict: Verdict): void {
     if (verdict.fault === 'pending') return;
     const kind: JudgedKind = verdict.fault === 'request' ? 'request_error' : verdict.kind;
-    this.deps.metrics.upstreamError(id, kind);
-    this.deps.stats.recordError(id, kind);
+    this.deps.accounting.upstreamError(id, kind);
     if (verdict.fault === 'scheduler') this.deps.breakers.recordFailure(id);
     // A scheduler that rejects bad requests soundly is answering: that is what makes the next unverifiable one the request's too.
     else if (verdict.fault === 'request') this.deps.breakers.recordAnswered(id);
@@ -115,14 +112,14 @@ export class JudgedAnswers {
   /** The upstream's own answer, as it came (the gateway's headers rules apply). */
   private write(id: string, answer: Omit<Pending, 'id' | 'answer'>): void {
     const { res, record } = this;
-    record.scheduler = id;
+    record.answeredBy(id);
     if (res.destroyed) return answer.exchange.discard();
     if (res.headersSent) {
       // A heartbeat already committed the stream: the error becomes its final event.
       if (!answer.read.complete) answer.exchange.discard();
       return endWithErrorEvent(res, record, answer.read.body, answer.status);
     }
-    record.error = `upstream_${answer.status}`;
+    record.failed(`upstream_${answer.status}`);
     if (!answer.read.complete) {
       relayResponse(answer.exchange, res, record);
       // readAnswer paused it to put the read part back; a 'data' listener does not resume an explicitly paused stream.
@@ -130,7 +127,7 @@ export class JudgedAnswers {
     }
     // `res`: headers the gateway already set (CORS, x-should-retry…) win over the upstream's, as in relay.ts.
     res.writeHead(answer.status, clientResponseHeaders(answer.exchange.response.rawHeaders, false, record.requestId, id, res));
-    record.bytes += answer.read.body.length;
+    record.sent(answer.read.body.length);
     res.end(answer.read.body);
   }
 }

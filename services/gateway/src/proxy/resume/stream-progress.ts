@@ -1,3 +1,4 @@
+import { eventData, eventJson, rewriteEvents, SseEventBuffer, withData } from '../../pipeline/sse-reader';
 import type { ChunkFilter } from '../../usage/usage-chunk-filter';
 
 /** What the client has received of one resumable stream, across every attempt (issue 10). */
@@ -43,48 +44,35 @@ const EMPTY = Buffer.alloc(0);
  * Complete events then go through `inner` (the usage filter), when there is one.
  */
 export function createProgressFilter(progress: StreamProgress, inner: ChunkFilter | undefined, rewrite?: ContinuationRewrite): ChunkFilter {
-  let pending = '';
+  const events = new SseEventBuffer();
   let sawChunk = false;
-  const pass = (events: string) => {
-    const out = Buffer.from(events, 'utf8');
-    return inner ? inner.push(out) : out;
-  };
+  const pass = (out: Buffer) => (inner ? inner.push(out) : out);
   const handle = (event: string): string | undefined => {
-    const data = /^data:[ ]?(.*)$/m.exec(event);
+    const data = eventData(event);
     if (!data) return event;
-    if (data[1]!.trim() === '[DONE]') {
+    if (data.payload.trim() === '[DONE]') {
       progress.done = true;
       return event;
     }
-    let chunk: Chunk;
-    try {
-      chunk = JSON.parse(data[1]!) as Chunk;
-    } catch {
-      return event;
-    }
+    const chunk = eventJson(data) as Chunk | undefined;
+    if (!chunk) return event;
     const first = !sawChunk;
     sawChunk = true;
     if (rewrite && first && isRoleOnly(chunk)) return undefined;
     const changed = rewrite ? rewriteChunk(chunk, progress, rewrite) : false;
     track(chunk, progress);
-    return changed ? event.replace(data[0], `data: ${JSON.stringify(chunk)}`) : event;
+    return changed ? withData(event, data, chunk) : event;
   };
   return {
     push(chunk) {
-      const text = pending + chunk.toString('utf8');
-      const parts = text.split(/(\r?\n\r?\n)/);
-      pending = parts.pop() ?? '';
-      let out = '';
-      for (let i = 0; i + 1 < parts.length; i += 2) {
-        const kept = handle(parts[i]!);
-        if (kept !== undefined) out += kept + parts[i + 1]!;
-      }
-      return out === '' ? EMPTY : pass(out);
+      const complete = events.push(chunk);
+      if (complete.length === 0) return EMPTY;
+      const out = rewriteEvents(complete.toString('utf8'), handle);
+      return out === '' ? EMPTY : pass(Buffer.from(out, 'utf8'));
     },
     end() {
-      const rest = pending;
-      pending = '';
-      const tail = rest === '' ? EMPTY : pass(rest);
+      const rest = events.end();
+      const tail = rest.length === 0 ? EMPTY : pass(rest);
       const flushed = inner?.end() ?? EMPTY;
       return flushed.length === 0 ? tail : Buffer.concat([tail, flushed]);
     },

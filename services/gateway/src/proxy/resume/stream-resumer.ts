@@ -1,10 +1,8 @@
 import { badGateway } from '@switchyard/contracts';
 import type { Logger } from '@switchyard/observability';
 import type { ModelTarget } from '../../routing/routing-table-store';
-import type { SchedulerStatsCollector } from '../../control-plane-client/scheduler-stats';
 import { sseErrorEvent } from '../../pipeline/error-response';
 import type { GatewayMetrics } from '../../metrics';
-import type { LocalSignals } from '../../routing/local-signals';
 import type { SchedulerPicker } from '../../routing/scheduler-picker';
 import type { SchedulerBreakers } from '../breakers/scheduler-breakers';
 import type { UpstreamTimeouts } from '../forward';
@@ -12,6 +10,7 @@ import { upstreamRequestHeaders } from '../headers';
 import type { ProxyCall } from '../proxy-request';
 import { relayResponse, type StreamLoss, type StreamLossHandler } from '../relay';
 import { isEventStream, type AttemptOptions } from '../retry/first-event';
+import type { UpstreamAccounting } from '../upstream-accounting';
 import type { UpstreamPool } from '../upstream-pool';
 import type { ChunkFilter } from '../../usage/usage-chunk-filter';
 import { continuationOf, lengthFinishEvent, notResumable } from './continuation-request';
@@ -24,8 +23,7 @@ export interface ResumeDeps {
   picker: SchedulerPicker;
   pool: UpstreamPool;
   breakers: SchedulerBreakers<AttemptOptions>;
-  signals: LocalSignals;
-  stats: SchedulerStatsCollector;
+  accounting: UpstreamAccounting;
   metrics: GatewayMetrics;
   timeouts: UpstreamTimeouts;
   logger: Logger;
@@ -58,7 +56,7 @@ export function createStreamResumer(deps: ResumeDeps): StreamResumer {
       if (!call.request.stream || !resumptionEnabled(call) || notResumable(call.record.endpoint, call.request.body) !== undefined) return undefined;
       const progress = newStreamProgress();
       const inner = call.record.streamFilter;
-      call.record.streamFilter = createProgressFilter(progress, inner);
+      call.record.filterStream(createProgressFilter(progress, inner));
       const session = { deps, log, call, progress, inner, attempts: 0, tried: new Set<string>() };
       const onLoss: StreamLossHandler = (loss) => handleLoss(session, loss, onLoss);
       return onLoss;
@@ -82,8 +80,7 @@ function handleLoss(s: Session, loss: StreamLoss, onLoss: StreamLossHandler): bo
   const { record, res } = s.call;
   if (s.progress.done) {
     if (s.attempts > 0) s.deps.metrics.streamResumption('succeeded');
-    record.lastChunkAtMs = performance.now();
-    if (s.progress.usage) ({ promptTokens: record.promptTokens, completionTokens: record.completionTokens } = s.progress.usage);
+    record.upstreamEnded(s.progress.usage);
     return false;
   }
   if (s.progress.finished) {
@@ -95,11 +92,7 @@ function handleLoss(s: Session, loss: StreamLoss, onLoss: StreamLossHandler): bo
   if (s.attempts > 0) s.deps.metrics.streamResumption('failed');
   if (s.progress.toolCalls || s.attempts >= s.deps.maxAttempts) return false;
   const failed = record.scheduler;
-  const kind = loss === 'timeout' ? 'timeout' : 'stream';
-  s.deps.metrics.upstreamError(failed, kind);
-  s.deps.stats.recordError(failed, kind);
-  if (record.inFlightAt !== undefined) s.deps.signals.end(record.inFlightAt);
-  record.inFlightAt = undefined;
+  s.deps.accounting.streamLost(record, loss === 'timeout' ? 'timeout' : 'stream');
   s.tried.add(failed);
   void resume(s, failed, onLoss);
   return true;
@@ -124,10 +117,10 @@ async function resume(s: Session, failed: string, onLoss: StreamLossHandler): Pr
     s.tried.add(id);
   }
   if (res.writableEnded || res.destroyed) return;
-  record.error = 'upstream_stream_not_resumed';
-  const error = badGateway(`Scheduler '${failed}' closed the stream before it finished and it could not be resumed.`, 'upstream_stream_error');
-  record.bytes += Buffer.byteLength(sseErrorEvent(error));
-  res.end(sseErrorEvent(error));
+  record.failed('upstream_stream_not_resumed');
+  const event = sseErrorEvent(badGateway(`Scheduler '${failed}' closed the stream before it finished and it could not be resumed.`, 'upstream_stream_error'));
+  record.sent(Buffer.byteLength(event));
+  res.end(event);
 }
 
 /** One continuation request; true once its stream is being relayed. */
@@ -137,9 +130,7 @@ async function continueOn(s: Session, target: ModelTarget, body: Buffer, onLoss:
   const { entry } = target;
   const { id } = entry;
   const upstream = deps.pool.target(entry);
-  record.scheduler = id;
-  record.inFlightAt = id;
-  deps.signals.begin(id);
+  deps.accounting.resumeBegun(record, id);
   const headers = upstreamRequestHeaders(call.req.headers, upstream.host, body.length, record.requestId, entry.api_key);
   // Tracing (tracing/request-trace.ts): the continuation is an attempt span of its own, marked as a resumption.
   const span = record.trace?.attemptStarted(upstream, target.servedName, record.attempts + s.attempts, headers, true);
@@ -159,18 +150,13 @@ async function continueOn(s: Session, target: ModelTarget, body: Buffer, onLoss:
   if (!result.ok && result.reason === 'aborted') return false;
   if (result.ok && isEventStream(result.exchange) && !call.res.destroyed) {
     result.exchange.firstChunkSeen();
-    record.streamFilter = createProgressFilter(s.progress, s.inner, { deliveredBefore: s.progress.tokens });
+    record.filterStream(createProgressFilter(s.progress, s.inner, { deliveredBefore: s.progress.tokens }));
     relayResponse(result.exchange, call.res, record, onLoss);
     result.exchange.response.resume();
     return true;
   }
   if (result.ok || result.reason === 'status') result.exchange.discard();
   const kind = result.ok || result.reason === 'status' ? 'status_5xx' : result.reason;
-  if (kind !== 'circuit_open') {
-    deps.metrics.upstreamError(id, kind);
-    deps.stats.recordError(id, kind);
-  }
-  deps.signals.end(id);
-  record.inFlightAt = undefined;
+  deps.accounting.streamLost(record, kind === 'circuit_open' ? undefined : kind);
   return false;
 }

@@ -1,4 +1,5 @@
 import type { ForwardOptions, ForwardResult, UpstreamExchange } from '../forward';
+import { isEventStreamType } from '../../pipeline/sse-reader';
 
 /** Forward options plus whether the exchange lasts until the first event of a stream. */
 export interface AttemptOptions extends ForwardOptions {
@@ -21,7 +22,7 @@ export function forwardUntilFirstEvent(send: (options: ForwardOptions) => Promis
 /** True for a 200 SSE answer (errors are relayed or retried by status, not waited on). */
 export function isEventStream(exchange: UpstreamExchange): boolean {
   const { response } = exchange;
-  return response.statusCode === 200 && (response.headers['content-type'] ?? '').startsWith('text/event-stream');
+  return response.statusCode === 200 && isEventStreamType(response.headers['content-type']);
 }
 
 /**
