@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import { badGateway } from '@switchyard/contracts';
 import type { SchedulerStatsCollector } from '../../control-plane-client/scheduler-stats';
+import { writeApiError } from '../../pipeline/error-response';
 import type { RequestRecord } from '../../pipeline/request-record';
+import { usesAnthropicErrors } from '../../pipeline/validate-request';
 import type { GatewayMetrics } from '../../metrics';
 import type { SchedulerBreakers } from '../breakers/scheduler-breakers';
 import type { UpstreamExchange } from '../forward';
@@ -121,6 +124,13 @@ export class JudgedAnswers {
       // A heartbeat already committed the stream: the error becomes its final event.
       if (!answer.read.complete) answer.exchange.discard();
       return endWithErrorEvent(res, record, answer.read.body, answer.status);
+    }
+    if (!answer.read.complete && answer.exchange.response.destroyed) {
+      // Cut while (or after) it was read: no data and no 'close' will come again, so relaying it would hang the client.
+      record.error = 'upstream_reset_mid_response';
+      const error = badGateway(`Scheduler '${id}' closed the connection before its ${answer.status} answer ended.`, 'upstream_connection_error');
+      record.bytes += writeApiError(res, error, record.requestId, id, usesAnthropicErrors(record.endpoint));
+      return;
     }
     record.error = `upstream_${answer.status}`;
     if (!answer.read.complete) {
