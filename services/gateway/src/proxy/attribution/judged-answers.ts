@@ -127,8 +127,8 @@ export class JudgedAnswers {
     }
     if (!answer.read.complete && answer.exchange.response.destroyed) {
       // Cut while (or after) it was read: no data and no 'close' will come again, so relaying it would hang the client.
-      record.error = 'upstream_reset_mid_response';
-      const error = badGateway(`Scheduler '${id}' closed the connection before its ${answer.status} answer ended.`, 'upstream_connection_error');
+      record.error = `upstream_${answer.exchange.failure() === 'timeout' ? 'timeout' : 'reset'}_mid_response`;
+      const error = badGateway(`The ${answer.status} answer of scheduler '${id}' was cut (connection closed or timed out) before it ended.`, 'upstream_connection_error');
       record.bytes += writeApiError(res, error, record.requestId, id, usesAnthropicErrors(record.endpoint));
       return;
     }
