@@ -83,6 +83,26 @@ describe('values that contradict each other fail rendering with a clear message'
   });
 });
 
+describe('admission values (issue 19)', () => {
+  const gatewayEnvironment = (values: Array<string | object>) => {
+    const objects = renderer.render(values);
+    return containerEnvironment(workloadOf(objects, 'gateway').spec.template.spec.containers[0]!, objects).values;
+  };
+
+  it('reach the gateway as its variables, the headroom reserve included; unset ones keep the gateway defaults', () => {
+    expect(gatewayEnvironment(['helm/switchyard/ci/admission-values.yaml'])).toMatchObject({
+      ADMISSION_QUEUE_MAX_LENGTH: '50',
+      SATURATION_MAX_IN_FLIGHT: '16',
+      ADMISSION_RESERVE_SLOTS: '1',
+      ADMISSION_RESERVE_WINDOW_MS: '5000',
+    });
+    const defaults = gatewayEnvironment([]);
+    expect([defaults.ADMISSION_RESERVE_SLOTS, defaults.ADMISSION_RESERVE_WINDOW_MS]).toEqual([undefined, undefined]);
+    // 0 turns the reserve off: a set zero is rendered, not dropped as unset.
+    expect(gatewayEnvironment([{ gateway: { admission: { reserve: { slots: 0 } } } }]).ADMISSION_RESERVE_SLOTS).toBe('0');
+  });
+});
+
 describe('network policies (HA example)', () => {
   let objects: K8sObject[];
   beforeAll(() => {

@@ -19,7 +19,8 @@ beforeAll(async () => {
   stack = await startStack({
     gateways: 1,
     simEnv: FAST_SIM,
-    controlPlaneEnv: { ROUTING_STRATEGY: 'round-robin', PROBE_INTERVAL_MS: '100', PROBE_HEALTHY_THRESHOLD: '1', PROBE_UNHEALTHY_THRESHOLD: '1' },
+    // Two failed probes (200 ms) to turn unhealthy: one probe slow past its timeout on a busy machine must not flip a sim mid-test.
+    controlPlaneEnv: { ROUTING_STRATEGY: 'round-robin', PROBE_INTERVAL_MS: '100', PROBE_HEALTHY_THRESHOLD: '1', PROBE_UNHEALTHY_THRESHOLD: '2' },
   });
   gateway = stack.gatewayUrls[0]!;
   for (const [id, model] of [['sim-a', 'sim-model'], ['sim-b', 'sim-model'], ['sim-o', 'other-model']] as const) {

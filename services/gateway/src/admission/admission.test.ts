@@ -68,11 +68,11 @@ describe('admission queue (issue 19) with a real sim', () => {
     return harness;
   };
 
-  const post = async (key: string, tokens: number, options: { headers?: Record<string, string>; signal?: AbortSignal; stream?: boolean } = {}): Promise<Answer> => {
+  const post = async (key: string, tokens: number, options: { headers?: Record<string, string>; signal?: AbortSignal; stream?: boolean; model?: string } = {}): Promise<Answer> => {
     const res = await fetch(`${harness!.baseUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...options.headers },
-      body: JSON.stringify({ model: 'm', max_tokens: tokens, stream: options.stream === true, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: options.model ?? 'm', max_tokens: tokens, stream: options.stream === true, messages: [{ role: 'user', content: 'hi' }] }),
       signal: options.signal,
     });
     const body = await res.text();
@@ -295,6 +295,36 @@ describe('admission queue (issue 19) with a real sim', () => {
       // The reserve's shrinking served the waiting request: no batch request had ended to make room.
       expect(ended()).toBe(0);
       await Promise.all(batch);
+    });
+
+    it('counts an interactive stream as open until it ends, not until its first token', async () => {
+      await start({ ADMISSION_RESERVE_SLOTS: '1', ADMISSION_RESERVE_WINDOW_MS: '100' }, { max_in_flight: 4 });
+      // `w` names the same engine model: its short request, ended after the stream's first token, witnesses two windows ending.
+      const current = table({ max_in_flight: 4 });
+      await harness!.applyTable({ ...current, models: { ...current.models, w: current.models.m! } });
+      const reserveOf = async (model: string) => {
+        const text = await (await fetch(`${harness!.baseUrl}/metrics`)).text();
+        return Number(new RegExp(`^switchyard_gateway_queue_reserve_slots\\{model="${model}",priority="batch"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      };
+      const leave = new AbortController();
+      const stream = await fetch(`${harness!.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${INTERACTIVE}` },
+        // About 10 s of tokens: it is still streaming when the test looks, and the test leaves it.
+        body: JSON.stringify({ model: 'm', max_tokens: 1_000, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        signal: leave.signal,
+      });
+      const reader = stream.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      try {
+        expect((await post(INTERACTIVE, SHORT, { model: 'w' })).status).toBe(200);
+        await waitFor(async () => (await reserveOf('w')) === 0, 5_000, 10, "the witness's reserve gone: two windows ended");
+        // The stream is still running, so a slot is still kept for the next interactive request.
+        expect(await reserveOf('m')).toBe(1);
+      } finally {
+        leave.abort();
+        await reader.cancel().catch(() => undefined);
+      }
     });
 
     it('lets requests held back by the reserve go when the table raises the threshold', async () => {

@@ -101,7 +101,9 @@ export function createProxy(deps: ProxyDeps): (call: ProxyCall) => Promise<void>
     try {
       await proxy(call);
     } finally {
-      reserve.done(model, priority);
+      // The proxy returns once the answer starts (a stream after its first event): the request is open until its response closes.
+      if (call.res.closed) reserve.done(model, priority);
+      else call.res.once('close', () => reserve.done(model, priority));
     }
   };
 }

@@ -1,5 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import { badGateway } from '@switchyard/contracts';
+import { writeApiError } from '../../pipeline/error-response';
 import type { RequestRecord } from '../../pipeline/request-record';
+import { usesAnthropicErrors } from '../../pipeline/validate-request';
 import type { SchedulerBreakers } from '../breakers/scheduler-breakers';
 import type { UpstreamExchange } from '../forward';
 import { clientResponseHeaders } from '../headers';
@@ -118,6 +121,13 @@ export class JudgedAnswers {
       // A heartbeat already committed the stream: the error becomes its final event.
       if (!answer.read.complete) answer.exchange.discard();
       return endWithErrorEvent(res, record, answer.read.body, answer.status);
+    }
+    if (!answer.read.complete && answer.exchange.response.destroyed) {
+      // Cut while (or after) it was read: no data and no 'close' will come again, so relaying it would hang the client.
+      record.failed(`upstream_${answer.exchange.failure() === 'timeout' ? 'timeout' : 'reset'}_mid_response`);
+      const error = badGateway(`The ${answer.status} answer of scheduler '${id}' was cut (connection closed or timed out) before it ended.`, 'upstream_connection_error');
+      record.sent(writeApiError(res, error, record.requestId, id, usesAnthropicErrors(record.endpoint)));
+      return;
     }
     record.failed(`upstream_${answer.status}`);
     if (!answer.read.complete) {

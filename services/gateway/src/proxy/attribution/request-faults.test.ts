@@ -145,6 +145,21 @@ describe('fault attribution: a client’s mistakes never take a model offline', 
     expect(await metricValue(harness.baseUrl, /^switchyard_gateway_upstream_errors_total\{scheduler="verbose",kind="status_5xx"[^}]*\}/)).toBe(1);
   });
 
+  it('a 500 cut mid-body while it is read to judge it is answered with a clear 502, not left hanging', async () => {
+    await useSchedulers([{ id: 'cut', up: a }]);
+    a.setHandler((_request, res) => {
+      res.writeHead(500, { 'content-type': 'application/json', 'content-length': '10000' });
+      res.write('{"error":{"message":"engine fail');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const res = await fetch(`${harness.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat(), signal: AbortSignal.timeout(5_000) });
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as Record<string, any>;
+    validator.assertValid('ErrorResponse', body);
+    expect(body.error).toMatchObject({ type: 'server_error' });
+    expect(body.error.message).toContain("'cut'");
+  });
+
   it('with one scheduler, a well-formed 500 is the request’s while the scheduler answers others, the scheduler’s before that', async () => {
     await useSchedulers([{ id: 'alone', up: a }]);
     // Nothing answered yet: a lone 500 cannot be told apart from a failing server.
