@@ -1,8 +1,9 @@
 /**
  * One of bench:scale's watcher processes: `count` table watchers, each a real
  * gRPC client of RoutingService on its own channel (as gateways are), asking for
- * change batches (`supports_deltas`) and sending a ReportStats message every
- * second like a gateway with traffic on a few schedulers.
+ * change batches (`supports_deltas`) and packed snapshot keys
+ * (`supports_packed_keys`) as gateways do, and sending a ReportStats message
+ * every second like a gateway with traffic on a few schedulers.
  *
  * A watcher does not rebuild the table: it keeps the (epoch, version) it has and
  * checks that every batch applies on it (a batch that does not is counted and
@@ -109,7 +110,7 @@ function startWatcher(index) {
   let call;
   let closed = false;
   const watch = () => {
-    call = /** @type {any} */ (client).WatchRoutingTable({ gateway_id: gatewayId, have_epoch: have.epoch, have_version: have.version, supports_deltas: true });
+    call = /** @type {any} */ (client).WatchRoutingTable({ gateway_id: gatewayId, have_epoch: have.epoch, have_version: have.version, supports_deltas: true, supports_packed_keys: true });
     call?.on('data', (/** @type {{bytes: number, peeked?: {epoch: number, version: number}, message?: any}} */ received) => onMessage(received, Date.now()));
     call?.on('error', () => undefined);
     call?.on('status', () => {

@@ -105,7 +105,8 @@ it('a gateway whose table the change log does not lead from gets a snapshot', as
 
 it('a key disable is one small batch, and every gateway refuses the key within a second', async () => {
   const w = watch(grpcAddr(follower), { gatewayId: 'keys', deltas: true });
-  await waitFor(() => w.table(), 5_000, 20, 'the first table');
+  const packed = watch(grpcAddr(follower), { gatewayId: 'keys-packed', deltas: true, packedKeys: true });
+  await waitFor(() => w.table() && packed.table(), 5_000, 20, 'the first tables');
   const created = await cluster.admin(follower, 'POST', '/admin/keys/create', { user: 'team-x' });
   expect(created.status).toBe(201);
   const { key, id } = created.body.api_key as { key: string; id: string };
@@ -121,6 +122,11 @@ it('a key disable is one small batch, and every gateway refuses the key within a
   expect(disabling.delta).toMatchObject({ scheduler_upserts: [], scheduler_removals: [], model_upserts: {}, model_removals: [], key_removals: [], settings: null });
   expect(disabling.delta!.key_upserts).toHaveLength(1);
   expect(jsonBytes(disabling)).toBeLessThan(2_048);
+  // A watch that took its snapshot keys packed adds up to the same table, keys included.
+  await waitFor(() => packed.table()!.version === w.table()!.version, 5_000, 20, 'the same version on both watches');
+  expect(comparable(packed.table())).toEqual(comparable(w.table()));
+  expect(packed.table()!.api_keys.some((k) => k.user === 'team-x' && !k.enabled)).toBe(true);
+  expect(packed.rejected).toEqual([]);
 
   // Every gateway reports the disable's version (or a later one: probes may move the table on meanwhile) as applied (the acknowledgement).
   const current = disabling.version;

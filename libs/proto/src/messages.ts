@@ -13,6 +13,8 @@ export interface WatchRequest {
   have_epoch: number;
   /** The gateway applies change batches (issue 16). Optional for writers: a previous-release gateway never sends it. */
   supports_deltas?: boolean;
+  /** The gateway reads snapshot keys from packed_keys (issue 16). Optional for writers, as supports_deltas. */
+  supports_packed_keys?: boolean;
 }
 
 export interface SchedulerEntry {
@@ -91,6 +93,23 @@ export interface RoutingTable {
    * empty. Optional for writers; received snapshots carry null.
    */
   delta?: RoutingDelta | null;
+  /**
+   * A snapshot's keys, packed (issue 16), instead of api_keys: sent only to gateways
+   * whose WatchRequest has supports_packed_keys. Optional for writers; received
+   * tables carry null without it. A gateway keeps its keys in this form.
+   */
+  packed_keys?: PackedKeys | null;
+}
+
+/**
+ * Every key of a table in about 34 bytes each: key i is `hashes[32i, 32i+32)`
+ * (the SHA-256, raw) with the record `profiles[profile_of[i]]` (whose key_sha256
+ * is ''). Hashes strictly ascend. See packed-keys.ts.
+ */
+export interface PackedKeys {
+  hashes: Uint8Array;
+  profile_of: number[];
+  profiles: ApiKeyRecord[];
 }
 
 export interface TableSettings {

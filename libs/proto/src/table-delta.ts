@@ -1,4 +1,5 @@
 import { compareTableVersions, type ApiKeyRecord, type ModelRoute, type RoutingDelta, type RoutingTable, type SchedulerEntry } from './messages';
+import { mergePackedKeys } from './packed-keys';
 
 /**
  * Change batches of the routing-table stream (issue 16): both planes share this
@@ -83,10 +84,16 @@ export function applyDelta(base: RoutingTable, message: RoutingTable): DeltaResu
       default_strategy: settings.default_strategy,
       schedulers: mergeById(base.schedulers, delta.scheduler_upserts, delta.scheduler_removals, (s) => s.id),
       models: mergeModels(base.models, delta.model_upserts, delta.model_removals),
-      api_keys: mergeById(base.api_keys, delta.key_upserts, delta.key_removals, (k) => k.key_sha256),
+      ...mergeTableKeys(base, delta),
       auth_required: settings.auth_required,
     },
   };
+}
+
+/** A base that holds its keys packed (a gateway's) gets the key changes merged into them; else into api_keys. */
+function mergeTableKeys(base: RoutingTable, delta: RoutingDelta): Pick<RoutingTable, 'api_keys' | 'packed_keys'> {
+  if (base.packed_keys) return { api_keys: base.api_keys, packed_keys: mergePackedKeys(base.packed_keys, delta.key_upserts, delta.key_removals) };
+  return { api_keys: mergeById(base.api_keys, delta.key_upserts, delta.key_removals, (k) => k.key_sha256) };
 }
 
 function reject(reason: DeltaRejection, detail: string): DeltaResult {

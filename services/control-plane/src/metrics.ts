@@ -106,8 +106,22 @@ function keepLastOnStateError(collect: (this: Gauge) => Promise<void>): (this: G
   };
 }
 
-function registerStateGauges({ registry, store, leadership, schedulers }: ControlPlaneMetricsDeps): void {
+/**
+ * `list` shared by the calls made while one is pending: prom-client collects every
+ * gauge of a scrape at once, so two gauges reading the fleet list it once (issue
+ * 16: 1,000 schedulers listed twice per scrape).
+ */
+function sharedWhilePending<T>(list: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= list().finally(() => (pending = undefined));
+    return pending;
+  };
+}
+
+function registerStateGauges({ registry, store, leadership, schedulers: listSchedulers }: ControlPlaneMetricsDeps): void {
   const registers = [registry];
+  const schedulers = sharedWhilePending(listSchedulers);
   new Gauge({
     name: `${METRIC_PREFIX}_schedulers`,
     help: 'Registered schedulers by state.',

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/observability';
 import type { GatewayReport, ReportAck, RoutingTable, WatchRequest } from '@switchyard/proto';
 import type { GatewayTracker } from './gateway-tracker';
+import { createPackedSnapshots } from './packed-snapshots';
 import type { ReportIntake } from './report-intake';
 import type { TableFeed } from './table-feed';
 import { createSnapshotGate, createTableStreamWriter, type SnapshotGate, type TableStreamWriter } from './table-stream-writer';
@@ -51,8 +52,9 @@ export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   const log = deps.logger.child({ component: 'routing-service' });
   const open: OpenStreams = { watchers: new Map(), reporters: new Set() };
   const snapshots = createSnapshotGate(CONCURRENT_SNAPSHOTS);
+  const packed = createPackedSnapshots();
   return {
-    implementation: { WatchRoutingTable: watchHandler(deps, open, log, snapshots), ReportStats: reportHandler(deps, open) } as grpc.UntypedServiceImplementation,
+    implementation: { WatchRoutingTable: watchHandler(deps, open, log, { snapshots, packed }), ReportStats: reportHandler(deps, open) } as grpc.UntypedServiceImplementation,
     broadcast() {
       for (const { writer } of open.watchers.values()) writer.notify();
     },
@@ -66,14 +68,22 @@ export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   };
 }
 
-function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger, snapshots: SnapshotGate) {
+/** What every watch stream of the server shares. */
+interface SharedWriting {
+  snapshots: SnapshotGate;
+  /** The packed-keys form of a snapshot, made once per table. */
+  packed: (table: RoutingTable) => RoutingTable;
+}
+
+function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger, shared: SharedWriting) {
   return (call: WatchCall) => {
     const gatewayId = call.request.gateway_id || `peer:${call.getPeer()}`;
     const disconnect = deps.gateways.connect(gatewayId, 'watch');
     const { have_epoch: epoch, have_version: version } = call.request;
     const deltas = call.request.supports_deltas === true;
     const have = epoch > 0 || version > 0 ? { epoch, version } : undefined;
-    const writer = createTableStreamWriter(call, deps.feed, { deltas, have, snapshots });
+    const packedKeys = call.request.supports_packed_keys === true;
+    const writer = createTableStreamWriter(call, deps.feed, { deltas, have, snapshots: shared.snapshots, snapshotForm: packedKeys ? shared.packed : undefined });
     let ended = false;
     const drop = (reason: string) => {
       if (ended) return;
@@ -90,7 +100,7 @@ function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger, 
     void resume.then((batches) => {
       if (ended) return;
       open.watchers.set(call, { writer, drop });
-      log.info('gateway watching', { gateway_id: gatewayId, have_epoch: epoch, have_version: version, supports_deltas: deltas, resumed_batches: batches?.length ?? null });
+      log.info('gateway watching', { gateway_id: gatewayId, have_epoch: epoch, have_version: version, supports_deltas: deltas, supports_packed_keys: packedKeys, resumed_batches: batches?.length ?? null });
       // Without the batches the writer sends one snapshot (nothing if the gateway has the current table).
       writer.resume(batches ?? []);
     });

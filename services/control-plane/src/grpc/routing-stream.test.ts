@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { KEEPALIVE_OPTIONS, loadServices, type GatewayReport, type ReportAck, type RoutingTable } from '@switchyard/proto';
+import { KEEPALIVE_OPTIONS, loadServices, unpackKeys, type GatewayReport, type ReportAck, type RoutingTable } from '@switchyard/proto';
 import { sleep, waitFor } from '@switchyard/testing';
 import { startHarness, type Harness } from '../test-support/control-plane-harness';
 
@@ -22,8 +22,8 @@ interface Watch {
   call: grpc.ClientReadableStream<RoutingTable>;
 }
 
-function watch(client: Client, gatewayId: string, have: { epoch: number; version: number } = { epoch: 0, version: 0 }): Watch {
-  const call = client.WatchRoutingTable({ gateway_id: gatewayId, have_epoch: have.epoch, have_version: have.version });
+function watch(client: Client, gatewayId: string, have: { epoch: number; version: number } = { epoch: 0, version: 0 }, extra: object = {}): Watch {
+  const call = client.WatchRoutingTable({ gateway_id: gatewayId, have_epoch: have.epoch, have_version: have.version, ...extra });
   const tables: RoutingTable[] = [];
   call.on('data', (table: RoutingTable) => tables.push(table));
   call.on('error', () => undefined); // cancellation at the end of a test
@@ -96,6 +96,24 @@ describe('gRPC RoutingService', () => {
     await waitFor(() => w.tables[0], 1_000);
     w.call.cancel();
     await waitFor(async () => !(await h.call('GET', '/admin/gateways')).body.gateways!.some((g) => g.gateway_id === 'gw-3'), 1_000, 10, 'gw-3 to go');
+  });
+
+  it('sends a supports_packed_keys stream its snapshot keys packed, a previous-release stream as api_keys: the same keys (issue 16)', async () => {
+    for (const user of ['Zoë 研究', 'team-b']) expect((await h.call('POST', '/admin/keys/create', { body: { user, rpm: 7 } })).status).toBe(201);
+    const current = await waitFor(async () => ((await h.controlPlane.store.getTable())!.api_keys.length === 2 ? h.controlPlane.store.getTable() : undefined), 2_000, 10, 'two keys in the table');
+    const packed = watch(client, 'gw-packed', undefined, { supports_deltas: true, supports_packed_keys: true });
+    const listed = watch(client, 'gw-listed');
+    watches.push(packed, listed);
+    const [p, l] = [await waitFor(() => packed.tables[0], 1_000, 10, 'the packed snapshot'), await waitFor(() => listed.tables[0], 1_000, 10, 'the listed snapshot')];
+    expect([p.version, l.version]).toEqual([current!.version, current!.version]);
+    expect(p.api_keys).toEqual([]);
+    expect(l.packed_keys).toBeNull();
+    expect(unpackKeys(p.packed_keys!)).toEqual(l.api_keys);
+    expect(l.api_keys.map((k) => k.user).sort()).toEqual(['Zoë 研究', 'team-b'].sort());
+    // A key change reaches the packed stream as an ordinary batch, keys listed.
+    await h.call('POST', '/admin/keys/create', { body: { user: 'team-c' } });
+    const batch = await waitFor(() => packed.tables.find((t) => t.delta?.key_upserts.some((k) => k.user === 'team-c')), 1_000, 10, 'the key batch');
+    expect(batch.packed_keys).toBeNull();
   });
 
   it('answers grpc.health.v1 Check with SERVING, NOT_FOUND for unknown services', async () => {

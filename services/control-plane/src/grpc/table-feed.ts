@@ -51,6 +51,7 @@ export function createTableFeed(deps: { store: StateStore; logger: Logger; keep?
     }
   };
   const refreshes = createSerialRunner(catchUp);
+  const logReads = createSharedLogReads(deps.store, () => table, log);
 
   return {
     current: () => table,
@@ -59,13 +60,39 @@ export function createTableFeed(deps: { store: StateStore; logger: Logger; keep?
       if (!table) return undefined;
       const held = since(have, table, recent);
       if (held || have.version === 0) return held;
-      const logged = await deps.store.tableChangesSince(have.version).catch((err: unknown) => {
-        log.warn('cannot read the change log for a resuming gateway; it gets a snapshot', { error: String(err) });
-        return [];
-      });
-      return since(have, table, logged.filter((b) => compareTableVersions(b, table!) <= 0));
+      const current = table;
+      const logged = await logReads(have.version);
+      return since(have, current, logged.filter((b) => compareTableVersions(b, current) <= 0));
     },
     refresh: () => refreshes.run(),
+  };
+}
+
+/**
+ * The change log since a version, read and parsed once for every gateway that
+ * resumes from that version while the feed's table stands (issue 16: 200
+ * gateways reconnecting after a replica restart share one read, not 200). A
+ * failed read gives [] (those gateways get a snapshot) and is not kept.
+ */
+function createSharedLogReads(store: StateStore, current: () => RoutingTable | undefined, log: Logger): (version: number) => Promise<RoutingTable[]> {
+  let reads = new Map<number, Promise<RoutingTable[]>>();
+  let readsFor: RoutingTable | undefined;
+  return (version) => {
+    if (readsFor !== current()) {
+      reads = new Map();
+      readsFor = current();
+    }
+    let read = reads.get(version);
+    if (!read) {
+      const batch = reads;
+      read = store.tableChangesSince(version).catch((err: unknown) => {
+        log.warn('cannot read the change log for a resuming gateway; it gets a snapshot', { error: String(err) });
+        batch.delete(version);
+        return [];
+      });
+      reads.set(version, read);
+    }
+    return read;
   };
 }
 

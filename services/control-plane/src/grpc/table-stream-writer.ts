@@ -33,6 +33,8 @@ export interface StreamWriterOptions {
   have?: TableVersion;
   /** Shared by every stream of the server: how many snapshots are on their way at once. */
   snapshots?: SnapshotGate;
+  /** The form a snapshot takes on this stream (packed keys for gateways that read them); as it is without. */
+  snapshotForm?: (table: RoutingTable) => RoutingTable;
 }
 
 /**
@@ -120,7 +122,8 @@ export function createTableStreamWriter(sink: TableSink, source: TableSource, op
         done = slotRelease(gate);
       }
       sent = { epoch: message.epoch, version: message.version };
-      if (sink.write(message, done)) continue;
+      const outgoing = options.snapshotForm && !isDelta(message) ? options.snapshotForm(message) : message;
+      if (sink.write(outgoing, done)) continue;
       waitingForDrain = true;
       sink.once('drain', () => {
         waitingForDrain = false;

@@ -82,8 +82,9 @@ interface FileKeys {
 /**
  * The file's key set, parsed once per version (issue 16: 100,000 keys are 20 MB
  * of JSON, and a key change must not parse them again): the digest stored with
- * the set says whether the parsed copy is current. A set written by an older
- * release has no digest and is read every time.
+ * the set says whether the parsed copy is current. A hit is one small GET; a miss
+ * reads the set and its digest in one MGET (atomic, so the pair matches). A set
+ * written by an older release has no digest and is read every time.
  */
 function createFileKeysCache(client: Redis, keys: RedisKeys): { read(): Promise<FileKeys> } {
   let cached: { digest: string; keys: FileKeys } | undefined;
@@ -93,11 +94,11 @@ function createFileKeysCache(client: Redis, keys: RedisKeys): { read(): Promise<
   };
   return {
     async read() {
-      const digest = await client.get(keys.apiKeysFileDigest);
-      if (digest !== null && cached?.digest === digest) return cached.keys;
-      const parsed = parse(await client.get(keys.apiKeysFile));
-      // Cached only when the digest still matches after the read (a reload between the two reads is read again next time).
-      if (digest !== null && (await client.get(keys.apiKeysFileDigest)) === digest) cached = { digest, keys: parsed };
+      const current = await client.get(keys.apiKeysFileDigest);
+      if (current !== null && cached?.digest === current) return cached.keys;
+      const [digest, json] = await client.mget(keys.apiKeysFileDigest, keys.apiKeysFile);
+      const parsed = parse(json ?? null);
+      if (digest) cached = { digest, keys: parsed };
       return parsed;
     },
   };

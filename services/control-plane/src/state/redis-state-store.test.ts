@@ -1,3 +1,4 @@
+import { apiKey } from '../keys/api-key-store.contract';
 import { capturingLogger, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../test-support/redis-fixture';
 import { createRedisStateStore, type RedisStateStore } from './redis-state-store';
 import { describeStateStoreContract } from './state-store.contract';
@@ -14,4 +15,29 @@ describeStateStoreContract('redis', async () => {
   await store.start();
   if (!store.available()) throw new Error(`no Redis at ${TEST_REDIS_URL}`);
   return store;
+});
+
+describe('redis: the parsed file key set (issue 16)', () => {
+  it('is read again once another replica replaced the set, and served from memory while it stands', async () => {
+    const shared = `${prefix}shared:`;
+    const open = async () => {
+      const store = createRedisStateStore({ url: TEST_REDIS_URL, keyPrefix: shared, now: Date.now, logger: capturingLogger().logger });
+      await store.start();
+      return store;
+    };
+    const [a, b] = [await open(), await open()];
+    try {
+      await b.replaceFileKeys([apiKey('f1', 'file')]);
+      const hash = (start: string) => apiKey(start, 'file').key_sha256;
+      expect(await a.getApiKeys([hash('f1')])).toEqual([apiKey('f1', 'file')]);
+      const [first, again] = [await a.listApiKeys(), await a.listApiKeys()];
+      expect(again).toEqual(first);
+      expect(again[0]).not.toBe(first[0]);
+      await b.replaceFileKeys([apiKey('f2', 'file')]);
+      expect(await a.getApiKeys([hash('f1'), hash('f2')])).toEqual([apiKey('f2', 'file')]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord } from '@switchyard/proto';
+import { packKeys, type ApiKeyRecord } from '@switchyard/proto';
 import { ApiError } from '@switchyard/contracts';
 import type { ValidRequest } from '../pipeline/validate-request';
 import { routingTable } from '../testing/fixtures';
@@ -49,10 +49,27 @@ describe('authentication and permissions', () => {
 
   it('hashes with SHA-256 and indexes keys by hash, with an id and whether they have limits', () => {
     expect(hashKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    const key = index.byHash.get(hashKey('sk-pinner-key-0000'))!;
+    const key = index.find(hashKey('sk-pinner-key-0000'))!;
     expect([key.id, key.limited]).toEqual([hashKey('sk-pinner-key-0000').slice(0, 16), true]);
-    expect(index.byHash.get(hashKey(KEY))!.limited).toBe(false);
+    expect(index.find(hashKey(KEY))!.limited).toBe(false);
+    expect(index.size).toBe(3);
     expect(buildKeyIndex(routingTable({ version: 1, schedulers: [] })).authRequired).toBe(false);
+  });
+
+  it('built from packed keys (issue 16) it authenticates and authorizes exactly as from the listed records', () => {
+    const records = [keyRecord(KEY, { allowed_models: ['qwen/*'], user: 'Zoë 研究' }), keyRecord('sk-disabled-key-000', { enabled: false }), keyRecord('sk-pinner-key-0000', { allow_backend_pin: true, rpm: 5 }), keyRecord('sk-other-key-00000', { tpm: 9, priority: 'batch' })];
+    const listed = buildKeyIndex(routingTable({ version: 1, schedulers: [], api_keys: records }));
+    const packed = buildKeyIndex(routingTable({ version: 1, schedulers: [], packed_keys: packKeys(records) }));
+    expect([packed.size, packed.authRequired]).toEqual([4, true]);
+    for (const presented of [KEY, 'sk-disabled-key-000', 'sk-pinner-key-0000', 'sk-other-key-00000', 'sk-unknown-000000']) {
+      const outcome = (index: typeof packed) => {
+        const key = authenticate({ authorization: `Bearer ${presented}` }, index);
+        if (key instanceof ApiError) return key.toBody();
+        return { ...key, mayUse: ['qwen/x', 'm1'].map(key.mayUse), pin: authorize(key, request('qwen/x', 's1'))?.toBody() };
+      };
+      expect(outcome(packed)).toEqual(outcome(listed));
+    }
+    expect((authenticate({ authorization: `Bearer ${KEY}` }, packed) as AuthKey).record.user).toBe('Zoë 研究');
   });
 
   it('answers 401 invalid_api_key for a missing, unknown or disabled key, never repeating it', () => {

@@ -12,7 +12,7 @@ import { presentedKey } from './presented-key';
 export function authenticate(headers: IncomingHttpHeaders, index: KeyIndex, hash: (key: string) => string = hashKey): AuthKey | ApiError {
   const presented = presentedKey(headers);
   if (presented === undefined) return unauthorized('Missing API key: send Authorization: Bearer <key>.');
-  const key = index.byHash.get(hash(presented));
+  const key = index.find(hash(presented));
   if (key === undefined) return unauthorized('Incorrect API key provided.');
   if (!key.record.enabled) return unauthorized('This API key is disabled.');
   return key;

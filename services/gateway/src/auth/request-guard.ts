@@ -48,14 +48,14 @@ export interface RequestGuard {
  * permissions and one limiter call for keys that have limits.
  */
 export function createRequestGuard(deps: RequestGuardDeps): RequestGuard {
-  let index: KeyIndex = { authRequired: false, byHash: new Map() };
+  let index: KeyIndex = buildKeyIndex({ api_keys: [], auth_required: false });
   let inFlight = 0;
   const hashPresented = createPresentedKeyHasher();
   const announce = createAuthAnnouncer(deps.logger);
   let indexed: { keys: unknown; authRequired: boolean } | undefined;
   deps.store.onApply((snapshot) => {
-    // A change batch without key changes keeps the same api_keys array (issue 16): with 100,000 keys, no re-index per routing change.
-    const { api_keys: keys, auth_required: authRequired } = snapshot.table;
+    // A change batch without key changes keeps the same packed keys (issue 16): no re-index per routing change.
+    const { packed_keys: keys, auth_required: authRequired } = snapshot.table;
     if (indexed && indexed.keys === keys && indexed.authRequired === authRequired) return;
     indexed = { keys, authRequired };
     index = buildKeyIndex(snapshot.table);
@@ -179,7 +179,7 @@ function createAuthAnnouncer(logger: Logger): (index: KeyIndex) => void {
   return (index) => {
     if (index.authRequired === last) return;
     last = index.authRequired;
-    if (index.authRequired) logger.info('API keys required', { component: 'auth', keys: index.byHash.size });
+    if (index.authRequired) logger.info('API keys required', { component: 'auth', keys: index.size });
     else logger.warn('no API keys configured: the gateway serves requests without authentication', { component: 'auth' });
   };
 }

@@ -82,4 +82,16 @@ describe('control-plane client: change batches', () => {
     cp.send(diffTables(snapshot, { ...v2, version: snapshot.version + 1 }));
     await waitFor(() => store.current()?.table.version === snapshot.version + 1, 3_000, 10, 'the batch after the snapshot');
   });
+
+  it('keeps its table and logs a snapshot whose packed keys are malformed, and applies the next good one (issue 16)', async () => {
+    const before = store.current()!;
+    logs = '';
+    const broken = { hashes: Buffer.alloc(33), profile_of: [0], profiles: [] };
+    cp.send({ ...v1, version: before.table.version + 5, packed_keys: broken });
+    await waitFor(() => logs.includes('routing table not applied'), 3_000, 10, 'the warning');
+    expect(store.current()).toBe(before);
+    expect(logs).toMatch(/packed keys: hashes and profile_of differ in length/);
+    cp.send({ ...v1, version: before.table.version + 6 });
+    await waitFor(() => store.current()?.table.version === before.table.version + 6, 3_000, 10, 'the good snapshot');
+  });
 });

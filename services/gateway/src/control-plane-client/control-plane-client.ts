@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { createRoutingClient, deltaSize, isDelta, type GatewayReport, type RoutingServiceClient, type RoutingTable } from '@switchyard/proto';
+import { compareTableVersions, createRoutingClient, deltaSize, isDelta, packedKeysProblem, type GatewayReport, type RoutingServiceClient, type RoutingTable } from '@switchyard/proto';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
@@ -32,11 +32,13 @@ export interface ControlPlaneClient {
  * jittered exponential backoff. Asks for change batches (supports_deltas, issue
  * 16) and says which table it has, so a replica holding the changes since then
  * sends only those. Tables are applied only when newer (the store checks);
- * batches only on exactly the table they were made for. A batch that does not
- * apply (a gap, a malformed one) is logged once, leaves the table as it was, and
- * the client reconnects asking for a snapshot (have 0/0). A control plane of the
- * previous release ignores supports_deltas and sends snapshots, which apply as
- * always. Reports go to the replica whose stream is up.
+ * batches only on exactly the table they were made for. Asks for snapshot keys
+ * packed (supports_packed_keys): a third of the bytes, and the form the store
+ * keeps. A batch that does not apply (a gap, a malformed one) is logged once,
+ * leaves the table as it was, and the client reconnects asking for a snapshot
+ * (have 0/0). A control plane of the previous release ignores both fields and
+ * sends snapshots with api_keys, which apply as always. Reports go to the
+ * replica whose stream is up.
  */
 export function createControlPlaneClient(options: ControlPlaneClientOptions): ControlPlaneClient {
   const rand = options.rand ?? Math.random;
@@ -66,7 +68,7 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
     const address = options.addresses[index]!;
     const client = clientFor(address);
     const have = wantSnapshot ? undefined : options.store.current()?.table;
-    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0, supports_deltas: true });
+    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0, supports_deltas: true, supports_packed_keys: true });
     watch = call;
     let lost = false;
     let resnapshot = false;
@@ -117,6 +119,7 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
     // The snapshot asked for may be the very table we keep (nothing changed since): that also settles it.
     if (current && current.epoch === table.epoch && current.version === table.version) wantSnapshot = false;
     if (applied) log.info('routing table applied', { epoch: table.epoch, version: table.version, schedulers: table.schedulers.length });
+    else if (!current || compareTableVersions(table, current) > 0) log.warn('routing table not applied; keeping the current one', { epoch: table.epoch, version: table.version, reason: packedKeysProblem(table.packed_keys) });
   };
   return {
     async start() {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { diffTables, packKeys, unpackKeys, type ApiKeyRecord } from '@switchyard/proto';
 import { routingTable, schedulerEntry } from '../testing/fixtures';
 import { buildSnapshot, createRoutingTableStore } from './routing-table-store';
 
@@ -56,6 +58,45 @@ describe('routing table store', () => {
     expect(store.apply({ ...table, epoch: 3, version: 1 })).toBe(true);
     expect(store.apply({ ...table, epoch: 3, version: 2 })).toBe(true);
     expect(applied).toEqual([10, 1, 2]);
+  });
+});
+
+describe('routing table store: keys held packed (issue 16)', () => {
+  const record = (name: string, user = 'team-a'): ApiKeyRecord => ({
+    key_sha256: createHash('sha256').update(name).digest('hex'), user, enabled: true, allowed_models: ['*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, priority: '',
+  });
+  const sorted = (records: ApiKeyRecord[]) => [...records].sort((a, b) => (a.key_sha256 < b.key_sha256 ? -1 : 1));
+
+  it('packs the api_keys of a previous-release snapshot, keeps packed ones, and merges a batch\'s keys into them', () => {
+    const store = createRoutingTableStore();
+    const listed = routingTable({ version: 1, schedulers: [], api_keys: [record('a'), record('b', 'Zoë')] });
+    expect(store.apply(listed)).toBe(true);
+    expect(store.current()!.table.api_keys).toEqual([]);
+    expect(unpackKeys(store.current()!.table.packed_keys!)).toEqual(sorted(listed.api_keys));
+    const next = { ...listed, version: 2, api_keys: sorted([record('b', 'Zoë'), record('c')]) };
+    expect(store.applyBatch(diffTables(listed, next))).toEqual({ ok: true });
+    expect(unpackKeys(store.current()!.table.packed_keys!)).toEqual(next.api_keys);
+    const packed = routingTable({ version: 3, schedulers: [], packed_keys: packKeys([record('d')]) });
+    expect(store.apply(packed)).toBe(true);
+    expect(store.current()!.table.packed_keys).toBe(packed.packed_keys);
+  });
+
+  it('a batch that brings the first keys to a table without any leaves them packed too', () => {
+    const store = createRoutingTableStore();
+    const empty = routingTable({ version: 1, schedulers: [] });
+    store.apply(empty);
+    expect(store.applyBatch(diffTables(empty, { ...empty, version: 2, api_keys: [record('a')] }))).toEqual({ ok: true });
+    expect(store.current()!.table.api_keys).toEqual([]);
+    expect(unpackKeys(store.current()!.table.packed_keys!)).toEqual([record('a')]);
+  });
+
+  it('does not apply a snapshot whose packed keys are malformed, and keeps the table it has', () => {
+    const store = createRoutingTableStore();
+    store.apply(routingTable({ version: 1, schedulers: [], api_keys: [record('a')] }));
+    const before = store.current();
+    const broken = { hashes: Buffer.alloc(40), profile_of: [0], profiles: [record('x')] };
+    expect(store.apply(routingTable({ version: 2, schedulers: [], packed_keys: broken }))).toBe(false);
+    expect(store.current()).toBe(before);
   });
 });
 

@@ -1,4 +1,4 @@
-import { applyDelta, compareTableVersions, type DeltaRejection, type RoutingTable, type SchedulerEntry } from '@switchyard/proto';
+import { applyDelta, compareTableVersions, packedKeysProblem, packKeys, type DeltaRejection, type RoutingTable, type SchedulerEntry } from '@switchyard/proto';
 
 /** A scheduler that can serve a public model name, and the name it knows the model by. */
 export interface ModelTarget {
@@ -36,7 +36,10 @@ export interface RoutingSnapshot {
 export type BatchResult = { ok: true } | { ok: false; reason: DeltaRejection | 'no_table'; detail: string };
 
 export interface RoutingTableStore {
-  /** Applies `table` when its (epoch, version) is newer than the current one. */
+  /**
+   * Applies `table` when its (epoch, version) is newer than the current one and its
+   * packed keys (if any) are well formed. The stored table holds its keys packed.
+   */
   apply(table: RoutingTable): boolean;
   /**
    * Applies a change batch (issue 16) atomically: to a copy of the current table,
@@ -82,7 +85,8 @@ export function createRoutingTableStore(clock: () => number = Date.now): Routing
   return {
     apply(table) {
       if (snapshot && compareTableVersions(table, snapshot.table) <= 0) return false;
-      swap(buildSnapshot(table, clock()));
+      if (table.packed_keys && packedKeysProblem(table.packed_keys) !== undefined) return false;
+      swap(buildSnapshot(withPackedKeys(table), clock()));
       return true;
     },
     applyBatch(message) {
@@ -91,7 +95,7 @@ export function createRoutingTableStore(clock: () => number = Date.now): Routing
       try {
         const result = applyDelta(snapshot.table, message);
         if (!result.ok) return result;
-        next = buildSnapshot(result.table, clock());
+        next = buildSnapshot(withPackedKeys(result.table), clock());
       } catch (err) {
         // applyDelta validates; this is the last line of defence: a batch never takes the gateway down.
         return { ok: false, reason: 'malformed', detail: err instanceof Error ? err.message : String(err) };
@@ -109,6 +113,18 @@ export function createRoutingTableStore(clock: () => number = Date.now): Routing
       listeners.push(listener);
     },
   };
+}
+
+/**
+ * The table with its keys packed (issue 16): a snapshot from a control plane of
+ * the previous release, the Redis bootstrap's table or a batch adding the first
+ * keys bring api_keys; the gateway keeps only the packed form (no object per key),
+ * and later batches merge into it.
+ */
+function withPackedKeys(table: RoutingTable): RoutingTable {
+  const listed = table.api_keys ?? [];
+  if (table.packed_keys) return listed.length === 0 ? table : { ...table, api_keys: [] };
+  return { ...table, api_keys: [], packed_keys: packKeys(listed) };
 }
 
 /** Pure: derives the indexes of one table. */
