@@ -46,7 +46,7 @@ const gateways = Array.from({ length: gatewayCount }, () => ({
   memory: routing.createStrategyMemory({ prefixIndex: sharedIndex ?? routing.createPrefixIndex({ defaultCapacityBlocks: cacheBlocks }) }),
   local: new Map(sims.map((id) => [id, 0])),
 }));
-const options = { blockChars: 256, maxChars: 16_384 };
+const options = { blockChars: 256, maxChars: 65_536 };
 
 /** @typedef {{tenant: number, history: Array<{role: string, content: string}>, left: number, last: string | null}} Conversation */
 /** @type {Array<{at: number, run: (at: number) => void}>} */

@@ -69,6 +69,13 @@ export interface PickContext {
   memory: StrategyMemory;
   /** The prompt's chained block hashes (cache-aware), bounded prefix only. */
   prefix?: PrefixQuery;
+  /**
+   * The list `candidates` was filtered from (the model's whole pool under this
+   * table; frozen, in table order), when some were left out (full, tried, behind a
+   * breaker). Strategies that cache per-list work (cache-aware's ring) keep it for
+   * this list and skip the missing ones, instead of rebuilding it per filtered pick.
+   */
+  unfiltered?: readonly Candidate[];
   /** The caller will show a route receipt: strategies may then add per-candidate detail. */
   explain?: boolean;
 }

@@ -17,10 +17,14 @@ function createGateway(seed = 1, strategy = cacheAware) {
   return {
     memory,
     route(fleet: readonly Candidate[], messages: readonly Message[], explain = false): Pick {
+      return this.routeWith(fleet, messages, undefined, explain);
+    },
+    /** `unfiltered`: the model's whole list `pool` was filtered from, as the gateway passes it. */
+    routeWith(pool: readonly Candidate[], messages: readonly Message[], unfiltered?: readonly Candidate[], explain = false): Pick {
       const { text, instructionChars, messageEnds, continued } = renderPromptParts({ messages }, 16_384);
       const prefix = text === '' ? undefined : promptBlocks(text, chainSeed('m'), undefined, instructionChars, messageEnds, continued);
-      const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain };
-      const pick = strategy(fleet, ctx)!;
+      const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain, unfiltered };
+      const pick = strategy(pool, ctx)!;
       if (prefix) memory.prefixIndex!.record(pick.id, prefix);
       return pick;
     },
@@ -163,6 +167,24 @@ describe('cache-aware', () => {
     expect(moved.has(home)).toBe(false);
     expect(moved.size).toBe(1);
     note('drain', gw.route(pool, question(99)));
+  });
+
+  it('a pool filtered from the model list (a full scheduler) is placed on the list\'s ring without rebuilding it, as a ring of the pool would', () => {
+    const fleet = Object.freeze(fleetOf(6));
+    const pool = fleet.filter((c) => c.id !== 's3');
+    const viaList = createGateway();
+    const viaPool = createGateway();
+    viaList.route(fleet, question(0));
+    const ring = viaList.memory.placements!.get('m');
+    for (let i = 0; i < 100; i++) {
+      const prompt: Message[] = [{ role: 'system', content: `tenant ${i}: ${words(i, 60)}` }];
+      const unfiltered = viaList.routeWith(pool, prompt, fleet);
+      expect(unfiltered.id).toBe(viaPool.route(pool, prompt).id);
+    }
+    expect(viaList.memory.placements!.get('m')).toBe(ring);
+    // A pool that is not a part of the list in order still routes (on a ring of its own).
+    const stranger = [candidate('s9')];
+    expect(viaList.routeWith(stranger, question(1), fleet).id).toBe('s9');
   });
 
   it('weight 0 is skipped while others have weight; weights shape cold placement', () => {

@@ -35,27 +35,29 @@ export function isFull(c: PlanCandidate): boolean {
  */
 export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unavailable?: (id: string) => boolean, scratch?: Candidate[]): PoolChoice {
   const tried = exclude !== undefined && exclude.size > 0 ? exclude : undefined;
-  let available = 0;
-  let filtered = false;
-  for (const c of plan.healthy) {
-    if (unavailable?.(c.id) === true) {
-      filtered = true;
-      continue;
-    }
-    available += 1;
-    if (tried?.has(c.id) === true || isFull(c)) filtered = true;
-  }
-  const panic = available === 0;
-  if (!panic && !filtered) return { pool: plan.healthy, panic, saturated: false };
-  const source = panic ? plan.panic : plan.healthy;
-  if (panic && tried === undefined && unavailable === undefined && !source.some(isFull)) return { pool: source, panic, saturated: false };
   const pool = scratch ?? [];
+  const healthy = fill(pool, plan.healthy, tried, unavailable);
+  if (healthy.available > 0) return choice(pool, plan.healthy, false, healthy.full);
+  return choice(pool, plan.panic, true, fill(pool, plan.panic, tried, unavailable).full);
+}
+
+/** Writes the usable candidates of `source` into `pool`: each is checked once (isFull reads live counts). */
+function fill(pool: Candidate[], source: readonly PlanCandidate[], tried: ReadonlySet<string> | undefined, unavailable: ((id: string) => boolean) | undefined): { available: number; full: number } {
   pool.length = 0;
+  let available = 0;
   let full = 0;
   for (const c of source) {
-    if (tried?.has(c.id) === true || unavailable?.(c.id) === true) continue;
+    if (unavailable?.(c.id) === true) continue;
+    available += 1;
+    if (tried?.has(c.id) === true) continue;
     if (isFull(c)) full += 1;
     else pool.push(c);
   }
+  return { available, full };
+}
+
+/** Nothing left out: the plan's own (frozen) array, which strategies may cache work on. */
+function choice(pool: readonly Candidate[], source: readonly PlanCandidate[], panic: boolean, full: number): PoolChoice {
+  if (pool.length === source.length) return { pool: source, panic, saturated: false };
   return { pool, panic, saturated: pool.length === 0 && full > 0 };
 }

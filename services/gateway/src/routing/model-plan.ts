@@ -81,6 +81,7 @@ export function maxConcurrencyOf(entry: SchedulerEntry, defaultMaxConcurrency: n
 /** A candidate whose in-flight count and latency EWMA are read at pick time. */
 function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number, limits: SaturationThresholds): PlanCandidate {
   const id = entry.id;
+  const open = signals.counter(id);
   const checked = limits !== NO_THRESHOLDS && (limits.maxInFlight > 0 || (entry.load != null && (limits.maxWaiting > 0 || limits.maxKvCacheUsage > 0)));
   return {
     id,
@@ -89,13 +90,13 @@ function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSign
     baseWeight: entry.weight,
     priority: entry.priority,
     get inFlight() {
-      return signals.inFlight(id);
+      return open.value;
     },
     get latencyEwmaMs() {
       return signals.latencyEwmaMs(id);
     },
     get saturated() {
-      return checked && isSaturated({ load: entry.load, inFlight: signals.inFlight(id), inFlightAtTable: signals.inFlightAtTable(id) }, limits);
+      return checked && isSaturated({ load: entry.load, inFlight: open.value, inFlightAtTable: signals.inFlightAtTable(id) }, limits);
     },
   };
 }

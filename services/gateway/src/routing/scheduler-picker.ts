@@ -113,7 +113,9 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
       const affinityKey = hashed && pool.length > 1 ? affinityKeyFor(plan.affinity!, request.body, options?.headers) : undefined;
       // Computed even for a single candidate: the index must learn where prompts went.
       const prefix = plan.affinity === 'blocks' ? prefixQueryFor(request.body, request.model, maxPromptChars) : undefined;
-      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory, prefix, explain });
+      const whole = panic ? plan.panic : plan.healthy;
+      const unfiltered = pool === whole ? undefined : whole;
+      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory, prefix, explain, unfiltered });
       const target = pick && plan.targetById.get(pick.id);
       if (!pick || !target) return { ok: false, error: noScheduler(request.model) };
       if (prefix !== undefined) {
