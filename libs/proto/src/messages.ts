@@ -13,6 +13,8 @@ export interface WatchRequest {
   have_epoch: number;
   /** The gateway applies change batches (issue 16). Optional for writers: a previous-release gateway never sends it. */
   supports_deltas?: boolean;
+  /** The gateway takes other gateways' prefix placements (issue 18). Optional for writers. */
+  supports_placements?: boolean;
 }
 
 export interface SchedulerEntry {
@@ -91,6 +93,26 @@ export interface RoutingTable {
    * empty. Optional for writers; received snapshots carry null.
    */
   delta?: RoutingDelta | null;
+  /**
+   * Set on a message carrying what other gateways routed (issue 18), sent only
+   * to gateways whose WatchRequest has supports_placements; epoch and version are
+   * 0 and it is no table. Optional for writers; received tables carry [].
+   */
+  peer_placements?: GatewayPlacements[];
+}
+
+/** What one gateway routed since its previous report (cache-aware, issue 18). */
+export interface GatewayPlacements {
+  gateway_id: string;
+  placements: PrefixPlacement[];
+  /** The gateway's requests in flight per scheduler when it reported. */
+  in_flight: Record<string, number>;
+}
+
+/** One routed prompt: the scheduler chosen and the prompt's chained block hashes. */
+export interface PrefixPlacement {
+  scheduler_id: string;
+  block_hashes: number[];
 }
 
 export interface TableSettings {
@@ -140,6 +162,10 @@ export interface GatewayReport {
   responses_by_status_class?: Record<string, number>;
   /** Admission queues (issue 19). Optional for writers; received messages carry [] when unset. */
   queues?: ModelQueueStats[];
+  /** cache-aware picks since the previous report (issue 18). Optional for writers; received messages carry []. */
+  placements?: PrefixPlacement[];
+  /** The gateway shares placements (issue 18): forward its in-flight counts even without placements. */
+  shares_placements?: boolean;
 }
 
 /** One model's admission queue on one gateway (issue 19). */

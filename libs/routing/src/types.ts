@@ -35,6 +35,19 @@ export interface Candidate {
   readonly priority: number;
   /** Requests this gateway has in flight to it. */
   readonly inFlight: number;
+  /**
+   * Requests the other gateways have in flight to it, as they last reported (about
+   * a second old; issue 18). cache-aware bounds load by inFlight + this, so
+   * gateways sharing a fleet judge a scheduler's load alike. Absent: 0.
+   */
+  readonly othersInFlight?: number;
+  /**
+   * Past its KV-cache usage threshold (issue 19) and no other: the caller leaves
+   * it in the pool only for cache-aware, which sends it nothing but requests whose
+   * conversation it holds (their history's KV is cached there, so they need little
+   * new KV; elsewhere they would prefill it all again).
+   */
+  readonly kvSaturated?: boolean;
   /** Local EWMA of latency (ms); undefined until measured. */
   readonly latencyEwmaMs?: number;
 }

@@ -17,12 +17,16 @@ const NAME_CHARS = 32;
 /** Characters of an image, audio or file reference that are read. */
 const REFERENCE_CHARS = 512;
 
-/** Where a rendering goes: it keeps at most its budget of characters and drops the rest. */
-export interface PromptSink {
+/** Where text goes: it keeps at most its budget of characters and drops the rest. */
+export interface TextSink {
   /** The budget is used up: nothing more will be kept. */
   readonly full: boolean;
   /** Appends `text` (as much as the budget leaves). */
   write(text: string): void;
+}
+
+/** Where a rendering goes: text, and where messages begin and end. */
+export interface PromptSink extends TextSink {
   /** A chat message starts; `instruction`: it and every message before it are system / developer messages. */
   beginMessage(instruction: boolean): void;
   /** The message begun last has been written. */
@@ -42,11 +46,12 @@ export function writePrompt(body: Readonly<Record<string, unknown>> | undefined,
   if (body === undefined || body === null || typeof body !== 'object') return sink.finish(false);
   const messages = body.messages;
   if (Array.isArray(messages)) return writeMessages(messages, sink);
-  writePlain(body, sink);
+  writePlainPrompt(body, sink);
   sink.finish(false);
 }
 
-function writePlain(body: Readonly<Record<string, unknown>>, sink: PromptSink): void {
+/** The completions `prompt` (a string, the first of a list of strings, or token ids as `id,` text) or the embeddings `input`. */
+export function writePlainPrompt(body: Readonly<Record<string, unknown>>, sink: TextSink): void {
   const prompt = body.prompt ?? body.input;
   if (typeof prompt === 'string') return sink.write(prompt);
   if (!Array.isArray(prompt) || prompt.length === 0) return;
@@ -75,20 +80,25 @@ function writeMessages(messages: readonly unknown[], sink: PromptSink): void {
   sink.finish(continued);
 }
 
-function writeContent(content: unknown, sink: PromptSink): void {
+/**
+ * A message's content: a string, or its parts in order (text parts as they are,
+ * others as their type and reference); `textOnly`: the text of `{text}` parts alone.
+ */
+export function writeContent(content: unknown, sink: TextSink, textOnly = false): void {
   if (typeof content === 'string') return sink.write(content);
   if (!Array.isArray(content)) return;
   for (const part of content) {
     if (sink.full) break;
-    writePart(part, sink);
+    writePart(part, sink, textOnly);
   }
 }
 
-function writePart(part: unknown, sink: PromptSink): void {
-  if (typeof part === 'string') return sink.write(part);
+function writePart(part: unknown, sink: TextSink, textOnly: boolean): void {
+  if (typeof part === 'string' && !textOnly) return sink.write(part);
   if (typeof part !== 'object' || part === null) return;
   const { type, text } = part as { type?: unknown; text?: unknown };
   if (typeof text === 'string') return sink.write(text);
+  if (textOnly) return;
   const kind = typeof type === 'string' ? clip(type, NAME_CHARS) : 'part';
   const reference = referenceOf(part as Record<string, unknown>);
   sink.write(`\u001f${kind}${reference === undefined ? '' : ` ${clip(reference, REFERENCE_CHARS)}`}\u001f`);
@@ -107,7 +117,7 @@ function referenceOf(part: Readonly<Record<string, unknown>>): string | undefine
   return undefined;
 }
 
-function writeTokenIds(ids: readonly unknown[], sink: PromptSink): void {
+function writeTokenIds(ids: readonly unknown[], sink: TextSink): void {
   for (const id of ids) {
     if (sink.full) break;
     if (typeof id === 'number') sink.write(`${id},`);
@@ -132,33 +142,47 @@ export interface RenderedPrompt {
   readonly continued: boolean;
 }
 
-/** The rendering of `body` as one string of at most `maxChars` characters, with where its instructions and messages end. */
-export function renderPromptParts(body: Readonly<Record<string, unknown>> | undefined, maxChars: number): RenderedPrompt {
+/** A TextSink that joins what it is written into `text`, at most `maxChars` characters. */
+export function createTextSink(maxChars: number): TextSink & { readonly text: string } {
   let text = '';
-  let instructionChars = 0;
-  let instruction = false;
-  let continued = false;
-  const messageEnds: number[] = [];
-  const sink: PromptSink = {
+  return {
+    get text() {
+      return text;
+    },
     get full() {
       return text.length >= maxChars;
     },
     write(piece) {
       if (text.length < maxChars) text += clip(piece, maxChars - text.length);
     },
+  };
+}
+
+/** The rendering of `body` as one string of at most `maxChars` characters, with where its instructions and messages end. */
+export function renderPromptParts(body: Readonly<Record<string, unknown>> | undefined, maxChars: number): RenderedPrompt {
+  const joined = createTextSink(maxChars);
+  let instructionChars = 0;
+  let instruction = false;
+  let continued = false;
+  const messageEnds: number[] = [];
+  const sink: PromptSink = {
+    get full() {
+      return joined.full;
+    },
+    write: (piece) => joined.write(piece),
     beginMessage(leading) {
       instruction = leading;
     },
     endMessage() {
-      messageEnds.push(text.length);
-      if (instruction) instructionChars = text.length;
+      messageEnds.push(joined.text.length);
+      if (instruction) instructionChars = joined.text.length;
     },
     finish(carried) {
       continued = carried;
     },
   };
   writePrompt(body, sink);
-  return { text, instructionChars, messageEnds, continued };
+  return { text: joined.text, instructionChars, messageEnds, continued };
 }
 
 /** renderPromptParts' text alone. */

@@ -5,6 +5,7 @@ import { chainSeed, promptBlocks } from '../prefix/prompt-blocks';
 import { renderPromptParts } from '../prefix/render-prompt';
 import { candidate, seededRandom } from '../test-support/seeded-random';
 import { createStrategyMemory, type Candidate, type PickContext, type Pick } from '../types';
+import type { PrefixQuery } from '../prefix/prompt-blocks';
 import { cacheAware, createCacheAware } from './cache-aware';
 import { loadBounds } from './prefix-affinity';
 
@@ -16,6 +17,8 @@ function createGateway(seed = 1, strategy = cacheAware) {
   const rand = seededRandom(seed);
   return {
     memory,
+    /** The blocks of the last prompt routed (what the gateway would share). */
+    lastPrefix: undefined as PrefixQuery | undefined,
     route(fleet: readonly Candidate[], messages: readonly Message[], explain = false): Pick {
       return this.routeWith(fleet, messages, undefined, explain);
     },
@@ -26,6 +29,7 @@ function createGateway(seed = 1, strategy = cacheAware) {
       const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain, unfiltered };
       const pick = strategy(pool, ctx)!;
       if (prefix) memory.prefixIndex!.record(pick.id, prefix);
+      this.lastPrefix = prefix;
       return pick;
     },
   };
@@ -109,6 +113,45 @@ describe('cache-aware', () => {
     note('several-gateways', continued);
     expect(continued.id).toBe(home);
     expect(b.route(busy, question(8)).id).not.toBe(home);
+  });
+
+  it('a scheduler past its KV threshold takes the turns of conversations it holds, nothing new', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(4);
+    const history: Message[] = [...question(0)];
+    const home = gw.route(fleet, history).id;
+    history.push({ role: 'assistant', content: words(9, 30) }, { role: 'user', content: 'more?' });
+    const kvFull = fleetOf(4, { [home]: { kvSaturated: true } });
+    const turn = gw.route(kvFull, history);
+    expect(turn.id).toBe(home);
+    note('kv-saturated', turn);
+    const fresh = gw.route(kvFull, question(1));
+    expect(fresh.id).not.toBe(home);
+    note('kv-saturated', fresh);
+  });
+
+  it('several gateways sharing placements and load agree on a spilled conversation, turn after turn', () => {
+    const fleet = fleetOf(4);
+    const a = createGateway(1);
+    const b = createGateway(2);
+    const unshared = createGateway(3);
+    const home = a.route(fleet, question(0)).id;
+    for (const gw of [b, unshared]) expect(gw.route(fleet, question(1)).id).toBe(home);
+    // Gateway a sees the home busy through the other gateways' counts, not its own: the conversation spills.
+    const busyElsewhere = fleetOf(4, { [home]: { othersInFlight: 10 } });
+    const history: Message[] = [...question(3)];
+    const spilled = a.route(busyElsewhere, history);
+    expect(spilled.id).not.toBe(home);
+    note('shared-placements', spilled);
+    // What a routed reaches b (as the control plane forwards it): b records it like its own pick.
+    b.memory.prefixIndex!.record(spilled.id, a.lastPrefix!);
+    history.push({ role: 'assistant', content: words(31, 30) }, { role: 'user', content: 'and next?' });
+    const [fromA, fromB] = [a.route(fleet, history), b.route(fleet, history)];
+    expect(fromB.id).toBe(fromA.id);
+    expect(fromA.id).toBe(spilled.id);
+    note('shared-placements', fromB);
+    // Without the shared placement a gateway sends the turn back to the tenant home.
+    expect(unshared.route(fleet, history).id).toBe(home);
   });
 
   it('cold start: independent gateways place a new prefix on the same scheduler, and many prefixes spread', () => {

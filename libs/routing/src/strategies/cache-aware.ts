@@ -167,12 +167,17 @@ function loadShape(candidates: readonly Candidate[]): LoadShape {
   let totalWeight = 0;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
-    const inFlight = c.inFlight;
+    const inFlight = loadOf(c);
     const weight = c.weight;
     if (inFlight > 0) placed += inFlight;
     if (weight > 0) totalWeight += weight;
   }
   return { placed, totalWeight: totalWeight > 0 ? totalWeight : candidates.length, equal: totalWeight <= 0 };
+}
+
+/** Requests in flight to a candidate from every gateway this one knows of (its own live, the others' as last reported). */
+function loadOf(c: Candidate): number {
+  return c.inFlight + (c.othersInFlight ?? 0);
 }
 
 function boundOf(c: Candidate, shape: LoadShape, factor: number): number {
@@ -225,7 +230,9 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       const node = placement.indexById.get(id);
       return node === undefined ? -1 : view.at(node);
     };
-    const eligible = (at: number, factor: number) => at >= 0 && candidates[at]!.inFlight < boundOf(candidates[at]!, shape, factor);
+    const eligible = (at: number, factor: number) => at >= 0 && loadOf(candidates[at]!) < boundOf(candidates[at]!, shape, factor);
+    // Past its KV threshold a scheduler takes only turns whose own conversation it holds (they need little new KV there).
+    const eligibleNew = (at: number, factor: number) => eligible(at, factor) && candidates[at]!.kvSaturated !== true;
     let best = -1;
     let bestBlocks = 0;
     let longest = 0;
@@ -248,8 +255,9 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       }
       // Deeper than the instructions the bound is loadFactor's, up to them newLoadFactor's: each range is monotone.
       const conversation = deepest(query.instructionBlocks + 1, longest, (d) => some(d, (at) => eligible(at, loadFactor)));
-      bestBlocks = conversation > query.instructionBlocks ? conversation : Math.max(0, deepest(1, Math.min(longest, query.instructionBlocks), (d) => some(d, (at) => eligible(at, shallowFactor))));
-      if (bestBlocks > 0) best = firstOnRing(view, hash, holders(bestBlocks)!, (at) => eligible(at, factorFor(bestBlocks)));
+      bestBlocks = conversation > query.instructionBlocks ? conversation : Math.max(0, deepest(1, Math.min(longest, query.instructionBlocks), (d) => some(d, (at) => eligibleNew(at, shallowFactor))));
+      const deep = bestBlocks > query.instructionBlocks;
+      if (bestBlocks > 0) best = firstOnRing(view, hash, holders(bestBlocks)!, (at) => (deep ? eligible(at, loadFactor) : eligibleNew(at, shallowFactor)));
     }
     let chosen: number;
     let reason: string;
@@ -269,7 +277,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       ...pick,
       scores: Object.fromEntries(candidates.map((c) => {
         const bound = boundOf(c, shape, factorFor(found.get(c.id) ?? 0));
-        return [c.id, bound > 0 ? c.inFlight / bound : 1];
+        return [c.id, bound > 0 ? loadOf(c) / bound : 1];
       })),
       matchedBlocks: Object.fromEntries(candidates.map((c) => [c.id, found.get(c.id) ?? 0])),
     };
@@ -356,7 +364,7 @@ function ringChoice(candidates: readonly Candidate[], view: PoolView, hash: numb
     const at = view.at(node);
     if (at < 0) return false;
     if (home < 0) home = at;
-    return candidates[at]!.inFlight < bound(candidates[at]!);
+    return candidates[at]!.kvSaturated !== true && loadOf(candidates[at]!) < bound(candidates[at]!);
   });
   if (found >= 0) {
     const chosen = view.at(found);

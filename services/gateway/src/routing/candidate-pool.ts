@@ -18,6 +18,18 @@ export function isFull(c: PlanCandidate): boolean {
   return (c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency) || c.saturated;
 }
 
+/** How a pick may use a candidate now: not at all, only for a request whose conversation it holds (cache-aware), or freely. */
+type Room = 'full' | 'kv_cache' | 'free';
+
+const roomOf = (c: PlanCandidate): Room => (isFull(c) ? 'full' : 'free');
+
+/** cache-aware: a scheduler past only its KV-cache threshold stays in the pool, marked (Candidate.kvSaturated). */
+function cacheAwareRoomOf(c: PlanCandidate): Room {
+  if (c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency) return 'full';
+  const saturation = c.saturation;
+  return saturation === undefined ? 'free' : saturation === 'kv_cache' ? 'kv_cache' : 'full';
+}
+
 /**
  * The pool of one pick (pure). Normally the model's healthy candidates; panic mode
  * (Envoy's panic threshold at 100%) when none of them is available (all unhealthy,
@@ -36,22 +48,32 @@ export function isFull(c: PlanCandidate): boolean {
 export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unavailable?: (id: string) => boolean, scratch?: Candidate[]): PoolChoice {
   const tried = exclude !== undefined && exclude.size > 0 ? exclude : undefined;
   const pool = scratch ?? [];
-  const healthy = fill(pool, plan.healthy, tried, unavailable);
+  // cache-aware judges the KV threshold itself, per request (a turn whose history a scheduler holds needs little new KV there).
+  const room = plan.affinity === 'blocks' ? cacheAwareRoomOf : roomOf;
+  const healthy = fill(pool, plan.healthy, tried, unavailable, room);
   if (healthy.available > 0) return choice(pool, plan.healthy, false, healthy.full);
-  return choice(pool, plan.panic, true, fill(pool, plan.panic, tried, unavailable).full);
+  return choice(pool, plan.panic, true, fill(pool, plan.panic, tried, unavailable, room).full);
 }
 
 /** Writes the usable candidates of `source` into `pool`: each is checked once (isFull reads live counts). */
-function fill(pool: Candidate[], source: readonly PlanCandidate[], tried: ReadonlySet<string> | undefined, unavailable: ((id: string) => boolean) | undefined): { available: number; full: number } {
+function fill(pool: Candidate[], source: readonly PlanCandidate[], tried: ReadonlySet<string> | undefined, unavailable: ((id: string) => boolean) | undefined, roomOfNow: (c: PlanCandidate) => Room): { available: number; full: number } {
   pool.length = 0;
   let available = 0;
   let full = 0;
+  let kvOnly = 0;
   for (const c of source) {
     if (unavailable?.(c.id) === true) continue;
     available += 1;
     if (tried?.has(c.id) === true) continue;
-    if (isFull(c)) full += 1;
+    const room = roomOfNow(c);
+    if (room === 'full') full += 1;
     else pool.push(c);
+    if (room === 'kv_cache') kvOnly += 1;
+  }
+  // Every one left is past its KV threshold: the request waits, as for any strategy.
+  if (kvOnly > 0 && kvOnly === pool.length) {
+    full += pool.length;
+    pool.length = 0;
   }
   return { available, full };
 }

@@ -1,15 +1,20 @@
 import type { SchedulerEntry } from '@switchyard/proto';
 import type { Candidate, Strategy } from '@switchyard/routing';
 import type { LocalSignals } from './local-signals';
+import type { PeerPlacements } from './peer-placements';
 import type { ModelTarget, RoutingSnapshot } from './routing-table-store';
 import type { ResolvedStrategy } from './resolve-strategy';
-import { isSaturated, NO_THRESHOLDS, thresholdsFor, type SaturationThresholds } from './saturation';
+import { NO_THRESHOLDS, saturationOf, type Saturation, thresholdsFor, type SaturationThresholds } from './saturation';
 
 /** A candidate with the cap on requests this gateway keeps open to it (0 = none). */
 export interface PlanCandidate extends Candidate {
   readonly maxConcurrency: number;
   /** Past one of its model's saturation thresholds right now (issue 19; read live). */
   readonly saturated: boolean;
+  /** Past its KV-cache usage threshold and no other (read live): see Candidate.kvSaturated. */
+  readonly kvSaturated: boolean;
+  /** Which saturation threshold it is past right now, if any (one read for the pool's filter). */
+  readonly saturation: Saturation | undefined;
 }
 
 /** Which request field a strategy hashes, if any. */
@@ -48,6 +53,7 @@ export function buildModelPlan(
   resolve: (name: string) => ResolvedStrategy,
   defaultMaxConcurrency = 0,
   saturationDefaults: SaturationThresholds | undefined = undefined,
+  peers: PeerPlacements | undefined = undefined,
 ): ModelPlan | undefined {
   const targets = snapshot.targetsByModel.get(model);
   if (!targets) return undefined;
@@ -56,7 +62,9 @@ export function buildModelPlan(
   const routable = snapshot.routableByModel.get(model) ?? [];
   // Without defaults (ADMISSION_QUEUE off) only max_concurrency makes a scheduler full.
   const limits = saturationDefaults === undefined ? NO_THRESHOLDS : thresholdsFor(snapshot.table.models?.[model], saturationDefaults);
-  const live = (entry: SchedulerEntry, weight: number) => liveCandidate(entry, weight, signals, defaultMaxConcurrency, limits);
+  // Only cache-aware reads the other gateways' counts.
+  const others = resolved.name === 'cache-aware' ? peers : undefined;
+  const live = (entry: SchedulerEntry, weight: number) => liveCandidate(entry, weight, signals, defaultMaxConcurrency, limits, others);
   return {
     model,
     strategyName: resolved.name,
@@ -79,9 +87,10 @@ export function maxConcurrencyOf(entry: SchedulerEntry, defaultMaxConcurrency: n
 }
 
 /** A candidate whose in-flight count and latency EWMA are read at pick time. */
-function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number, limits: SaturationThresholds): PlanCandidate {
+function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number, limits: SaturationThresholds, peers: PeerPlacements | undefined): PlanCandidate {
   const id = entry.id;
   const open = signals.counter(id);
+  const others = peers?.counter(id);
   const checked = limits !== NO_THRESHOLDS && (limits.maxInFlight > 0 || (entry.load != null && (limits.maxWaiting > 0 || limits.maxKvCacheUsage > 0)));
   return {
     id,
@@ -92,11 +101,20 @@ function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSign
     get inFlight() {
       return open.value;
     },
+    get othersInFlight() {
+      return others?.value ?? 0;
+    },
     get latencyEwmaMs() {
       return signals.latencyEwmaMs(id);
     },
+    get saturation() {
+      return checked ? saturationOf({ load: entry.load, inFlight: open.value, inFlightAtTable: signals.inFlightAtTable(id) }, limits) : undefined;
+    },
     get saturated() {
-      return checked && isSaturated({ load: entry.load, inFlight: open.value, inFlightAtTable: signals.inFlightAtTable(id) }, limits);
+      return this.saturation !== undefined;
+    },
+    get kvSaturated() {
+      return this.saturation === 'kv_cache';
     },
   };
 }
