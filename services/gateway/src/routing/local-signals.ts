@@ -1,4 +1,5 @@
 import { createLatencyTracker, type LatencyTracker } from '@switchyard/routing';
+import { counterIn, type LiveCounter } from './live-counter';
 
 /**
  * What this gateway alone knows about each scheduler right now: requests it has in
@@ -34,18 +35,11 @@ export interface LocalSignals {
 export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string) => void): LocalSignals {
   // One live counter per scheduler, kept until the scheduler leaves the table idle: a plan's
   // candidates hold it (counter) and read it without a map lookup per candidate per pick.
-  const counts = new Map<string, { value: number }>();
+  const counts = new Map<string, LiveCounter>();
   const atTable = new Map<string, number>();
   const latency: LatencyTracker = createLatencyTracker(alpha);
   const measured = new Set<string>();
-  const counterOf = (id: string) => {
-    let counter = counts.get(id);
-    if (counter === undefined) {
-      counter = { value: 0 };
-      counts.set(id, counter);
-    }
-    return counter;
-  };
+  const counterOf = (id: string) => counterIn(counts, id);
   return {
     inFlight: (id) => counts.get(id)?.value ?? 0,
     counter: counterOf,

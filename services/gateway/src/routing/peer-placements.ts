@@ -1,5 +1,6 @@
 import type { GatewayPlacements, PrefixPlacement } from '@switchyard/proto';
 import type { PrefixIndex, PrefixQuery } from '@switchyard/routing';
+import { counterIn, type LiveCounter } from './live-counter';
 
 /**
  * How cache-aware gateways agree (issue 18 item 3, docs/routing.md): each gateway
@@ -47,15 +48,8 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
   let outbox: PrefixPlacement[] = [];
   let lastRoutedAt = Number.NEGATIVE_INFINITY;
   const peers = new Map<string, { at: number; inFlight: Record<string, number> }>();
-  const totals = new Map<string, { value: number }>();
-  const counterOf = (id: string) => {
-    let counter = totals.get(id);
-    if (counter === undefined) {
-      counter = { value: 0 };
-      totals.set(id, counter);
-    }
-    return counter;
-  };
+  const totals = new Map<string, LiveCounter>();
+  const counterOf = (id: string) => counterIn(totals, id);
   const sum = () => {
     for (const counter of totals.values()) counter.value = 0;
     for (const peer of peers.values()) for (const id in peer.inFlight) counterOf(id).value += peer.inFlight[id]!;
