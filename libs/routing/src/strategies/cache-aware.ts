@@ -370,7 +370,8 @@ function ringChoice(candidates: readonly Candidate[], view: PoolView, hash: numb
     const chosen = view.at(found);
     const c = candidates[chosen]!;
     const cold = longestId === undefined ? 'no cached prefix' : `${longestId} (longest cached prefix) at load bound`;
-    const where = chosen === home ? `ring home ${c.id}` : `ring home ${candidates[home]!.id} at load bound; spilled to ${c.id}`;
+    const busy = candidates[home]?.kvSaturated === true ? 'past its KV threshold' : 'at load bound';
+    const where = chosen === home ? `ring home ${c.id}` : `ring home ${candidates[home]!.id} ${busy}; spilled to ${c.id}`;
     return { chosen, reason: `${cold}: ${where}` };
   }
   // Unreachable while the factor is ≥ 1 (the bounds sum to more than the in-flight total).
