@@ -44,6 +44,16 @@ const fleetOf = (n: number, overrides: Record<string, Partial<Candidate>> = {}) 
   Array.from({ length: n }, (_, i) => candidate(`s${i + 1}`, overrides[`s${i + 1}`] ?? {}));
 const question = (i: number): Message[] => [{ role: 'system', content: SYSTEM }, { role: 'user', content: `q${i}: ${words(100 + i, 20)}` }];
 
+/** A conversation's first turn routed on a fresh gateway over 4 schedulers, and its second turn's messages. */
+function secondTurn(answerSeed: number) {
+  const gw = createGateway();
+  const fleet = fleetOf(4);
+  const history: Message[] = [...question(0)];
+  const home = gw.route(fleet, history).id;
+  history.push({ role: 'assistant', content: words(answerSeed, 30) }, { role: 'user', content: 'and then?' });
+  return { gw, fleet, history, home };
+}
+
 /** Golden record of every case's picks: reviewing a diff of it is reviewing a routing change. */
 const golden: Record<string, Array<{ chosen: string; reason: string }>> = {};
 const note = (name: string, pick: Pick) => (golden[name] ??= []).push({ chosen: pick.id, reason: pick.reason });
@@ -83,13 +93,9 @@ describe('cache-aware', () => {
   });
 
   it('headroom: a home at the bound for new conversations still takes the turns of conversations it holds', () => {
-    const gw = createGateway();
-    const fleet = fleetOf(4);
-    const history: Message[] = [...question(0)];
-    const home = gw.route(fleet, history).id;
-    history.push({ role: 'assistant', content: words(7, 30) }, { role: 'user', content: 'and then?' });
+    const { gw, fleet, history, home } = secondTurn(7);
     const busy = fleetOf(4, { [home]: { inFlight: 3 }, ...Object.fromEntries(fleet.filter((c) => c.id !== home).map((c) => [c.id, { inFlight: 2 }])) });
-    // placed = 3 + 6 + 1 = 10: new bound ceil(10 / 4) = 3 (home full), full bound ceil(12.5 / 4) = 4 (room).
+    // placed = 3 + 6 + 1 = 10: new bound ceil(10 / 4) = 3 (home full), full bound ceil(1.4 × 10 / 4) = 4 (room).
     const continuing = gw.route(busy, history);
     note('headroom', continuing);
     expect(continuing.id).toBe(home);
@@ -116,11 +122,7 @@ describe('cache-aware', () => {
   });
 
   it('a scheduler past its KV threshold takes the turns of conversations it holds, nothing new', () => {
-    const gw = createGateway();
-    const fleet = fleetOf(4);
-    const history: Message[] = [...question(0)];
-    const home = gw.route(fleet, history).id;
-    history.push({ role: 'assistant', content: words(9, 30) }, { role: 'user', content: 'more?' });
+    const { gw, history, home } = secondTurn(9);
     const kvFull = fleetOf(4, { [home]: { kvSaturated: true } });
     const turn = gw.route(kvFull, history);
     expect(turn.id).toBe(home);
