@@ -34,10 +34,7 @@ const words = (/** @type {number} */ n) => Array.from({ length: n }, () => Math.
 const systems = Array.from({ length: 200 }, (_, i) => `You are the assistant of tenant ${i}. ${words(900)}`.slice(0, 6000));
 const bodyOf = (/** @type {number} */ tenant, /** @type {string} */ question) => ({ messages: [{ role: 'system', content: systems[tenant] }, { role: 'user', content: question }] });
 /** The gateway's work before the pick (services/gateway/src/routing/prefix-query.ts). @param {Record<string, unknown>} body */
-const queryOf = (body) => {
-  const { text, instructionChars, messageEnds, continued } = routing.renderPromptParts(body, options.maxChars);
-  return routing.promptBlocks(text, seed, options, instructionChars, messageEnds, continued);
-};
+const queryOf = (body) => /** @type {import('../../libs/routing/dist/index.js').PrefixQuery} */ (routing.prefixQueryOf(body, seed, options));
 
 const gc = /** @type {{gc?: () => void}} */ (/** @type {unknown} */ (globalThis)).gc;
 const heapBefore = (gc?.(), process.memoryUsage().heapUsed);
@@ -56,9 +53,14 @@ const questions = Array.from({ length: 1000 }, (_, i) => bodyOf(i % systems.leng
 /** @type {import('../../libs/routing/dist/index.js').PickContext} */
 const ctx = { rand, now: 0, model: 'bench-model', memory };
 
-/** @param {number} ms @param {boolean} full */
-function run(ms, full) {
+// A pool with one scheduler left out (full, or tried by a retry), as the gateway passes it: a fresh array with the frozen list beside it.
+const filtered = candidates.filter((_, i) => i !== 17);
+
+/** @param {number} ms @param {boolean} full @param {boolean} [withOneFull] */
+function run(ms, full, withOneFull = false) {
   const queries = questions.map(queryOf);
+  const pool = withOneFull ? filtered : candidates;
+  ctx.unfiltered = withOneFull ? candidates : undefined;
   let n = 0;
   const end = performance.now() + ms;
   const start = performance.now();
@@ -67,7 +69,7 @@ function run(ms, full) {
       const body = questions[n % questions.length];
       const prefix = full ? queryOf(body) : queries[n % queries.length];
       ctx.prefix = prefix;
-      const pick = strategy(candidates, ctx);
+      const pick = strategy(pool, ctx);
       if (full && pick) index.record(pick.id, prefix);
     }
   }
@@ -76,7 +78,8 @@ function run(ms, full) {
 
 run(300, true); // warm-up
 const half = (seconds * 1000) / 2;
-const pickUs = run(half, false);
+const pickUs = run(half / 2, false);
+const filteredUs = run(half / 2, false, true);
 const fullUs = run(half, true);
 const bytesPerBlock = (heapAfter - heapBefore) / Math.max(1, filled);
 console.log([
@@ -86,6 +89,7 @@ console.log([
   `|---|---|---|`,
   `| per request: render + hash blocks + pick + record (µs) | ${fullUs.toFixed(2)} | ≤ 20 |`,
   `| the pick alone (µs) | ${pickUs.toFixed(2)} | |`,
+  `| the pick alone, one scheduler left out of the pool (µs) | ${filteredUs.toFixed(2)} | |`,
   `| index heap per block (bytes${gc ? '' : ', without --expose-gc: rough'}) | ${bytesPerBlock.toFixed(0)} | |`,
   `| index heap at ${filled} blocks (MiB) | ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} | |`,
 ].join('\n'));

@@ -11,6 +11,7 @@
  *   node bench/routing/model.mjs [gateways=1] [strategy=cache-aware] [tenants=12]
  *   MODEL_SHARED_INDEX=1 …: the gateways share one prefix index (placements learned instantly)
  *   MODEL_GLOBAL_IN_FLIGHT=1 …: the load bound reads fleet-wide in-flight counts
+ *   MODEL_LOAD_FACTOR=1.5 …: cache-aware's bound factor for conversations
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -24,7 +25,9 @@ const routing = require(path.join(REPO_ROOT, 'libs/routing/dist/index.js'));
 const gatewayCount = Number(process.argv[2] ?? 1);
 const strategyName = process.argv[3] ?? 'cache-aware';
 const tenantCount = Number(process.argv[4] ?? 12);
-const found = routing.strategyByName(strategyName);
+// MODEL_LOAD_FACTOR=c: cache-aware with that bound factor for conversations (default: the library's).
+const loadFactor = process.env.MODEL_LOAD_FACTOR ? Number(process.env.MODEL_LOAD_FACTOR) : undefined;
+const found = strategyName === 'cache-aware' && loadFactor !== undefined ? routing.createCacheAware({ loadFactor }) : routing.strategyByName(strategyName);
 if (!found) throw new Error(`unknown strategy ${strategyName}`);
 const strategy = found;
 
@@ -46,7 +49,7 @@ const gateways = Array.from({ length: gatewayCount }, () => ({
   memory: routing.createStrategyMemory({ prefixIndex: sharedIndex ?? routing.createPrefixIndex({ defaultCapacityBlocks: cacheBlocks }) }),
   local: new Map(sims.map((id) => [id, 0])),
 }));
-const options = { blockChars: 256, maxChars: 16_384 };
+const options = { blockChars: 256, maxChars: 65_536 };
 
 /** @typedef {{tenant: number, history: Array<{role: string, content: string}>, left: number, last: string | null}} Conversation */
 /** @type {Array<{at: number, run: (at: number) => void}>} */

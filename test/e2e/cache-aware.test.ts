@@ -5,6 +5,8 @@
  * placement by hashing agrees without the gateways talking), a growing
  * conversation whose turns alternate between the gateways stays on that sim, the
  * sims' own counters show the cache hits, and the receipt names matched blocks.
+ * A prompt routed by one gateway is known to the other a report later: the control
+ * plane forwards each gateway's placements to the others.
  */
 import { waitFor } from '@switchyard/testing';
 import { startStack, type Stack } from './stack';
@@ -74,5 +76,17 @@ describe('cache-aware routing with 2 gateways and 4 sims (issue 18)', () => {
     const after = await cacheCounters();
     // Everything but the first system prompt and each request's new tail came from the cache.
     expect((after.hit - before.hit) / (after.query - before.query)).toBeGreaterThan(0.8);
+  });
+
+  it('a gateway learns through the control plane where the other gateway sent a prompt it never saw', async () => {
+    const prompt = [{ role: 'system', content: `Tenant shared-${Date.now()}. ${SYSTEM}` }, { role: 'user', content: 'seen by gateway 0 only' }];
+    const first = await send(0, prompt);
+    expect(first.receipt.reason).toMatch(/^no cached prefix/);
+    // Gateway 0 reports its picks about once a second; the control plane forwards them within 200 ms.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const second = await send(1, prompt);
+    expect(second.backend).toBe(first.backend);
+    expect(second.receipt.reason).toMatch(/^longest cached prefix/);
+    expect(second.receipt.candidates.find((c) => c.id === first.backend)!.matched_blocks).toBeGreaterThan(5);
   });
 });

@@ -50,6 +50,7 @@ export function watchTables(address: string, options: { gatewayId: string; delta
 /** A table without what legitimately differs between two copies of the same version. */
 export function comparable(table: RoutingTable | undefined): unknown {
   if (!table) return undefined;
-  const { delta: _delta, packed_keys: _packed, ...rest } = table;
+  // Stream-only fields: a snapshot carries them empty, a table built from batches lacks them.
+  const { delta: _delta, packed_keys: _packed, peer_placements: _placements, ...rest } = table;
   return { ...rest, api_keys: [...rest.api_keys].sort((a, b) => a.key_sha256.localeCompare(b.key_sha256)) };
 }

@@ -15,6 +15,8 @@ export interface WatchRequest {
   supports_deltas?: boolean;
   /** The gateway reads snapshot keys from packed_keys (issue 16). Optional for writers, as supports_deltas. */
   supports_packed_keys?: boolean;
+  /** The gateway takes other gateways' prefix placements (issue 18). Optional for writers. */
+  supports_placements?: boolean;
 }
 
 export interface SchedulerEntry {
@@ -99,6 +101,12 @@ export interface RoutingTable {
    * tables carry null without it. A gateway keeps its keys in this form.
    */
   packed_keys?: PackedKeys | null;
+  /**
+   * Set on a message carrying what other gateways routed (issue 18), sent only
+   * to gateways whose WatchRequest has supports_placements; epoch and version are
+   * 0 and it is no table. Optional for writers; received tables carry [].
+   */
+  peer_placements?: GatewayPlacements[];
 }
 
 /**
@@ -110,6 +118,20 @@ export interface PackedKeys {
   hashes: Uint8Array;
   profile_of: number[];
   profiles: ApiKeyRecord[];
+}
+
+/** What one gateway routed since its previous report (cache-aware, issue 18). */
+export interface GatewayPlacements {
+  gateway_id: string;
+  placements: PrefixPlacement[];
+  /** The gateway's requests in flight per scheduler when it reported. */
+  in_flight: Record<string, number>;
+}
+
+/** One routed prompt: the scheduler chosen and the prompt's chained block hashes. */
+export interface PrefixPlacement {
+  scheduler_id: string;
+  block_hashes: number[];
 }
 
 export interface TableSettings {
@@ -159,6 +181,10 @@ export interface GatewayReport {
   responses_by_status_class?: Record<string, number>;
   /** Admission queues (issue 19). Optional for writers; received messages carry [] when unset. */
   queues?: ModelQueueStats[];
+  /** cache-aware picks since the previous report (issue 18). Optional for writers; received messages carry []. */
+  placements?: PrefixPlacement[];
+  /** The gateway shares placements (issue 18): forward its in-flight counts even without placements. */
+  shares_placements?: boolean;
 }
 
 /** One model's admission queue on one gateway (issue 19). */

@@ -35,6 +35,19 @@ export interface Candidate {
   readonly priority: number;
   /** Requests this gateway has in flight to it. */
   readonly inFlight: number;
+  /**
+   * Requests the other gateways have in flight to it, as they last reported (about
+   * a second old; issue 18). cache-aware bounds load by inFlight + this, so
+   * gateways sharing a fleet judge a scheduler's load alike. Absent: 0.
+   */
+  readonly othersInFlight?: number;
+  /**
+   * Past its KV-cache usage threshold (issue 19) and no other: the caller leaves
+   * it in the pool only for cache-aware, which sends it nothing but requests whose
+   * conversation it holds (their history's KV is cached there, so they need little
+   * new KV; elsewhere they would prefill it all again).
+   */
+  readonly kvSaturated?: boolean;
   /** Local EWMA of latency (ms); undefined until measured. */
   readonly latencyEwmaMs?: number;
 }
@@ -69,6 +82,13 @@ export interface PickContext {
   memory: StrategyMemory;
   /** The prompt's chained block hashes (cache-aware), bounded prefix only. */
   prefix?: PrefixQuery;
+  /**
+   * The list `candidates` was filtered from (the model's whole pool under this
+   * table; frozen, in table order), when some were left out (full, tried, behind a
+   * breaker). Strategies that cache per-list work (cache-aware's ring) keep it for
+   * this list and skip the missing ones, instead of rebuilding it per filtered pick.
+   */
+  unfiltered?: readonly Candidate[];
   /** The caller will show a route receipt: strategies may then add per-candidate detail. */
   explain?: boolean;
 }

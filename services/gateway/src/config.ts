@@ -85,7 +85,7 @@ export const configSchema = z.object({
   /** cache-aware: blocks remembered in total; over it each scheduler keeps an equal share (bounds the index's memory). */
   PREFIX_INDEX_MAX_BLOCKS: intVar(262_144, 1, 100_000_000),
   /** cache-aware: characters of a prompt read at most to cut it into blocks (the rest of the body is never looked at). */
-  PREFIX_INDEX_MAX_CHARS: intVar(16_384, 256, 1_048_576),
+  PREFIX_INDEX_MAX_CHARS: intVar(65_536, 256, 1_048_576),
   /** Per-command timeout of the limiter's Redis calls; past it the request uses local limits. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: intVar(50, 1, 10_000),
   /** Browser origins allowed by CORS (`*` = any); empty = CORS off. */

@@ -19,6 +19,7 @@ import { createResilience } from './proxy/retry/resilience';
 import { createUpstreamAccounting } from './proxy/upstream-accounting';
 import { createUpstreamPool } from './proxy/upstream-pool';
 import { createLocalSignals } from './routing/local-signals';
+import { createPeerPlacements } from './routing/peer-placements';
 import { confirmedLoad, type SaturationThresholds } from './routing/saturation';
 import { createRoutingTableStore, type RoutingSnapshot, type RoutingTableStore } from './routing/routing-table-store';
 import { createResponseAffinity } from './routing/response-affinity';
@@ -101,7 +102,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     saturation,
     prefixIndex: { defaultCapacityBlocks: config.PREFIX_INDEX_BLOCKS_PER_SCHEDULER, maxTotalBlocks: config.PREFIX_INDEX_MAX_BLOCKS, maxChars: config.PREFIX_INDEX_MAX_CHARS },
     onPrefixPick: (scheduler, matched, blocks) => metrics.prefixPick(scheduler, matched, blocks),
+    peers: (index) => createPeerPlacements({ index }),
   });
+  const peers = picker.peers!;
   // cache-aware's index holds as much prompt text per scheduler as its KV cache holds tokens, when the engine says (≈ 4 characters a token).
   store.onApply((snapshot) => {
     for (const entry of snapshot.byId.values()) {
@@ -141,8 +144,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       const schedulers = stats.drain(signals.entries(), resilience.breakers);
       const responses_by_status_class = stats.drainResponses();
       const queues = queueReport.drainReport();
-      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class, queues };
+      const shared = peers.drain();
+      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class, queues, placements: shared.placements, shares_placements: shared.shares };
     },
+    onPeerPlacements: (batch) => peers.apply(batch, (id) => store.current()?.byId.has(id) === true),
   });
   let port = 0;
   const httpServer = httpComponent(server, config, logger, (bound) => (port = bound), () => {

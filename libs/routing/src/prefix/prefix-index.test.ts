@@ -1,5 +1,6 @@
 import { createPrefixIndex } from './prefix-index';
-import { promptBlocks } from './prompt-blocks';
+import { prefixQueryOf, promptBlocks } from './prompt-blocks';
+import { renderPromptParts } from './render-prompt';
 
 const BLOCK = 8;
 const query = (text: string) => promptBlocks(text, 0, { blockChars: BLOCK, maxChars: 1024 });
@@ -50,6 +51,18 @@ describe('prefix index', () => {
     expect(index.blocksOf('s1')).toBe(0);
   });
 
+  it('a hot prefix recorded again and again stays, while the capacity still bounds the scheduler', () => {
+    const index = createPrefixIndex({ defaultCapacityBlocks: 40 });
+    const hot = blocks(4, 'h');
+    for (let i = 0; i < 200; i++) {
+      index.record('s1', query(hot + blocks(2, `q${i}`)));
+      expect(index.blocksOf('s1')).toBeLessThanOrEqual(40);
+    }
+    expect(index.match(query(hot)).get('s1')).toBe(4);
+    // Questions long past are gone: the LRU still evicts.
+    expect(index.match(query(hot + blocks(2, 'q0'))).get('s1')).toBe(4);
+  });
+
   it('rejects a non-positive capacity', () => {
     expect(() => createPrefixIndex({ defaultCapacityBlocks: 0 })).toThrow(RangeError);
   });
@@ -73,5 +86,30 @@ describe('prompt blocks', () => {
     expect(bounded.count).toBe(64);
     expect([...bounded.hashes]).toEqual([...promptBlocks(huge.slice(0, 16_384), 0, { blockChars: 256, maxChars: 16_384 }).hashes]);
     expect(promptBlocks('', 0).count).toBe(0);
+  });
+
+  it('hashing the body piece by piece gives the hashes of its joined rendering', () => {
+    const long = 'w'.repeat(700);
+    const bodies: Array<Record<string, unknown>> = [
+      { messages: [{ role: 'system', content: `rules ${long}` }, { role: 'developer', content: 'be kind' }, { role: 'user', content: `q ${long}` }, { role: 'assistant', content: 'a' }, { role: 'user', content: 'b' }] },
+      { messages: [{ role: 'user', content: [{ type: 'text', text: long }, { type: 'image_url', image_url: { url: 'https://i/1.png' } }, 'odd'] }, null, { role: 7, content: {} }] },
+      { messages: [{ role: 'user', content: 'x'.repeat(3) }, { role: 'user', content: 'y' }] },
+      { prompt: `${long}${long}z` },
+      { prompt: Array.from({ length: 500 }, (_, i) => i) },
+      { input: ['embed', 'me'] },
+      { messages: [{ role: 'system', content: 'q'.repeat(100_000) }, { role: 'user', content: 'late' }] },
+    ];
+    for (const maxChars of [1000, 16_384]) {
+      const options = { blockChars: 256, maxChars };
+      for (const body of bodies) {
+        const { text, instructionChars, messageEnds, continued } = renderPromptParts(body, maxChars);
+        const joined = promptBlocks(text, 5, options, instructionChars, messageEnds, continued);
+        const streamed = prefixQueryOf(body, 5, options)!;
+        expect([...streamed.hashes]).toEqual([...joined.hashes]);
+        expect([streamed.fullBlocks, streamed.instructionBlocks, streamed.continued]).toEqual([joined.fullBlocks, joined.instructionBlocks, joined.continued]);
+      }
+    }
+    expect(prefixQueryOf({ messages: [] }, 5)).toBeUndefined();
+    expect(prefixQueryOf(undefined, 5)).toBeUndefined();
   });
 });

@@ -39,10 +39,20 @@ export const DEFAULT_INDEX_CAPACITY_BLOCKS = 4096;
 export const DEFAULT_INDEX_MAX_TOTAL_BLOCKS = 262_144;
 
 interface SchedulerBlocks {
-  /** Insertion order is recency: the first key is the least recently sent. */
-  readonly lru: Map<number, true>;
+  /** Insertion order is recency: the first key is the least recently moved to the end. Values: `moves` when it was. */
+  readonly lru: Map<number, number>;
   configured: number | undefined;
+  /** Blocks moved to the end of `lru` so far. */
+  moves: number;
 }
+
+/**
+ * A block moved to the end of its LRU fewer than capacity ÷ this many moves ago is
+ * not moved again: at most that many blocks were put behind it, so it is still
+ * evicted only after at least (1 − 1/4) of the capacity. A hot prefix (a tenant's
+ * system prompt) then costs one lookup per block instead of a delete and an insert.
+ */
+const REFRESH_FRACTION = 4;
 
 /** A fresh, empty index (one per gateway, in its strategy memory). */
 export function createPrefixIndex(options: PrefixIndexOptions = {}): PrefixIndex {
@@ -76,7 +86,7 @@ export function createPrefixIndex(options: PrefixIndexOptions = {}): PrefixIndex
   function entryOf(schedulerId: string): SchedulerBlocks {
     let entry = schedulers.get(schedulerId);
     if (entry === undefined) {
-      entry = { lru: new Map(), configured: undefined };
+      entry = { lru: new Map(), configured: undefined, moves: 0 };
       schedulers.set(schedulerId, entry);
     }
     return entry;
@@ -117,15 +127,19 @@ export function createPrefixIndex(options: PrefixIndexOptions = {}): PrefixIndex
     record(schedulerId, query) {
       if (query.count === 0) return;
       const entry = entryOf(schedulerId);
+      const fresh = capacityOf(entry) / REFRESH_FRACTION;
       // Last block first, so the head of the chain is the most recent and a tail is
       // evicted before its head (as vLLM frees a sequence's blocks).
       for (let block = query.count - 1; block >= 0; block--) {
         const hash = query.hashes[block]!;
-        if (entry.lru.delete(hash)) {
-          entry.lru.set(hash, true);
+        const moved = entry.lru.get(hash);
+        if (moved !== undefined) {
+          if (entry.moves - moved < fresh) continue;
+          entry.lru.delete(hash);
+          entry.lru.set(hash, ++entry.moves);
           continue;
         }
-        entry.lru.set(hash, true);
+        entry.lru.set(hash, ++entry.moves);
         let set = holders.get(hash);
         if (set === undefined) {
           set = new Set();

@@ -5,6 +5,7 @@ import { chainSeed, promptBlocks } from '../prefix/prompt-blocks';
 import { renderPromptParts } from '../prefix/render-prompt';
 import { candidate, seededRandom } from '../test-support/seeded-random';
 import { createStrategyMemory, type Candidate, type PickContext, type Pick } from '../types';
+import type { PrefixQuery } from '../prefix/prompt-blocks';
 import { cacheAware, createCacheAware } from './cache-aware';
 import { loadBounds } from './prefix-affinity';
 
@@ -16,12 +17,19 @@ function createGateway(seed = 1, strategy = cacheAware) {
   const rand = seededRandom(seed);
   return {
     memory,
+    /** The blocks of the last prompt routed (what the gateway would share). */
+    lastPrefix: undefined as PrefixQuery | undefined,
     route(fleet: readonly Candidate[], messages: readonly Message[], explain = false): Pick {
+      return this.routeWith(fleet, messages, undefined, explain);
+    },
+    /** `unfiltered`: the model's whole list `pool` was filtered from, as the gateway passes it. */
+    routeWith(pool: readonly Candidate[], messages: readonly Message[], unfiltered?: readonly Candidate[], explain = false): Pick {
       const { text, instructionChars, messageEnds, continued } = renderPromptParts({ messages }, 16_384);
       const prefix = text === '' ? undefined : promptBlocks(text, chainSeed('m'), undefined, instructionChars, messageEnds, continued);
-      const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain };
-      const pick = strategy(fleet, ctx)!;
+      const ctx: PickContext = { rand, now: 0, model: 'm', memory, prefix, explain, unfiltered };
+      const pick = strategy(pool, ctx)!;
       if (prefix) memory.prefixIndex!.record(pick.id, prefix);
+      this.lastPrefix = prefix;
       return pick;
     },
   };
@@ -35,6 +43,16 @@ const SYSTEM = `You are the assistant of tenant-a. ${words(1, 400)}`;
 const fleetOf = (n: number, overrides: Record<string, Partial<Candidate>> = {}) =>
   Array.from({ length: n }, (_, i) => candidate(`s${i + 1}`, overrides[`s${i + 1}`] ?? {}));
 const question = (i: number): Message[] => [{ role: 'system', content: SYSTEM }, { role: 'user', content: `q${i}: ${words(100 + i, 20)}` }];
+
+/** A conversation's first turn routed on a fresh gateway over 4 schedulers, and its second turn's messages. */
+function secondTurn(answerSeed: number) {
+  const gw = createGateway();
+  const fleet = fleetOf(4);
+  const history: Message[] = [...question(0)];
+  const home = gw.route(fleet, history).id;
+  history.push({ role: 'assistant', content: words(answerSeed, 30) }, { role: 'user', content: 'and then?' });
+  return { gw, fleet, history, home };
+}
 
 /** Golden record of every case's picks: reviewing a diff of it is reviewing a routing change. */
 const golden: Record<string, Array<{ chosen: string; reason: string }>> = {};
@@ -75,13 +93,9 @@ describe('cache-aware', () => {
   });
 
   it('headroom: a home at the bound for new conversations still takes the turns of conversations it holds', () => {
-    const gw = createGateway();
-    const fleet = fleetOf(4);
-    const history: Message[] = [...question(0)];
-    const home = gw.route(fleet, history).id;
-    history.push({ role: 'assistant', content: words(7, 30) }, { role: 'user', content: 'and then?' });
+    const { gw, fleet, history, home } = secondTurn(7);
     const busy = fleetOf(4, { [home]: { inFlight: 3 }, ...Object.fromEntries(fleet.filter((c) => c.id !== home).map((c) => [c.id, { inFlight: 2 }])) });
-    // placed = 3 + 6 + 1 = 10: new bound ceil(10 / 4) = 3 (home full), full bound ceil(12.5 / 4) = 4 (room).
+    // placed = 3 + 6 + 1 = 10: new bound ceil(10 / 4) = 3 (home full), full bound ceil(1.4 × 10 / 4) = 4 (room).
     const continuing = gw.route(busy, history);
     note('headroom', continuing);
     expect(continuing.id).toBe(home);
@@ -105,6 +119,41 @@ describe('cache-aware', () => {
     note('several-gateways', continued);
     expect(continued.id).toBe(home);
     expect(b.route(busy, question(8)).id).not.toBe(home);
+  });
+
+  it('a scheduler past its KV threshold takes the turns of conversations it holds, nothing new', () => {
+    const { gw, history, home } = secondTurn(9);
+    const kvFull = fleetOf(4, { [home]: { kvSaturated: true } });
+    const turn = gw.route(kvFull, history);
+    expect(turn.id).toBe(home);
+    note('kv-saturated', turn);
+    const fresh = gw.route(kvFull, question(1));
+    expect(fresh.id).not.toBe(home);
+    note('kv-saturated', fresh);
+  });
+
+  it('several gateways sharing placements and load agree on a spilled conversation, turn after turn', () => {
+    const fleet = fleetOf(4);
+    const a = createGateway(1);
+    const b = createGateway(2);
+    const unshared = createGateway(3);
+    const home = a.route(fleet, question(0)).id;
+    for (const gw of [b, unshared]) expect(gw.route(fleet, question(1)).id).toBe(home);
+    // Gateway a sees the home busy through the other gateways' counts, not its own: the conversation spills.
+    const busyElsewhere = fleetOf(4, { [home]: { othersInFlight: 10 } });
+    const history: Message[] = [...question(3)];
+    const spilled = a.route(busyElsewhere, history);
+    expect(spilled.id).not.toBe(home);
+    note('shared-placements', spilled);
+    // What a routed reaches b (as the control plane forwards it): b records it like its own pick.
+    b.memory.prefixIndex!.record(spilled.id, a.lastPrefix!);
+    history.push({ role: 'assistant', content: words(31, 30) }, { role: 'user', content: 'and next?' });
+    const [fromA, fromB] = [a.route(fleet, history), b.route(fleet, history)];
+    expect(fromB.id).toBe(fromA.id);
+    expect(fromA.id).toBe(spilled.id);
+    note('shared-placements', fromB);
+    // Without the shared placement a gateway sends the turn back to the tenant home.
+    expect(unshared.route(fleet, history).id).toBe(home);
   });
 
   it('cold start: independent gateways place a new prefix on the same scheduler, and many prefixes spread', () => {
@@ -163,6 +212,24 @@ describe('cache-aware', () => {
     expect(moved.has(home)).toBe(false);
     expect(moved.size).toBe(1);
     note('drain', gw.route(pool, question(99)));
+  });
+
+  it('a pool filtered from the model list (a full scheduler) is placed on the list\'s ring without rebuilding it, as a ring of the pool would', () => {
+    const fleet = Object.freeze(fleetOf(6));
+    const pool = fleet.filter((c) => c.id !== 's3');
+    const viaList = createGateway();
+    const viaPool = createGateway();
+    viaList.route(fleet, question(0));
+    const ring = viaList.memory.placements!.get('m');
+    for (let i = 0; i < 100; i++) {
+      const prompt: Message[] = [{ role: 'system', content: `tenant ${i}: ${words(i, 60)}` }];
+      const unfiltered = viaList.routeWith(pool, prompt, fleet);
+      expect(unfiltered.id).toBe(viaPool.route(pool, prompt).id);
+    }
+    expect(viaList.memory.placements!.get('m')).toBe(ring);
+    // A pool that is not a part of the list in order still routes (on a ring of its own).
+    const stranger = [candidate('s9')];
+    expect(viaList.routeWith(stranger, question(1), fleet).id).toBe('s9');
   });
 
   it('weight 0 is skipped while others have weight; weights shape cold placement', () => {

@@ -1,12 +1,12 @@
-import { buildHashRing, walkRing, type HashRing } from '../hashing/hash-ring';
+import { buildHashRing, ringStartIndex, type HashRing } from '../hashing/hash-ring';
 import type { PrefixQuery } from '../prefix/prompt-blocks';
 import type { Candidate, PickContext, Strategy } from '../types';
-import { DEFAULT_PREFIX_LOAD_FACTOR, DEFAULT_VIRTUAL_NODES } from './prefix-affinity';
+import { DEFAULT_VIRTUAL_NODES } from './prefix-affinity';
 import { weightedRandom } from './weighted-random';
 
 /** Tuning of cache-aware. */
 export interface CacheAwareOptions {
-  /** c of the load bound, as prefix-affinity's (≥ 1, default 1.25). */
+  /** c of the load bound for a turn that finds part of its own conversation (≥ 1, default 1.4). */
   loadFactor?: number;
   /**
    * c for a request that would find no more than the prompt's instructions (or
@@ -31,17 +31,32 @@ export interface Placement {
   readonly indexById: ReadonlyMap<string, number>;
   /** The frozen candidate array it was built from, if it was frozen: the same frozen array needs no comparison. */
   readonly source?: readonly Candidate[];
+  /** Scratch of one pick (picks are synchronous): each node's index in a filtered pool, -1 when it is not in it. */
+  readonly poolIndex: Int32Array;
+  /** Scratch of one ring walk: the walk each node was last met on. */
+  readonly metOn: Uint32Array;
+  walks: number;
 }
 
 const TWO_POW_32 = 4294967296;
 
 export const DEFAULT_NEW_LOAD_FACTOR = 1;
 
+/**
+ * c for a turn that finds part of its own conversation on a candidate: above
+ * prefix-affinity's 1.25, because sending such a turn elsewhere prefills its whole
+ * history again while its holder usually has free slots (bench/routing: 12% of
+ * turns left their history at 1.25; the 5 s busiest-over-mean in-flight ratio
+ * stays under the 1.5 collapse limit).
+ */
+export const DEFAULT_CONVERSATION_LOAD_FACTOR = 1.4;
+
 function buildPlacement(ids: readonly string[], weights: readonly number[], virtualNodes: number): Placement {
   const ring = buildHashRing(ids.map((id, i) => ({ id, weight: weights[i]! })), virtualNodes);
   const lists: number[][] = ids.map(() => []);
   for (let i = 0; i < ring.positions.length; i++) lists[ring.owners[i]!]!.push(ring.positions[i]!);
-  return { ids, weights, virtualNodes, ring, nodePoints: lists.map((l) => Uint32Array.from(l)), indexById: new Map(ids.map((id, i) => [id, i])) };
+  const nodePoints = lists.map((l) => Uint32Array.from(l));
+  return { ids, weights, virtualNodes, ring, nodePoints, indexById: new Map(ids.map((id, i) => [id, i])), poolIndex: new Int32Array(ids.length), metOn: new Uint32Array(ids.length), walks: 0 };
 }
 
 const baseWeightOf = (c: Candidate): number => c.baseWeight ?? c.weight;
@@ -67,6 +82,53 @@ function placementFor(candidates: readonly Candidate[], ctx: PickContext, virtua
   const placement = Object.isFrozen(candidates) ? { ...built, source: candidates } : built;
   placements.set(ctx.model, placement);
   return placement;
+}
+
+/**
+ * Where each candidate of this pick sits on the placement: `at(node)` is the pool
+ * index of a ring node, -1 when the node is not in the pool. A pool filtered from
+ * the model's list (a full scheduler, a retry) uses the ring of the whole list
+ * (ctx.unfiltered) with the missing nodes skipped, as a ring built without them
+ * would place every key: no rebuild per filtered pick, no allocation.
+ */
+interface PoolView {
+  readonly placement: Placement;
+  /** Pool index of a placement node, or -1. */
+  at(node: number): number;
+}
+
+function poolView(candidates: readonly Candidate[], ctx: PickContext, virtualNodes: number): PoolView {
+  const whole = ctx.unfiltered;
+  if (whole === undefined || whole === candidates) return identityView(placementFor(candidates, ctx, virtualNodes));
+  const placement = placementFor(whole, ctx, virtualNodes);
+  const { poolIndex, indexById } = placement;
+  if (placement.source === whole && isSubsequence(candidates, whole, poolIndex)) return { placement, at: (node) => poolIndex[node]! };
+  poolIndex.fill(-1);
+  for (let i = 0; i < candidates.length; i++) {
+    const node = indexById.get(candidates[i]!.id);
+    // A candidate outside the whole list: the caller broke the contract; place this pool on its own ring.
+    if (node === undefined) return identityView(placementFor(candidates, ctx, virtualNodes));
+    poolIndex[node] = i;
+  }
+  return { placement, at: (node) => poolIndex[node]! };
+}
+
+/**
+ * Whether `pool` is `whole` with some left out, in order (as the gateway filters
+ * it), the same objects; if so `poolIndex` maps each of whole's indices to pool's
+ * (-1 for the left out). One pass, no lookups by id.
+ */
+function isSubsequence(pool: readonly Candidate[], whole: readonly Candidate[], poolIndex: Int32Array): boolean {
+  let i = 0;
+  for (let node = 0; node < whole.length; node++) {
+    if (i < pool.length && pool[i] === whole[node]) poolIndex[node] = i++;
+    else poolIndex[node] = -1;
+  }
+  return i === pool.length;
+}
+
+function identityView(placement: Placement): PoolView {
+  return { placement, at: (node) => node };
 }
 
 /**
@@ -112,11 +174,19 @@ interface LoadShape {
 function loadShape(candidates: readonly Candidate[]): LoadShape {
   let placed = 1;
   let totalWeight = 0;
-  for (const c of candidates) {
-    placed += Math.max(0, c.inFlight);
-    totalWeight += Math.max(0, c.weight);
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const inFlight = loadOf(c);
+    const weight = c.weight;
+    if (inFlight > 0) placed += inFlight;
+    if (weight > 0) totalWeight += weight;
   }
   return { placed, totalWeight: totalWeight > 0 ? totalWeight : candidates.length, equal: totalWeight <= 0 };
+}
+
+/** Requests in flight to a candidate from every gateway this one knows of (its own live, the others' as last reported). */
+function loadOf(c: Candidate): number {
+  return c.inFlight + (c.othersInFlight ?? 0);
 }
 
 function boundOf(c: Candidate, shape: LoadShape, factor: number): number {
@@ -141,7 +211,7 @@ function boundOf(c: Candidate, shape: LoadShape, factor: number): number {
  * chosen scheduler in the index. Without blocks it is weighted-random.
  */
 export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
-  const loadFactor = options.loadFactor ?? DEFAULT_PREFIX_LOAD_FACTOR;
+  const loadFactor = options.loadFactor ?? DEFAULT_CONVERSATION_LOAD_FACTOR;
   const newLoadFactor = options.newLoadFactor ?? Math.min(loadFactor, DEFAULT_NEW_LOAD_FACTOR);
   const virtualNodes = options.virtualNodes ?? DEFAULT_VIRTUAL_NODES;
   const placementBlocks = options.placementBlocks ?? 1;
@@ -156,18 +226,22 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       return { ...pick, reason: `no prompt blocks: ${pick.reason}` };
     }
     const shape = loadShape(candidates);
-    const placement = placementFor(candidates, ctx, virtualNodes);
+    const view = poolView(candidates, ctx, virtualNodes);
+    const { placement } = view;
     const hash = placementHash(query, placementBlocks);
     const index = ctx.memory.prefixIndex;
     // A conversation under way (its prompt carries earlier turns) gets the full bound even where this
     // gateway has not seen its history: another gateway may have sent it, most likely to the same home.
     const shallowFactor = query.continued === true ? loadFactor : newLoadFactor;
     const factorFor = (blocks: number) => (blocks > query.instructionBlocks ? loadFactor : shallowFactor);
+    /** Pool index of a scheduler id, -1 when it is not a candidate of this pick. */
     const position = (id: string): number => {
-      const at = placement.indexById.get(id);
-      return at !== undefined && candidates[at]?.id === id ? at : -1;
+      const node = placement.indexById.get(id);
+      return node === undefined ? -1 : view.at(node);
     };
-    const eligible = (at: number, factor: number) => at >= 0 && candidates[at]!.inFlight < boundOf(candidates[at]!, shape, factor);
+    const eligible = (at: number, factor: number) => at >= 0 && loadOf(candidates[at]!) < boundOf(candidates[at]!, shape, factor);
+    // Past its KV threshold a scheduler takes only turns whose own conversation it holds (they need little new KV there).
+    const eligibleNew = (at: number, factor: number) => eligible(at, factor) && candidates[at]!.kvSaturated !== true;
     let best = -1;
     let bestBlocks = 0;
     let longest = 0;
@@ -175,19 +249,24 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
     if (index !== undefined) {
       const holders = (blocks: number) => index.holdersOf(query.hashes[blocks - 1]!);
       const some = (blocks: number, test: (at: number) => boolean) => {
-        for (const id of holders(blocks) ?? []) if (test(position(id))) return true;
+        const set = holders(blocks);
+        if (set !== undefined) for (const id of set) if (test(position(id))) return true;
         return false;
       };
-      longest = deepest(1, query.count, (d) => some(d, (at) => at >= 0));
-      for (const id of longest > 0 ? holders(longest)! : []) {
-        if (position(id) < 0) continue;
-        longestId = id;
-        break;
+      const isCandidate = (at: number) => at >= 0;
+      longest = deepest(1, query.count, (d) => some(d, isCandidate));
+      if (longest > 0) {
+        for (const id of holders(longest)!) {
+          if (position(id) < 0) continue;
+          longestId = id;
+          break;
+        }
       }
       // Deeper than the instructions the bound is loadFactor's, up to them newLoadFactor's: each range is monotone.
       const conversation = deepest(query.instructionBlocks + 1, longest, (d) => some(d, (at) => eligible(at, loadFactor)));
-      bestBlocks = conversation > query.instructionBlocks ? conversation : Math.max(0, deepest(1, Math.min(longest, query.instructionBlocks), (d) => some(d, (at) => eligible(at, shallowFactor))));
-      if (bestBlocks > 0) best = firstOnRing(placement, hash, holders(bestBlocks)!, (at) => eligible(at, factorFor(bestBlocks)), position);
+      bestBlocks = conversation > query.instructionBlocks ? conversation : Math.max(0, deepest(1, Math.min(longest, query.instructionBlocks), (d) => some(d, (at) => eligibleNew(at, shallowFactor))));
+      const deep = bestBlocks > query.instructionBlocks;
+      if (bestBlocks > 0) best = firstOnRing(view, hash, holders(bestBlocks)!, (at) => (deep ? eligible(at, loadFactor) : eligibleNew(at, shallowFactor)));
     }
     let chosen: number;
     let reason: string;
@@ -197,7 +276,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       if (longest > bestBlocks) reason += `; ${longestId} (${longest} blocks) at load bound`;
     } else {
       bestBlocks = 0;
-      ({ chosen, reason } = ringChoice(candidates, placement, hash, (c) => boundOf(c, shape, shallowFactor), longestId));
+      ({ chosen, reason } = ringChoice(candidates, view, hash, (c) => boundOf(c, shape, shallowFactor), longestId));
     }
     const id = candidates[chosen]!.id;
     const pick = { id, reason, prefixBlocks: best >= 0 ? bestBlocks : (index?.depthOf(id, query) ?? 0) };
@@ -207,7 +286,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       ...pick,
       scores: Object.fromEntries(candidates.map((c) => {
         const bound = boundOf(c, shape, factorFor(found.get(c.id) ?? 0));
-        return [c.id, bound > 0 ? c.inFlight / bound : 1];
+        return [c.id, bound > 0 ? loadOf(c) / bound : 1];
       })),
       matchedBlocks: Object.fromEntries(candidates.map((c) => [c.id, found.get(c.id) ?? 0])),
     };
@@ -234,18 +313,22 @@ function deepest(from: number, to: number, test: (d: number) => boolean): number
 const FEW_HOLDERS = 32;
 
 /**
- * The candidate among `holders` that passes `ok` and comes first on the ring
- * walk from `hash`, or -1. The cost stays bounded however many schedulers hold a
- * popular prefix: a few are compared by ring distance, many are met early on a walk.
+ * The pool index of the candidate among `holders` that passes `ok` and comes first
+ * on the ring walk from `hash`, or -1. The cost stays bounded however many
+ * schedulers hold a popular prefix: a few are compared by ring distance, many are
+ * met early on a walk.
  */
-function firstOnRing(placement: Placement, hash: number, holders: ReadonlySet<string>, ok: (at: number) => boolean, position: (id: string) => number): number {
+function firstOnRing(view: PoolView, hash: number, holders: ReadonlySet<string>, ok: (at: number) => boolean): number {
+  const { placement } = view;
   if (holders.size <= FEW_HOLDERS) {
     let best = -1;
     let bestDistance = Number.POSITIVE_INFINITY;
     for (const id of holders) {
-      const at = position(id);
+      const node = placement.indexById.get(id);
+      if (node === undefined) continue;
+      const at = view.at(node);
       if (!ok(at)) continue;
-      const distance = ringDistance(placement, at, hash);
+      const distance = ringDistance(placement, node, hash);
       if (distance < bestDistance) {
         best = at;
         bestDistance = distance;
@@ -253,21 +336,52 @@ function firstOnRing(placement: Placement, hash: number, holders: ReadonlySet<st
     }
     return best;
   }
-  for (const at of walkRing(placement.ring, hash)) if (holders.has(placement.ids[at]!) && ok(at)) return at;
+  const node = walkPlacement(placement, hash, (n) => holders.has(placement.ids[n]!) && ok(view.at(n)));
+  return node < 0 ? -1 : view.at(node);
+}
+
+/**
+ * The first node on the ring walk clockwise from `hash` (each node once) for which
+ * `stop` holds, or -1. Marks met nodes in the placement's scratch instead of a Set,
+ * so a walk allocates nothing.
+ */
+function walkPlacement(placement: Placement, hash: number, stop: (node: number) => boolean): number {
+  const { ring, metOn } = placement;
+  const total = ring.positions.length;
+  // Wraps after 2^32 - 1 walks: clear the marks so a stale one cannot equal the new stamp.
+  if (placement.walks === 0xffffffff) {
+    metOn.fill(0);
+    placement.walks = 0;
+  }
+  const walk = ++placement.walks;
+  const start = ringStartIndex(ring, hash);
+  let met = 0;
+  for (let step = 0; step < total && met < ring.nodeCount; step++) {
+    const node = ring.owners[(start + step) % total]!;
+    if (metOn[node] === walk) continue;
+    metOn[node] = walk;
+    met += 1;
+    if (stop(node)) return node;
+  }
   return -1;
 }
 
 /** No candidate under its bound holds a block: the first one under its bound clockwise from the placement hash. */
-function ringChoice(candidates: readonly Candidate[], placement: Placement, hash: number, bound: (c: Candidate) => number, longestId: string | undefined): { chosen: number; reason: string } {
+function ringChoice(candidates: readonly Candidate[], view: PoolView, hash: number, bound: (c: Candidate) => number, longestId: string | undefined): { chosen: number; reason: string } {
   let home = -1;
-  for (const index of walkRing(placement.ring, hash)) {
-    if (home < 0) home = index;
-    const c = candidates[index]!;
-    if (c.inFlight < bound(c)) {
-      const cold = longestId === undefined ? 'no cached prefix' : `${longestId} (longest cached prefix) at load bound`;
-      const where = index === home ? `ring home ${c.id}` : `ring home ${candidates[home]!.id} at load bound; spilled to ${c.id}`;
-      return { chosen: index, reason: `${cold}: ${where}` };
-    }
+  const found = walkPlacement(view.placement, hash, (node) => {
+    const at = view.at(node);
+    if (at < 0) return false;
+    if (home < 0) home = at;
+    return candidates[at]!.kvSaturated !== true && loadOf(candidates[at]!) < bound(candidates[at]!);
+  });
+  if (found >= 0) {
+    const chosen = view.at(found);
+    const c = candidates[chosen]!;
+    const cold = longestId === undefined ? 'no cached prefix' : `${longestId} (longest cached prefix) at load bound`;
+    const busy = candidates[home]?.kvSaturated === true ? 'past its KV threshold' : 'at load bound';
+    const where = chosen === home ? `ring home ${c.id}` : `ring home ${candidates[home]!.id} ${busy}; spilled to ${c.id}`;
+    return { chosen, reason: `${cold}: ${where}` };
   }
   // Unreachable while the factor is ≥ 1 (the bounds sum to more than the in-flight total).
   return { chosen: Math.max(0, home), reason: 'every candidate at its load bound: ring home' };

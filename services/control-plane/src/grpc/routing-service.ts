@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/observability';
-import type { GatewayReport, ReportAck, RoutingTable, WatchRequest } from '@switchyard/proto';
+import type { GatewayPlacements, GatewayReport, ReportAck, RoutingTable, WatchRequest } from '@switchyard/proto';
 import type { GatewayTracker } from './gateway-tracker';
 import { createPackedSnapshots } from './packed-snapshots';
 import type { ReportIntake } from './report-intake';
@@ -30,9 +30,18 @@ export interface RoutingService {
   closeAll(): void;
 }
 
+/** One open watch stream. */
+interface Watcher {
+  writer: TableStreamWriter;
+  drop: (reason: string) => void;
+  gatewayId: string;
+  /** The gateway asked for other gateways' placements (supports_placements). */
+  placements: boolean;
+}
+
 /** Open streams of this server, shared by the handlers and closeAll(). */
 interface OpenStreams {
-  watchers: Map<WatchCall, { writer: TableStreamWriter; drop: (reason: string) => void }>;
+  watchers: Map<WatchCall, Watcher>;
   /** Each answers its report stream with a ReportAck (idempotent). */
   reporters: Set<() => void>;
 }
@@ -54,7 +63,7 @@ export function createRoutingService(deps: RoutingServiceDeps): RoutingService {
   const snapshots = createSnapshotGate(CONCURRENT_SNAPSHOTS);
   const packed = createPackedSnapshots();
   return {
-    implementation: { WatchRoutingTable: watchHandler(deps, open, log, { snapshots, packed }), ReportStats: reportHandler(deps, open) } as grpc.UntypedServiceImplementation,
+    implementation: { WatchRoutingTable: watchHandler(deps, open, log, { snapshots, packed }), ReportStats: reportHandler(deps, open, createPlacementForwarder(open)) } as grpc.UntypedServiceImplementation,
     broadcast() {
       for (const { writer } of open.watchers.values()) writer.notify();
     },
@@ -99,7 +108,7 @@ function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger, 
     const resume = deltas && have ? deps.feed.changesSince(have) : Promise.resolve(undefined);
     void resume.then((batches) => {
       if (ended) return;
-      open.watchers.set(call, { writer, drop });
+      open.watchers.set(call, { writer, drop, gatewayId, placements: call.request.supports_placements === true });
       log.info('gateway watching', { gateway_id: gatewayId, have_epoch: epoch, have_version: version, supports_deltas: deltas, supports_packed_keys: packedKeys, resumed_batches: batches?.length ?? null });
       // Without the batches the writer sends one snapshot (nothing if the gateway has the current table).
       writer.resume(batches ?? []);
@@ -107,7 +116,7 @@ function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger, 
   };
 }
 
-function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
+function reportHandler(deps: RoutingServiceDeps, open: OpenStreams, forward: (placements: GatewayPlacements) => void) {
   return (call: ReportCall, callback: grpc.sendUnaryData<ReportAck>) => {
     const peerId = `peer:${call.getPeer()}`;
     let disconnect: (() => void) | undefined;
@@ -129,12 +138,56 @@ function reportHandler(deps: RoutingServiceDeps, open: OpenStreams) {
       if (answered) return;
       gatewayId = received.gateway_id || peerId;
       disconnect ??= deps.gateways.connect(gatewayId, 'report');
-      const report = { ...received, gateway_id: gatewayId };
+      if (received.shares_placements === true || (received.placements?.length ?? 0) > 0) forward(placementsOf(gatewayId, received));
+      const report = { ...received, gateway_id: gatewayId, placements: [] };
       const fresh = deps.reports?.admit(report) ?? true;
       deps.gateways.recordReport(fresh ? report : { ...report, schedulers: [], responses_by_status_class: {} });
     });
     call.on('end', answer);
     call.on('cancelled', finish);
     call.on('error', finish);
+  };
+}
+
+function placementsOf(gatewayId: string, report: GatewayReport): GatewayPlacements {
+  const inFlight: Record<string, number> = {};
+  for (const stats of report.schedulers) if (stats.in_flight > 0) inFlight[stats.scheduler_id] = stats.in_flight;
+  return { gateway_id: gatewayId, placements: report.placements ?? [], in_flight: inFlight };
+}
+
+/** How long the control plane gathers gateways' placements before forwarding them in one message per stream. */
+export const PLACEMENT_FORWARD_MS = 200;
+
+/**
+ * Forwards what gateways routed to every other gateway watching on this replica
+ * that asked for it (issue 18: cache-aware gateways agree), gathered for
+ * PLACEMENT_FORWARD_MS so each stream gets one message per period, not one per
+ * report. Best effort: a stream waiting for 'drain' skips a period (the next
+ * report brings newer counts, and a missed placement costs a prefix-cache hit,
+ * nothing else). Gateways watching another replica do not get them.
+ */
+function createPlacementForwarder(open: OpenStreams): (placements: GatewayPlacements) => void {
+  let gathered: GatewayPlacements[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    const batch = gathered;
+    gathered = [];
+    for (const [call, watcher] of open.watchers) {
+      if (!watcher.placements || call.writableNeedDrain) continue;
+      const others = batch.filter((p) => p.gateway_id !== watcher.gatewayId);
+      if (others.length === 0) continue;
+      call.write({ epoch: 0, version: 0, generated_at_ms: Date.now(), default_strategy: '', schedulers: [], models: {}, api_keys: [], auth_required: false, peer_placements: others });
+    }
+  };
+  return (placements) => {
+    // A gateway's newer report replaces its older one not yet sent (newer counts; placements add up).
+    const earlier = gathered.findIndex((p) => p.gateway_id === placements.gateway_id);
+    if (earlier >= 0) gathered[earlier] = { ...placements, placements: [...gathered[earlier]!.placements, ...placements.placements] };
+    else gathered.push(placements);
+    if (timer === undefined) {
+      timer = setTimeout(flush, PLACEMENT_FORWARD_MS);
+      timer.unref();
+    }
   };
 }

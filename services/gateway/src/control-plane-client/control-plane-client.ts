@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { compareTableVersions, createRoutingClient, deltaSize, isDelta, packedKeysProblem, type GatewayReport, type RoutingServiceClient, type RoutingTable } from '@switchyard/proto';
+import { compareTableVersions, createRoutingClient, deltaSize, isDelta, packedKeysProblem, type GatewayPlacements, type GatewayReport, type RoutingServiceClient, type RoutingTable } from '@switchyard/proto';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
@@ -14,6 +14,8 @@ export interface ControlPlaneClientOptions {
   /** Builds the next report (and starts a new stats interval). */
   buildReport(): GatewayReport;
   reportIntervalMs?: number;
+  /** What other gateways routed (issue 18); given, the watch asks for it (supports_placements). */
+  onPeerPlacements?(batch: readonly GatewayPlacements[]): void;
   backoff?: BackoffOptions;
   rand?: () => number;
 }
@@ -68,7 +70,7 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
     const address = options.addresses[index]!;
     const client = clientFor(address);
     const have = wantSnapshot ? undefined : options.store.current()?.table;
-    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0, supports_deltas: true, supports_packed_keys: true });
+    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0, supports_deltas: true, supports_packed_keys: true, supports_placements: options.onPeerPlacements !== undefined });
     watch = call;
     let lost = false;
     let resnapshot = false;
@@ -77,6 +79,8 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
       failures = 0;
       if (connected?.address !== address) log.info('control plane stream up', { address });
       connected = { address, client };
+      // Not a table: what other gateways routed (epoch and version are 0).
+      if ((message.peer_placements?.length ?? 0) > 0) return options.onPeerPlacements?.(message.peer_placements!);
       if (!isDelta(message)) return applySnapshot(message);
       const result = options.store.applyBatch(message);
       if (result.ok) {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { affinityKeyForPrefix, DEFAULT_PREFIX_KEY_OPTIONS } from '@switchyard/routing';
+import { affinityKeyForPrefix, createTextSink, DEFAULT_PREFIX_KEY_OPTIONS, writeContent, writePlainPrompt } from '@switchyard/routing';
 import type { AffinityKind } from './model-plan';
 
 /** Characters of the prompt the prefix key covers: no more is ever read (the rest of a long prompt costs nothing). */
@@ -43,8 +43,9 @@ function sessionKey(body: Readonly<Record<string, unknown>> | undefined, headers
 export function promptPrefix(body: Readonly<Record<string, unknown>>, maxChars: number): string {
   const messages = body.messages;
   if (Array.isArray(messages)) return chatPrefix(messages, maxChars);
-  const prompt = body.prompt ?? body.input;
-  return clip(textOf(Array.isArray(prompt) && prompt.length > 0 && typeof prompt[0] !== 'number' ? prompt[0] : prompt, maxChars), maxChars);
+  const sink = createTextSink(maxChars);
+  writePlainPrompt(body, sink);
+  return sink.text;
 }
 
 function chatPrefix(messages: readonly unknown[], maxChars: number): string {
@@ -55,36 +56,10 @@ function chatPrefix(messages: readonly unknown[], maxChars: number): string {
     const instruction = role === 'system' || role === 'developer';
     const budget = instruction ? maxChars - text.length : FIRST_TURN_CHARS;
     if (budget <= 0) continue;
-    text += `${typeof role === 'string' ? role : ''}: ${contentText(content, budget)}\n`;
+    const sink = createTextSink(budget);
+    writeContent(content, sink, true);
+    text += `${typeof role === 'string' ? role : ''}: ${sink.text}\n`;
     if (!instruction) break;
   }
   return text;
-}
-
-function contentText(content: unknown, maxChars: number): string {
-  if (typeof content === 'string') return clip(content, maxChars);
-  if (!Array.isArray(content)) return '';
-  let text = '';
-  for (const part of content) {
-    if (text.length >= maxChars) break;
-    const value = typeof part === 'object' && part !== null ? (part as { text?: unknown }).text : undefined;
-    if (typeof value === 'string') text += clip(value, maxChars - text.length);
-  }
-  return text;
-}
-
-/** A prompt string, or the leading token ids of a token array. */
-function textOf(prompt: unknown, maxChars: number): string {
-  if (typeof prompt === 'string') return prompt;
-  if (!Array.isArray(prompt)) return '';
-  let text = '';
-  for (const id of prompt) {
-    if (text.length >= maxChars) break;
-    if (typeof id === 'number') text += `${id},`;
-  }
-  return text;
-}
-
-function clip(text: string, maxChars: number): string {
-  return text.length > maxChars ? text.slice(0, maxChars) : text;
 }

@@ -12,6 +12,8 @@ const candidate = (id: string, weight: number, open: Record<string, number> = {}
   },
   maxConcurrency: max,
   saturated: false,
+  kvSaturated: false,
+  saturation: undefined,
   get freeSlots() {
     return max > 0 ? Math.max(0, max - (open[id] ?? 0)) : Number.POSITIVE_INFINITY;
   },
@@ -66,6 +68,19 @@ describe('choosePool', () => {
   it('does not fall through to unhealthy schedulers because a retry tried every healthy one', () => {
     const p = plan(['a'], ['x']);
     expect(choosePool(p, new Set(['a']))).toEqual({ pool: [], panic: false, saturated: false });
+  });
+
+  it('cache-aware keeps a scheduler past only its KV threshold (marked), other strategies and other thresholds leave it out; all KV-full means wait', () => {
+    const saturated = (id: string, saturation: PlanCandidate['saturation']): PlanCandidate => ({ ...candidate(id, 1), saturation, saturated: saturation !== undefined, kvSaturated: saturation === 'kv_cache' });
+    const healthy = [saturated('a', 'kv_cache'), saturated('b', 'waiting'), saturated('c', undefined)];
+    const base = { ...plan([], []), healthy, panic: healthy };
+    expect(ids(choosePool(base).pool)).toEqual(['c']);
+    const cacheAware: ModelPlan = { ...base, affinity: 'blocks' };
+    const pool = choosePool(cacheAware).pool;
+    expect(ids(pool)).toEqual(['a', 'c']);
+    expect(pool[0]!.kvSaturated).toBe(true);
+    const onlyKv = [saturated('a', 'kv_cache'), saturated('b', 'in_flight')];
+    expect(choosePool({ ...cacheAware, healthy: onlyKv, panic: onlyKv })).toEqual({ pool: [], panic: false, saturated: true });
   });
 
   describe('max_concurrency (issue 21 item 5)', () => {

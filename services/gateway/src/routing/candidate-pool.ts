@@ -17,6 +17,18 @@ export function isFull(c: PlanCandidate): boolean {
   return (c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency) || c.saturated;
 }
 
+/** How a pick may use a candidate now: not at all, only for a request whose conversation it holds (cache-aware), or freely. */
+type Room = 'full' | 'kv_cache' | 'free';
+
+const roomOf = (c: PlanCandidate): Room => (isFull(c) ? 'full' : 'free');
+
+/** cache-aware: a scheduler past only its KV-cache threshold stays in the pool, marked (Candidate.kvSaturated). */
+function cacheAwareRoomOf(c: PlanCandidate): Room {
+  if (c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency) return 'full';
+  const saturation = c.saturation;
+  return saturation === undefined ? 'free' : saturation === 'kv_cache' ? 'kv_cache' : 'full';
+}
+
 /**
  * The pool of one pick (pure). Normally the model's healthy candidates; panic mode
  * (Envoy's panic threshold at 100%) when none of them is available (all unhealthy,
@@ -34,28 +46,40 @@ export function isFull(c: PlanCandidate): boolean {
  */
 export function choosePool(plan: ModelPlan, exclude?: ReadonlySet<string>, unavailable?: (id: string) => boolean, scratch?: PlanCandidate[]): PoolChoice {
   const tried = exclude !== undefined && exclude.size > 0 ? exclude : undefined;
-  let available = 0;
-  let filtered = false;
-  for (const c of plan.healthy) {
-    if (unavailable?.(c.id) === true) {
-      filtered = true;
-      continue;
-    }
-    available += 1;
-    if (tried?.has(c.id) === true || isFull(c)) filtered = true;
-  }
-  const panic = available === 0;
-  if (!panic && !filtered) return { pool: plan.healthy, panic, saturated: false };
-  const source = panic ? plan.panic : plan.healthy;
-  if (panic && tried === undefined && unavailable === undefined && !source.some(isFull)) return { pool: source, panic, saturated: false };
   const pool = scratch ?? [];
+  // cache-aware judges the KV threshold itself, per request (a turn whose history a scheduler holds needs little new KV there).
+  const room = plan.affinity === 'blocks' ? cacheAwareRoomOf : roomOf;
+  const healthy = fill(pool, plan.healthy, tried, unavailable, room);
+  if (healthy.available > 0) return choice(pool, plan.healthy, false, healthy.full);
+  return choice(pool, plan.panic, true, fill(pool, plan.panic, tried, unavailable, room).full);
+}
+
+/** Writes the usable candidates of `source` into `pool`: each is checked once (isFull reads live counts). */
+function fill(pool: PlanCandidate[], source: readonly PlanCandidate[], tried: ReadonlySet<string> | undefined, unavailable: ((id: string) => boolean) | undefined, roomOfNow: (c: PlanCandidate) => Room): { available: number; full: number } {
   pool.length = 0;
+  let available = 0;
   let full = 0;
+  let kvOnly = 0;
   for (const c of source) {
-    if (tried?.has(c.id) === true || unavailable?.(c.id) === true) continue;
-    if (isFull(c)) full += 1;
+    if (unavailable?.(c.id) === true) continue;
+    available += 1;
+    if (tried?.has(c.id) === true) continue;
+    const room = roomOfNow(c);
+    if (room === 'full') full += 1;
     else pool.push(c);
+    if (room === 'kv_cache') kvOnly += 1;
   }
+  // Every one left is past its KV threshold: the request waits, as for any strategy.
+  if (kvOnly > 0 && kvOnly === pool.length) {
+    full += pool.length;
+    pool.length = 0;
+  }
+  return { available, full };
+}
+
+/** Nothing left out: the plan's own (frozen) array, which strategies may cache work on. */
+function choice(pool: readonly PlanCandidate[], source: readonly PlanCandidate[], panic: boolean, full: number): PoolChoice {
+  if (pool.length === source.length) return { pool: source, panic, saturated: false };
   return { pool, panic, saturated: pool.length === 0 && full > 0 };
 }
 

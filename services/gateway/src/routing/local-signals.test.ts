@@ -11,6 +11,28 @@ describe('local signals', () => {
     expect([...signals.entries()]).toEqual([]);
   });
 
+  it('hands out one live counter per scheduler, dropped only once it is idle and out of the table', () => {
+    const signals = createLocalSignals();
+    const counter = signals.counter('a');
+    signals.begin('a');
+    signals.begin('b');
+    expect(counter.value).toBe(1);
+    signals.end('a');
+    signals.begin('a');
+    expect(signals.counter('a')).toBe(counter);
+    expect(counter.value).toBe(1);
+    signals.retainLatency(new Set());
+    // Still busy: kept (its requests end later); idle and gone: dropped.
+    expect(signals.counter('a')).toBe(counter);
+    signals.end('a');
+    signals.end('b');
+    signals.end('b');
+    expect(signals.inFlight('b')).toBe(0);
+    signals.retainLatency(new Set());
+    expect(signals.counter('a')).not.toBe(counter);
+    expect([...signals.entries()]).toEqual([]);
+  });
+
   it('keeps a latency EWMA per scheduler and forgets schedulers that left the table', () => {
     const signals = createLocalSignals(0.5);
     expect(signals.latencyEwmaMs('a')).toBeUndefined();

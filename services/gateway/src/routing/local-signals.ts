@@ -1,4 +1,5 @@
 import { createLatencyTracker, type LatencyTracker } from '@switchyard/routing';
+import { counterIn, type LiveCounter } from './live-counter';
 
 /**
  * What this gateway alone knows about each scheduler right now: requests it has in
@@ -9,6 +10,8 @@ import { createLatencyTracker, type LatencyTracker } from '@switchyard/routing';
  */
 export interface LocalSignals {
   inFlight(schedulerId: string): number;
+  /** The live in-flight counter of a scheduler (read `value`); the same object until the scheduler leaves the table idle. */
+  counter(schedulerId: string): { readonly value: number };
   begin(schedulerId: string): void;
   end(schedulerId: string): void;
   /** This gateway's count when the table's load of the scheduler last changed: saturation adds what changed since (issue 19). */
@@ -21,7 +24,7 @@ export interface LocalSignals {
   observeLatency(schedulerId: string, ms: number): void;
   /** The latency EWMA (ms), undefined until the scheduler answered once. */
   latencyEwmaMs(schedulerId: string): number | undefined;
-  /** Drops the EWMAs of schedulers no longer in the table, so a returning one is measured afresh. */
+  /** Drops the EWMAs (and idle counters) of schedulers no longer in the table, so a returning one is measured afresh. */
   retainLatency(ids: ReadonlySet<string>): void;
 }
 
@@ -30,30 +33,35 @@ export interface LocalSignals {
  * `onEnd`: told after each ended request (requests waiting for a scheduler slot).
  */
 export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string) => void): LocalSignals {
-  const counts = new Map<string, number>();
+  // One live counter per scheduler, kept until the scheduler leaves the table idle: a plan's
+  // candidates hold it (counter) and read it without a map lookup per candidate per pick.
+  const counts = new Map<string, LiveCounter>();
   const atTable = new Map<string, number>();
   const latency: LatencyTracker = createLatencyTracker(alpha);
   const measured = new Set<string>();
+  const counterOf = (id: string) => counterIn(counts, id);
   return {
-    inFlight: (id) => counts.get(id) ?? 0,
+    inFlight: (id) => counts.get(id)?.value ?? 0,
+    counter: counterOf,
     inFlightAtTable: (id) => atTable.get(id) ?? 0,
     markLoad(ids) {
       for (const id of ids) {
-        const count = counts.get(id);
-        if (count === undefined) atTable.delete(id);
+        const count = counts.get(id)?.value ?? 0;
+        if (count === 0) atTable.delete(id);
         else atTable.set(id, count);
       }
     },
     begin(id) {
-      counts.set(id, (counts.get(id) ?? 0) + 1);
+      counterOf(id).value += 1;
     },
     end(id) {
-      const next = (counts.get(id) ?? 0) - 1;
-      if (next > 0) counts.set(id, next);
-      else counts.delete(id);
+      const counter = counterOf(id);
+      counter.value = Math.max(0, counter.value - 1);
       onEnd?.(id);
     },
-    entries: () => counts.entries(),
+    *entries() {
+      for (const [id, counter] of counts) if (counter.value > 0) yield [id, counter.value];
+    },
     observeLatency(id, ms) {
       latency.observe(id, ms);
       measured.add(id);
@@ -65,6 +73,8 @@ export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string)
         latency.forget(id);
         measured.delete(id);
       }
+      // Plans are rebuilt for a new table, so the counters of idle schedulers that left are held by none.
+      for (const [id, counter] of counts) if (counter.value === 0 && !ids.has(id)) counts.delete(id);
     },
   };
 }

@@ -1,15 +1,20 @@
 import type { SchedulerEntry } from '@switchyard/proto';
 import type { Candidate, Strategy } from '@switchyard/routing';
 import type { LocalSignals } from './local-signals';
+import type { PeerPlacements } from './peer-placements';
 import type { ModelTarget, RoutingSnapshot } from './routing-table-store';
 import type { ResolvedStrategy } from './resolve-strategy';
-import { isSaturated, NO_THRESHOLDS, roomBeforeSaturated, slotsOf, thresholdsFor, type SaturationThresholds } from './saturation';
+import { NO_THRESHOLDS, roomBeforeSaturated, saturationOf, slotsOf, type Saturation, thresholdsFor, type SaturationThresholds } from './saturation';
 
 /** A candidate with the cap on requests this gateway keeps open to it (0 = none). */
 export interface PlanCandidate extends Candidate {
   readonly maxConcurrency: number;
   /** Past one of its model's saturation thresholds right now (issue 19; read live). */
   readonly saturated: boolean;
+  /** Past its KV-cache usage threshold and no other (read live): see Candidate.kvSaturated. */
+  readonly kvSaturated: boolean;
+  /** Which saturation threshold it is past right now, if any (one read for the pool's filter). */
+  readonly saturation: Saturation | undefined;
   /** Requests it takes before it is full (0 when full; Infinity when nothing caps it). Read live; the headroom reserve counts them. */
   readonly freeSlots: number;
 }
@@ -55,6 +60,7 @@ export function buildModelPlan(
   resolve: (name: string) => ResolvedStrategy,
   defaultMaxConcurrency = 0,
   saturationDefaults: SaturationThresholds | undefined = undefined,
+  peers: PeerPlacements | undefined = undefined,
 ): ModelPlan | undefined {
   const targets = snapshot.targetsByModel.get(model);
   if (!targets) return undefined;
@@ -63,7 +69,9 @@ export function buildModelPlan(
   const routable = snapshot.routableByModel.get(model) ?? [];
   // Without defaults (ADMISSION_QUEUE off) only max_concurrency makes a scheduler full.
   const limits = saturationDefaults === undefined ? NO_THRESHOLDS : thresholdsFor(snapshot.table.models?.[model], saturationDefaults);
-  const live = (entry: SchedulerEntry, weight: number) => liveCandidate(entry, weight, signals, defaultMaxConcurrency, limits);
+  // Only cache-aware reads the other gateways' counts.
+  const others = resolved.name === 'cache-aware' ? peers : undefined;
+  const live = (entry: SchedulerEntry, weight: number) => liveCandidate(entry, weight, signals, defaultMaxConcurrency, limits, others);
   let slots = 0;
   for (const t of healthy) slots += slotsOf(t.entry.load, limits, maxConcurrencyOf(t.entry, defaultMaxConcurrency));
   return {
@@ -89,10 +97,12 @@ export function maxConcurrencyOf(entry: SchedulerEntry, defaultMaxConcurrency: n
 }
 
 /** A candidate whose in-flight count and latency EWMA are read at pick time. */
-function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number, limits: SaturationThresholds): PlanCandidate {
+function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSignals, defaultMaxConcurrency: number, limits: SaturationThresholds, peers: PeerPlacements | undefined): PlanCandidate {
   const id = entry.id;
   const maxConcurrency = maxConcurrencyOf(entry, defaultMaxConcurrency);
-  const view = () => ({ load: entry.load, inFlight: signals.inFlight(id), inFlightAtTable: signals.inFlightAtTable(id) });
+  const open = signals.counter(id);
+  const others = peers?.counter(id);
+  const view = () => ({ load: entry.load, inFlight: open.value, inFlightAtTable: signals.inFlightAtTable(id) });
   const checked = limits !== NO_THRESHOLDS && (limits.maxInFlight > 0 || (entry.load != null && (limits.maxWaiting > 0 || limits.maxKvCacheUsage > 0)));
   return {
     id,
@@ -101,16 +111,25 @@ function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSign
     baseWeight: entry.weight,
     priority: entry.priority,
     get inFlight() {
-      return signals.inFlight(id);
+      return open.value;
+    },
+    get othersInFlight() {
+      return others?.value ?? 0;
     },
     get latencyEwmaMs() {
       return signals.latencyEwmaMs(id);
     },
+    get saturation() {
+      return checked ? saturationOf(view(), limits) : undefined;
+    },
     get saturated() {
-      return checked && isSaturated(view(), limits);
+      return this.saturation !== undefined;
+    },
+    get kvSaturated() {
+      return this.saturation === 'kv_cache';
     },
     get freeSlots() {
-      const capped = maxConcurrency > 0 ? maxConcurrency - signals.inFlight(id) : Number.POSITIVE_INFINITY;
+      const capped = maxConcurrency > 0 ? maxConcurrency - open.value : Number.POSITIVE_INFINITY;
       return Math.max(0, Math.min(capped, checked ? roomBeforeSaturated(view(), limits) : Number.POSITIVE_INFINITY));
     },
   };

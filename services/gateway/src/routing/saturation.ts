@@ -48,14 +48,23 @@ export interface LoadView {
  * gateway of a many-gateway fleet is never starved by numbers it cannot see change.
  */
 export function isSaturated(view: LoadView, t: SaturationThresholds): boolean {
-  if (t.maxInFlight > 0 && view.inFlight >= t.maxInFlight) return true;
+  return saturationOf(view, t) !== undefined;
+}
+
+/** Which saturation threshold a scheduler is past. */
+export type Saturation = 'in_flight' | 'waiting' | 'kv_cache';
+
+/** Which threshold makes a scheduler saturated (the first found), or undefined when none does. */
+export function saturationOf(view: LoadView, t: SaturationThresholds): Saturation | undefined {
+  if (t.maxInFlight > 0 && view.inFlight >= t.maxInFlight) return 'in_flight';
   const load = view.load;
   // With nothing open there, this gateway would learn of freed capacity only from the next
   // table, which load within a band never brings: one request goes, and its end tells.
-  if (!load || view.inFlight === 0) return false;
+  if (!load || view.inFlight === 0) return undefined;
+  if (t.maxWaiting > 0 && load.waiting + view.inFlight - view.inFlightAtTable >= t.maxWaiting) return 'waiting';
   // KV use is only known from the table: once this gateway has ended more there than it started since, it is taken to have dropped.
-  if (t.maxKvCacheUsage > 0 && load.kv_cache_usage >= t.maxKvCacheUsage && view.inFlight >= view.inFlightAtTable) return true;
-  return t.maxWaiting > 0 && load.waiting + view.inFlight - view.inFlightAtTable >= t.maxWaiting;
+  if (t.maxKvCacheUsage > 0 && load.kv_cache_usage >= t.maxKvCacheUsage && view.inFlight >= view.inFlightAtTable) return 'kv_cache';
+  return undefined;
 }
 
 /**

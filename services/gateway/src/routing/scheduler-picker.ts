@@ -7,6 +7,7 @@ import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain
 import type { LocalSignals } from './local-signals';
 import { buildModelPlan, maxConcurrencyOf, type ModelPlan, type PlanCandidate } from './model-plan';
 import { isUsable, type ModelTarget, type RoutingSnapshot } from './routing-table-store';
+import type { PeerPlacements } from './peer-placements';
 import { prefixQueryFor } from './prefix-query';
 import { resolveStrategy } from './resolve-strategy';
 import type { SaturationThresholds } from './saturation';
@@ -64,6 +65,8 @@ export interface SchedulerPicker {
   saturation(snapshot: RoutingSnapshot, model: string): { saturated: number; total: number };
   /** The prefix index (cache-aware), for metrics and tests. */
   readonly prefixIndex: PrefixIndex;
+  /** What this gateway shares with the others (when PickerDeps.peers is given). */
+  readonly peers?: PeerPlacements;
 }
 
 export interface PickerDeps {
@@ -83,6 +86,8 @@ export interface PickerDeps {
   prefixIndex?: PrefixIndexOptions & { maxChars?: number };
   /** A cache-aware pick: the chosen scheduler, the leading blocks the index expected it to hold, the request's blocks. */
   onPrefixPick?(schedulerId: string, matchedBlocks: number, blocks: number): void;
+  /** Shares cache-aware picks and load with the other gateways (issue 18); built on this picker's index by the caller. */
+  peers?: (index: PrefixIndex) => PeerPlacements;
 }
 
 /**
@@ -94,11 +99,12 @@ export interface PickerDeps {
  */
 export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const prefixIndex = createPrefixIndex(deps.prefixIndex);
+  const peers = deps.peers?.(prefixIndex);
   const memory = createStrategyMemory({ prefixIndex });
   const maxPromptChars = deps.prefixIndex?.maxChars ?? DEFAULT_PROMPT_BLOCK_OPTIONS.maxChars;
   const rand = deps.rand ?? Math.random;
   const now = deps.now ?? Date.now;
-  const planOf = createPlanCache(deps, prefixIndex);
+  const planOf = createPlanCache(deps, prefixIndex, peers);
   // One error per model: a full model is picked again for every queued request and every freed slot, and only the message is read.
   const capacityErrors = new Map<string, ApiError>();
   const atCapacityOf = (model: string) => capacityErrors.get(model) ?? capacityErrors.set(model, atCapacity(model)).get(model)!;
@@ -107,6 +113,7 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const scratch: PlanCandidate[] = [];
   return {
     prefixIndex,
+    peers,
     route(snapshot, request, options) {
       if (request.backend !== undefined || request.affinity !== undefined) return routePinned(snapshot, request, deps.signals, options, defaultMax);
       const plan = planOf(snapshot, request.model);
@@ -120,12 +127,15 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
       const affinityKey = hashed && pool.length > 1 ? affinityKeyFor(plan.affinity!, request.body, options?.headers) : undefined;
       // Computed even for a single candidate: the index must learn where prompts went.
       const prefix = plan.affinity === 'blocks' ? prefixQueryFor(request.body, request.model, maxPromptChars) : undefined;
-      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory, prefix, explain });
+      const whole = panic ? plan.panic : plan.healthy;
+      const unfiltered = pool === whole ? undefined : whole;
+      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory, prefix, explain, unfiltered });
       const target = pick && plan.targetById.get(pick.id);
       if (!pick || !target) return { ok: false, error: noScheduler(request.model) };
       if (prefix !== undefined) {
         deps.onPrefixPick?.(pick.id, pick.prefixBlocks ?? 0, prefix.count);
         prefixIndex.record(pick.id, prefix);
+        peers?.routed(pick.id, prefix);
       }
       if (panic) deps.onPanic?.(request.model);
       if (!explain) return { ok: true, target, pick, strategy: plan.strategyName, panic };
@@ -154,7 +164,7 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
 }
 
 /** Model plans of the current table; a new table drops them (and the latency and prefix index of schedulers that left). */
-function createPlanCache(deps: PickerDeps, prefixIndex: PrefixIndex): (snapshot: RoutingSnapshot, model: string) => ModelPlan | undefined {
+function createPlanCache(deps: PickerDeps, prefixIndex: PrefixIndex, peers: PeerPlacements | undefined): (snapshot: RoutingSnapshot, model: string) => ModelPlan | undefined {
   const strategies = deps.strategies ?? STRATEGIES;
   const warned = new Set<string>();
   const resolve = (name: string) =>
@@ -172,11 +182,12 @@ function createPlanCache(deps: PickerDeps, prefixIndex: PrefixIndex): (snapshot:
       const ids = new Set(snapshot.byId.keys());
       deps.signals.retainLatency(ids);
       prefixIndex.retain(ids);
+      peers?.retain(ids);
     }
     const cached = plans.get(model);
     if (cached) return cached;
     // Unknown names are not cached: clients choose them, the map must not grow with them.
-    const plan = buildModelPlan(snapshot, model, deps.signals, resolve, deps.defaultMaxConcurrency, deps.saturation);
+    const plan = buildModelPlan(snapshot, model, deps.signals, resolve, deps.defaultMaxConcurrency, deps.saturation, peers);
     if (!plan) return undefined;
     plans.set(model, plan);
     if (plan.healthy.length === 0 && plan.panic.length > 0) {
