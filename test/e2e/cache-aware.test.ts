@@ -79,11 +79,21 @@ describe('cache-aware routing with 2 gateways and 4 sims (issue 18)', () => {
   });
 
   it('a gateway learns through the control plane where the other gateway sent a prompt it never saw', async () => {
+    const received = async () => Number(/^switchyard_gateway_peer_placements_received_total(?:\{[^}]*\})? (\S+)$/m.exec(await (await fetch(`${stack.gatewayUrls[1]}/metrics`)).text())?.[1] ?? 0);
+    // The previous test's placements reach gateway 1 first: wait until nothing more arrives for two report periods.
+    let settled = await received();
+    await waitFor(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const now = await received();
+      const quiet = now === settled;
+      settled = now;
+      return quiet;
+    }, 20_000, 0, 'placements from the previous test to settle');
     const prompt = [{ role: 'system', content: `Tenant shared-${Date.now()}. ${SYSTEM}` }, { role: 'user', content: 'seen by gateway 0 only' }];
     const first = await send(0, prompt);
     expect(first.receipt.reason).toMatch(/^no cached prefix/);
     // Gateway 0 reports its picks about once a second; the control plane forwards them within 200 ms.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await waitFor(async () => (await received()) > settled, 10_000, 100, "gateway 1 to receive gateway 0's placements");
     const second = await send(1, prompt);
     expect(second.backend).toBe(first.backend);
     expect(second.receipt.reason).toMatch(/^longest cached prefix/);

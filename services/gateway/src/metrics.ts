@@ -38,6 +38,8 @@ export interface GatewayMetrics {
   panicRouting(model: string): void;
   /** A cache-aware pick: leading prompt blocks the prefix index expected on `scheduler`, of the request's `blocks` (issue 18). */
   prefixPick(scheduler: string, matchedBlocks: number, blocks: number): void;
+  /** Placements other gateways routed, received through the control plane (issue 18: cache-aware gateways agree). */
+  peerPlacements(count: number): void;
   /** Per-key limits fell back to this gateway's own counters (Redis unreachable) or shared again (issue 6). */
   rateLimitFallback(active: boolean): void;
   /** One admitted request of a key's `user` (never the key) and its tokens (issue 6 usage accounting). */
@@ -121,6 +123,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
       query.inc(blocks);
       if (matchedBlocks > 0) hit.inc(matchedBlocks);
     },
+    peerPlacements: (count) => m.peerPlacements.inc(count),
     rateLimitFallback: (active) => m.rateLimitFallback.set(active ? 1 : 0),
     usage(user, model, promptTokens, completionTokens) {
       const [requests, prompt, completion] = usage(`${user}\u0000${model}`);
@@ -214,6 +217,11 @@ function defineMetrics(registry: Registry, counts: DeferredCounts) {
       name: 'switchyard_gateway_prefix_expected_hit_blocks_total',
       help: 'cache-aware: leading prompt blocks the prefix index expected each scheduler to hold when a request was sent to it.',
       labelNames: ['scheduler'] as const,
+      registers,
+    }),
+    peerPlacements: new Counter({
+      name: 'switchyard_gateway_peer_placements_received_total',
+      help: 'cache-aware: prompts other gateways routed, received through the control plane and recorded in this gateway\'s prefix index. Flat while other gateways route cache-aware: this gateway learns only from its own picks.',
       registers,
     }),
     rateLimitFallback: new Gauge({
