@@ -45,7 +45,9 @@ const admin = <T>(method: string, route: string, body?: unknown): Promise<T> => 
 
 beforeAll(async () => {
   const [good, bad] = [await fakeEngine(true), await fakeEngine(false)];
-  stack = await startStack({ sims: [], gateways: 0, controlPlaneEnv: { ADMIN_TOKEN, PROBE_INTERVAL_MS: '1000', PROBE_TIMEOUT_MS: '1000', LOG_LEVEL: 'warn' } });
+  // 1,000 probes a second on two loaded cores (CI) can time out a healthy scheduler's probe: a long timeout and three failures in a row before unhealthy.
+  const controlPlaneEnv = { ADMIN_TOKEN, PROBE_INTERVAL_MS: '1000', PROBE_TIMEOUT_MS: '5000', PROBE_UNHEALTHY_THRESHOLD: '3', LOG_LEVEL: 'warn' };
+  stack = await startStack({ sims: [], gateways: 0, controlPlaneEnv });
   let next = 0;
   await Promise.all(Array.from({ length: 16 }, async () => {
     for (let i = next++; i < FLEET; i = next++) await admin('POST', '/admin/scheduler/add', { id: idOf(i), url: DOWN.has(i) ? bad : good, models: ['m'] });
