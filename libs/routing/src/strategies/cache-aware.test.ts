@@ -156,6 +156,18 @@ describe('cache-aware', () => {
     expect(unshared.route(fleet, history).id).toBe(home);
   });
 
+  it("on a nearly idle fleet another gateway's last reported request does not push a shared prompt off its home", () => {
+    const fleet = fleetOf(4);
+    const gw = createGateway(1);
+    const home = gw.route(fleet, question(0)).id;
+    // One request of another gateway, reported up to a second ago and most likely ended since: noise, not load.
+    const phantom = fleetOf(4, { [home]: { othersInFlight: 1 } });
+    for (let i = 1; i < 20; i++) expect(gw.route(phantom, question(i)).id).toBe(home);
+    // One of theirs per candidate on average: now they are load, and a busy home spills.
+    const busy = fleetOf(4, { [home]: { othersInFlight: 4 } });
+    expect(gw.route(busy, question(21)).id).not.toBe(home);
+  });
+
   it('cold start: independent gateways place a new prefix on the same scheduler, and many prefixes spread', () => {
     const fleet = fleetOf(8);
     const counts = new Map<string, number>();

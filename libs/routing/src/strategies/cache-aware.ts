@@ -169,24 +169,31 @@ interface LoadShape {
   readonly placed: number;
   readonly totalWeight: number;
   readonly equal: boolean;
+  /** Whether the other gateways' reported counts are counted (see loadShape). */
+  readonly withOthers: boolean;
 }
 
 function loadShape(candidates: readonly Candidate[]): LoadShape {
-  let placed = 1;
+  let local = 0;
+  let others = 0;
   let totalWeight = 0;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
-    const inFlight = loadOf(c);
-    const weight = c.weight;
-    if (inFlight > 0) placed += inFlight;
-    if (weight > 0) totalWeight += weight;
+    if (c.inFlight > 0) local += c.inFlight;
+    if ((c.othersInFlight ?? 0) > 0) others += c.othersInFlight!;
+    if (c.weight > 0) totalWeight += c.weight;
   }
-  return { placed, totalWeight: totalWeight > 0 ? totalWeight : candidates.length, equal: totalWeight <= 0 };
+  // The others' counts are up to a report period old. On a nearly idle fleet (fewer than one of
+  // their requests per candidate) they are noise: a single request that has since ended would push
+  // a hot prefix off its home, so they count only once there is load to balance.
+  const withOthers = others >= candidates.length;
+  const placed = 1 + local + (withOthers ? others : 0);
+  return { placed, totalWeight: totalWeight > 0 ? totalWeight : candidates.length, equal: totalWeight <= 0, withOthers };
 }
 
-/** Requests in flight to a candidate from every gateway this one knows of (its own live, the others' as last reported). */
-function loadOf(c: Candidate): number {
-  return c.inFlight + (c.othersInFlight ?? 0);
+/** Requests in flight to a candidate: this gateway's live count, plus the others' as last reported when the shape counts them. */
+function loadOf(c: Candidate, shape: LoadShape): number {
+  return shape.withOthers ? c.inFlight + (c.othersInFlight ?? 0) : c.inFlight;
 }
 
 function boundOf(c: Candidate, shape: LoadShape, factor: number): number {
@@ -239,7 +246,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       const node = placement.indexById.get(id);
       return node === undefined ? -1 : view.at(node);
     };
-    const eligible = (at: number, factor: number) => at >= 0 && loadOf(candidates[at]!) < boundOf(candidates[at]!, shape, factor);
+    const eligible = (at: number, factor: number) => at >= 0 && loadOf(candidates[at]!, shape) < boundOf(candidates[at]!, shape, factor);
     // Past its KV threshold a scheduler takes only turns whose own conversation it holds (they need little new KV there).
     const eligibleNew = (at: number, factor: number) => eligible(at, factor) && candidates[at]!.kvSaturated !== true;
     let best = -1;
@@ -276,7 +283,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       if (longest > bestBlocks) reason += `; ${longestId} (${longest} blocks) at load bound`;
     } else {
       bestBlocks = 0;
-      ({ chosen, reason } = ringChoice(candidates, view, hash, (c) => boundOf(c, shape, shallowFactor), longestId));
+      ({ chosen, reason } = ringChoice(candidates, view, hash, (c) => loadOf(c, shape) < boundOf(c, shape, shallowFactor), longestId));
     }
     const id = candidates[chosen]!.id;
     const pick = { id, reason, prefixBlocks: best >= 0 ? bestBlocks : (index?.depthOf(id, query) ?? 0) };
@@ -286,7 +293,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       ...pick,
       scores: Object.fromEntries(candidates.map((c) => {
         const bound = boundOf(c, shape, factorFor(found.get(c.id) ?? 0));
-        return [c.id, bound > 0 ? loadOf(c) / bound : 1];
+        return [c.id, bound > 0 ? loadOf(c, shape) / bound : 1];
       })),
       matchedBlocks: Object.fromEntries(candidates.map((c) => [c.id, found.get(c.id) ?? 0])),
     };
@@ -367,13 +374,13 @@ function walkPlacement(placement: Placement, hash: number, stop: (node: number) 
 }
 
 /** No candidate under its bound holds a block: the first one under its bound clockwise from the placement hash. */
-function ringChoice(candidates: readonly Candidate[], view: PoolView, hash: number, bound: (c: Candidate) => number, longestId: string | undefined): { chosen: number; reason: string } {
+function ringChoice(candidates: readonly Candidate[], view: PoolView, hash: number, underBound: (c: Candidate) => boolean, longestId: string | undefined): { chosen: number; reason: string } {
   let home = -1;
   const found = walkPlacement(view.placement, hash, (node) => {
     const at = view.at(node);
     if (at < 0) return false;
     if (home < 0) home = at;
-    return candidates[at]!.kvSaturated !== true && loadOf(candidates[at]!) < bound(candidates[at]!);
+    return candidates[at]!.kvSaturated !== true && underBound(candidates[at]!);
   });
   if (found >= 0) {
     const chosen = view.at(found);
