@@ -191,7 +191,8 @@ describe('SIGTERM of a gateway with 50 open streams', () => {
     const gateway = stack.gatewayUrls[0]!;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
     let runningAtSigterm = 0;
-    const streams = Array.from({ length: 50 }, () => postChat(gateway, chatBody('sim-model', { stream: true, maxTokens: 100 }), agent));
+    // 300 tokens at 20 ms: 6 s a stream, so on a loaded machine the last one starts before the first ends.
+    const streams = Array.from({ length: 50 }, () => postChat(gateway, chatBody('sim-model', { stream: true, maxTokens: 300 }), agent));
     // Streams are open once the sims report them running.
     await waitFor(async () => {
       let running = 0;
