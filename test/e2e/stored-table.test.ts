@@ -14,7 +14,7 @@ import { capturingLogger, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../..
 import { createRoutingTableStore } from '../../services/gateway/src/routing/routing-table-store';
 import { createRedisTableLoader } from '../../services/gateway/src/state/redis-table-loader';
 
-const LEGACY_INTERVAL_MS = 400;
+const LEGACY_INTERVAL_MS = 2_000;
 const KEY_COUNT = 3_000;
 const prefix = uniquePrefix('stored-table');
 const keys = redisKeys(prefix);
@@ -80,13 +80,15 @@ const gatewayBootstrap = async () => {
     await loader.stop();
   }
 };
-const legacyRecord = async () => JSON.parse((await raw.hget(keys.table, 'json'))!) as RoutingTable;
+// Through the writer's connection: after any legacy write that put() started, in order.
+const legacyRecord = async () => JSON.parse((await writerClient.hget(keys.table, 'json'))!) as RoutingTable;
 const keysRef = () => raw.hget(keys.table, 'keys_ref');
 
 describe('the stored routing table (issue 16)', () => {
   const listed = Array.from({ length: KEY_COUNT }, (_, i) => apiKey(i + 1));
   const v1 = table(1, listed, ['a']);
-  const v2 = table(2, listed, ['a', 'b']);
+  // The same keys re-read into new records (a new epoch's leader, a resync): still the stored list.
+  const v2 = table(2, listed.map((k) => ({ ...k })), ['a', 'b']);
   const v3 = table(3, [apiKey(1, false), ...listed.slice(1)], ['a', 'b']);
 
   it('a version without key changes does not rewrite the key list, and every reader gets the whole table', async () => {
@@ -107,10 +109,10 @@ describe('the stored routing table (issue 16)', () => {
     expect(await legacyRecord()).toEqual(v2);
   });
 
-  it('a key change rewrites the key list and the legacy record at once', async () => {
+  it('a key change rewrites the key list, and the legacy record right after it', async () => {
     const oldRef = (await keysRef())!;
     expect(await writer.put(v3, undefined, undefined, batch(v2, v3))).toBe(true);
-    expect(await keysRef()).toBe('1.3');
+    expect(await keysRef()).not.toBe(oldRef);
     expect(await legacyRecord()).toEqual(v3);
     expect(await raw.pttl(`${keys.table}:keys:${oldRef}`)).toBeGreaterThan(0);
     for (const read of [await follower.getTable(), await gatewayBootstrap()]) {

@@ -41,14 +41,14 @@ return 1
  * change batch leading to this table to the change log and trims the log to its
  * size; a table without a batch empties the log (nothing in it leads there).
  * The table is stored split (issue 16, libs/redis stored-table.ts): the routes on
- * every version; the key list only when it changed (under KEYS[7], the list it
- * replaces expiring after a while); the legacy whole-table JSON only when given.
+ * every version; the key list only when sent (under KEYS[7], the list it
+ * replaces expiring after a while; the legacy record is PUT_LEGACY_TABLE's).
  * A write without a key list names the list it means, and is refused unless that
  * list is the stored one (Redis lost it, or another writer replaced it).
  * KEYS: table, seq, leader, epoch, generation, changes, key list.
  * ARGV: routes json, epoch, version, owner ('' = unfenced), generation, channel, message,
  * change batch json ('' = none), change log size, key list ref, key count,
- * key list json ('' = unchanged), old list ttl ms, legacy json ('' = not this time).
+ * key list json ('' = unchanged), old list ttl ms.
  * Returns 1 stored, 0 not newer, -1 not the lease holder, -2 other generation,
  * -3 stale epoch, -4 the named key list is not stored.
  */
@@ -73,7 +73,6 @@ else
   if stored[3] and stored[3] ~= ARGV[10] then redis.call('PEXPIRE', KEYS[1] .. ':keys:' .. stored[3], ARGV[13]) end
 end
 redis.call('HSET', KEYS[1], 'routes', ARGV[1], 'keys_ref', ARGV[10], 'keys_count', ARGV[11], 'epoch', ARGV[2], 'version', ARGV[3])
-if ARGV[14] ~= '' then redis.call('HSET', KEYS[1], 'json', ARGV[14]) end
 if tonumber(redis.call('GET', KEYS[2]) or '0') < version then redis.call('SET', KEYS[2], ARGV[3]) end
 if ARGV[8] == '' then
   redis.call('DEL', KEYS[6])

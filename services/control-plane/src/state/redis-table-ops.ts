@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
+import { createSerialRunner } from '@switchyard/lifecycle';
 import { LEGACY_TABLE_INTERVAL_MS, OLD_KEY_PART_TTL_MS, readStoredTable, tableKeyPartKey } from '@switchyard/redis';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTable } from '@switchyard/proto';
@@ -27,38 +29,35 @@ export interface RedisTableOpsOptions {
 
 /**
  * The routing table in Redis: one hash, its key list apart, a version counter,
- * writes fenced by the leader lease (redis-scripts.ts). Issue 16: a version whose
- * key list is the same array as the last one written sends only the routes (a few
- * hundred KB at 1,000 schedulers) and names the stored list; the list (≈ 20 MB at
- * 100,000 keys) goes out only when it changed. The legacy `json` record, which
- * previous releases read, is written with every key change and every table
- * without a change batch, else at most every legacyIntervalMs (a timer writes
- * the last version late when versions stop), so it trails the routes by at most
- * that and never holds a key the current table lost.
+ * writes fenced by the leader lease (redis-scripts.ts). Issue 16: the key list
+ * (≈ 20 MB of JSON at 100,000 keys) is named by its content's SHA-256, so a
+ * version whose list this writer stored (or sent) before sends only the routes
+ * (a few hundred KB at 1,000 schedulers) and names it, however often the list was
+ * re-read meanwhile; a refused name (Redis lost the list, or a send timed out)
+ * makes it send the list. The legacy `json` record, which previous releases read,
+ * is written right after every version with new keys or without a change batch,
+ * else at most every legacyIntervalMs (a timer writes the last version late), in
+ * its own command so no table write waits for it: it trails the routes by at most
+ * that interval plus a write, and a key change by one write.
  */
 export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger, options: RedisTableOpsOptions = {}): RedisTableOps {
   const serializer = createTableSerializer();
   const changeLogSize = options.changeLogSize ?? DEFAULT_CHANGE_LOG_SIZE;
   const legacy = createLegacyWriter(client, keys, logger, serializer, options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
-  // The key list this writer last stored, by identity: the publisher hands every version the same array until keys change.
-  let written: { list: RoutingTable['api_keys']; ref: string } | undefined;
+  // Key lists this writer stored or sent (a timed-out send may have been stored): the last two, enough to try naming first.
+  let sent: string[] = [];
+  // The list of the last version stored: a version with another one (or without a batch) writes the legacy record at once.
+  let storedRef: string | undefined;
 
-  const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, withKeys: boolean) => {
-    const ref = withKeys || !written ? `${table.epoch}.${table.version}` : written.ref;
-    const writeLegacy = withKeys || !change || legacy.due();
+  const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, ref: string, withKeys: boolean) => {
     const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
     const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeyPartKey(keys.table, ref)];
     const args = [
       serializer.routes(table), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
-      change ? JSON.stringify(change) : '', changeLogSize, ref, table.api_keys.length,
-      withKeys ? serializer.keys(table.api_keys) : '', OLD_KEY_PART_TTL_MS, writeLegacy ? serializer.full(table) : '',
+      change ? JSON.stringify(change) : '', changeLogSize, ref, table.api_keys.length, withKeys ? serializer.keys(table.api_keys) : '', OLD_KEY_PART_TTL_MS,
     ];
-    const result = Number(await PUT_TABLE.run(client, tableKeys, args));
-    if (result === 1) {
-      written = { list: table.api_keys, ref };
-      legacy.stored(table, writeLegacy);
-    }
-    return result;
+    if (withKeys) sent = [ref, ...sent.filter((r) => r !== ref)].slice(0, 2);
+    return Number(await PUT_TABLE.run(client, tableKeys, args));
   };
 
   return {
@@ -69,12 +68,17 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
     },
     nextVersion: () => client.incr(keys.tableSeq),
     async put(table, fence, generation, change) {
-      let result = await write(table, fence, generation, change, written?.list !== table.api_keys);
+      const ref = serializer.digest(table.api_keys);
+      const named = sent.includes(ref);
+      let result = await write(table, fence, generation, change, ref, !named);
       if (result === KEY_LIST_MISSING) {
-        logger.warn('stored key list is not the one last written: writing it again', { epoch: table.epoch, version: table.version });
-        result = await write(table, fence, generation, change, true);
+        logger.info('the named key list is not stored: sending it', { epoch: table.epoch, version: table.version });
+        result = await write(table, fence, generation, change, ref, true);
       }
-      if (result !== 1) written = undefined;
+      if (result === 1) {
+        legacy.stored(table, ref !== storedRef || !change);
+        storedRef = ref;
+      } else storedRef = undefined;
       if (result < 0) logger.warn('table write fenced out', { epoch: table.epoch, version: table.version, reason: FENCE_REASONS[result] });
       return result === 1;
     },
@@ -86,34 +90,44 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
 }
 
 /**
- * When the legacy record is due, and the late write of a version that skipped it:
- * the timer runs once per interval at most, and writes only while that version is
- * still the stored one.
+ * The legacy whole-table record: written at once for an urgent version (new keys,
+ * a new epoch) or when the interval since the last write has passed, else by a
+ * timer at the end of the interval; one write at a time, always of the newest
+ * stored version, and only while it is still the stored one. A failed write is
+ * retried after the interval.
  */
 function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, serializer: TableSerializer, intervalMs: number) {
   let writtenAt = -Infinity;
-  let pending: RoutingTable | undefined;
+  let latest: RoutingTable | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const flush = async () => {
-    timer = undefined;
-    const table = pending;
-    pending = undefined;
+  const writeLatest = async () => {
+    const table = latest;
+    latest = undefined;
     if (!table) return;
     writtenAt = Date.now();
-    await PUT_LEGACY_TABLE.run(client, [keys.table], [table.epoch, table.version, serializer.full(table)]);
+    try {
+      await PUT_LEGACY_TABLE.run(client, [keys.table], [table.epoch, table.version, serializer.full(table)]);
+    } catch (err) {
+      logger.warn('cannot write the legacy table record', { error: String(err), retry_in_ms: intervalMs });
+      latest ??= table;
+      later();
+    }
+  };
+  const writes = createSerialRunner(writeLatest);
+  const now = () => void writes.run();
+  const later = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      now();
+    }, Math.max(0, writtenAt + intervalMs - Date.now()));
+    timer.unref();
   };
   return {
-    due: () => Date.now() - writtenAt >= intervalMs,
-    stored(table: RoutingTable, legacyWritten: boolean) {
-      if (legacyWritten) {
-        writtenAt = Date.now();
-        pending = undefined;
-        return;
-      }
-      pending = table;
-      if (timer) return;
-      timer = setTimeout(() => void flush().catch((err: unknown) => logger.warn('cannot refresh the legacy table record', { error: String(err) })), Math.max(0, writtenAt + intervalMs - Date.now()));
-      timer.unref();
+    stored(table: RoutingTable, urgent: boolean) {
+      latest = table;
+      if (urgent || Date.now() - writtenAt >= intervalMs) now();
+      else later();
     },
   };
 }
@@ -125,6 +139,8 @@ export interface TableSerializer {
   keys(list: RoutingTable['api_keys']): Buffer;
   /** The table's JSON with an empty key list: the routes record. */
   routes(table: RoutingTable): string;
+  /** SHA-256 (hex, first 32 digits) of keys(list): the stored list's name. */
+  digest(list: RoutingTable['api_keys']): string;
 }
 
 /**
@@ -163,9 +179,18 @@ export function createTableSerializer(): TableSerializer {
     return bytes;
   };
   const routes = (table: RoutingTable) => JSON.stringify({ ...table, api_keys: [] });
+  const digests = new WeakMap<object, string>();
   return {
     keys,
     routes,
+    digest(apiKeys) {
+      let digest = digests.get(apiKeys);
+      if (digest === undefined) {
+        digest = createHash('sha256').update(keys(apiKeys)).digest('hex').slice(0, 32);
+        digests.set(apiKeys, digest);
+      }
+      return digest;
+    },
     full(table) {
       const rest = routes(table);
       // Inside string values quotes are escaped, so this marker can only be the field itself.
