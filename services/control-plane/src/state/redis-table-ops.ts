@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import { createSerialRunner } from '@switchyard/lifecycle';
 import { LEGACY_TABLE_INTERVAL_MS, OLD_KEY_PART_TTL_MS, readStoredTable, tableKeyPartKey } from '@switchyard/redis';
@@ -30,22 +29,23 @@ export interface RedisTableOpsOptions {
 /**
  * The routing table in Redis: one hash, its key list apart, a version counter,
  * writes fenced by the leader lease (redis-scripts.ts). Issue 16: the key list
- * (≈ 20 MB of JSON at 100,000 keys) is named by its content's SHA-256, so a
- * version whose list this writer stored (or sent) before sends only the routes
- * (a few hundred KB at 1,000 schedulers) and names it, however often the list was
- * re-read meanwhile; a refused name (Redis lost the list, or a send timed out)
+ * (≈ 20 MB of JSON at 100,000 keys) is named by the version that first sent it;
+ * a version whose list has the same bytes as one this writer sent before sends
+ * only the routes (a few hundred KB at 1,000 schedulers) and names it, however
+ * often the list was re-read meanwhile; a refused name (Redis lost the list, or a send timed out)
  * makes it send the list. The legacy `json` record, which previous releases read,
- * is written right after every version with new keys or without a change batch,
- * else at most every legacyIntervalMs (a timer writes the last version late), in
- * its own command so no table write waits for it: it trails the routes by at most
- * that interval plus a write, and a key change by one write.
+ * is written shortly (LEGACY_URGENT_DELAY_MS) after every version with new keys or
+ * without a change batch, else at most every legacyIntervalMs (a timer writes the
+ * last version late), in its own command so no table write waits for it: it trails
+ * the routes by at most that interval plus a write, and a key change by the delay
+ * plus a write.
  */
 export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger, options: RedisTableOpsOptions = {}): RedisTableOps {
   const serializer = createTableSerializer();
   const changeLogSize = options.changeLogSize ?? DEFAULT_CHANGE_LOG_SIZE;
   const legacy = createLegacyWriter(client, keys, logger, serializer, options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
-  // Key lists this writer stored or sent (a timed-out send may have been stored): the last two, enough to try naming first.
-  let sent: string[] = [];
+  // Key lists this writer stored or sent (a timed-out send may have been stored), by their bytes: the last two, to name instead of sending.
+  let sent: { ref: string; bytes: Buffer }[] = [];
   // The list of the last version stored: a version with another one (or without a batch) writes the legacy record at once.
   let storedRef: string | undefined;
 
@@ -56,7 +56,7 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
       serializer.routes(table), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
       change ? JSON.stringify(change) : '', changeLogSize, ref, table.api_keys.length, withKeys ? serializer.keys(table.api_keys) : '', OLD_KEY_PART_TTL_MS,
     ];
-    if (withKeys) sent = [ref, ...sent.filter((r) => r !== ref)].slice(0, 2);
+    if (withKeys) sent = [{ ref, bytes: serializer.keys(table.api_keys) }, ...sent.filter((s) => s.ref !== ref)].slice(0, 2);
     return Number(await PUT_TABLE.run(client, tableKeys, args));
   };
 
@@ -68,9 +68,11 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
     },
     nextVersion: () => client.incr(keys.tableSeq),
     async put(table, fence, generation, change) {
-      const ref = serializer.digest(table.api_keys);
-      const named = sent.includes(ref);
-      let result = await write(table, fence, generation, change, ref, !named);
+      const bytes = serializer.keys(table.api_keys);
+      // A memcmp at worst (20 MB at 100,000 keys), far cheaper than hashing or sending the list.
+      const known = sent.find((s) => s.bytes === bytes || s.bytes.equals(bytes));
+      const ref = known?.ref ?? `${table.epoch}.${table.version}`;
+      let result = await write(table, fence, generation, change, ref, !known);
       if (result === KEY_LIST_MISSING) {
         logger.info('the named key list is not stored: sending it', { epoch: table.epoch, version: table.version });
         result = await write(table, fence, generation, change, ref, true);
@@ -89,8 +91,11 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
   };
 }
 
+/** How long after an urgent version (new keys, a new epoch) its legacy record is written. */
+export const LEGACY_URGENT_DELAY_MS = 300;
+
 /**
- * The legacy whole-table record: written at once for an urgent version (new keys,
+ * The legacy whole-table record: written within LEGACY_URGENT_DELAY_MS for an urgent version (new keys,
  * a new epoch) or when the interval since the last write has passed, else by a
  * timer at the end of the interval; one write at a time, always of the newest
  * stored version, and only while it is still the stored one. A failed write is
@@ -114,20 +119,25 @@ function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, seri
     }
   };
   const writes = createSerialRunner(writeLatest);
-  const now = () => void writes.run();
-  const later = () => {
-    if (timer) return;
+  let dueAt = Infinity;
+  // A pending write due sooner stays: a stream of urgent versions does not push it back.
+  const writeIn = (ms: number) => {
+    if (timer && dueAt <= Date.now() + ms) return;
+    clearTimeout(timer);
+    dueAt = Date.now() + ms;
     timer = setTimeout(() => {
       timer = undefined;
-      now();
-    }, Math.max(0, writtenAt + intervalMs - Date.now()));
+      void writes.run();
+    }, ms);
     timer.unref();
   };
+  const later = () => writeIn(Math.max(0, writtenAt + intervalMs - Date.now()));
   return {
     stored(table: RoutingTable, urgent: boolean) {
       latest = table;
-      if (urgent || Date.now() - writtenAt >= intervalMs) now();
-      else later();
+      if (!urgent && Date.now() - writtenAt < intervalMs) return later();
+      // Not at once: the replicas' change-log reads of this version go first, and the table's stream does not wait behind 20 MB.
+      writeIn(LEGACY_URGENT_DELAY_MS);
     },
   };
 }
@@ -139,8 +149,6 @@ export interface TableSerializer {
   keys(list: RoutingTable['api_keys']): Buffer;
   /** The table's JSON with an empty key list: the routes record. */
   routes(table: RoutingTable): string;
-  /** SHA-256 (hex, first 32 digits) of keys(list): the stored list's name. */
-  digest(list: RoutingTable['api_keys']): string;
 }
 
 /**
@@ -179,18 +187,9 @@ export function createTableSerializer(): TableSerializer {
     return bytes;
   };
   const routes = (table: RoutingTable) => JSON.stringify({ ...table, api_keys: [] });
-  const digests = new WeakMap<object, string>();
   return {
     keys,
     routes,
-    digest(apiKeys) {
-      let digest = digests.get(apiKeys);
-      if (digest === undefined) {
-        digest = createHash('sha256').update(keys(apiKeys)).digest('hex').slice(0, 32);
-        digests.set(apiKeys, digest);
-      }
-      return digest;
-    },
     full(table) {
       const rest = routes(table);
       // Inside string values quotes are escaped, so this marker can only be the field itself.
