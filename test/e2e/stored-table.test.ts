@@ -162,3 +162,21 @@ describe('the stored routing table (issue 16)', () => {
     expect(await gatewayBootstrap()).toEqual(v9);
   });
 });
+
+describe('the legacy record write (issue 16)', () => {
+  const own = redisKeys(`${prefix}retry:`);
+
+  it('is logged and retried after the interval when it fails', async () => {
+    const log = capturingLogger();
+    const ops = createRedisTableOps(writerClient, own, log.logger, { legacyIntervalMs: 500 });
+    const v1 = table(1, [apiKey(1)], ['a']);
+    expect(await ops.put(v1, undefined, undefined)).toBe(true);
+    // Within the 300 ms before the legacy write: the table key holds another type, so that write fails.
+    await raw.rename(own.table, `${own.table}:aside`);
+    await raw.set(own.table, 'not a hash');
+    await waitFor(() => log.lines().includes('cannot write the legacy table record'), 2_000, 20, 'the failed legacy write');
+    await raw.rename(`${own.table}:aside`, own.table);
+    await waitFor(async () => (await raw.hget(own.table, 'json')) !== null, 2_000, 20, 'the retried legacy write');
+    expect(JSON.parse((await raw.hget(own.table, 'json'))!)).toEqual(v1);
+  });
+});
