@@ -81,7 +81,7 @@ it('a leader paused past its lease is replaced, fenced out, and steps down when 
 
   // A change while the old leader sleeps: its events wait in its socket for the moment it wakes up.
   expect((await cluster.admin('cp-b', 'POST', '/admin/scheduler/add', { id: 'during-pause', url: cluster.sims.get('sim-1')!.url, models: ['during-pause'] })).status).toBe(201);
-  await waitFor(async () => (await cluster.redis.command('HGET', 'e2e:table', 'json')).includes('during-pause'), 2_000, 20, 'the new table in Redis');
+  await waitFor(async () => (await cluster.redis.command('HGET', 'e2e:table', 'routes')).includes('during-pause'), 2_000, 20, 'the new table in Redis');
   await sleep(Math.max(0, pausedAt + LEASE_MS + 1_000 - Date.now()));
   leaderA.kill('SIGCONT');
 

@@ -40,10 +40,17 @@ return 1
  * the table back. Raises the version counter to the stored version. Appends the
  * change batch leading to this table to the change log and trims the log to its
  * size; a table without a batch empties the log (nothing in it leads there).
- * KEYS: table, seq, leader, epoch, generation, changes.
- * ARGV: json, epoch, version, owner ('' = unfenced), generation, channel, message,
- * change batch json ('' = none), change log size.
- * Returns 1 stored, 0 not newer, -1 not the lease holder, -2 other generation, -3 stale epoch.
+ * The table is stored split (issue 16, libs/redis stored-table.ts): the routes on
+ * every version; the key list only when sent (under KEYS[7], the list it
+ * replaces expiring after a while; the legacy record is PUT_LEGACY_TABLE's).
+ * A write without a key list names the list it means, and is refused unless that
+ * list is the stored one (Redis lost it, or another writer replaced it).
+ * KEYS: table, seq, leader, epoch, generation, changes, key list.
+ * ARGV: routes json, epoch, version, owner ('' = unfenced), generation, channel, message,
+ * change batch json ('' = none), change log size, key list ref, key count,
+ * key list json ('' = unchanged), old list ttl ms.
+ * Returns 1 stored, 0 not newer, -1 not the lease holder, -2 other generation,
+ * -3 stale epoch, -4 the named key list is not stored.
  */
 export const PUT_TABLE = luaScript(`
 local epoch = tonumber(ARGV[2])
@@ -53,12 +60,19 @@ if ARGV[4] ~= '' then
   if redis.call('GET', KEYS[5]) ~= ARGV[5] then return -2 end
   if tonumber(redis.call('GET', KEYS[4]) or '0') > epoch then return -3 end
 end
-local stored = redis.call('HMGET', KEYS[1], 'epoch', 'version')
+local stored = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'keys_ref')
 if stored[1] then
   local e = tonumber(stored[1])
   if e > epoch or (e == epoch and tonumber(stored[2]) >= version) then return 0 end
 end
-redis.call('HSET', KEYS[1], 'json', ARGV[1], 'epoch', ARGV[2], 'version', ARGV[3])
+if ARGV[12] == '' then
+  if stored[3] ~= ARGV[10] or redis.call('EXISTS', KEYS[7]) == 0 then return -4 end
+else
+  redis.call('SET', KEYS[7], ARGV[12])
+  -- The replaced list's name follows from the table key (tableKeyPartKey): a single Redis, not a cluster.
+  if stored[3] and stored[3] ~= ARGV[10] then redis.call('PEXPIRE', KEYS[1] .. ':keys:' .. stored[3], ARGV[13]) end
+end
+redis.call('HSET', KEYS[1], 'routes', ARGV[1], 'keys_ref', ARGV[10], 'keys_count', ARGV[11], 'epoch', ARGV[2], 'version', ARGV[3])
 if tonumber(redis.call('GET', KEYS[2]) or '0') < version then redis.call('SET', KEYS[2], ARGV[3]) end
 if ARGV[8] == '' then
   redis.call('DEL', KEYS[6])
@@ -67,6 +81,18 @@ else
   redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -1 - tonumber(ARGV[9]))
 end
 redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
+`);
+
+/**
+ * The legacy whole-table record, written late (a version that skipped it): only
+ * while that version is still the stored one, so it never goes back in time.
+ * KEYS: table. ARGV: epoch, version, json. Returns 1 written, 0 superseded.
+ */
+export const PUT_LEGACY_TABLE = luaScript(`
+local stored = redis.call('HMGET', KEYS[1], 'epoch', 'version')
+if stored[1] ~= ARGV[1] or stored[2] ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'json', ARGV[3])
 return 1
 `);
 

@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import type { Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
 import type { RoutingTable } from '@switchyard/proto';
-import { createRedisClient } from '@switchyard/redis';
+import { createRedisClient, readStoredTable } from '@switchyard/redis';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 
 export interface RedisTableLoaderOptions {
@@ -20,8 +20,8 @@ export interface RedisTableLoaderOptions {
 /**
  * Static stability at start-up (issue 3): a gateway that starts while no control
  * plane answers reads the last table the leader stored in Redis and serves it.
- * Read-only (one HGET of `<prefix>table`, field `json`; the layout is in
- * docs/state-and-replicas.md), and only while the gateway has no table at all:
+ * Read-only (the split form of `<prefix>table` and its key list, or the legacy
+ * `json` record; libs/redis stored-table.ts, docs/contracts.md), and only while the gateway has no table at all:
  * the control-plane client keeps trying meanwhile, and its tables win as soon as
  * they are newer. Done (and disconnected) once any table is applied.
  */
@@ -41,9 +41,9 @@ export function createRedisTableLoader(options: RedisTableLoaderOptions): Compon
     if (options.store.current()) return true;
     const connection = client();
     if (connection.status !== 'ready') await connection.connect();
-    const raw = await connection.hget(`${options.keyPrefix}table`, 'json');
-    if (raw === null) throw new Error('Redis holds no routing table yet');
-    const table = parseTable(raw);
+    const stored = await readStoredTable(connection, `${options.keyPrefix}table`, (reason) => log.warn('stored table key list unusable: reading the legacy record', { reason }));
+    if (stored === undefined) throw new Error('Redis holds no routing table yet');
+    const table = parseTable(stored);
     if (options.store.apply(table)) log.warn('no control plane answered: serving the last routing table from Redis', { epoch: table.epoch, version: table.version, schedulers: table.schedulers.length });
     return true;
   };
@@ -80,9 +80,9 @@ export function createRedisTableLoader(options: RedisTableLoaderOptions): Compon
 }
 
 /** The stored table, checked just enough that a foreign value under the key cannot break routing. */
-export function parseTable(raw: string): RoutingTable {
-  const table = JSON.parse(raw) as Partial<RoutingTable> | null;
-  if (!table || typeof table.epoch !== 'number' || typeof table.version !== 'number' || !Array.isArray(table.schedulers) || typeof table.models !== 'object') {
+export function parseTable(stored: unknown): RoutingTable {
+  const table = stored as Partial<RoutingTable> | null;
+  if (!table || typeof table.epoch !== 'number' || typeof table.version !== 'number' || !Array.isArray(table.schedulers) || typeof table.models !== 'object' || !Array.isArray(table.api_keys)) {
     throw new Error('the value under the table key is not a routing table');
   }
   return table as RoutingTable;

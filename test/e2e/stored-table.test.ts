@@ -1,0 +1,182 @@
+/**
+ * Issue 16: the routing table in Redis with its key list stored apart. Real
+ * Redis, the control plane's writer, a second control-plane store reading as a
+ * follower does, the gateway's Redis bootstrap, and the legacy record read the
+ * way the previous release read it (JSON.parse of `<prefix>table` field `json`).
+ */
+import { diffTables, unpackKeys, type ApiKeyRecord, type RoutingTable } from '@switchyard/proto';
+import { createRedisClient } from '@switchyard/redis';
+import { waitFor } from '@switchyard/testing';
+import { redisKeys } from '../../services/control-plane/src/redis/redis-keys';
+import { createRedisStateStore, type RedisStateStore } from '../../services/control-plane/src/state/redis-state-store';
+import { createRedisTableOps, type RedisTableOps } from '../../services/control-plane/src/state/redis-table-ops';
+import { capturingLogger, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../services/control-plane/src/test-support/redis-fixture';
+import { createRoutingTableStore } from '../../services/gateway/src/routing/routing-table-store';
+import { createRedisTableLoader } from '../../services/gateway/src/state/redis-table-loader';
+
+const LEGACY_INTERVAL_MS = 2_000;
+const KEY_COUNT = 3_000;
+const prefix = uniquePrefix('stored-table');
+const keys = redisKeys(prefix);
+
+const apiKey = (i: number, enabled = true): ApiKeyRecord => ({
+  key_sha256: i.toString(16).padStart(64, '0'), user: `user-${i}`, enabled, allowed_models: ['*'], rpm: 0, tpm: 0,
+  max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, priority: '',
+});
+const table = (version: number, apiKeys: ApiKeyRecord[], schedulerIds: string[]): RoutingTable => ({
+  epoch: 1, version, generated_at_ms: 1_000 + version, default_strategy: 'least-loaded', auth_required: true, api_keys: apiKeys,
+  schedulers: schedulerIds.map((id) => ({ id, url: `http://${id}`, models: ['m'], weight: 1, effective_weight: 1, priority: 0, labels: {}, state: 'healthy', api_key: '' })),
+  models: { m: { strategy: '', served_names: ['m'], resume_streams: false } },
+});
+/** The change batch from the previous version, as the publisher stores it. */
+const batch = (previous: RoutingTable, next: RoutingTable) => ({ ...diffTables(previous, next), version: next.version });
+
+type Redis = ReturnType<typeof createRedisClient>;
+
+/** Bytes of every script call the writer sends: a wrapper around the real client, counting what goes to Redis. */
+function countScriptBytes(client: Redis): () => number {
+  let sent = 0;
+  const size = (args: unknown[]) => args.reduce<number>((n, a) => n + (Buffer.isBuffer(a) ? a.length : Buffer.byteLength(String(a))), 0);
+  const [evalsha, evalSource] = [client.evalsha.bind(client), client.eval.bind(client)];
+  client.evalsha = ((...args: unknown[]) => ((sent += size(args)), (evalsha as (...a: unknown[]) => unknown)(...args))) as typeof client.evalsha;
+  client.eval = ((...args: unknown[]) => ((sent += size(args)), (evalSource as (...a: unknown[]) => unknown)(...args))) as typeof client.eval;
+  return () => sent;
+}
+
+let writerClient: Redis;
+let writer: RedisTableOps;
+let sent: () => number;
+let follower: RedisStateStore;
+let followerLog: ReturnType<typeof capturingLogger>;
+let raw: Redis;
+
+beforeAll(async () => {
+  writerClient = createRedisClient(TEST_REDIS_URL);
+  sent = countScriptBytes(writerClient);
+  writer = createRedisTableOps(writerClient, keys, capturingLogger().logger, { legacyIntervalMs: LEGACY_INTERVAL_MS });
+  followerLog = capturingLogger();
+  follower = createRedisStateStore({ url: TEST_REDIS_URL, keyPrefix: prefix, now: Date.now, logger: followerLog.logger });
+  await follower.start();
+  raw = createRedisClient(TEST_REDIS_URL);
+  await Promise.all([writerClient.connect(), raw.connect()]);
+});
+
+afterAll(async () => {
+  await follower.close();
+  writerClient.disconnect();
+  raw.disconnect();
+  await deleteKeys(prefix);
+});
+
+const gatewayBootstrap = async () => {
+  const store = createRoutingTableStore();
+  const loader = createRedisTableLoader({ url: TEST_REDIS_URL, keyPrefix: prefix, store, logger: capturingLogger().logger });
+  try {
+    await loader.loadOnce();
+    // The gateway holds its keys packed (issue 16): listed again, to compare with what was stored.
+    const held = store.current()!.table;
+    return { ...held, api_keys: held.packed_keys ? unpackKeys(held.packed_keys) : held.api_keys, packed_keys: undefined };
+  } finally {
+    await loader.stop();
+  }
+};
+// Through the writer's connection: after any legacy write that put() started, in order.
+const legacyRecord = async () => JSON.parse((await writerClient.hget(keys.table, 'json'))!) as RoutingTable;
+const keysRef = () => raw.hget(keys.table, 'keys_ref');
+
+describe('the stored routing table (issue 16)', () => {
+  const listed = Array.from({ length: KEY_COUNT }, (_, i) => apiKey(i + 1));
+  const v1 = table(1, listed, ['a']);
+  // The same keys re-read into new records (a new epoch's leader, a resync): still the stored list.
+  const v2 = table(2, listed.map((k) => ({ ...k })), ['a', 'b']);
+  const v3 = table(3, [apiKey(1, false), ...listed.slice(1)], ['a', 'b']);
+
+  it('a version without key changes does not rewrite the key list, and every reader gets the whole table', async () => {
+    expect(await writer.put(v1, undefined, undefined)).toBe(true);
+    // A table without a batch (a new epoch) writes the legacy record shortly after.
+    await waitFor(async () => (await raw.hget(keys.table, 'json')) !== null, LEGACY_INTERVAL_MS / 2, 20, 'the legacy record at version 1');
+    const listBytes = Buffer.byteLength(JSON.stringify(listed));
+    const refBefore = await keysRef();
+    const before = sent();
+    expect(await writer.put(v2, undefined, undefined, batch(v1, v2))).toBe(true);
+    expect(sent() - before).toBeLessThan(listBytes / 20);
+    expect(await keysRef()).toBe(refBefore);
+    expect(await follower.getTable()).toEqual(v2);
+    expect(await gatewayBootstrap()).toEqual(v2);
+  });
+
+  it('the legacy record trails a version without key changes by at most the interval, as the previous release reads it', async () => {
+    expect((await legacyRecord()).version).toBe(1);
+    await waitFor(async () => (await legacyRecord()).version === 2, LEGACY_INTERVAL_MS * 5, 20, 'the legacy record at version 2');
+    expect(await legacyRecord()).toEqual(v2);
+  });
+
+  it('a key change rewrites the key list, and the legacy record shortly after it', async () => {
+    const oldRef = (await keysRef())!;
+    expect(await writer.put(v3, undefined, undefined, batch(v2, v3))).toBe(true);
+    expect(await keysRef()).not.toBe(oldRef);
+    // Well within the 2 s interval: a key change does not wait for it.
+    await waitFor(async () => (await legacyRecord()).version === 3, LEGACY_INTERVAL_MS / 2, 20, 'the legacy record at version 3');
+    expect(await legacyRecord()).toEqual(v3);
+    expect(await raw.pttl(`${keys.table}:keys:${oldRef}`)).toBeGreaterThan(0);
+    for (const read of [await follower.getTable(), await gatewayBootstrap()]) {
+      expect(read).toEqual(v3);
+      expect(read!.api_keys[0]!.enabled).toBe(false);
+    }
+  });
+
+  it('a missing or corrupt key list makes readers use the legacy record, with one log line, and the writer stores it again', async () => {
+    const listKey = `${keys.table}:keys:${(await keysRef())!}`;
+    await raw.del(listKey);
+    const warnings = () => followerLog.lines().split('\n').filter((line) => line.includes('stored table key list unusable')).length;
+    expect(await follower.getTable()).toEqual(v3);
+    expect(warnings()).toBe(1);
+    await raw.set(listKey, '[{"key_sha256":');
+    expect(await gatewayBootstrap()).toEqual(v3);
+    expect(await follower.getTable()).toEqual(v3);
+    expect(warnings()).toBe(2);
+    // The writer's next version finds its list gone and writes it again.
+    await raw.del(listKey);
+    const v4 = { ...v3, version: 4, schedulers: v3.schedulers.slice(0, 1) };
+    expect(await writer.put(v4, undefined, undefined, batch(v3, v4))).toBe(true);
+    expect(await follower.getTable()).toEqual(v4);
+    expect(warnings()).toBe(2);
+  });
+
+  it('with neither a key list nor a legacy record, readers get an error, never a table without keys', async () => {
+    await raw.del(`${keys.table}:keys:${(await keysRef())!}`);
+    await raw.hdel(keys.table, 'json');
+    await expect(follower.getTable()).rejects.toThrow();
+    const store = createRoutingTableStore();
+    const loader = createRedisTableLoader({ url: TEST_REDIS_URL, keyPrefix: prefix, store, logger: capturingLogger().logger });
+    await expect(loader.loadOnce()).rejects.toThrow(/no usable key list/);
+    await loader.stop();
+    expect(store.current()).toBeUndefined();
+  });
+
+  it('a previous-release leader that wrote only the legacy record is read from it', async () => {
+    const v9 = table(9, [apiKey(7)], ['z']);
+    // What the previous release's PUT_TABLE wrote: json, epoch and version, leaving the newer fields as they were.
+    await raw.hset(keys.table, 'json', JSON.stringify(v9), 'epoch', '1', 'version', '9');
+    expect(await follower.getTable()).toEqual(v9);
+    expect(await gatewayBootstrap()).toEqual(v9);
+  });
+});
+
+describe('the legacy record write (issue 16)', () => {
+  const own = redisKeys(`${prefix}retry:`);
+
+  it('is logged and retried after the interval when it fails', async () => {
+    const log = capturingLogger();
+    const ops = createRedisTableOps(writerClient, own, log.logger, { legacyIntervalMs: 500 });
+    const v1 = table(1, [apiKey(1)], ['a']);
+    expect(await ops.put(v1, undefined, undefined)).toBe(true);
+    // Within the 300 ms before the legacy write: the table key holds another type, so that write fails.
+    await raw.rename(own.table, `${own.table}:aside`);
+    await raw.set(own.table, 'not a hash');
+    await waitFor(() => log.lines().includes('cannot write the legacy table record'), 2_000, 20, 'the failed legacy write');
+    await raw.rename(`${own.table}:aside`, own.table);
+    await waitFor(async () => (await raw.hget(own.table, 'json')) !== null, 2_000, 20, 'the retried legacy write');
+    expect(JSON.parse((await raw.hget(own.table, 'json'))!)).toEqual(v1);
+  });
+});
