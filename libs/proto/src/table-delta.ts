@@ -235,6 +235,12 @@ function isSortedById<T>(list: readonly T[], id: (item: T) => string): boolean {
   return true;
 }
 
+/** The key with this hash in a list ordered by hash (as every table's api_keys is), by binary search. */
+export function findSortedKey(keys: readonly ApiKeyRecord[], hash: string): ApiKeyRecord | undefined {
+  const at = search(keys, hash, (k) => k.key_sha256);
+  return at >= 0 ? keys[at] : undefined;
+}
+
 /** Index of `key` in the sorted list, or -(insertion point) - 1. */
 function search<T>(list: readonly T[], key: string, id: (item: T) => string): number {
   let lo = 0;

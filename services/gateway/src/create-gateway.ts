@@ -148,10 +148,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class, queues, placements: shared.placements, shares_placements: shared.shares };
     },
     onPeerPlacements: (batch) => {
-      peers.apply(batch, (id) => store.current()?.byId.has(id) === true);
-      let received = 0;
-      for (const peer of batch) received += peer.placements?.length ?? 0;
-      if (received > 0) metrics.peerPlacements(received);
+      const recorded = peers.apply(batch, (id) => store.current()?.byId.has(id) === true);
+      if (recorded > 0) metrics.peerPlacements(recorded);
     },
   });
   let port = 0;

@@ -28,6 +28,18 @@ describe('gateway metrics: per-request counts reach prom-client at collection', 
     expect(await valueOf(registry, 'switchyard_gateway_usage_requests_total', { user: 'team' })).toBe(1);
   });
 
+  it('counts requests per endpoint and status class', async () => {
+    const registry = new Registry();
+    const metrics = createGatewayMetrics(registry, { version: () => 1, ageSeconds: () => 0 });
+    metrics.endpointRequest('responses', 200);
+    metrics.endpointRequest('responses', 201);
+    metrics.endpointRequest('responses', 503);
+    metrics.endpointRequest('rerank', 200);
+    expect(await valueOf(registry, 'switchyard_gateway_endpoint_requests_total', { endpoint: 'responses', status_class: '2xx' })).toBe(2);
+    expect(await valueOf(registry, 'switchyard_gateway_endpoint_requests_total', { endpoint: 'responses', status_class: '5xx' })).toBe(1);
+    expect(await valueOf(registry, 'switchyard_gateway_endpoint_requests_total', { endpoint: 'rerank', status_class: '2xx' })).toBe(1);
+  });
+
   it('drops a negative token count instead of failing the scrape', async () => {
     const registry = new Registry();
     const metrics = createGatewayMetrics(registry, { version: () => 1, ageSeconds: () => 0 });

@@ -73,7 +73,8 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
   const m = defineMetrics(registry, counts);
   registerTableGauges(registry, table);
   const requests = cachedByKey((key: string) => counts.of(m.requests.labels(...(key.split('\u0000') as [string, string, string]))));
-  const endpointRequests = cachedByKey((key: string) => counts.of(m.endpointRequests.labels(...(key.split('\u0000') as [string, string]))));
+  // Per endpoint, one child per status class (index 5 for 5xx), made when first used: no key string per request.
+  const endpointRequests = cachedByKey((_endpoint: string): Array<Increment | undefined> => []);
   const duration = cachedByKey((model: string) => m.duration.labels(model));
   const ttft = cachedByKey((model: string) => [m.ttft.labels(model), m.ttftOtel.labels(model)] as const);
   const tpot = cachedByKey((model: string) => [m.tpot.labels(model), m.tpotOtel.labels(model)] as const);
@@ -90,7 +91,10 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
       requests(`${model}\u0000${scheduler}\u0000${statusClassOf(status)}`).inc();
       duration(model).observe(seconds);
     },
-    endpointRequest: (endpoint, status) => endpointRequests(`${endpoint}\u0000${statusClassOf(status)}`).inc(),
+    endpointRequest(endpoint, status) {
+      const byClass = endpointRequests(endpoint);
+      (byClass[Math.floor(status / 100)] ??= counts.of(m.endpointRequests.labels(endpoint, statusClassOf(status)))).inc();
+    },
     upstreamError: (scheduler, kind) => m.upstreamErrors.labels(scheduler, kind).inc(),
     timeToFirstToken(model, seconds) {
       const [own, otel] = ttft(model);

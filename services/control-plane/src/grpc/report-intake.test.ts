@@ -1,5 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
-import { CLIENT_CHANNEL_OPTIONS, loadServices, type GatewayReport, type ReportAck } from '@switchyard/proto';
+import { createRoutingClient, type GatewayReport } from '@switchyard/proto';
 import { waitFor } from '@switchyard/testing';
 import { createMemoryStateStore } from '../state/memory-state-store';
 import { capturingLogger } from '../test-support/redis-fixture';
@@ -53,10 +52,7 @@ describe('report intake (issue 16 item 4)', () => {
     const reports = createReportIntake({ now: Date.now, maxLagMs: 300 });
     const server = createGrpcServer({ host: '127.0.0.1', port: 0, store: createMemoryStateStore(), gateways, logger: capturingLogger().logger, shutdownGraceMs: 1_000, reports });
     await server.start();
-    const { RoutingService } = loadServices();
-    const client = new RoutingService(`127.0.0.1:${server.port()}`, grpc.credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS) as unknown as grpc.Client & {
-      ReportStats(callback: (err: grpc.ServiceError | null, ack?: ReportAck) => void): grpc.ClientWritableStream<GatewayReport>;
-    };
+    const client = createRoutingClient(`127.0.0.1:${server.port()}`);
     try {
       const call = client.ReportStats(() => undefined);
       call.write(report('gw-busy', Date.now()));

@@ -1,7 +1,7 @@
 import type { GatewayReport } from '@switchyard/proto';
 
 /** Reports this much later than their gateway's usual delay are shed (issue 16 item 4). */
-export const DEFAULT_REPORT_MAX_LAG_MS = 5_000;
+const DEFAULT_REPORT_MAX_LAG_MS = 5_000;
 
 /** How long a gateway's smallest delay is remembered: a clock step on the gateway is forgotten within two of these. */
 const BASELINE_PERIOD_MS = 30_000;

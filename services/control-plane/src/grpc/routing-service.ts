@@ -156,7 +156,7 @@ function placementsOf(gatewayId: string, report: GatewayReport): GatewayPlacemen
 }
 
 /** How long the control plane gathers gateways' placements before forwarding them in one message per stream. */
-export const PLACEMENT_FORWARD_MS = 200;
+const PLACEMENT_FORWARD_MS = 200;
 
 /**
  * Forwards what gateways routed to every other gateway watching on this replica

@@ -25,11 +25,13 @@ return 1
 
 /**
  * Compare-and-set of the whole file key set, so identical reloads on every replica
- * publish nothing; the set's digest is written with it.
+ * publish nothing; the set's digest is written with it. A set stored under another
+ * digest was written by a previous release (which knows no digest): the digest is
+ * mended and announced, or replicas would keep serving the set their digest names.
  * KEYS: file string, digest string. ARGV: json, channel, message, digest.
  */
 const REPLACE_FILE_KEYS = luaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('GET', KEYS[2]) == ARGV[4] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[2], ARGV[3])

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { apiKey } from '../keys/api-key-store.contract';
 import { capturingLogger, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../test-support/redis-fixture';
 import { createRedisStateStore, type RedisStateStore } from './redis-state-store';
@@ -35,6 +36,19 @@ describe('redis: the parsed file key set (issue 16)', () => {
       expect(again[0]).not.toBe(first[0]);
       await b.replaceFileKeys([apiKey('f2', 'file')]);
       expect(await a.getApiKeys([hash('f1'), hash('f2')])).toEqual([apiKey('f2', 'file')]);
+
+      // A replica of the previous release writes the set without touching the digest (a rolling upgrade):
+      // a new replica loading the same file mends the digest, so the others stop serving f2.
+      const raw = new Redis(TEST_REDIS_URL);
+      try {
+        await raw.set(`${shared}keys:file`, JSON.stringify([{ ...apiKey('f3', 'file'), source: 'file' }]));
+      } finally {
+        raw.disconnect();
+      }
+      expect(await a.getApiKeys([hash('f2')])).toEqual([apiKey('f2', 'file')]);
+      expect(await b.replaceFileKeys([apiKey('f3', 'file')])).toBe(true);
+      expect(await a.getApiKeys([hash('f2'), hash('f3')])).toEqual([apiKey('f3', 'file')]);
+      expect(await b.replaceFileKeys([apiKey('f3', 'file')])).toBe(false);
     } finally {
       await a.close();
       await b.close();

@@ -92,7 +92,7 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
 }
 
 /** How long after an urgent version (new keys, a new epoch) its legacy record is written. */
-export const LEGACY_URGENT_DELAY_MS = 300;
+const LEGACY_URGENT_DELAY_MS = 300;
 
 /**
  * The legacy whole-table record: written within LEGACY_URGENT_DELAY_MS for an urgent version (new keys,

@@ -61,6 +61,36 @@ describe('createTablePublisher', () => {
     await publisher.stop();
   });
 
+  it('a publish that fails keeps what it was to publish: the next version still carries the key change (issue 16)', async () => {
+    const store = createMemoryStateStore({ versionSeed: 0 });
+    let failNext = false;
+    const failing = {
+      ...store,
+      getApiKeys: (hashes: readonly string[]) => {
+        if (!failNext) return store.getApiKeys(hashes);
+        failNext = false;
+        return Promise.reject(new Error('redis down'));
+      },
+    };
+    const publisher = createTablePublisher({ store: failing, leadership: createSingleReplicaLeadership('r1'), defaultStrategy: 'round-robin', now: () => 5, logger, coalesceMs: 60_000 });
+    await publisher.start();
+    await store.upsertScheduler(record('a'));
+    await publisher.rebuild();
+    const key = { key_sha256: 'cd'.repeat(32), user: 'team-c', enabled: true, allowed_models: ['*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false, source: 'admin' as const };
+    failNext = true;
+    await store.putApiKey(key);
+    await expect(publisher.rebuild()).rejects.toThrow('redis down');
+    expect(failNext).toBe(false);
+    expect((await store.getTable())!.api_keys).toEqual([]);
+
+    await publisher.rebuild();
+    const table = (await store.getTable())!;
+    expect(table.api_keys.map((k) => k.user)).toEqual(['team-c']);
+    const [batch] = await store.tableChangesSince(table.version - 1);
+    expect(batch!.delta).toMatchObject({ key_upserts: [{ user: 'team-c' }] });
+    await publisher.stop();
+  });
+
   it('keys are their own resource: a key write reads only that key, a scheduler change keeps the key list (issue 16)', async () => {
     const store = createMemoryStateStore({ versionSeed: 0 });
     const calls = { listApiKeys: 0, listSchedulers: 0, getApiKeys: 0 };

@@ -1,6 +1,6 @@
 import { createSerialRunner, type Component } from '@switchyard/lifecycle';
 import type { Logger } from '@switchyard/observability';
-import { deltaSize, diffTables, mergeKeys, type ApiKeyRecord, type KnownKeyChanges, type RoutingTable } from '@switchyard/proto';
+import { deltaSize, diffTables, findSortedKey, mergeKeys, type ApiKeyRecord, type KnownKeyChanges, type RoutingTable } from '@switchyard/proto';
 import type { StrategyName } from '@switchyard/routing';
 import { tableApiKeys } from '../keys/api-key-record';
 import type { Leadership } from '../leader/leadership';
@@ -187,17 +187,7 @@ export function createTablePublisher(deps: TablePublisherDeps): TablePublisher {
   };
 }
 
-/** The key with this hash in a table's list (ordered by hash), by binary search. */
+/** The key with this hash in a table's list; a table from an older release may not be ordered: then a scan. */
 function findKey(keys: readonly ApiKeyRecord[], hash: string): ApiKeyRecord | undefined {
-  let lo = 0;
-  let hi = keys.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = keys[mid]!.key_sha256;
-    if (at === hash) return keys[mid];
-    if (at < hash) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  // A table from an older release may not be ordered: fall back to a scan.
-  return keys.find((k) => k.key_sha256 === hash);
+  return findSortedKey(keys, hash) ?? keys.find((k) => k.key_sha256 === hash);
 }

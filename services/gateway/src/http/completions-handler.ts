@@ -13,7 +13,7 @@ import { writeApiError } from '../pipeline/error-response';
 import { jsonBodyRefusal } from './json-content-type';
 import { discardBody, readBody } from './read-body';
 import { createRequestIds } from './request-ids';
-import { loggableModel, newRequestRecord, type RequestRecord } from '../pipeline/request-record';
+import { loggableModel, RequestRecord } from '../pipeline/request-record';
 import { multipartBoundary, readUntilModel } from './multipart-model';
 import { answerHook, originOf, parseResponseCall, pinToPreviousResponse } from './response-affinity-steps';
 import { usesAnthropicErrors, validateRequest, type EndpointKind, type ValidRequest } from '../pipeline/validate-request';
@@ -161,7 +161,7 @@ export function createCompletionsHandler(deps: CompletionsHandlerDeps): HotHandl
     await deps.proxy({ req, res, record, snapshot, request, rawBody: NO_BODY, cancellation, method: req.method, onAnswer });
   };
   return (req, res, endpoint) => {
-    const record = newRequestRecord(requestIdFor(req.headers['x-request-id']), endpoint);
+    const record = new RequestRecord(requestIdFor(req.headers['x-request-id']), endpoint);
     if (deps.tracing !== undefined) record.traced(deps.tracing.requestStarted(req, endpoint, record.requestId));
     deps.metrics.requestStarted();
     const cancellation = new CancellationSource();

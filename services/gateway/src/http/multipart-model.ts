@@ -12,8 +12,8 @@ const MODEL_MARKER = Buffer.from('name="model"');
 const MAX_MODEL_PART_BYTES = 4096;
 
 export type UploadHead =
-  /** `head`: the bytes read so far (sent upstream first); `ended`: the whole body was read. */
-  | { ok: true; model: string; head: Buffer; ended: boolean }
+  /** `head`: the bytes read so far (sent upstream first). */
+  | { ok: true; model: string; head: Buffer }
   | { ok: false; reason: 'too_large' | 'aborted' | 'no_model' | 'bad_model' };
 
 /**
@@ -51,7 +51,7 @@ export function readUntilModel(req: IncomingMessage, boundary: string, limitByte
       } else after = Buffer.concat([after, chunk]);
       const value = modelValue(after, delimiter);
       if (value === 'more' && after.length > MAX_MODEL_PART_BYTES) return finish({ ok: false, reason: 'bad_model' });
-      if (value !== 'more') finish(value === '' ? { ok: false, reason: 'bad_model' } : { ok: true, model: value, head: Buffer.concat(chunks, size), ended: false });
+      if (value !== 'more') finish(value === '' ? { ok: false, reason: 'bad_model' } : { ok: true, model: value, head: Buffer.concat(chunks, size) });
     };
     req.on('data', onData);
     req.once('end', () => {

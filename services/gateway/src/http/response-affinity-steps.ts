@@ -58,7 +58,7 @@ function actionOf(method: string, suffix: string | undefined): (ResponseCall & {
   return undefined;
 }
 
-export function unknownResponse(id: string, param: string | null = null): ApiError {
+function unknownResponse(id: string, param: string | null = null): ApiError {
   return notFound(`No response with id '${id}' is known to the gateway: it was not created through it, or it was deleted or has expired (RESPONSE_AFFINITY_TTL_SECONDS).`, 'response_not_found', param);
 }
 

@@ -3,7 +3,7 @@ import type { RequestTrace } from '../tracing/request-trace';
 import type { ChunkFilter } from '../usage/usage-chunk-filter';
 import type { EndpointKind } from './validate-request';
 
-/** Token counts read from an upstream answer's `usage` (proxy/sse/sse-reader.ts). */
+/** Token counts read from an upstream answer's `usage` (pipeline/sse-reader.ts). */
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
@@ -232,10 +232,6 @@ export class RequestRecord {
 }
 
 const MAX_LOGGED_MODEL_LENGTH = 200;
-
-export function newRequestRecord(requestId: string, endpoint: EndpointKind): RequestRecord {
-  return new RequestRecord(requestId, endpoint);
-}
 
 /** Client-chosen model names are logged, but never at any length. */
 export function loggableModel(model: string): string {

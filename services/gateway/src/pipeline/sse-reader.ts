@@ -18,7 +18,7 @@ export function isEventStreamType(contentType: string | undefined): boolean {
 }
 
 /** The index after the last blank line (`\n\n` or `\n\r\n`) of `data`, 0 when there is none. */
-export function lastEventEnd(data: Buffer): number {
+function lastEventEnd(data: Buffer): number {
   const lf = data.lastIndexOf('\n\n');
   const crlf = data.lastIndexOf('\n\r\n');
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 3);

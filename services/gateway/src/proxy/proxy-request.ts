@@ -286,8 +286,6 @@ function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange, hea
   if (call.onAnswer !== undefined && status < 300) call.onAnswer(exchange, call.record.scheduler);
   observeResponse(deps.metrics, exchange, call.res, call.record);
   relayResponse(exchange, call.res, call.record, onLoss);
-  // A stream's first chunk was put back and the response paused (retry/first-event.ts).
-  if (call.request.stream) exchange.response.resume();
 }
 
 /**

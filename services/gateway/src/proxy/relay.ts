@@ -52,6 +52,9 @@ export function relayResponse(exchange: UpstreamExchange, res: ServerResponse, r
   });
   // Errors also end in 'close', handled below.
   upstream.on('error', () => undefined);
+  // A reader of the answer's head (retry/first-event.ts for streams, attribution/ for judged errors)
+  // paused it to put the read part back, and a 'data' listener does not resume an explicitly paused stream.
+  upstream.resume();
   upstream.on('close', () => {
     if (upstream.complete || res.writableEnded || res.destroyed) return;
     const failure = exchange.failure() === 'timeout' ? 'timeout' : 'reset';

@@ -36,7 +36,7 @@ export function endWithErrorEvent(res: ServerResponse, record: RecordFields, bod
 type RecordFields = Pick<RequestRecord, 'scheduler' | 'failed' | 'sent'>;
 
 /** The upstream's own `{"error": {...}}` when it sent one, else a 502 naming its status. */
-export function errorEventOf(body: Buffer, status: number, scheduler: string): string {
+function errorEventOf(body: Buffer, status: number, scheduler: string): string {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as { error?: unknown };
     if (parsed.error !== null && typeof parsed.error === 'object') return `data: ${JSON.stringify({ error: parsed.error })}\n\n`;

@@ -1,3 +1,4 @@
+import { DEFAULT_PROMPT_BLOCK_OPTIONS } from '@switchyard/routing';
 import { routingTable, schedulerEntry } from '../testing/fixtures';
 import { createLocalSignals } from './local-signals';
 import { buildSnapshot } from './routing-table-store';
@@ -51,7 +52,7 @@ describe('cache-aware through the picker', () => {
   });
 
   it('routes bad input sensibly and never throws: empty messages, non-text parts, huge prompts, token ids', () => {
-    const { p, snapshot } = setup();
+    const { p, snapshot, picks } = setup();
     const huge = 'lorem ipsum '.repeat(500_000);
     const bodies: Array<Record<string, unknown> | undefined> = [
       undefined, {}, { messages: [] }, { messages: [null, 3, 'x', { role: 'user' }] }, { messages: 'nope' },
@@ -60,9 +61,9 @@ describe('cache-aware through the picker', () => {
       { prompt: [101, 2023, 2003, 1037] }, { prompt: [[1, 2], [3]] }, { prompt: [] }, { prompt: 42 }, { input: ['a', 'b'] },
     ];
     for (const body of bodies) expect(p.route(snapshot, { model: 'm', body }, explain)).toMatchObject({ ok: true, strategy: 'cache-aware' });
-    // A huge prompt reads only the bounded prefix: it lands where its first 16k characters did.
-    const head = chosen(p.route(snapshot, { model: 'm', body: { prompt: huge.slice(0, 20_000) } }));
-    expect(chosen(p.route(snapshot, { model: 'm', body: { prompt: huge } }))).toBe(head);
+    // A huge prompt reads only the bounded prefix (PREFIX_INDEX_MAX_CHARS, 65,536 characters: 256 blocks of 256).
+    expect(chosen(p.route(snapshot, { model: 'm', body: { prompt: huge } }))).toBeDefined();
+    expect(picks.at(-1)![2]).toBe(DEFAULT_PROMPT_BLOCK_OPTIONS.maxChars / DEFAULT_PROMPT_BLOCK_OPTIONS.blockChars);
     // Token-id prompts with a common head follow each other.
     const ids = Array.from({ length: 400 }, (_, i) => i % 97);
     const first = chosen(p.route(snapshot, { model: 'm', body: { prompt: [...ids, 1] } }));

@@ -11,7 +11,6 @@ const candidate = (id: string, weight: number, open: Record<string, number> = {}
     return open[id] ?? 0;
   },
   maxConcurrency: max,
-  saturated: false,
   kvSaturated: false,
   saturation: undefined,
   get freeSlots() {
@@ -71,7 +70,7 @@ describe('choosePool', () => {
   });
 
   it('cache-aware keeps a scheduler past only its KV threshold (marked), other strategies and other thresholds leave it out; all KV-full means wait', () => {
-    const saturated = (id: string, saturation: PlanCandidate['saturation']): PlanCandidate => ({ ...candidate(id, 1), saturation, saturated: saturation !== undefined, kvSaturated: saturation === 'kv_cache' });
+    const saturated = (id: string, saturation: PlanCandidate['saturation']): PlanCandidate => ({ ...candidate(id, 1), saturation, kvSaturated: saturation === 'kv_cache' });
     const healthy = [saturated('a', 'kv_cache'), saturated('b', 'waiting'), saturated('c', undefined)];
     const base = { ...plan([], []), healthy, panic: healthy };
     expect(ids(choosePool(base).pool)).toEqual(['c']);

@@ -14,20 +14,21 @@ export interface PoolChoice {
  * Either way a request waits in the model's queue rather than piling into the engine.
  */
 export function isFull(c: PlanCandidate): boolean {
-  return (c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency) || c.saturated;
+  return roomOf(c) === 'full';
 }
 
 /** How a pick may use a candidate now: not at all, only for a request whose conversation it holds (cache-aware), or freely. */
 type Room = 'full' | 'kv_cache' | 'free';
 
-const roomOf = (c: PlanCandidate): Room => (isFull(c) ? 'full' : 'free');
-
-/** cache-aware: a scheduler past only its KV-cache threshold stays in the pool, marked (Candidate.kvSaturated). */
-function cacheAwareRoomOf(c: PlanCandidate): Room {
+/** `kvStays` (cache-aware): a scheduler past only its KV-cache threshold stays in the pool, marked (Candidate.kvSaturated). */
+function roomOf(c: PlanCandidate, kvStays = false): Room {
   if (c.maxConcurrency > 0 && c.inFlight >= c.maxConcurrency) return 'full';
   const saturation = c.saturation;
-  return saturation === undefined ? 'free' : saturation === 'kv_cache' ? 'kv_cache' : 'full';
+  if (saturation === undefined) return 'free';
+  return kvStays && saturation === 'kv_cache' ? 'kv_cache' : 'full';
 }
+
+const cacheAwareRoomOf = (c: PlanCandidate): Room => roomOf(c, true);
 
 /**
  * The pool of one pick (pure). Normally the model's healthy candidates; panic mode

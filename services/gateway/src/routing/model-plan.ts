@@ -9,8 +9,6 @@ import { NO_THRESHOLDS, roomBeforeSaturated, saturationOf, slotsOf, type Saturat
 /** A candidate with the cap on requests this gateway keeps open to it (0 = none). */
 export interface PlanCandidate extends Candidate {
   readonly maxConcurrency: number;
-  /** Past one of its model's saturation thresholds right now (issue 19; read live). */
-  readonly saturated: boolean;
   /** Past its KV-cache usage threshold and no other (read live): see Candidate.kvSaturated. */
   readonly kvSaturated: boolean;
   /** Which saturation threshold it is past right now, if any (one read for the pool's filter). */
@@ -121,9 +119,6 @@ function liveCandidate(entry: SchedulerEntry, weight: number, signals: LocalSign
     },
     get saturation() {
       return checked ? saturationOf(view(), limits) : undefined;
-    },
-    get saturated() {
-      return this.saturation !== undefined;
     },
     get kvSaturated() {
       return this.saturation === 'kv_cache';

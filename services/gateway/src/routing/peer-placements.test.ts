@@ -27,10 +27,12 @@ describe('peer placements', () => {
     const peers = createPeerPlacements({ index, now: () => now, staleMs: 5_000 });
     const q = query('y'.repeat(30));
     const s1 = peers.counter('s1');
-    peers.apply([
+    const recorded = peers.apply([
       { gateway_id: 'gw-a', placements: [{ scheduler_id: 's1', block_hashes: [...q.hashes] }, { scheduler_id: 'gone', block_hashes: [...q.hashes] }], in_flight: { s1: 2 } },
       { gateway_id: 'gw-b', placements: [{ scheduler_id: 's2', block_hashes: [] }], in_flight: { s1: 1, s2: 4 } },
     ], (id) => id !== 'gone');
+    // Only the known scheduler's placement with hashes is recorded (and counted for the metric).
+    expect(recorded).toBe(1);
     expect(Object.fromEntries(index.match(q))).toEqual({ s1: q.count });
     expect([s1.value, peers.counter('s2').value]).toEqual([3, 4]);
     // gw-a reports again with fewer; gw-b falls silent and goes stale.
@@ -41,7 +43,7 @@ describe('peer placements', () => {
     peers.drain();
     expect([s1.value, peers.counter('s2').value]).toEqual([0, 0]);
     // Malformed input routes nothing and throws nothing.
-    peers.apply([{ gateway_id: 'gw-c', placements: [{ scheduler_id: 's1', block_hashes: null as unknown as number[] }], in_flight: undefined as unknown as Record<string, number> }], () => true);
+    expect(peers.apply([{ gateway_id: 'gw-c', placements: [{ scheduler_id: 's1', block_hashes: null as unknown as number[] }], in_flight: undefined as unknown as Record<string, number> }], () => true)).toBe(0);
     expect(s1.value).toBe(0);
     peers.retain(new Set());
     expect(peers.counter('s1')).not.toBe(s1);

@@ -17,8 +17,8 @@ export interface PeerPlacements {
   routed(schedulerId: string, query: PrefixQuery): void;
   /** The placements since the previous report (then forgotten), and whether this gateway shares at all. */
   drain(): { placements: PrefixPlacement[]; shares: boolean };
-  /** What other gateways routed (from the table stream): placements into the index (`known` schedulers only), counts kept. */
-  apply(peers: readonly GatewayPlacements[], known: (schedulerId: string) => boolean): void;
+  /** What other gateways routed (from the table stream): placements into the index (`known` schedulers only), counts kept. Returns the placements recorded. */
+  apply(peers: readonly GatewayPlacements[], known: (schedulerId: string) => boolean): number;
   /** The live count of requests the other gateways have in flight to a scheduler (read `value`). */
   counter(schedulerId: string): { readonly value: number };
   /** Drops the idle counters of schedulers that left the table. */
@@ -45,7 +45,8 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const shareForMs = options.shareForMs ?? DEFAULT_SHARE_FOR_MS;
   const now = options.now ?? Date.now;
-  let outbox: PrefixPlacement[] = [];
+  // A query's hashes are its own copy (BlockHasher.query slices them): kept as they are until the report.
+  let outbox: Array<{ schedulerId: string; hashes: Uint32Array }> = [];
   let lastRoutedAt = Number.NEGATIVE_INFINITY;
   const peers = new Map<string, { at: number; inFlight: Record<string, number> }>();
   const totals = new Map<string, LiveCounter>();
@@ -54,37 +55,43 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
     for (const counter of totals.values()) counter.value = 0;
     for (const peer of peers.values()) for (const id in peer.inFlight) counterOf(id).value += peer.inFlight[id]!;
   };
+  /** Forgets peers that stopped reporting (gone, or their stream moved to another replica); true when one was. */
+  const dropStale = (at: number): boolean => {
+    let dropped = false;
+    for (const [id, peer] of peers) {
+      if (at - peer.at <= staleMs) continue;
+      peers.delete(id);
+      dropped = true;
+    }
+    return dropped;
+  };
   return {
     routed(schedulerId, query) {
       lastRoutedAt = now();
-      if (outbox.length < max) outbox.push({ scheduler_id: schedulerId, block_hashes: Array.from(query.hashes.subarray(0, query.count)) });
+      if (outbox.length < max) outbox.push({ schedulerId, hashes: query.hashes.subarray(0, query.count) });
     },
     drain() {
-      // A peer that stopped reporting (gone, or its stream moved to another replica) stops counting.
       const at = now();
-      let dropped = false;
-      for (const [id, peer] of peers) {
-        if (at - peer.at <= staleMs) continue;
-        peers.delete(id);
-        dropped = true;
-      }
-      if (dropped) sum();
-      const placements = outbox;
+      if (dropStale(at)) sum();
+      const placements: PrefixPlacement[] = outbox.map((p) => ({ scheduler_id: p.schedulerId, block_hashes: Array.from(p.hashes) }));
       outbox = [];
       return { placements, shares: placements.length > 0 || at - lastRoutedAt < shareForMs };
     },
     apply(batch, known) {
       const at = now();
+      let recorded = 0;
       for (const peer of batch) {
         peers.set(peer.gateway_id, { at, inFlight: peer.in_flight ?? {} });
         for (const placement of peer.placements ?? []) {
           const hashes = placement.block_hashes;
           if (!known(placement.scheduler_id) || !Array.isArray(hashes) || hashes.length === 0) continue;
           options.index.record(placement.scheduler_id, queryOf(hashes));
+          recorded += 1;
         }
       }
-      for (const [id, peer] of peers) if (at - peer.at > staleMs) peers.delete(id);
+      dropStale(at);
       sum();
+      return recorded;
     },
     counter: counterOf,
     retain(ids) {

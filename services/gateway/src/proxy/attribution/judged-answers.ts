@@ -130,11 +130,7 @@ export class JudgedAnswers {
       return;
     }
     record.failed(`upstream_${answer.status}`);
-    if (!answer.read.complete) {
-      relayResponse(answer.exchange, res, record);
-      // readAnswer paused it to put the read part back; a 'data' listener does not resume an explicitly paused stream.
-      return void answer.exchange.response.resume();
-    }
+    if (!answer.read.complete) return relayResponse(answer.exchange, res, record);
     // `res`: headers the gateway already set (CORS, x-should-retry…) win over the upstream's, as in relay.ts.
     res.writeHead(answer.status, clientResponseHeaders(answer.exchange.response.rawHeaders, false, record.requestId, id, res));
     record.sent(answer.read.body.length);

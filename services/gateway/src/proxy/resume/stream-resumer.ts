@@ -152,7 +152,6 @@ async function continueOn(s: Session, target: ModelTarget, body: Buffer, onLoss:
     result.exchange.firstChunkSeen();
     record.filterStream(createProgressFilter(s.progress, s.inner, { deliveredBefore: s.progress.tokens }));
     relayResponse(result.exchange, call.res, record, onLoss);
-    result.exchange.response.resume();
     return true;
   }
   if (result.ok || result.reason === 'status') result.exchange.discard();
