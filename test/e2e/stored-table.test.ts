@@ -1,5 +1,5 @@
 /**
- * Issue 16: the routing table in Redis with its key list stored apart. Real
+ * Issue 16: the routing table in Redis with its keys stored apart, in a hash. Real
  * Redis, the control plane's writer, a second control-plane store reading as a
  * follower does, the gateway's Redis bootstrap, and the legacy record read the
  * way the previous release read it (JSON.parse of `<prefix>table` field `json`).
@@ -83,19 +83,30 @@ const gatewayBootstrap = async () => {
 // Through the writer's connection: after any legacy write that put() started, in order.
 const legacyRecord = async () => JSON.parse((await writerClient.hget(keys.table, 'json'))!) as RoutingTable;
 const keysRef = () => raw.hget(keys.table, 'keys_ref');
+const keySet = `${keys.table}:keyset`;
+const warnings = () => followerLog.lines().split('\n').filter((line) => line.includes('stored table key set unusable')).length;
 
 describe('the stored routing table (issue 16)', () => {
   const listed = Array.from({ length: KEY_COUNT }, (_, i) => apiKey(i + 1));
+  const listBytes = Buffer.byteLength(JSON.stringify(listed));
   const v1 = table(1, listed, ['a']);
-  // The same keys re-read into new records (a new epoch's leader, a resync): still the stored list.
+  // The same keys re-read into new records (a new epoch's leader, a resync): still the stored set.
   const v2 = table(2, listed.map((k) => ({ ...k })), ['a', 'b']);
   const v3 = table(3, [apiKey(1, false), ...listed.slice(1)], ['a', 'b']);
+  // One key deleted, one created: the set is patched by two fields.
+  const v4 = table(4, [...v3.api_keys.slice(0, -1), apiKey(KEY_COUNT + 5)], ['a', 'b']);
 
-  it('a version without key changes does not rewrite the key list, and every reader gets the whole table', async () => {
+  it('the first version stores every key in the key set, and every reader gets the whole table', async () => {
     expect(await writer.put(v1, undefined, undefined)).toBe(true);
+    expect(await raw.hlen(keySet)).toBe(KEY_COUNT);
+    expect(JSON.parse((await raw.hget(keySet, listed[7]!.key_sha256))!)).toEqual(listed[7]);
     // A table without a batch (a new epoch) writes the legacy record shortly after.
     await waitFor(async () => (await raw.hget(keys.table, 'json')) !== null, LEGACY_INTERVAL_MS / 2, 20, 'the legacy record at version 1');
-    const listBytes = Buffer.byteLength(JSON.stringify(listed));
+    expect(await follower.getTable()).toEqual(v1);
+    expect(await gatewayBootstrap()).toEqual(v1);
+  });
+
+  it('a version without key changes writes no key', async () => {
     const refBefore = await keysRef();
     const before = sent();
     expect(await writer.put(v2, undefined, undefined, batch(v1, v2))).toBe(true);
@@ -105,51 +116,80 @@ describe('the stored routing table (issue 16)', () => {
     expect(await gatewayBootstrap()).toEqual(v2);
   });
 
-  it('the legacy record trails a version without key changes by at most the interval, as the previous release reads it', async () => {
+  it('the legacy record trails a version by at most the interval, as the previous release reads it', async () => {
     expect((await legacyRecord()).version).toBe(1);
     await waitFor(async () => (await legacyRecord()).version === 2, LEGACY_INTERVAL_MS * 5, 20, 'the legacy record at version 2');
     expect(await legacyRecord()).toEqual(v2);
   });
 
-  it('a key change rewrites the key list, and the legacy record shortly after it', async () => {
+  it('a key change writes only the changed keys, and the legacy record within the interval', async () => {
     const oldRef = (await keysRef())!;
+    let before = sent();
     expect(await writer.put(v3, undefined, undefined, batch(v2, v3))).toBe(true);
+    // The routes of two schedulers, the batch and the changed keys: nothing near the key list's size.
+    expect(sent() - before).toBeLessThan(listBytes / 100);
     expect(await keysRef()).not.toBe(oldRef);
-    // Well within the 2 s interval: a key change does not wait for it.
-    await waitFor(async () => (await legacyRecord()).version === 3, LEGACY_INTERVAL_MS / 2, 20, 'the legacy record at version 3');
-    expect(await legacyRecord()).toEqual(v3);
-    expect(await raw.pttl(`${keys.table}:keys:${oldRef}`)).toBeGreaterThan(0);
+    before = sent();
+    expect(await writer.put(v4, undefined, undefined, batch(v3, v4))).toBe(true);
+    expect(sent() - before).toBeLessThan(listBytes / 100);
+    expect(await raw.hlen(keySet)).toBe(KEY_COUNT);
+    expect(await raw.hexists(keySet, listed.at(-1)!.key_sha256)).toBe(0);
     for (const read of [await follower.getTable(), await gatewayBootstrap()]) {
-      expect(read).toEqual(v3);
+      expect(read).toEqual(v4);
       expect(read!.api_keys[0]!.enabled).toBe(false);
     }
+    await waitFor(async () => (await legacyRecord()).version === 4, LEGACY_INTERVAL_MS * 5, 20, 'the legacy record at version 4');
+    expect(await legacyRecord()).toEqual(v4);
   });
 
-  it('a missing or corrupt key list makes readers use the legacy record, with one log line, and the writer stores it again', async () => {
-    const listKey = `${keys.table}:keys:${(await keysRef())!}`;
-    await raw.del(listKey);
-    const warnings = () => followerLog.lines().split('\n').filter((line) => line.includes('stored table key list unusable')).length;
-    expect(await follower.getTable()).toEqual(v3);
+  it('an incomplete or corrupt key set makes readers use the legacy record, with one log line each, and the writer stores every key again', async () => {
+    const missing = v4.api_keys[9]!.key_sha256;
+    await raw.hdel(keySet, missing);
+    expect(await follower.getTable()).toEqual(v4);
     expect(warnings()).toBe(1);
-    await raw.set(listKey, '[{"key_sha256":');
-    expect(await gatewayBootstrap()).toEqual(v3);
-    expect(await follower.getTable()).toEqual(v3);
-    expect(warnings()).toBe(2);
-    // The writer's next version finds its list gone and writes it again.
-    await raw.del(listKey);
-    const v4 = { ...v3, version: 4, schedulers: v3.schedulers.slice(0, 1) };
-    expect(await writer.put(v4, undefined, undefined, batch(v3, v4))).toBe(true);
+    await raw.hset(keySet, missing, '{"key_sha256":');
+    expect(await gatewayBootstrap()).toEqual(v4);
     expect(await follower.getTable()).toEqual(v4);
     expect(warnings()).toBe(2);
+    // The writer's next version (no key change: it would keep the set) finds it is not its own and sends every key.
+    await raw.hdel(keySet, missing);
+    const v5 = { ...v4, version: 5, schedulers: v4.schedulers.slice(0, 1) };
+    const before = sent();
+    expect(await writer.put(v5, undefined, undefined, batch(v4, v5))).toBe(true);
+    expect(sent() - before).toBeGreaterThan(listBytes / 2);
+    expect(await follower.getTable()).toEqual(v5);
+    expect(warnings()).toBe(2);
   });
 
-  it('with neither a key list nor a legacy record, readers get an error, never a table without keys', async () => {
-    await raw.del(`${keys.table}:keys:${(await keysRef())!}`);
+  it('a key change based on a set another writer replaced is refused and sent whole', async () => {
+    const v5 = (await follower.getTable())!;
+    // Another writer's set: same size, another ref, one record that is not the writer's.
+    await raw.hset(keys.table, 'keys_ref', 'elsewhere');
+    await raw.hset(keySet, v5.api_keys[3]!.key_sha256, JSON.stringify({ ...v5.api_keys[3], user: 'not-ours' }));
+    const v6 = { ...v5, version: 6, api_keys: [apiKey(1, true), ...v5.api_keys.slice(1)] };
+    expect(await writer.put(v6, undefined, undefined, batch(v5, v6))).toBe(true);
+    expect(await keysRef()).toBe('1.6');
+    expect(await follower.getTable()).toEqual(v6);
+  });
+
+  it('key changes that do not add up to the table\'s key count are never stored as a version', async () => {
+    const v6 = (await follower.getTable())!;
+    // A batch naming an existing key as the upsert of a table with one key more: the patch leaves the set one short.
+    const extra = apiKey(KEY_COUNT + 9);
+    const v7 = { ...v6, version: 7, api_keys: [...v6.api_keys, extra] };
+    const wrong = { ...batch(v6, v7), delta: { ...batch(v6, v7).delta!, key_upserts: [v6.api_keys[0]!] } };
+    expect(await writer.put(v7, undefined, undefined, wrong)).toBe(true);
+    expect(await raw.hlen(keySet)).toBe(v7.api_keys.length);
+    expect(await follower.getTable()).toEqual(v7);
+  });
+
+  it('with neither a key set nor a legacy record, readers get an error, never a table without keys', async () => {
+    await raw.del(keySet);
     await raw.hdel(keys.table, 'json');
     await expect(follower.getTable()).rejects.toThrow();
     const store = createRoutingTableStore();
     const loader = createRedisTableLoader({ url: TEST_REDIS_URL, keyPrefix: prefix, store, logger: capturingLogger().logger });
-    await expect(loader.loadOnce()).rejects.toThrow(/no usable key list/);
+    await expect(loader.loadOnce()).rejects.toThrow(/no usable key set/);
     await loader.stop();
     expect(store.current()).toBeUndefined();
   });
@@ -160,6 +200,21 @@ describe('the stored routing table (issue 16)', () => {
     await raw.hset(keys.table, 'json', JSON.stringify(v9), 'epoch', '1', 'version', '9');
     expect(await follower.getTable()).toEqual(v9);
     expect(await gatewayBootstrap()).toEqual(v9);
+  });
+});
+
+describe('the layout before the key set (issue 16)', () => {
+  const own = redisKeys(`${prefix}string-list:`);
+
+  it('a writer replaces the key list stored as one string with the key set, and deletes the string', async () => {
+    // What a control plane of the earlier split layout left: the list at `<table>:keys:<ref>`, named by keys_ref.
+    await raw.hset(own.table, 'epoch', '1', 'version', '3', 'keys_ref', '1.2', 'keys_count', '1', 'routes', '{}');
+    await raw.set(`${own.table}:keys:1.2`, JSON.stringify([apiKey(1)]));
+    const ops = createRedisTableOps(writerClient, own, capturingLogger().logger);
+    const v4 = table(4, [apiKey(1), apiKey(2)], ['a']);
+    expect(await ops.put(v4, undefined, undefined)).toBe(true);
+    expect(await raw.exists(`${own.table}:keys:1.2`)).toBe(0);
+    expect(await ops.get()).toEqual(v4);
   });
 });
 

@@ -4,17 +4,21 @@ import type Redis from 'ioredis';
  * The routing table's layout in Redis (issue 16; docs/contracts.md, "Storage").
  * The hash at `<prefix>table` holds `epoch` and `version`; `routes`, the table's
  * JSON with an empty `api_keys`, written on every version; `keys_ref` and
- * `keys_count`, naming the key list stored apart as a JSON array at
- * `<prefix>table:keys:<keys_ref>` and rewritten only when the list changes; and
- * `json`, the whole table as earlier releases wrote and read it, refreshed at most
- * every {@link LEGACY_TABLE_INTERVAL_MS} and with every key change.
+ * `keys_count`, naming the content of the key set, a hash at
+ * `<prefix>table:keyset` of key SHA-256 → key record JSON that a key change
+ * patches field by field; and `json`, the whole table as earlier releases wrote
+ * and read it, refreshed at most every {@link LEGACY_TABLE_INTERVAL_MS} (and soon
+ * after a new epoch).
  */
 export const LEGACY_TABLE_INTERVAL_MS = 5_000;
 
-/** How long a replaced key list stays readable, for a reader between its two reads. */
-export const OLD_KEY_PART_TTL_MS = 60_000;
+/** The hash holding the table's keys, one field per key SHA-256. */
+export function tableKeySetKey(tableKey: string): string {
+  return `${tableKey}:keyset`;
+}
 
-export function tableKeyPartKey(tableKey: string, ref: string): string {
+/** The key list of the layout before the key set (a JSON string at `<table>:keys:<ref>`), deleted when the key set is first written. */
+export function legacyKeyListKey(tableKey: string, ref: string): string {
   return `${tableKey}:keys:${ref}`;
 }
 
@@ -22,47 +26,49 @@ export function tableKeyPartKey(tableKey: string, ref: string): string {
 export type StoredTable = Record<string, unknown> & { api_keys: unknown[] };
 
 /**
- * Reads the stored table in the split form, or the legacy `json` field when the
+ * Reads the stored table in the split form (its fields and its key set in one
+ * MULTI, so both are of the same version), or the legacy `json` field when the
  * split form is not the current version (a previous-release leader wrote last)
- * or its key list is missing or corrupt (reported through onFallback, since the
+ * or its key set is incomplete or corrupt (reported through onFallback, since the
  * routes must never be served without their keys). Throws when neither form is
- * usable.
+ * usable. Keys come back ordered by their SHA-256, as the writer lists them.
  */
 export async function readStoredTable(client: Redis, tableKey: string, onFallback: (reason: string) => void): Promise<StoredTable | undefined> {
-  const [epoch, version, routes, ref, count] = await client.hmget(tableKey, 'epoch', 'version', 'routes', 'keys_ref', 'keys_count');
+  const replies = await client.multi().hmget(tableKey, 'epoch', 'version', 'routes', 'keys_count').hvals(tableKeySetKey(tableKey)).exec();
+  const [[headError, head], [setError, values]] = replies as [[Error | null, (string | null)[]], [Error | null, string[]]];
+  if (headError) throw headError;
+  const [epoch, version, routes, count] = head;
   if (epoch == null || version == null) return undefined;
-  if (routes != null && ref != null) {
-    const head = parseRoutes(routes);
-    if (!head) onFallback('the routes record is not JSON');
-    else if (head.epoch === Number(epoch) && head.version === Number(version)) {
-      const keys = await readKeyPart(client, tableKey, ref, Number(count));
-      if (Array.isArray(keys)) return { ...head, api_keys: keys };
+  if (routes != null && count != null) {
+    const parsed = parseJson(routes) as StoredTable | undefined;
+    if (!parsed) onFallback('the routes record is not JSON');
+    else if (parsed.epoch === Number(epoch) && parsed.version === Number(version)) {
+      const keys = setError ? `the key set cannot be read: ${setError.message}` : keySetList(values, Number(count));
+      if (Array.isArray(keys)) return { ...parsed, api_keys: keys };
       onFallback(keys);
     }
   }
   const legacy = await client.hget(tableKey, 'json');
-  if (legacy === null) throw new Error('the stored table has no usable key list and no legacy record');
+  if (legacy === null) throw new Error('the stored table has no usable key set and no legacy record');
   return JSON.parse(legacy) as StoredTable;
 }
 
-function parseRoutes(raw: string): StoredTable | undefined {
+function parseJson(raw: string): unknown {
   try {
-    return JSON.parse(raw) as StoredTable;
+    return JSON.parse(raw);
   } catch {
     return undefined;
   }
 }
 
-/** The key list, or why it cannot be used. */
-async function readKeyPart(client: Redis, tableKey: string, ref: string, count: number): Promise<unknown[] | string> {
-  const raw = await client.get(tableKeyPartKey(tableKey, ref));
-  if (raw === null) return `the key list ${ref} is missing`;
-  let keys: unknown;
-  try {
-    keys = JSON.parse(raw);
-  } catch {
-    return `the key list ${ref} is not JSON`;
+/** The key set's records ordered by hash, or why they cannot be used. */
+function keySetList(values: string[], count: number): Record<string, unknown>[] | string {
+  if (values.length !== count) return `the key set holds ${values.length} keys, the table ${count}`;
+  const keys: Record<string, unknown>[] = [];
+  for (const value of values) {
+    const key = parseJson(value) as Record<string, unknown> | undefined;
+    if (typeof key?.key_sha256 !== 'string') return 'the key set holds a record that is not a key';
+    keys.push(key);
   }
-  if (!Array.isArray(keys) || keys.length !== count) return `the key list ${ref} does not hold ${count} keys`;
-  return keys;
+  return keys.sort((a, b) => ((a.key_sha256 as string) < (b.key_sha256 as string) ? -1 : 1));
 }

@@ -1,9 +1,9 @@
 /**
  * Every Redis key and channel of the shared state, under REDIS_KEY_PREFIX
  * (docs/state-and-replicas.md lists them with their types). The gateway reads
- * `table` (field `json`) when it starts without a control plane, so that name is
- * part of the contract between the two services (its split layout, with the key
- * list under `table:keys:<ref>`, is libs/redis stored-table.ts).
+ * `table` and its key set `table:keyset` (or the legacy field `json`) when it
+ * starts without a control plane, so those names are part of the contract
+ * between the two services (the layout is libs/redis stored-table.ts).
  */
 export interface RedisKeys {
   /** Hash: scheduler id → SchedulerRecord JSON. */
@@ -12,7 +12,7 @@ export interface RedisKeys {
   readonly health: string;
   /** Hash: replica id → that replica's passive stats window (ReplicaPassiveStats JSON). */
   readonly passive: string;
-  /** Hash {epoch, version, routes, keys_ref, keys_count, json}: the current routing table (libs/redis stored-table.ts). */
+  /** Hash {epoch, version, routes, keys_ref, keys_count, json}: the current routing table; its keys in the hash `<table>:keyset` (libs/redis stored-table.ts). */
   readonly table: string;
   /** Counter handing out table versions; only grows (INCR, raised by every stored table). */
   readonly tableSeq: string;

@@ -41,16 +41,22 @@ return 1
  * change batch leading to this table to the change log and trims the log to its
  * size; a table without a batch empties the log (nothing in it leads there).
  * The table is stored split (issue 16, libs/redis stored-table.ts): the routes on
- * every version; the key list only when sent (under KEYS[7], the list it
- * replaces expiring after a while; the legacy record is PUT_LEGACY_TABLE's).
- * A write without a key list names the list it means, and is refused unless that
- * list is the stored one (Redis lost it, or another writer replaced it).
- * KEYS: table, seq, leader, epoch, generation, changes, key list.
+ * every version; the keys in the key set (KEYS[7], key SHA-256 → record JSON),
+ * named by `keys_ref`, in one of three ways:
+ * - 'keep': the stored set is the table's (its ref and its size must match);
+ * - 'patch': the writer's key changes applied to the set named by the base ref,
+ *   which must be the stored one with the stored size (one field per changed key);
+ * - 'full': the set replaced by every key (a new leader, a refused patch).
+ * A refused 'keep' or 'patch' (Redis lost the set, another writer changed it, a
+ * timed-out write was applied after all) returns -4 with nothing written, and the
+ * writer sends 'full'. The legacy record is PUT_LEGACY_TABLE's.
+ * KEYS: table, seq, leader, epoch, generation, changes, key set.
  * ARGV: routes json, epoch, version, owner ('' = unfenced), generation, channel, message,
- * change batch json ('' = none), change log size, key list ref, key count,
- * key list json ('' = unchanged), old list ttl ms.
+ * change batch json ('' = none), change log size, keys ref, key count, key write
+ * ('keep' | 'patch' | 'full'), base keys ref, number of upserted keys U, then U
+ * pairs (hash, record json), then the hashes removed.
  * Returns 1 stored, 0 not newer, -1 not the lease holder, -2 other generation,
- * -3 stale epoch, -4 the named key list is not stored.
+ * -3 stale epoch, -4 the key set is not the one the write is based on.
  */
 export const PUT_TABLE = luaScript(`
 local epoch = tonumber(ARGV[2])
@@ -60,17 +66,41 @@ if ARGV[4] ~= '' then
   if redis.call('GET', KEYS[5]) ~= ARGV[5] then return -2 end
   if tonumber(redis.call('GET', KEYS[4]) or '0') > epoch then return -3 end
 end
-local stored = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'keys_ref')
+local stored = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'keys_ref', 'keys_count')
 if stored[1] then
   local e = tonumber(stored[1])
   if e > epoch or (e == epoch and tonumber(stored[2]) >= version) then return 0 end
 end
-if ARGV[12] == '' then
-  if stored[3] ~= ARGV[10] or redis.call('EXISTS', KEYS[7]) == 0 then return -4 end
+local mode = ARGV[12]
+local upserts = tonumber(ARGV[14])
+local size = redis.call('HLEN', KEYS[7])
+if mode == 'keep' then
+  if stored[3] ~= ARGV[10] or size ~= tonumber(ARGV[11]) then return -4 end
+elseif mode == 'patch' then
+  if stored[3] ~= ARGV[13] or size ~= tonumber(stored[4] or '-1') then return -4 end
 else
-  redis.call('SET', KEYS[7], ARGV[12])
-  -- The replaced list's name follows from the table key (tableKeyPartKey): a single Redis, not a cluster.
-  if stored[3] and stored[3] ~= ARGV[10] then redis.call('PEXPIRE', KEYS[1] .. ':keys:' .. stored[3], ARGV[13]) end
+  redis.call('DEL', KEYS[7])
+  -- The layout before the key set kept the list as a string beside the table (stored-table.ts legacyKeyListKey).
+  if stored[3] then redis.call('DEL', KEYS[1] .. ':keys:' .. stored[3]) end
+end
+-- Fields in slices: unpack() of 200,000 arguments would overflow Lua's stack.
+local first = 15
+local last = 14 + 2 * upserts
+while first <= last do
+  local stop = math.min(first + 999, last)
+  redis.call('HSET', KEYS[7], unpack(ARGV, first, stop))
+  first = stop + 1
+end
+first = 15 + 2 * upserts
+while first <= #ARGV do
+  local stop = math.min(first + 999, #ARGV)
+  redis.call('HDEL', KEYS[7], unpack(ARGV, first, stop))
+  first = stop + 1
+end
+-- A writer's key changes that do not add up (a defect): no version on a set readers would refuse; the writer sends 'full'.
+if redis.call('HLEN', KEYS[7]) ~= tonumber(ARGV[11]) then
+  redis.call('HSET', KEYS[1], 'keys_ref', '')
+  return -4
 end
 redis.call('HSET', KEYS[1], 'routes', ARGV[1], 'keys_ref', ARGV[10], 'keys_count', ARGV[11], 'epoch', ARGV[2], 'version', ARGV[3])
 if tonumber(redis.call('GET', KEYS[2]) or '0') < version then redis.call('SET', KEYS[2], ARGV[3]) end

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
 import { createSerialRunner } from '@switchyard/lifecycle';
-import { LEGACY_TABLE_INTERVAL_MS, OLD_KEY_PART_TTL_MS, readStoredTable, tableKeyPartKey } from '@switchyard/redis';
+import { LEGACY_TABLE_INTERVAL_MS, readStoredTable, tableKeySetKey, type ScriptArg } from '@switchyard/redis';
 import type { Logger } from '@switchyard/observability';
-import type { RoutingTable } from '@switchyard/proto';
+import type { ApiKeyRecord, RoutingTable } from '@switchyard/proto';
 import type { RedisKeys } from '../redis/redis-keys';
 import { DEFAULT_CHANGE_LOG_SIZE } from './change-log';
 import { PUT_LEGACY_TABLE, PUT_TABLE } from './redis-scripts';
@@ -18,7 +18,7 @@ export interface RedisTableOps {
 }
 
 const FENCE_REASONS: Record<number, string> = { [-1]: 'not the lease holder', [-2]: 'state generation changed', [-3]: 'a newer epoch exists' };
-const KEY_LIST_MISSING = -4;
+const KEY_SET_NOT_BASE = -4;
 
 export interface RedisTableOpsOptions {
   changeLogSize?: number;
@@ -26,61 +26,73 @@ export interface RedisTableOpsOptions {
   legacyIntervalMs?: number;
 }
 
+/** What this writer last stored: the base of its next key write. */
+interface StoredKeys {
+  epoch: number;
+  version: number;
+  ref: string;
+  list: readonly ApiKeyRecord[];
+}
+
+/** How one version's keys reach the key set (PUT_TABLE): as they are, as the batch's key changes, or all of them. */
+interface KeyWrite {
+  mode: 'keep' | 'patch' | 'full';
+  ref: string;
+  baseRef: string;
+  upserts: readonly ApiKeyRecord[];
+  removals: readonly string[];
+}
+
 /**
- * The routing table in Redis: one hash, its key list apart, a version counter,
- * writes fenced by the leader lease (redis-scripts.ts). Issue 16: the key list
- * (≈ 20 MB of JSON at 100,000 keys) is named by the version that first sent it;
- * a version whose list has the same bytes as one this writer sent before sends
- * only the routes (a few hundred KB at 1,000 schedulers) and names it, however
- * often the list was re-read meanwhile; a refused name (Redis lost the list, or a send timed out)
- * makes it send the list. The legacy `json` record, which previous releases read,
- * is written shortly (LEGACY_URGENT_DELAY_MS) after every version with new keys or
- * without a change batch, else at most every legacyIntervalMs (a timer writes the
- * last version late), in its own command so no table write waits for it: it trails
- * the routes by at most that interval plus a write, and a key change by the delay
- * plus a write.
+ * The routing table in Redis: one hash, its keys in a hash of their own, a
+ * version counter, writes fenced by the leader lease (redis-scripts.ts). Issue 16:
+ * a version writes its routes (a few hundred KB at 1,000 schedulers) and, of the
+ * keys, only what its change batch changed (one field per created, disabled or
+ * deleted key), based on the key set this writer stored last; a refused base
+ * (Redis lost the set, another writer replaced it, a timed-out write landed after
+ * all) makes it send every key once. The legacy `json` record, which previous
+ * releases read, is written shortly (LEGACY_URGENT_DELAY_MS) after a version
+ * without a change batch (a new epoch, a resync), else at most every
+ * legacyIntervalMs (a timer writes the last version late), in its own command so
+ * no table write waits for it: it trails the table by at most that interval plus
+ * a write.
  */
 export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger, options: RedisTableOpsOptions = {}): RedisTableOps {
-  const serializer = createTableSerializer();
   const changeLogSize = options.changeLogSize ?? DEFAULT_CHANGE_LOG_SIZE;
-  const legacy = createLegacyWriter(client, keys, logger, serializer, options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
-  // Key lists this writer stored or sent (a timed-out send may have been stored), by their bytes: the last two, to name instead of sending.
-  let sent: { ref: string; bytes: Buffer }[] = [];
-  // The list of the last version stored: a version with another one (or without a batch) writes the legacy record at once.
-  let storedRef: string | undefined;
+  const legacy = createLegacyWriter(client, keys, logger, createTableSerializer(), options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
+  let stored: StoredKeys | undefined;
 
-  const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, ref: string, withKeys: boolean) => {
+  const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, keyWrite: KeyWrite) => {
     const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
-    const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeyPartKey(keys.table, ref)];
-    const args = [
-      serializer.routes(table), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
-      change ? JSON.stringify(change) : '', changeLogSize, ref, table.api_keys.length, withKeys ? serializer.keys(table.api_keys) : '', OLD_KEY_PART_TTL_MS,
+    const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeySetKey(keys.table)];
+    const args: ScriptArg[] = [
+      JSON.stringify({ ...table, api_keys: [] }), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
+      change ? JSON.stringify(change) : '', changeLogSize, keyWrite.ref, table.api_keys.length, keyWrite.mode, keyWrite.baseRef, keyWrite.upserts.length,
     ];
-    if (withKeys) sent = [{ ref, bytes: serializer.keys(table.api_keys) }, ...sent.filter((s) => s.ref !== ref)].slice(0, 2);
+    for (const key of keyWrite.upserts) args.push(key.key_sha256, JSON.stringify(key));
+    for (const hash of keyWrite.removals) args.push(hash);
     return Number(await PUT_TABLE.run(client, tableKeys, args));
   };
 
   return {
-    get: async () => (await readStoredTable(client, keys.table, (reason) => logger.warn('stored table key list unusable: reading the legacy record', { reason }))) as RoutingTable | undefined,
+    get: async () => (await readStoredTable(client, keys.table, (reason) => logger.warn('stored table key set unusable: reading the legacy record', { reason }))) as RoutingTable | undefined,
     async getVersion() {
       const [epoch, version] = await client.hmget(keys.table, 'epoch', 'version');
       return epoch === null || version === null ? undefined : { epoch: Number(epoch), version: Number(version) };
     },
     nextVersion: () => client.incr(keys.tableSeq),
     async put(table, fence, generation, change) {
-      const bytes = serializer.keys(table.api_keys);
-      // A memcmp at worst (20 MB at 100,000 keys), far cheaper than hashing or sending the list.
-      const known = sent.find((s) => s.bytes === bytes || s.bytes.equals(bytes));
-      const ref = known?.ref ?? `${table.epoch}.${table.version}`;
-      let result = await write(table, fence, generation, change, ref, !known);
-      if (result === KEY_LIST_MISSING) {
-        logger.info('the named key list is not stored: sending it', { epoch: table.epoch, version: table.version });
-        result = await write(table, fence, generation, change, ref, true);
+      let keyWrite = planKeyWrite(stored, table, change);
+      let result = await write(table, fence, generation, change, keyWrite);
+      if (result === KEY_SET_NOT_BASE) {
+        logger.info('the stored key set is not this writer\'s: sending every key', { epoch: table.epoch, version: table.version, keys: table.api_keys.length });
+        keyWrite = allKeys(table);
+        result = await write(table, fence, generation, change, keyWrite);
       }
       if (result === 1) {
-        legacy.stored(table, ref !== storedRef || !change);
-        storedRef = ref;
-      } else storedRef = undefined;
+        stored = { epoch: table.epoch, version: table.version, ref: keyWrite.ref, list: table.api_keys };
+        legacy.stored(table, !change);
+      }
       if (result < 0) logger.warn('table write fenced out', { epoch: table.epoch, version: table.version, reason: FENCE_REASONS[result] });
       return result === 1;
     },
@@ -91,12 +103,29 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
   };
 }
 
-/** How long after an urgent version (new keys, a new epoch) its legacy record is written. */
+const allKeys = (table: RoutingTable): KeyWrite => ({ mode: 'full', ref: `${table.epoch}.${table.version}`, baseRef: '', upserts: table.api_keys, removals: [] });
+
+/**
+ * The cheapest key write that gives the table's keys: none when the list is the
+ * one stored last or the batch from that version changes no key, the batch's key
+ * changes when it leads from that version, else every key.
+ */
+export function planKeyWrite(stored: StoredKeys | undefined, table: RoutingTable, change: RoutingTable | undefined): KeyWrite {
+  if (!stored) return allKeys(table);
+  const keep: KeyWrite = { mode: 'keep', ref: stored.ref, baseRef: stored.ref, upserts: [], removals: [] };
+  if (table.api_keys === stored.list) return keep;
+  const delta = change?.delta;
+  if (!delta || delta.base_epoch !== stored.epoch || delta.base_version !== stored.version) return allKeys(table);
+  if (delta.key_upserts.length === 0 && delta.key_removals.length === 0) return keep;
+  return { mode: 'patch', ref: `${table.epoch}.${table.version}`, baseRef: stored.ref, upserts: delta.key_upserts, removals: delta.key_removals };
+}
+
+/** How long after an urgent version (without a change batch: a new epoch, a resync) its legacy record is written. */
 const LEGACY_URGENT_DELAY_MS = 300;
 
 /**
- * The legacy whole-table record: written within LEGACY_URGENT_DELAY_MS for an urgent version (new keys,
- * a new epoch) or when the interval since the last write has passed, else by a
+ * The legacy whole-table record: written within LEGACY_URGENT_DELAY_MS for an urgent version
+ * or when the interval since the last write has passed, else by a
  * timer at the end of the interval; one write at a time, always of the newest
  * stored version, and only while it is still the stored one. A failed write is
  * retried after the interval.
@@ -145,57 +174,35 @@ function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, seri
 export interface TableSerializer {
   /** JSON.stringify(table) as UTF-8 bytes: the legacy record. */
   full(table: RoutingTable): Buffer;
-  /** JSON.stringify(table.api_keys) as UTF-8 bytes: the stored key list. */
-  keys(list: RoutingTable['api_keys']): Buffer;
-  /** The table's JSON with an empty key list: the routes record. */
-  routes(table: RoutingTable): string;
 }
 
 /**
- * JSON.stringify of a table and its parts, without serializing 100,000 keys per
- * version (issue 16): the key list's bytes are kept per list (the publisher hands
- * every version the same array until keys change), and each key's bytes per key
- * record (a key change makes a new list of the same records but one), so a
- * scheduler change copies bytes and a key change serializes one key. The bytes
- * are the same JSON.stringify gives.
+ * JSON.stringify of a whole table without serializing 100,000 keys per legacy
+ * write (issue 16): each key's bytes are kept per key record (a key change makes
+ * a new list of the same records but one), so a write serializes the routes and
+ * the changed keys and copies the rest. The bytes are the same JSON.stringify gives.
  */
 export function createTableSerializer(): TableSerializer {
-  const listBytes = new WeakMap<object, Buffer>();
   const keyBytes = new WeakMap<object, Buffer>();
-  const COMMA = Buffer.from(',');
-  const encodeKeys = (apiKeys: RoutingTable['api_keys']): Buffer => {
-    const parts: Buffer[] = [Buffer.from('[')];
-    for (let i = 0; i < apiKeys.length; i++) {
-      const key = apiKeys[i]!;
-      let bytes = keyBytes.get(key);
-      if (!bytes) {
-        bytes = Buffer.from(JSON.stringify(key));
-        keyBytes.set(key, bytes);
-      }
-      if (i > 0) parts.push(COMMA);
-      parts.push(bytes);
-    }
-    parts.push(Buffer.from(']'));
-    return Buffer.concat(parts);
-  };
-  const keys = (apiKeys: RoutingTable['api_keys']): Buffer => {
-    let bytes = listBytes.get(apiKeys);
-    if (bytes === undefined) {
-      bytes = encodeKeys(apiKeys);
-      listBytes.set(apiKeys, bytes);
-    }
-    return bytes;
-  };
-  const routes = (table: RoutingTable) => JSON.stringify({ ...table, api_keys: [] });
+  const [COMMA, OPEN, CLOSE] = [Buffer.from(','), Buffer.from('['), Buffer.from(']')];
   return {
-    keys,
-    routes,
     full(table) {
-      const rest = routes(table);
+      const rest = JSON.stringify({ ...table, api_keys: [] });
       // Inside string values quotes are escaped, so this marker can only be the field itself.
       const marker = '"api_keys":[]';
       const at = rest.indexOf(marker);
-      return Buffer.concat([Buffer.from(`${rest.slice(0, at)}"api_keys":`), keys(table.api_keys), Buffer.from(rest.slice(at + marker.length))]);
+      const parts: Buffer[] = [Buffer.from(`${rest.slice(0, at)}"api_keys":`), OPEN];
+      table.api_keys.forEach((key, i) => {
+        let bytes = keyBytes.get(key);
+        if (!bytes) {
+          bytes = Buffer.from(JSON.stringify(key));
+          keyBytes.set(key, bytes);
+        }
+        if (i > 0) parts.push(COMMA);
+        parts.push(bytes);
+      });
+      parts.push(CLOSE, Buffer.from(rest.slice(at + marker.length)));
+      return Buffer.concat(parts);
     },
   };
 }

@@ -20,7 +20,7 @@ export interface RedisTableLoaderOptions {
 /**
  * Static stability at start-up (issue 3): a gateway that starts while no control
  * plane answers reads the last table the leader stored in Redis and serves it.
- * Read-only (the split form of `<prefix>table` and its key list, or the legacy
+ * Read-only (the split form of `<prefix>table` and its key set, or the legacy
  * `json` record; libs/redis stored-table.ts, docs/contracts.md), and only while the gateway has no table at all:
  * the control-plane client keeps trying meanwhile, and its tables win as soon as
  * they are newer. Done (and disconnected) once any table is applied.
@@ -41,7 +41,7 @@ export function createRedisTableLoader(options: RedisTableLoaderOptions): Compon
     if (options.store.current()) return true;
     const connection = client();
     if (connection.status !== 'ready') await connection.connect();
-    const stored = await readStoredTable(connection, `${options.keyPrefix}table`, (reason) => log.warn('stored table key list unusable: reading the legacy record', { reason }));
+    const stored = await readStoredTable(connection, `${options.keyPrefix}table`, (reason) => log.warn('stored table key set unusable: reading the legacy record', { reason }));
     if (stored === undefined) throw new Error('Redis holds no routing table yet');
     const table = parseTable(stored);
     if (options.store.apply(table)) log.warn('no control plane answered: serving the last routing table from Redis', { epoch: table.epoch, version: table.version, schedulers: table.schedulers.length });
