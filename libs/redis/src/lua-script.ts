@@ -21,11 +21,13 @@ export function luaScript(source: string): LuaScript {
   return {
     sha,
     async run(client, keys, args) {
+      // One array, not spread: a call with every key of a table (200,000 arguments) would overflow the stack.
+      const keysAndArgs = [keys.length, ...keys, ...args];
       try {
-        return await client.evalsha(sha, keys.length, ...keys, ...args);
+        return await client.call('EVALSHA', [sha, ...keysAndArgs]);
       } catch (err) {
         if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-        return client.eval(source, keys.length, ...keys, ...args);
+        return client.call('EVAL', [source, ...keysAndArgs]);
       }
     },
   };

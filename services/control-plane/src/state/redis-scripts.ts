@@ -46,15 +46,19 @@ return 1
  * - 'keep': the stored set is the table's (its ref and its size must match);
  * - 'patch': the writer's key changes applied to the set named by the base ref,
  *   which must be the stored one with the stored size (one field per changed key);
- * - 'full': the set replaced by every key (a new leader, a refused patch).
+ * - 'full': the set replaced by every key (a new leader, a refused patch), which
+ *   the writer staged beforehand in KEYS[8] in small commands (one script with
+ *   100,000 keys would hold Redis for over a second); renamed into place, the
+ *   replaced set freed in the background (UNLINK).
  * A refused 'keep' or 'patch' (Redis lost the set, another writer changed it, a
  * timed-out write was applied after all) returns -4 with nothing written, and the
- * writer sends 'full'. The legacy record is PUT_LEGACY_TABLE's.
- * KEYS: table, seq, leader, epoch, generation, changes, key set.
+ * writer sends 'full'; a staged set without every key returns -4 too. The legacy
+ * record is PUT_LEGACY_TABLE's.
+ * KEYS: table, seq, leader, epoch, generation, changes, key set, staged key set.
  * ARGV: routes json, epoch, version, owner ('' = unfenced), generation, channel, message,
  * change batch json ('' = none), change log size, keys ref, key count, key write
  * ('keep' | 'patch' | 'full'), base keys ref, number of upserted keys U, then U
- * pairs (hash, record json), then the hashes removed.
+ * pairs (hash, record json), then the hashes removed (both for 'patch' only).
  * Returns 1 stored, 0 not newer, -1 not the lease holder, -2 other generation,
  * -3 stale epoch, -4 the key set is not the one the write is based on.
  */
@@ -79,9 +83,14 @@ if mode == 'keep' then
 elseif mode == 'patch' then
   if stored[3] ~= ARGV[13] or size ~= tonumber(stored[4] or '-1') then return -4 end
 else
-  redis.call('DEL', KEYS[7])
+  if redis.call('HLEN', KEYS[8]) ~= tonumber(ARGV[11]) then return -4 end
+  redis.call('UNLINK', KEYS[7])
+  if tonumber(ARGV[11]) > 0 then
+    redis.call('RENAME', KEYS[8], KEYS[7])
+    redis.call('PERSIST', KEYS[7])
+  end
   -- The layout before the key set kept the list as a string beside the table (stored-table.ts legacyKeyListKey).
-  if stored[3] then redis.call('DEL', KEYS[1] .. ':keys:' .. stored[3]) end
+  if stored[3] then redis.call('UNLINK', KEYS[1] .. ':keys:' .. stored[3]) end
 end
 -- Fields in slices: unpack() of 200,000 arguments would overflow Lua's stack.
 local first = 15

@@ -64,7 +64,9 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
 
   const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, keyWrite: KeyWrite) => {
     const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
-    const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeySetKey(keys.table)];
+    const staged = `${tableKeySetKey(keys.table)}:staged:${keyWrite.ref}`;
+    if (keyWrite.mode === 'full') await stageKeySet(client, staged, table.api_keys);
+    const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeySetKey(keys.table), staged];
     const args: ScriptArg[] = [
       JSON.stringify({ ...table, api_keys: [] }), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
       change ? JSON.stringify(change) : '', changeLogSize, keyWrite.ref, table.api_keys.length, keyWrite.mode, keyWrite.baseRef, keyWrite.upserts.length,
@@ -101,6 +103,25 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
       return raw.map((json) => JSON.parse(json) as RoutingTable);
     },
   };
+}
+
+/** Keys per command while staging a whole key set: ≈ 200 KB, so no command holds Redis or waits on its timeout. */
+const STAGE_BATCH = 1_000;
+/** A staged set that never became the table's (its writer died or was fenced out) is dropped after this. */
+const STAGED_TTL_MS = 120_000;
+
+/** Every key into a fresh hash, a pipeline of small HSETs; PUT_TABLE renames it into place. */
+async function stageKeySet(client: Redis, staged: string, apiKeys: readonly ApiKeyRecord[]): Promise<void> {
+  const pipeline = client.pipeline().del(staged);
+  for (let i = 0; i < apiKeys.length; i += STAGE_BATCH) {
+    const fields: string[] = [];
+    for (const key of apiKeys.slice(i, i + STAGE_BATCH)) fields.push(key.key_sha256, JSON.stringify(key));
+    pipeline.hset(staged, fields);
+  }
+  pipeline.pexpire(staged, STAGED_TTL_MS);
+  const results = (await pipeline.exec()) ?? [];
+  const failed = results.find(([err]) => err);
+  if (failed) throw failed[0]!;
 }
 
 const allKeys = (table: RoutingTable): KeyWrite => ({ mode: 'full', ref: `${table.epoch}.${table.version}`, baseRef: '', upserts: table.api_keys, removals: [] });
