@@ -52,7 +52,10 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
   const name = `switchyard-control-plane${options.replicaId ? `-${options.replicaId}` : ''}`;
   const client = createControlPlaneRedis(options.url, name); // failures surface through available() and the 503s
   const schedulers = createRedisSchedulerOps(client, keys);
-  const tables = createRedisTableOps(client, keys, log);
+  // The whole-table writes (the legacy record, a staged key set: ≈ 20 MB each at 100,000 keys) on their own
+  // connection, so a version's table write never waits behind one in the socket or in Redis's reading of it.
+  const bulk = createControlPlaneRedis(options.url, `${name}-bulk`);
+  const tables = createRedisTableOps(client, keys, log, { bulkClient: bulk });
   const health = createRedisHealthOps(client, keys);
   const apiKeys = createRedisApiKeys(client, keys);
   const memory = createReplicaMemory();
@@ -77,7 +80,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     client,
     keys,
     async start() {
-      await connectQuietly(client);
+      await Promise.all([connectQuietly(client), connectQuietly(bulk)]);
       await availability.start();
       await feed.start();
     },
@@ -128,6 +131,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
       listeners.clear();
       feed.stop();
       client.disconnect();
+      bulk.disconnect();
     },
   };
 }

@@ -24,6 +24,8 @@ export interface RedisTableOpsOptions {
   changeLogSize?: number;
   /** The legacy whole-table record's refresh bound (default LEGACY_TABLE_INTERVAL_MS). */
   legacyIntervalMs?: number;
+  /** The connection for whole-table writes (the legacy record, staging a key set); default: the table's own. */
+  bulkClient?: Redis;
 }
 
 /** What this writer last stored: the base of its next key write. */
@@ -59,13 +61,14 @@ interface KeyWrite {
  */
 export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger, options: RedisTableOpsOptions = {}): RedisTableOps {
   const changeLogSize = options.changeLogSize ?? DEFAULT_CHANGE_LOG_SIZE;
-  const legacy = createLegacyWriter(client, keys, logger, createTableSerializer(), options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
+  const bulk = options.bulkClient ?? client;
+  const legacy = createLegacyWriter(bulk, keys, logger, createTableSerializer(), options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
   let stored: StoredKeys | undefined;
 
   const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, keyWrite: KeyWrite) => {
     const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
     const staged = `${tableKeySetKey(keys.table)}:staged:${keyWrite.ref}`;
-    if (keyWrite.mode === 'full') await stageKeySet(client, staged, table.api_keys);
+    if (keyWrite.mode === 'full') await stageKeySet(bulk, staged, table.api_keys);
     const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeySetKey(keys.table), staged];
     const args: ScriptArg[] = [
       JSON.stringify({ ...table, api_keys: [] }), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
