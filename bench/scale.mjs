@@ -153,6 +153,9 @@ async function main() {
     const file = writeResult('scale', { machine, result });
     printScaleTable(machine, result);
     console.log(`\nresult file: ${file}`);
+  } catch (err) {
+    log(`the run failed; the control plane's last log lines:\n${controlPlane.tail().slice(-3000)}`);
+    throw err;
   } finally {
     await watchers?.stop();
     await gateway?.stop();

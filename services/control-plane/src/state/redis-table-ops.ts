@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { createSerialRunner } from '@switchyard/lifecycle';
 import { LEGACY_TABLE_INTERVAL_MS, readStoredTable, tableKeySetKey, type ScriptArg } from '@switchyard/redis';
@@ -62,19 +63,20 @@ interface KeyWrite {
 export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logger, options: RedisTableOpsOptions = {}): RedisTableOps {
   const changeLogSize = options.changeLogSize ?? DEFAULT_CHANGE_LOG_SIZE;
   const bulk = options.bulkClient ?? client;
-  const legacy = createLegacyWriter(bulk, keys, logger, createTableSerializer(), options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
+  const keyJson = createKeyJsonCache();
+  const legacy = createLegacyWriter(bulk, keys, logger, createTableSerializer(keyJson), options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
   let stored: StoredKeys | undefined;
 
   const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, keyWrite: KeyWrite) => {
     const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
     const staged = `${tableKeySetKey(keys.table)}:staged:${keyWrite.ref}`;
-    if (keyWrite.mode === 'full') await stageKeySet(bulk, staged, table.api_keys);
+    if (keyWrite.mode === 'full') await stageKeySet(bulk, staged, table.api_keys, keyJson);
     const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeySetKey(keys.table), staged];
     const args: ScriptArg[] = [
       JSON.stringify({ ...table, api_keys: [] }), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
       change ? JSON.stringify(change) : '', changeLogSize, keyWrite.ref, table.api_keys.length, keyWrite.mode, keyWrite.baseRef, keyWrite.upserts.length,
     ];
-    for (const key of keyWrite.upserts) args.push(key.key_sha256, JSON.stringify(key));
+    for (const key of keyWrite.upserts) args.push(key.key_sha256, keyJson.of(key));
     for (const hash of keyWrite.removals) args.push(hash);
     return Number(await PUT_TABLE.run(client, tableKeys, args));
   };
@@ -113,18 +115,21 @@ const STAGE_BATCH = 1_000;
 /** A staged set that never became the table's (its writer died or was fenced out) is dropped after this. */
 const STAGED_TTL_MS = 120_000;
 
-/** Every key into a fresh hash, a pipeline of small HSETs; PUT_TABLE renames it into place. */
-async function stageKeySet(client: Redis, staged: string, apiKeys: readonly ApiKeyRecord[]): Promise<void> {
-  const pipeline = client.pipeline().del(staged);
+/**
+ * Every key into a fresh hash, in small HSETs, PUT_TABLE renames it into place.
+ * The loop yields between commands: serializing 100,000 keys at once would hold
+ * the event loop long enough for other commands' timeouts to fire.
+ */
+async function stageKeySet(client: Redis, staged: string, apiKeys: readonly ApiKeyRecord[], keyJson: KeyJsonCache): Promise<void> {
+  const replies: Promise<unknown>[] = [client.del(staged)];
   for (let i = 0; i < apiKeys.length; i += STAGE_BATCH) {
     const fields: string[] = [];
-    for (const key of apiKeys.slice(i, i + STAGE_BATCH)) fields.push(key.key_sha256, JSON.stringify(key));
-    pipeline.hset(staged, fields);
+    for (let j = i; j < Math.min(i + STAGE_BATCH, apiKeys.length); j++) fields.push(apiKeys[j]!.key_sha256, keyJson.of(apiKeys[j]!));
+    replies.push(client.hset(staged, fields));
+    await setImmediate();
   }
-  pipeline.pexpire(staged, STAGED_TTL_MS);
-  const results = (await pipeline.exec()) ?? [];
-  const failed = results.find(([err]) => err);
-  if (failed) throw failed[0]!;
+  replies.push(client.pexpire(staged, STAGED_TTL_MS));
+  await Promise.all(replies);
 }
 
 const allKeys = (table: RoutingTable): KeyWrite => ({ mode: 'full', ref: `${table.epoch}.${table.version}`, baseRef: '', upserts: table.api_keys, removals: [] });
@@ -164,7 +169,7 @@ function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, seri
     if (!table) return;
     writtenAt = Date.now();
     try {
-      await PUT_LEGACY_TABLE.run(client, [keys.table], [table.epoch, table.version, serializer.full(table)]);
+      await PUT_LEGACY_TABLE.run(client, [keys.table], [table.epoch, table.version, await serializer.full(table)]);
     } catch (err) {
       logger.warn('cannot write the legacy table record', { error: String(err), retry_in_ms: intervalMs });
       latest ??= table;
@@ -195,37 +200,53 @@ function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, seri
   };
 }
 
+/** Each key record's JSON, kept per record: the publisher hands every version the same records but the changed ones. */
+export interface KeyJsonCache {
+  of(key: ApiKeyRecord): string;
+}
+
+export function createKeyJsonCache(): KeyJsonCache {
+  const cache = new WeakMap<ApiKeyRecord, string>();
+  return {
+    of(key) {
+      let json = cache.get(key);
+      if (json === undefined) {
+        json = JSON.stringify(key);
+        cache.set(key, json);
+      }
+      return json;
+    },
+  };
+}
+
 export interface TableSerializer {
   /** JSON.stringify(table) as UTF-8 bytes: the legacy record. */
-  full(table: RoutingTable): Buffer;
+  full(table: RoutingTable): Promise<Buffer>;
 }
+
+/** Keys serialized between two yields of the event loop. */
+const SERIALIZE_SLICE = 5_000;
 
 /**
  * JSON.stringify of a whole table without serializing 100,000 keys per legacy
- * write (issue 16): each key's bytes are kept per key record (a key change makes
- * a new list of the same records but one), so a write serializes the routes and
- * the changed keys and copies the rest. The bytes are the same JSON.stringify gives.
+ * write (issue 16): each key's JSON is kept per key record, so a write serializes
+ * the routes and the changed keys and copies the rest, yielding to the event loop
+ * every few thousand keys. The bytes are the same JSON.stringify gives.
  */
-export function createTableSerializer(): TableSerializer {
-  const keyBytes = new WeakMap<object, Buffer>();
-  const [COMMA, OPEN, CLOSE] = [Buffer.from(','), Buffer.from('['), Buffer.from(']')];
+export function createTableSerializer(keyJson: KeyJsonCache = createKeyJsonCache()): TableSerializer {
   return {
-    full(table) {
+    async full(table) {
       const rest = JSON.stringify({ ...table, api_keys: [] });
       // Inside string values quotes are escaped, so this marker can only be the field itself.
       const marker = '"api_keys":[]';
       const at = rest.indexOf(marker);
-      const parts: Buffer[] = [Buffer.from(`${rest.slice(0, at)}"api_keys":`), OPEN];
-      table.api_keys.forEach((key, i) => {
-        let bytes = keyBytes.get(key);
-        if (!bytes) {
-          bytes = Buffer.from(JSON.stringify(key));
-          keyBytes.set(key, bytes);
-        }
-        if (i > 0) parts.push(COMMA);
-        parts.push(bytes);
-      });
-      parts.push(CLOSE, Buffer.from(rest.slice(at + marker.length)));
+      const parts: Buffer[] = [Buffer.from(`${rest.slice(0, at)}"api_keys":[`)];
+      for (let i = 0; i < table.api_keys.length; i += SERIALIZE_SLICE) {
+        const slice = table.api_keys.slice(i, i + SERIALIZE_SLICE).map((key) => keyJson.of(key));
+        parts.push(Buffer.from(`${i > 0 ? ',' : ''}${slice.join(',')}`));
+        await setImmediate();
+      }
+      parts.push(Buffer.from(`]${rest.slice(at + marker.length)}`));
       return Buffer.concat(parts);
     },
   };
