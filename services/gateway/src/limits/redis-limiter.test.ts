@@ -142,7 +142,7 @@ function countScriptCalls(client: Redis): { stop(): number } {
   let count = 0;
   const send = client.sendCommand;
   client.sendCommand = function (this: Redis, command: { name: string }, ...rest: unknown[]) {
-    if (command.name === 'evalsha' || command.name === 'eval') count += 1;
+    if (/^eval(sha)?$/i.test(command.name)) count += 1;
     return (send as (...args: unknown[]) => unknown).call(this, command, ...rest);
   } as typeof client.sendCommand;
   return {
