@@ -5,14 +5,18 @@
  * first) or `node bench/routing/cost.mjs` with BENCH_COST_SECONDS (default 3),
  * BENCH_COST_SCHEDULERS (1000), BENCH_COST_BLOCKS (100000).
  *
- * Measured per request, as the gateway does it: render the chat body (a 6,000-
- * character shared system prompt and a question), hash its blocks, pick, record
- * the pick in the index. Also printed apart: the pick alone.
+ * Measured per request, as the gateway does it (gateway-route-cost.mjs): the
+ * built gateway's picker.route() over a 1,000-scheduler table: choose the pool,
+ * render the chat body (a 6,000-character shared system prompt and a question),
+ * hash its blocks, pick, record the pick, queue it for the other gateways. Also
+ * printed apart, on the library alone with plain candidates: render + hash +
+ * pick + record, the pick alone, the pick from a pool with one left out.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { REPO_ROOT } from '../lib/gateway-stack.mjs';
 import { num } from '../lib/env-values.mjs';
+import { createGatewayRoute } from './gateway-route-cost.mjs';
 import { createRandom } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
@@ -41,12 +45,12 @@ const heapBefore = (gc?.(), process.memoryUsage().heapUsed);
 const index = routing.createPrefixIndex({ defaultCapacityBlocks: Math.ceil((blockCount * 2) / schedulerCount), maxTotalBlocks: blockCount * 2 });
 const memory = routing.createStrategyMemory({ prefixIndex: index });
 const strategy = routing.createCacheAware();
-let filled = 0;
-for (let i = 0; filled < blockCount; i++) {
-  const query = queryOf(bodyOf(i % systems.length, `fill ${i} ${words(40)}`));
-  index.record(candidates[Math.floor(rand() * candidates.length)].id, query);
-  filled = index.size();
+/** Fills `into` to blockCount blocks: the tenants' prompts recorded on random schedulers. @param {import('../../libs/routing/dist/index.js').PrefixIndex} into @param {readonly string[]} ids */
+function fillIndex(into, ids) {
+  for (let i = 0; into.size() < blockCount; i++) into.record(ids[Math.floor(rand() * ids.length)], queryOf(bodyOf(i % systems.length, `fill ${i} ${words(40)}`)));
 }
+fillIndex(index, candidates.map((c) => c.id));
+const filled = index.size();
 const heapAfter = (gc?.(), process.memoryUsage().heapUsed);
 
 const questions = Array.from({ length: 1000 }, (_, i) => bodyOf(i % systems.length, `question ${i}: ${words(30)}`));
@@ -76,18 +80,36 @@ function run(ms, full, withOneFull = false) {
   return ((performance.now() - start) * 1000) / n;
 }
 
+/** µs per call of `step` over `ms`. @param {number} ms @param {() => void} step */
+function time(ms, step) {
+  let n = 0;
+  const end = performance.now() + ms;
+  const start = performance.now();
+  while (performance.now() < end) for (let k = 0; k < 100; k++, n++) step();
+  return ((performance.now() - start) * 1000) / n;
+}
+
+const gatewayRoute = createGatewayRoute({
+  schedulerCount, blockCount, rand,
+  fill: fillIndex,
+  request: (i) => ({ model: 'bench-model', ...questions[i % questions.length] }),
+});
+
 run(300, true); // warm-up
+time(300, gatewayRoute);
 const half = (seconds * 1000) / 2;
-const pickUs = run(half / 2, false);
-const filteredUs = run(half / 2, false, true);
-const fullUs = run(half, true);
+const gatewayUs = time(half, gatewayRoute);
+const pickUs = run(half / 4, false);
+const filteredUs = run(half / 4, false, true);
+const fullUs = run(half / 2, true);
 const bytesPerBlock = (heapAfter - heapBefore) / Math.max(1, filled);
 console.log([
   `## cache-aware routing cost: ${schedulerCount} schedulers, ${index.size()} indexed blocks, node ${process.version}`,
   '',
   `| measure | value | target |`,
   `|---|---|---|`,
-  `| per request: render + hash blocks + pick + record (µs) | ${fullUs.toFixed(2)} | ≤ 20 |`,
+  `| per request: the gateway's route() (pool + render + hash + pick + record + share) (µs) | ${gatewayUs.toFixed(2)} | ≤ 20 |`,
+  `| library alone, plain candidates: render + hash blocks + pick + record (µs) | ${fullUs.toFixed(2)} | |`,
   `| the pick alone (µs) | ${pickUs.toFixed(2)} | |`,
   `| the pick alone, one scheduler left out of the pool (µs) | ${filteredUs.toFixed(2)} | |`,
   `| index heap per block (bytes${gc ? '' : ', without --expose-gc: rough'}) | ${bytesPerBlock.toFixed(0)} | |`,

@@ -32,6 +32,14 @@ export interface Candidate {
    * keys between schedulers; load is left to the bound. Defaults to `weight`.
    */
   readonly baseWeight?: number;
+  /**
+   * The admin-set weight times the health factor, without the load and latency
+   * factors: what cache-aware's load bound splits the fleet's requests by. That
+   * bound counts the requests in flight itself, live; the table's load and latency
+   * factors (a probe old) would count the same load a second time and shrink the
+   * share of the busy schedulers that hold the most cached prefixes. Defaults to `weight`.
+   */
+  readonly capacityWeight?: number;
   readonly priority: number;
   /** Requests this gateway has in flight to it. */
   readonly inFlight: number;
@@ -91,6 +99,32 @@ export interface PickContext {
   unfiltered?: readonly Candidate[];
   /** The caller will show a route receipt: strategies may then add per-candidate detail. */
   explain?: boolean;
+  /**
+   * The load of the model's whole list (`unfiltered`, else `candidates`), summed by
+   * the caller as requests begin and end and as the other gateways report, so a
+   * load bound reads three numbers instead of every candidate's counts on every
+   * pick (issue 18's routing cost). Absent: strategies sum the list themselves.
+   */
+  poolLoad?: PoolLoad;
+  /**
+   * Leaves the pool's filtering to the strategy: `candidates` is then the model's
+   * whole list (frozen, in table order) and only those `usable` accepts may be
+   * picked; a strategy returns undefined when it accepts none. cache-aware reads
+   * only the few candidates a pick considers (holders, a ring walk), so this spares
+   * the caller a pass over every candidate per request. Only cache-aware reads it:
+   * callers pass it to no other strategy.
+   */
+  usable?: (c: Candidate) => boolean;
+}
+
+/** Sums over a candidate list, equal to adding up its candidates' fields (each negative value as 0). */
+export interface PoolLoad {
+  /** Σ inFlight. */
+  readonly inFlight: number;
+  /** Σ othersInFlight. */
+  readonly othersInFlight: number;
+  /** Σ weight. */
+  readonly totalWeight: number;
 }
 
 export interface Pick {
@@ -105,7 +139,7 @@ export interface Pick {
   prefixBlocks?: number;
 }
 
-/** Returns undefined only when `candidates` is empty. */
+/** Returns undefined only when `candidates` is empty (or ctx.usable accepts none of them). */
 export type Strategy = (candidates: readonly Candidate[], ctx: PickContext) => Pick | undefined;
 
 /** Fresh memory for one gateway (or one test); strategies never keep state anywhere else. */

@@ -244,6 +244,52 @@ describe('cache-aware', () => {
     expect(viaList.routeWith(stranger, question(1), fleet).id).toBe('s9');
   });
 
+  it('a pool left to the strategy (ctx.usable) picks what the filtered pool would, and nothing when it accepts none', () => {
+    const fleet = Object.freeze(fleetOf(6, { s2: { inFlight: 3 }, s4: { inFlight: 1, othersInFlight: 7 } }));
+    const viaUsable = createGateway();
+    const viaPool = createGateway();
+    for (let i = 0; i < 100; i++) {
+      const left = `s${(i % 6) + 1}`;
+      const usable = (c: Candidate) => c.id !== left;
+      const prompt = question(i % 3 === 0 ? i : 1);
+      const { text, instructionChars, messageEnds } = renderPromptParts({ messages: prompt }, 16_384);
+      const prefix = promptBlocks(text, chainSeed('m'), undefined, instructionChars, messageEnds);
+      const lazy = cacheAware(fleet, { rand: seededRandom(1), now: 0, model: 'm', memory: viaUsable.memory, prefix, usable })!;
+      const pool = fleet.filter(usable);
+      const exact = cacheAware(pool, { rand: seededRandom(1), now: 0, model: 'm', memory: viaPool.memory, prefix, unfiltered: fleet })!;
+      expect(lazy.id).toBe(exact.id);
+      expect(lazy.reason).toBe(exact.reason);
+      viaUsable.memory.prefixIndex!.record(lazy.id, prefix);
+      viaPool.memory.prefixIndex!.record(exact.id, prefix);
+    }
+    const prefix = promptBlocks('x'.repeat(600), chainSeed('m'));
+    expect(cacheAware(fleet, { rand: seededRandom(1), now: 0, model: 'm', memory: viaUsable.memory, prefix, usable: () => false })).toBeUndefined();
+    expect(cacheAware(fleet, { rand: seededRandom(1), now: 0, model: 'm', memory: viaUsable.memory, usable: () => false })).toBeUndefined();
+    expect(cacheAware(fleet, { rand: seededRandom(1), now: 0, model: 'm', memory: viaUsable.memory, usable: (c) => c.id === 's5' })!.id).toBe('s5');
+  });
+
+  it('reads the caller\'s running sums (ctx.poolLoad) as it would sum the whole list itself', () => {
+    const fleet = Object.freeze(fleetOf(4, { s1: { inFlight: 5, othersInFlight: 3 }, s2: { inFlight: 2, othersInFlight: 4 }, s3: { weight: 2 } }));
+    const sums = { inFlight: 7, othersInFlight: 7, totalWeight: 5 };
+    for (let i = 0; i < 40; i++) {
+      const prefix = promptBlocks(`tenant ${i}: ${words(i, 60)}`, chainSeed('m'));
+      const own = cacheAware(fleet, { rand: seededRandom(1), now: 0, model: 'm', memory: createStrategyMemory({ prefixIndex: createPrefixIndex() }), prefix, explain: true })!;
+      const given = cacheAware(fleet, { rand: seededRandom(1), now: 0, model: 'm', memory: createStrategyMemory({ prefixIndex: createPrefixIndex() }), prefix, explain: true, poolLoad: sums })!;
+      expect(given).toEqual(own);
+    }
+  });
+
+  it('the bound splits load by capacity weight: a home whose effective weight the table lowered for load keeps its share', () => {
+    // s1 holds the conversation; the table cut its effective weight to 0.3 (queue, KV, latency), its capacity is full.
+    const busyHome = (capacityWeight?: number) => fleetOf(4, { s1: { weight: 0.3, baseWeight: 1, capacityWeight, inFlight: 5 }, s2: { inFlight: 3 }, s3: { inFlight: 3 }, s4: { inFlight: 3 } });
+    const { gw, history } = secondTurn(7);
+    const home = gw.route(fleetOf(4), history.slice(0, 2)).id;
+    const renamed = (fleet: Candidate[]) => fleet.map((c) => (c.id === 's1' ? { ...c, id: home } : c.id === home ? { ...c, id: 's1' } : c));
+    // Σ in-flight 14: capacity bound ceil(1.4 × 15 × 1 / 4) = 6 > 5; by effective weight ceil(1.4 × 15 × 0.3 / 3.3) = 2.
+    expect(gw.route(renamed(busyHome(1)), history).id).toBe(home);
+    expect(gw.route(renamed(busyHome(undefined)), history).id).not.toBe(home);
+  });
+
   it('weight 0 is skipped while others have weight; weights shape cold placement', () => {
     const gw = createGateway();
     const fleet = fleetOf(3, { s1: { weight: 0, baseWeight: 1 } });

@@ -2,7 +2,8 @@ import { DEFAULT_PROMPT_BLOCK_OPTIONS } from '@switchyard/routing';
 import { routingTable, schedulerEntry } from '../testing/fixtures';
 import { createLocalSignals } from './local-signals';
 import { buildSnapshot } from './routing-table-store';
-import { createSchedulerPicker } from './scheduler-picker';
+import { createSchedulerPicker, type RouteOptions } from './scheduler-picker';
+import type { SaturationThresholds } from './saturation';
 
 // cache-aware through the gateway's picker (issue 18): the index learns from every
 // pick, the receipt shows matched blocks, drain / pins / breakers behave as for
@@ -12,10 +13,10 @@ const four = ['s1', 's2', 's3', 's4'].map((id) => schedulerEntry({ id, url: `htt
 const SYSTEM = 'You are the billing assistant. Answer with the invoice number first. '.repeat(30);
 const explain = { headers: { 'x-switchyard-explain': '1' } };
 
-function setup(schedulers = four) {
+function setup(schedulers = four, saturation?: SaturationThresholds) {
   const signals = createLocalSignals();
   const picks: Array<[string, number, number]> = [];
-  const p = createSchedulerPicker({ signals, rand: () => 0.5, warn: () => undefined, onPrefixPick: (id, matched, blocks) => picks.push([id, matched, blocks]) });
+  const p = createSchedulerPicker({ signals, rand: () => 0.5, warn: () => undefined, saturation, onPrefixPick: (id, matched, blocks) => picks.push([id, matched, blocks]) });
   const snapshot = buildSnapshot(routingTable({ version: 1, schedulers, default_strategy: 'cache-aware' }), 0);
   return { p, signals, snapshot, picks };
 }
@@ -68,5 +69,43 @@ describe('cache-aware through the picker', () => {
     const ids = Array.from({ length: 400 }, (_, i) => i % 97);
     const first = chosen(p.route(snapshot, { model: 'm', body: { prompt: [...ids, 1] } }));
     for (let i = 2; i < 10; i++) expect(chosen(p.route(snapshot, { model: 'm', body: { prompt: [...ids, i] } }))).toBe(first);
+  });
+
+  it('filters the pool lazily (only the candidates it reads) and picks what the filtered pool would', () => {
+    // Same traffic through two pickers: one asked for receipts (the exact pool: choosePool, then the pick), one not (the lazy pool).
+    const eight = Array.from({ length: 8 }, (_, i) => schedulerEntry({ id: `s${i + 1}`, url: `http://s${i + 1}`, models: ['m'], max_concurrency: 3 }));
+    const exact = setup(eight);
+    const lazy = setup(eight);
+    const tenants = Array.from({ length: 5 }, (_, t) => `tenant ${t}: ${'policy text '.repeat(40 + t)}`);
+    for (let i = 0; i < 200; i++) {
+      const body = { messages: [{ role: 'system', content: tenants[i % 5]! }, { role: 'user', content: `question ${i}` }] };
+      const tried = new Set(i % 7 === 0 ? ['s1', 's2'] : []);
+      const options: RouteOptions = { exclude: tried, unavailable: (id) => i % 5 === 0 && id === 's3', reserve: i % 11 === 0 ? 2 : 0 };
+      const a = exact.p.route(exact.snapshot, { model: 'm', body }, { ...options, ...explain });
+      const b = lazy.p.route(lazy.snapshot, { model: 'm', body }, options);
+      expect(chosen(b)).toBe(chosen(a));
+      // Requests stay open for a while: schedulers fill to max_concurrency and leave the pool.
+      if (a.ok && b.ok) {
+        exact.signals.begin(a.target.entry.id);
+        lazy.signals.begin(b.target.entry.id);
+      }
+      if (i % 3 === 2) for (const s of [exact, lazy]) for (const id of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) s.signals.end(id);
+    }
+    // Every scheduler full: both wait for a slot on all of them.
+    for (const s of [exact, lazy]) for (const e of eight) while (s.signals.inFlight(e.id) < 3) s.signals.begin(e.id);
+    const body = { messages: [{ role: 'user', content: 'anyone?' }] };
+    expect(chosen(lazy.p.route(lazy.snapshot, { model: 'm', body }))).toBe('error:scheduler_at_capacity');
+    expect(lazy.p.route(lazy.snapshot, { model: 'm', body })).toMatchObject({ ok: false, waitFor: eight.map((e) => e.id) });
+  });
+
+  it('lets a request wait when every scheduler left is past its KV threshold, as the filtered pool does', () => {
+    const kvFull = four.map((e) => ({ ...e, load: { running: 8, waiting: 0, kv_cache_usage: 0.9 } }));
+    const { p, signals, snapshot } = setup(kvFull, { maxWaiting: 0, maxKvCacheUsage: 0.8, maxInFlight: 0 });
+    const body = { messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'q' }] };
+    // Nothing open from this gateway: the KV threshold does not apply yet (saturation.ts), so one goes.
+    const first = p.route(snapshot, { model: 'm', body });
+    expect(first.ok).toBe(true);
+    for (const e of four) signals.begin(e.id);
+    expect(chosen(p.route(snapshot, { model: 'm', body }))).toBe('error:scheduler_at_capacity');
   });
 });

@@ -19,11 +19,14 @@ const candidate = (id: string, weight: number, open: Record<string, number> = {}
 });
 
 function plan(healthy: string[], others: string[], open: Record<string, number> = {}, max = 0): ModelPlan {
+  const healthyList = healthy.map((id) => candidate(id, 1, open, max));
   return {
     model: 'm',
     strategyName: 'round-robin',
     strategy: () => undefined,
-    healthy: healthy.map((id) => candidate(id, 1, open, max)),
+    healthy: healthyList,
+    healthyById: new Map(healthyList.map((c) => [c.id, c])),
+    release: () => undefined,
     panic: [...healthy, ...others].map((id) => candidate(id, 2, open, max)),
     targetById: new Map(),
     ids: [...healthy, ...others],

@@ -31,6 +31,18 @@ function roomOf(c: PlanCandidate, kvStays = false): Room {
 const cacheAwareRoomOf = (c: PlanCandidate): Room => roomOf(c, true);
 
 /**
+ * Whether cache-aware may pick `c` now, read one candidate at a time (the lazy
+ * pool, PickContext.usable): what choosePool would keep in a pool of the model's
+ * healthy candidates: not tried, not behind an open breaker, not full (past only
+ * its KV threshold it stays, marked).
+ */
+export function usableByCacheAware(c: PlanCandidate, exclude: ReadonlySet<string> | undefined, unavailable: ((id: string) => boolean) | undefined): boolean {
+  if (exclude !== undefined && exclude.size > 0 && exclude.has(c.id)) return false;
+  if (unavailable?.(c.id) === true) return false;
+  return cacheAwareRoomOf(c) !== 'full';
+}
+
+/**
  * The pool of one pick (pure). Normally the model's healthy candidates; panic mode
  * (Envoy's panic threshold at 100%) when none of them is available (all unhealthy,
  * weight 0, or behind an open breaker): then every non-draining scheduler of the
@@ -86,16 +98,18 @@ function choice(pool: readonly PlanCandidate[], source: readonly PlanCandidate[]
 
 /**
  * Whether a request of a class that must leave `reserve` slots free for more
- * urgent ones may take one of `pool` (issue 19's headroom reserve): the pool's
+ * urgent ones may take one of `pool` (only those `usable` accepts, when given;
+ * issue 19's headroom reserve): the pool's
  * free slots exceed the reserve, capped at the plan's reservable share. Stops
  * counting as soon as that is known, so on a fleet with room it reads one or two
  * candidates whatever the fleet's size.
  */
-export function leavesReserve(pool: readonly PlanCandidate[], reserve: number, reservable: number): boolean {
+export function leavesReserve(pool: readonly PlanCandidate[], reserve: number, reservable: number, usable?: (c: PlanCandidate) => boolean): boolean {
   const keep = Math.min(reserve, reservable);
   if (keep <= 0) return true;
   let free = 0;
   for (const c of pool) {
+    if (usable !== undefined && !usable(c)) continue;
     free += c.freeSlots;
     if (free > keep) return true;
   }

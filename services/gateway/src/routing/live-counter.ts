@@ -1,14 +1,54 @@
 /** A count that plans' candidates read live: one object per scheduler, so a read is a property load, not a map lookup. */
 export interface LiveCounter {
   value: number;
+  /** Sums this count is part of (a plan's Σ in-flight, live-sum.ts): a change moves them too. */
+  sums: LiveSum[] | undefined;
+}
+
+/** A running sum of some counters. */
+export interface LiveSum {
+  value: number;
 }
 
 /** The counter of `id` in `counters`, created at 0 on first use. */
 export function counterIn(counters: Map<string, LiveCounter>, id: string): LiveCounter {
   let counter = counters.get(id);
   if (counter === undefined) {
-    counter = { value: 0 };
+    counter = { value: 0, sums: undefined };
     counters.set(id, counter);
   }
   return counter;
+}
+
+/** Sets a counter, moving every sum it is part of by the change. */
+export function setCount(counter: LiveCounter, value: number): void {
+  const delta = value - counter.value;
+  if (delta === 0) return;
+  counter.value = value;
+  const sums = counter.sums;
+  if (sums !== undefined) for (let i = 0; i < sums.length; i++) sums[i]!.value += delta;
+}
+
+/** A sum of `counters` kept as they change, until `detach()`: reading it costs one property load, however many counters. */
+export interface AttachedSum {
+  readonly sum: LiveSum;
+  detach(): void;
+}
+
+/** Starts summing `counters` (each counted once per time it is listed). */
+export function attachSum(counters: readonly LiveCounter[]): AttachedSum {
+  const sum: LiveSum = { value: 0 };
+  for (const counter of counters) {
+    sum.value += counter.value;
+    (counter.sums ??= []).push(sum);
+  }
+  return {
+    sum,
+    detach() {
+      for (const counter of counters) {
+        const at = counter.sums?.indexOf(sum) ?? -1;
+        if (at >= 0) counter.sums!.splice(at, 1);
+      }
+    },
+  };
 }

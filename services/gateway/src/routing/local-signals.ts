@@ -1,5 +1,5 @@
 import { createLatencyTracker, type LatencyTracker } from '@switchyard/routing';
-import { counterIn, type LiveCounter } from './live-counter';
+import { setCount, type LiveCounter } from './live-counter';
 
 /**
  * What this gateway alone knows about each scheduler right now: requests it has in
@@ -10,8 +10,12 @@ import { counterIn, type LiveCounter } from './live-counter';
  */
 export interface LocalSignals {
   inFlight(schedulerId: string): number;
-  /** The live in-flight counter of a scheduler (read `value`); the same object until the scheduler leaves the table idle. */
-  counter(schedulerId: string): { readonly value: number };
+  /**
+   * The live in-flight counter of a scheduler (read `value`; `atTable` is
+   * inFlightAtTable's value); the same object until the scheduler leaves the table
+   * idle. Plans attach their Σ in-flight to it (live-counter.ts attachSum).
+   */
+  counter(schedulerId: string): SignalCounter;
   begin(schedulerId: string): void;
   end(schedulerId: string): void;
   /** This gateway's count when the table's load of the scheduler last changed: saturation adds what changed since (issue 19). */
@@ -28,6 +32,11 @@ export interface LocalSignals {
   retainLatency(ids: ReadonlySet<string>): void;
 }
 
+/** A scheduler's in-flight counter, with this gateway's count when the table's load of it last changed. */
+export interface SignalCounter extends LiveCounter {
+  atTable: number;
+}
+
 /**
  * `alpha`: weight of the newest latency sample (libs/routing DEFAULT_EWMA_ALPHA by default).
  * `onEnd`: told after each ended request (requests waiting for a scheduler slot).
@@ -35,28 +44,34 @@ export interface LocalSignals {
 export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string) => void): LocalSignals {
   // One live counter per scheduler, kept until the scheduler leaves the table idle: a plan's
   // candidates hold it (counter) and read it without a map lookup per candidate per pick.
-  const counts = new Map<string, LiveCounter>();
-  const atTable = new Map<string, number>();
+  const counts = new Map<string, SignalCounter>();
   const latency: LatencyTracker = createLatencyTracker(alpha);
   const measured = new Set<string>();
-  const counterOf = (id: string) => counterIn(counts, id);
+  const counterOf = (id: string): SignalCounter => {
+    let counter = counts.get(id);
+    if (counter === undefined) {
+      counter = { value: 0, sums: undefined, atTable: 0 };
+      counts.set(id, counter);
+    }
+    return counter;
+  };
   return {
     inFlight: (id) => counts.get(id)?.value ?? 0,
     counter: counterOf,
-    inFlightAtTable: (id) => atTable.get(id) ?? 0,
+    inFlightAtTable: (id) => counts.get(id)?.atTable ?? 0,
     markLoad(ids) {
       for (const id of ids) {
-        const count = counts.get(id)?.value ?? 0;
-        if (count === 0) atTable.delete(id);
-        else atTable.set(id, count);
+        const counter = counts.get(id);
+        if (counter !== undefined) counter.atTable = counter.value;
       }
     },
     begin(id) {
-      counterOf(id).value += 1;
+      const counter = counterOf(id);
+      setCount(counter, counter.value + 1);
     },
     end(id) {
       const counter = counterOf(id);
-      counter.value = Math.max(0, counter.value - 1);
+      if (counter.value > 0) setCount(counter, counter.value - 1);
       onEnd?.(id);
     },
     *entries() {

@@ -1,6 +1,6 @@
 import type { GatewayPlacements, PrefixPlacement } from '@switchyard/proto';
 import type { PrefixIndex, PrefixQuery } from '@switchyard/routing';
-import { counterIn, type LiveCounter } from './live-counter';
+import { counterIn, setCount, type LiveCounter } from './live-counter';
 
 /**
  * How cache-aware gateways agree (issue 18 item 3, docs/routing.md): each gateway
@@ -19,8 +19,8 @@ export interface PeerPlacements {
   drain(): { placements: PrefixPlacement[]; shares: boolean };
   /** What other gateways routed (from the table stream): placements into the index (`known` schedulers only), counts kept. Returns the placements recorded. */
   apply(peers: readonly GatewayPlacements[], known: (schedulerId: string) => boolean): number;
-  /** The live count of requests the other gateways have in flight to a scheduler (read `value`). */
-  counter(schedulerId: string): { readonly value: number };
+  /** The live count of requests the other gateways have in flight to a scheduler (read `value`; plans attach their Σ to it). */
+  counter(schedulerId: string): LiveCounter;
   /** Drops the idle counters of schedulers that left the table. */
   retain(ids: ReadonlySet<string>): void;
 }
@@ -51,9 +51,18 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
   const peers = new Map<string, { at: number; inFlight: Record<string, number> }>();
   const totals = new Map<string, LiveCounter>();
   const counterOf = (id: string) => counterIn(totals, id);
+  // Once per report: the new totals first, then each counter set to its own, so the plans' sums move by the changes only.
   const sum = () => {
-    for (const counter of totals.values()) counter.value = 0;
-    for (const peer of peers.values()) for (const id in peer.inFlight) counterOf(id).value += peer.inFlight[id]!;
+    const next = new Map<string, number>();
+    for (const peer of peers.values()) {
+      for (const id in peer.inFlight) {
+        // A count that is not a finite positive number adds nothing: a NaN would stay in every running sum.
+        const count = peer.inFlight[id]!;
+        if (Number.isFinite(count) && count > 0) next.set(id, (next.get(id) ?? 0) + count);
+      }
+    }
+    for (const [id, counter] of totals) setCount(counter, next.get(id) ?? 0);
+    for (const [id, value] of next) setCount(counterOf(id), value);
   };
   /** Forgets peers that stopped reporting (gone, or their stream moved to another replica); true when one was. */
   const dropStale = (at: number): boolean => {

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createPrefixIndex, createStrategyMemory, DEFAULT_PROMPT_BLOCK_OPTIONS, STRATEGIES, type Candidate, type Pick, type PrefixIndex, type PrefixIndexOptions, type Strategy, type StrategyName } from '@switchyard/routing';
+import { createPrefixIndex, createStrategyMemory, DEFAULT_PROMPT_BLOCK_OPTIONS, STRATEGIES, type Candidate, type Pick, type PrefixIndex, type PrefixIndexOptions, type PrefixQuery, type Strategy, type StrategyName } from '@switchyard/routing';
 import { ApiError, conflict, invalidRequest, modelNotFound, notFound, serviceUnavailable } from '@switchyard/contracts';
 import { affinityKeyFor } from './affinity-key';
-import { choosePool, isFull, leavesReserve } from './candidate-pool';
+import { choosePool, isFull, leavesReserve, usableByCacheAware } from './candidate-pool';
 import { buildRouteReceipt, wantsExplain, type ExclusionReason } from './explain';
 import type { LocalSignals } from './local-signals';
 import { buildModelPlan, maxConcurrencyOf, type ModelPlan, type PlanCandidate } from './model-plan';
@@ -111,6 +111,27 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
   const defaultMax = deps.defaultMaxConcurrency ?? 0;
   // The filtered pool of the current pick; strategies and receipts read it synchronously.
   const scratch: PlanCandidate[] = [];
+  // The constraints of the current lazy pick, read by `usable`: one function for every pick, no closure per request.
+  let lazyExclude: ReadonlySet<string> | undefined;
+  let lazyUnavailable: ((id: string) => boolean) | undefined;
+  const usable = (c: Candidate) => usableByCacheAware(c as PlanCandidate, lazyExclude, lazyUnavailable);
+  /**
+   * cache-aware over the healthy list with the filtering left to it (PickContext.usable):
+   * it reads the few candidates it considers instead of choosePool reading all of them.
+   * Undefined when the exact path must decide: no healthy candidate usable (wait, or
+   * panic), a reserve that may not be left, or a pick past its KV threshold (when
+   * every usable one is, the request waits).
+   */
+  const pickLazily = (plan: ModelPlan, model: string, prefix: PrefixQuery, options: RouteOptions | undefined): Pick | undefined => {
+    if (plan.healthy.length === 0) return undefined;
+    lazyExclude = options?.exclude;
+    lazyUnavailable = options?.unavailable;
+    const reserve = options?.reserve ?? 0;
+    if (reserve > 0 && !leavesReserve(plan.healthy, reserve, plan.reservable, usable)) return undefined;
+    const pick = plan.strategy(plan.healthy, { rand, now: now(), model, memory, prefix, poolLoad: plan.healthyLoad, usable });
+    if (pick === undefined || plan.healthyById.get(pick.id)?.kvSaturated !== false) return undefined;
+    return pick;
+  };
   return {
     prefixIndex,
     peers,
@@ -118,18 +139,26 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
       if (request.backend !== undefined || request.affinity !== undefined) return routePinned(snapshot, request, deps.signals, options, defaultMax);
       const plan = planOf(snapshot, request.model);
       if (!plan) return { ok: false, error: modelNotFound(request.model) };
-      const { pool, panic, saturated } = choosePool(plan, options?.exclude, options?.unavailable, scratch);
-      if (saturated) return { ok: false, error: atCapacityOf(request.model), waitFor: plan.ids };
-      const reserve = options?.reserve ?? 0;
-      if (reserve > 0 && !leavesReserve(pool, reserve, plan.reservable)) return { ok: false, error: atCapacityOf(request.model), waitFor: plan.ids };
       const explain = wantsExplain(options?.headers);
-      const hashed = plan.affinity === 'prefix' || plan.affinity === 'session';
-      const affinityKey = hashed && pool.length > 1 ? affinityKeyFor(plan.affinity!, request.body, options?.headers) : undefined;
       // Computed even for a single candidate: the index must learn where prompts went.
       const prefix = plan.affinity === 'blocks' ? prefixQueryFor(request.body, request.model, maxPromptChars) : undefined;
-      const whole = panic ? plan.panic : plan.healthy;
-      const unfiltered = pool === whole ? undefined : whole;
-      const pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory, prefix, explain, unfiltered });
+      const lazy = prefix !== undefined && prefix.count > 0 && !explain ? pickLazily(plan, request.model, prefix, options) : undefined;
+      let pick: Pick | undefined = lazy;
+      let pool: readonly PlanCandidate[] = plan.healthy;
+      let panic = false;
+      if (lazy === undefined) {
+        const choice = choosePool(plan, options?.exclude, options?.unavailable, scratch);
+        ({ pool, panic } = choice);
+        if (choice.saturated) return { ok: false, error: atCapacityOf(request.model), waitFor: plan.ids };
+        const reserve = options?.reserve ?? 0;
+        if (reserve > 0 && !leavesReserve(pool, reserve, plan.reservable)) return { ok: false, error: atCapacityOf(request.model), waitFor: plan.ids };
+        const hashed = plan.affinity === 'prefix' || plan.affinity === 'session';
+        const affinityKey = hashed && pool.length > 1 ? affinityKeyFor(plan.affinity!, request.body, options?.headers) : undefined;
+        const whole = panic ? plan.panic : plan.healthy;
+        const unfiltered = pool === whole ? undefined : whole;
+        const poolLoad = panic ? plan.panicLoad : plan.healthyLoad;
+        pick = plan.strategy(pool, { rand, now: now(), model: request.model, affinityKey, memory, prefix, explain, unfiltered, poolLoad });
+      }
       const target = pick && plan.targetById.get(pick.id);
       if (!pick || !target) return { ok: false, error: noScheduler(request.model) };
       if (prefix !== undefined) {
@@ -178,6 +207,7 @@ function createPlanCache(deps: PickerDeps, prefixIndex: PrefixIndex, peers: Peer
   return (snapshot, model) => {
     if (plansFor !== snapshot) {
       plansFor = snapshot;
+      for (const old of plans.values()) old.release();
       plans = new Map();
       const ids = new Set(snapshot.byId.keys());
       deps.signals.retainLatency(ids);
