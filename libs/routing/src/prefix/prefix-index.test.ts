@@ -73,7 +73,6 @@ describe('prompt blocks', () => {
     const a = promptBlocks('x'.repeat(20), 0, { blockChars: 8, maxChars: 100 });
     const b = promptBlocks('x'.repeat(16) + 'y', 0, { blockChars: 8, maxChars: 100 });
     expect(a.count).toBe(3);
-    expect(a.fullBlocks).toBe(2);
     expect([...a.hashes.slice(0, 2)]).toEqual([...b.hashes.slice(0, 2)]);
     expect(a.hashes[2]).not.toBe(b.hashes[2]);
     const seeded = promptBlocks('x'.repeat(20), 7, { blockChars: 8, maxChars: 100 });
@@ -106,7 +105,7 @@ describe('prompt blocks', () => {
         const joined = promptBlocks(text, 5, options, instructionChars, messageEnds, continued);
         const streamed = prefixQueryOf(body, 5, options)!;
         expect([...streamed.hashes]).toEqual([...joined.hashes]);
-        expect([streamed.fullBlocks, streamed.instructionBlocks, streamed.continued]).toEqual([joined.fullBlocks, joined.instructionBlocks, joined.continued]);
+        expect([streamed.instructionBlocks, streamed.continued]).toEqual([joined.instructionBlocks, joined.continued]);
       }
     }
     expect(prefixQueryOf({ messages: [] }, 5)).toBeUndefined();

@@ -32,8 +32,6 @@ export interface PrefixQuery {
   readonly hashes: Uint32Array;
   /** Blocks, the trailing partial one included (so a prompt shorter than a block still has one). */
   readonly count: number;
-  /** Blocks that end at a full block or at a message's end (later prompts repeating them match them). */
-  readonly fullBlocks: number;
   /**
    * Leading blocks made only of the prompt's instructions (system / developer
    * messages): a match no longer than this finds the tenant, not the conversation.
@@ -115,7 +113,6 @@ class BlockHasher implements PromptSink {
   private readonly blockChars: number;
   private readonly maxChars: number;
   private count = 0;
-  private fullBlocks = 0;
   private instructionBlocks = 0;
   private continued = false;
   private position = 0;
@@ -151,7 +148,7 @@ class BlockHasher implements PromptSink {
       this.hashRange(text, i, upTo);
       this.position += upTo - i;
       i = upTo;
-      if (this.position - this.blockStart === this.blockChars) this.endBlock(true);
+      if (this.position - this.blockStart === this.blockChars) this.endBlock();
     }
   }
 
@@ -160,7 +157,7 @@ class BlockHasher implements PromptSink {
   }
 
   endMessage(): void {
-    if (this.position > this.blockStart && this.count < this.limit) this.endBlock(true);
+    if (this.position > this.blockStart && this.count < this.limit) this.endBlock();
   }
 
   finish(continued: boolean): void {
@@ -168,10 +165,10 @@ class BlockHasher implements PromptSink {
   }
 
   query(): PrefixQuery {
-    if (this.position > this.blockStart && this.count < this.limit) this.endBlock(false);
+    if (this.position > this.blockStart && this.count < this.limit) this.endBlock();
     const { hashes, count } = this;
     // A copy of the used part: the scratch serves the next prompt.
-    return { hashes: hashes.slice(0, count), count, fullBlocks: this.fullBlocks, instructionBlocks: this.instructionBlocks, continued: this.continued };
+    return { hashes: hashes.slice(0, count), count, instructionBlocks: this.instructionBlocks, continued: this.continued };
   }
 
   private hashRange(text: string, from: number, to: number): void {
@@ -187,8 +184,7 @@ class BlockHasher implements PromptSink {
     this.h = h;
   }
 
-  /** `whole`: the block ends at its full size or at a message's end (a later prompt repeating it matches it). */
-  private endBlock(whole: boolean): void {
+  private endBlock(): void {
     let h = this.h;
     if (this.pending >= 0) {
       h = Math.imul(h ^ this.pending, FNV_PRIME);
@@ -196,7 +192,6 @@ class BlockHasher implements PromptSink {
     }
     this.parent = fmix32(h ^ this.position);
     this.hashes[this.count++] = this.parent;
-    if (whole) this.fullBlocks += 1;
     if (this.position <= this.instructionLimit) this.instructionBlocks = this.count;
     this.blockStart = this.position;
     this.h = (FNV_OFFSET_BASIS ^ this.parent) >>> 0;

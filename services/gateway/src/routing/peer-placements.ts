@@ -112,5 +112,5 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
 /** A received chain as the index records it (only hashes and count are read). */
 function queryOf(hashes: readonly number[]): PrefixQuery {
   const chain = Uint32Array.from(hashes);
-  return { hashes: chain, count: chain.length, fullBlocks: chain.length, instructionBlocks: 0 };
+  return { hashes: chain, count: chain.length, instructionBlocks: 0 };
 }
