@@ -218,6 +218,22 @@ describe('the legacy record\'s interval (issue 16)', () => {
   });
 });
 
+describe('a key list the key set cannot hold (issue 16)', () => {
+  const own = redisKeys(`${prefix}duplicates:`);
+
+  it('is refused once, logged, and leaves the stored table as it was', async () => {
+    const log = capturingLogger();
+    const ops = createRedisTableOps(writerClient, own, log.logger);
+    const v1 = table(1, [apiKey(1), apiKey(2)], ['a']);
+    expect(await ops.put(v1, undefined, undefined)).toBe(true);
+    // Two records with one hash (a writer defect): staged, the set holds one field fewer than the table's count.
+    const v2 = table(2, [apiKey(1), apiKey(2), apiKey(2, false)], ['a', 'b']);
+    expect(await ops.put(v2, undefined, undefined)).toBe(false);
+    expect(log.lines().split('\n').filter((line) => line.includes('table write refused') && line.includes("does not hold the table's keys"))).toHaveLength(1);
+    expect(await ops.get()).toEqual(v1);
+  });
+});
+
 describe('the layout before the key set (issue 16)', () => {
   const own = redisKeys(`${prefix}string-list:`);
 

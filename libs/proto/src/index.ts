@@ -3,4 +3,4 @@ export { createRoutingClient, loadServices, protoRoot, LOADER_OPTIONS, KEEPALIVE
 export type { LoadedServices, RoutingServiceClient } from './loader';
 export { applyDelta, deltaMessage, deltaSize, diffTables, findSortedKey, isDelta, mergeKeys } from './table-delta';
 export type { DeltaRejection, DeltaResult, KnownKeyChanges } from './table-delta';
-export { emptyPackedKeys, findPackedKey, mergePackedKeys, packedKeyCount, packedKeysProblem, packKeys, unpackKeys } from './packed-keys';
+export { findPackedKey, mergePackedKeys, packedKeyCount, packedKeysProblem, packKeys, unpackKeys } from './packed-keys';

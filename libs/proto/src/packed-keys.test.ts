@@ -88,17 +88,17 @@ describe('packed keys (issue 16)', () => {
     expect(routingOnly.ok && routingOnly.table.packed_keys).toBe(gatewayTable.packed_keys);
   });
 
-  it.each<[string, unknown]>([
-    ['not an object', null],
-    ['hashes not bytes', { hashes: 'abc', profile_of: [], profiles: [] }],
-    ['a partial hash', { hashes: Buffer.alloc(31), profile_of: [0], profiles: [key('x')] }],
-    ['fewer profile indexes than hashes', { hashes: Buffer.alloc(64, 1), profile_of: [0], profiles: [key('x')] }],
-    ['an index out of range', { hashes: Buffer.from(sha('a'), 'hex'), profile_of: [1], profiles: [key('x')] }],
-    ['a bad profile', { hashes: Buffer.from(sha('a'), 'hex'), profile_of: [0], profiles: [{ user: 3 }] }],
-    ['hashes out of order', { hashes: Buffer.concat([Buffer.alloc(32, 2), Buffer.alloc(32, 1)]), profile_of: [0, 0], profiles: [key('x')] }],
-    ['a duplicate hash', { hashes: Buffer.alloc(64, 1), profile_of: [0, 0], profiles: [key('x')] }],
-  ])('rejects a malformed packed set: %s', (_name, packed) => {
-    expect(packedKeysProblem(packed)).toMatch(/packed keys/);
+  it.each<[string, unknown, string]>([
+    ['not an object', null, 'without hashes'],
+    ['hashes not bytes', { hashes: 'abc', profile_of: [], profiles: [] }, 'without hashes'],
+    ['a partial hash', { hashes: Buffer.alloc(31), profile_of: [0], profiles: [key('x')] }, 'differ in length'],
+    ['fewer profile indexes than hashes', { hashes: Buffer.alloc(64, 1), profile_of: [0], profiles: [key('x')] }, 'differ in length'],
+    ['an index out of range', { hashes: Buffer.from(sha('a'), 'hex'), profile_of: [1], profiles: [key('x')] }, 'index out of range'],
+    ['a bad profile', { hashes: Buffer.from(sha('a'), 'hex'), profile_of: [0], profiles: [{ user: 3 }] }, 'a bad profile'],
+    ['hashes out of order', { hashes: Buffer.concat([Buffer.alloc(32, 2), Buffer.alloc(32, 1)]), profile_of: [0, 0], profiles: [key('x')] }, 'not strictly ascending'],
+    ['a duplicate hash', { hashes: Buffer.alloc(64, 1), profile_of: [0, 0], profiles: [key('x')] }, 'not strictly ascending'],
+  ])('rejects a malformed packed set: %s', (_name, packed, reason) => {
+    expect(packedKeysProblem(packed)).toContain(reason);
   });
 
   it('counts keys', () => {

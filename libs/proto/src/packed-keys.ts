@@ -9,14 +9,10 @@ import type { ApiKeyRecord, PackedKeys } from './messages';
  */
 
 const HASH_BYTES = 32;
-const HEX_HASH = /^[0-9a-f]{64}$/i;
+/** A key's SHA-256 as hex (any case). */
+export const HEX_HASH = /^[0-9a-f]{64}$/i;
 /** Distinct records of one user that later keys are compared with. */
 const MAX_PROFILES_PER_USER = 16;
-
-/** An empty key set (a table without keys). */
-export function emptyPackedKeys(): PackedKeys {
-  return { hashes: Buffer.alloc(0), profile_of: [], profiles: [] };
-}
 
 /** How many keys a packed set holds. */
 export function packedKeyCount(packed: PackedKeys): number {
@@ -157,17 +153,27 @@ function createPackBuilder(capacity: number): PackBuilder {
   };
 }
 
-/** Everything of a record but its hash is equal (users are equal already). */
+/** Every field of a key record but its hash: what keys must share to share one profile. */
+const GRANT_FIELDS = ['user', 'enabled', 'allowed_models', 'rpm', 'tpm', 'max_concurrency', 'allow_backend_pin', 'allow_explain', 'resume_streams', 'priority'] as const;
+// Fails to compile when ApiKeyRecord gains a field GRANT_FIELDS does not name: keys differing only there would share a profile.
+const GRANT_FIELDS_COMPLETE: Exclude<keyof ApiKeyRecord, 'key_sha256' | (typeof GRANT_FIELDS)[number]> extends never ? true : never = true;
+void GRANT_FIELDS_COMPLETE;
+
+/** Everything of a record but its hash is equal. */
 function sameGrant(a: ApiKeyRecord, b: ApiKeyRecord): boolean {
-  return (
-    a.enabled === b.enabled && a.rpm === b.rpm && a.tpm === b.tpm && a.max_concurrency === b.max_concurrency && a.allow_backend_pin === b.allow_backend_pin &&
-    a.allow_explain === b.allow_explain && a.resume_streams === b.resume_streams && (a.priority ?? '') === (b.priority ?? '') &&
-    a.allowed_models.length === b.allowed_models.length && a.allowed_models.every((model, i) => model === b.allowed_models[i])
-  );
+  for (const field of GRANT_FIELDS) {
+    const [x, y] = [a[field], b[field]];
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length || x.some((value, i) => value !== y[i])) return false;
+    } else if ((x ?? '') !== (y ?? '')) return false; // priority: '' and absent both mean standard
+  }
+  return true;
 }
 
 function asProfile(r: ApiKeyRecord): ApiKeyRecord {
-  return { key_sha256: '', user: r.user, enabled: r.enabled, allowed_models: r.allowed_models, rpm: r.rpm, tpm: r.tpm, max_concurrency: r.max_concurrency, allow_backend_pin: r.allow_backend_pin, allow_explain: r.allow_explain, resume_streams: r.resume_streams, priority: r.priority ?? '' };
+  const profile = { key_sha256: '' } as Record<string, unknown>;
+  for (const field of GRANT_FIELDS) profile[field] = r[field];
+  return { ...(profile as unknown as ApiKeyRecord), priority: r.priority ?? '' };
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

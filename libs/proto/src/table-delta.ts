@@ -1,5 +1,5 @@
 import { compareTableVersions, type ApiKeyRecord, type ModelRoute, type RoutingDelta, type RoutingTable, type SchedulerEntry } from './messages';
-import { mergePackedKeys } from './packed-keys';
+import { HEX_HASH, mergePackedKeys } from './packed-keys';
 
 /**
  * Change batches of the routing-table stream (issue 16): both planes share this
@@ -104,8 +104,6 @@ function isVersion(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-const HASH = /^[0-9a-f]{64}$/i;
-
 /** The first reason the batch cannot be trusted, if any (types are checked too: a batch may come from anywhere). */
 function findProblem(delta: RoutingDelta): string | undefined {
   if (!Array.isArray(delta.scheduler_upserts) || !Array.isArray(delta.scheduler_removals) || !Array.isArray(delta.key_upserts) || !Array.isArray(delta.key_removals) || !Array.isArray(delta.model_removals)) return 'missing lists';
@@ -114,7 +112,7 @@ function findProblem(delta: RoutingDelta): string | undefined {
   if (badScheduler !== undefined) return 'a scheduler upsert without id, url or models';
   if (!delta.scheduler_removals.every(isName) || !delta.model_removals.every(isName)) return 'an empty removal';
   if (Object.entries(delta.model_upserts).some(([name, route]) => !isName(name) || !isModelRoute(route))) return 'a bad model route';
-  if (delta.key_upserts.some((k) => !isKeyRecord(k)) || !delta.key_removals.every((h) => typeof h === 'string' && HASH.test(h))) return 'a bad key record';
+  if (delta.key_upserts.some((k) => !isKeyRecord(k)) || !delta.key_removals.every((h) => typeof h === 'string' && HEX_HASH.test(h))) return 'a bad key record';
   if (delta.settings && (typeof delta.settings.default_strategy !== 'string' || delta.settings.default_strategy === '')) return 'settings without a strategy';
   if (hasDuplicates(delta.scheduler_upserts.map((s) => s.id), delta.scheduler_removals)) return 'a scheduler listed twice';
   if (hasDuplicates(delta.key_upserts.map((k) => k.key_sha256), delta.key_removals)) return 'a key listed twice';
@@ -134,7 +132,7 @@ function isModelRoute(route: ModelRoute): boolean {
 }
 
 function isKeyRecord(k: ApiKeyRecord): boolean {
-  return typeof k === 'object' && k !== null && typeof k.key_sha256 === 'string' && HASH.test(k.key_sha256) && Array.isArray(k.allowed_models);
+  return typeof k === 'object' && k !== null && typeof k.key_sha256 === 'string' && HEX_HASH.test(k.key_sha256) && Array.isArray(k.allowed_models);
 }
 
 function hasDuplicates(upserts: readonly string[], removals: readonly string[]): boolean {

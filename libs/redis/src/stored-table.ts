@@ -17,11 +17,6 @@ export function tableKeySetKey(tableKey: string): string {
   return `${tableKey}:keyset`;
 }
 
-/** The key list of the layout before the key set (a JSON string at `<table>:keys:<ref>`), deleted when the key set is first written. */
-export function legacyKeyListKey(tableKey: string, ref: string): string {
-  return `${tableKey}:keys:${ref}`;
-}
-
 /** A stored table as a plain object (callers check its shape), or undefined when none is stored. */
 export type StoredTable = Record<string, unknown> & { api_keys: unknown[] };
 

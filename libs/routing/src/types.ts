@@ -123,7 +123,7 @@ export interface PoolLoad {
   readonly inFlight: number;
   /** Σ othersInFlight. */
   readonly othersInFlight: number;
-  /** Σ weight. */
+  /** Σ boundWeightOf (capacity weight; 0 where the effective weight is 0). */
   readonly totalWeight: number;
 }
 

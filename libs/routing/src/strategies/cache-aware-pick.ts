@@ -20,6 +20,9 @@ const TWO_POW_32 = 4294967296;
  * load bound's sums, and the lookups and ring walks, with no closure or object
  * made per pick (issue 18's routing cost, docs/routing.md "Cost").
  */
+/** The ring placement of a candidate list (cached per list by the strategy). */
+export type PlacementOf = (list: readonly Candidate[], ctx: PickContext) => Placement;
+
 export class PickState {
   candidates: readonly Candidate[] = [];
   placement!: Placement;
@@ -55,20 +58,20 @@ export class PickState {
    * key: no rebuild per filtered pick. The bound sums the whole list's load: a
    * scheduler left out of this pick still carries its share of the fleet's requests.
    */
-  begin(candidates: readonly Candidate[], ctx: PickContext, placementOf: (list: readonly Candidate[]) => Placement): void {
+  begin(candidates: readonly Candidate[], ctx: PickContext, placementOf: PlacementOf): void {
     this.candidates = candidates;
     this.index = ctx.memory.prefixIndex;
     this.usable = ctx.usable;
     const whole = ctx.unfiltered;
-    if (whole === undefined || whole === candidates) return this.unmapped(candidates, ctx.poolLoad, placementOf);
-    const placement = placementOf(whole);
+    if (whole === undefined || whole === candidates) return this.unmapped(candidates, ctx, ctx.poolLoad, placementOf);
+    const placement = placementOf(whole, ctx);
     const { poolIndex, indexById } = placement;
     if (placement.source !== whole || !isSubsequence(candidates, whole, poolIndex)) {
       poolIndex.fill(-1);
       for (let i = 0; i < candidates.length; i++) {
         const node = indexById.get(candidates[i]!.id);
         // A candidate outside the whole list: the caller broke the contract; place this pool on its own ring.
-        if (node === undefined) return this.unmapped(candidates, undefined, placementOf);
+        if (node === undefined) return this.unmapped(candidates, ctx, undefined, placementOf);
         poolIndex[node] = i;
       }
     }
@@ -77,8 +80,8 @@ export class PickState {
     this.sums(whole, ctx.poolLoad);
   }
 
-  private unmapped(candidates: readonly Candidate[], given: PoolLoad | undefined, placementOf: (list: readonly Candidate[]) => Placement): void {
-    const placement = placementOf(candidates);
+  private unmapped(candidates: readonly Candidate[], ctx: PickContext, given: PoolLoad | undefined, placementOf: PlacementOf): void {
+    const placement = placementOf(candidates, ctx);
     this.placement = placement;
     this.mapped = false;
     if (this.usable !== undefined) {
@@ -107,7 +110,7 @@ export class PickState {
         if (c.inFlight > 0) local += c.inFlight;
         const theirs = c.othersInFlight ?? 0;
         if (theirs > 0) others += theirs;
-        if (c.weight > 0) totalWeight += capacityOf(c);
+        totalWeight += boundWeightOf(c);
       }
     }
     // The others' counts are up to a report period old. On a nearly idle fleet (fewer than one of
@@ -149,7 +152,7 @@ export class PickState {
    * with w the capacity weight (Candidate.capacityWeight); effective weight 0 takes nothing.
    */
   boundOf(c: Candidate, factor: number): number {
-    const weight = this.equal ? 1 : c.weight > 0 ? capacityOf(c) : 0;
+    const weight = this.equal ? 1 : boundWeightOf(c);
     return weight > 0 ? Math.ceil((factor * this.placed * weight) / this.totalWeight) : 0;
   }
 
@@ -279,9 +282,13 @@ export class PickState {
   }
 }
 
-/** The weight a candidate's share of the bound follows (≥ 0). */
-function capacityOf(c: Candidate): number {
-  return Math.max(0, c.capacityWeight ?? c.weight);
+/**
+ * The weight a candidate's share of the load bound follows (≥ 0): its capacity
+ * weight, 0 when its effective weight is 0. Callers keeping PoolLoad.totalWeight
+ * as a running sum add this up.
+ */
+export function boundWeightOf(c: Candidate): number {
+  return c.weight > 0 ? Math.max(0, c.capacityWeight ?? c.weight) : 0;
 }
 
 /**

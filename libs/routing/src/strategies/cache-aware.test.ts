@@ -277,6 +277,16 @@ describe('cache-aware', () => {
       const given = cacheAware(fleet, { rand: seededRandom(1), now: 0, model: 'm', memory: createStrategyMemory({ prefixIndex: createPrefixIndex() }), prefix, explain: true, poolLoad: sums })!;
       expect(given).toEqual(own);
     }
+    // Sums that say the fleet is far busier than the list: every bound grows, so an overloaded home keeps the turn it would spill.
+    const busyHome = Object.freeze(fleetOf(4, { s1: { inFlight: 9 } }));
+    const held = promptBlocks(`tenant 0: ${words(0, 60)}`, chainSeed('m'));
+    const memory = () => {
+      const m = createStrategyMemory({ prefixIndex: createPrefixIndex() });
+      m.prefixIndex!.record('s1', held);
+      return m;
+    };
+    expect(cacheAware(busyHome, { rand: seededRandom(1), now: 0, model: 'm', memory: memory(), prefix: held })!.id).not.toBe('s1');
+    expect(cacheAware(busyHome, { rand: seededRandom(1), now: 0, model: 'm', memory: memory(), prefix: held, poolLoad: { inFlight: 1_000, othersInFlight: 0, totalWeight: 4 } })!.id).toBe('s1');
   });
 
   it('the bound splits load by capacity weight: a home whose effective weight the table lowered for load keeps its share', () => {

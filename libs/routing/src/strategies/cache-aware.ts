@@ -5,7 +5,7 @@ import { DEFAULT_VIRTUAL_NODES } from './prefix-affinity';
 import { NEW, PickState } from './cache-aware-pick';
 import { weightedRandom } from './weighted-random';
 
-export { ringDistance } from './cache-aware-pick';
+export { boundWeightOf, ringDistance } from './cache-aware-pick';
 
 /** Tuning of cache-aware. */
 export interface CacheAwareOptions {
@@ -128,8 +128,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
   const matched = new Map<string, number>();
   const state = new PickState();
   state.loadFactor = loadFactor;
-  let pickCtx: PickContext | undefined;
-  const placementOf = (list: readonly Candidate[]) => placementFor(list, pickCtx!, virtualNodes);
+  const placementOf = (list: readonly Candidate[], ctx: PickContext) => placementFor(list, ctx, virtualNodes);
   return (candidates, ctx) => {
     if (candidates.length === 0) return undefined;
     const query = ctx.prefix;
@@ -139,9 +138,7 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
       if (pick === undefined) return undefined;
       return { ...pick, reason: `no prompt blocks: ${pick.reason}` };
     }
-    pickCtx = ctx;
     state.begin(candidates, ctx, placementOf);
-    pickCtx = undefined;
     state.query = query;
     // A conversation under way (its prompt carries earlier turns) gets the full bound even where this
     // gateway has not seen its history: another gateway may have sent it, most likely to the same home.
@@ -163,11 +160,11 @@ export function createCacheAware(options: CacheAwareOptions = {}): Strategy {
     const id = candidates[chosen]!.id;
     const pick = { id, reason, prefixBlocks: best >= 0 ? bestBlocks : (state.index?.depthOf(id, query) ?? 0) };
     if (ctx.explain !== true) return pick;
-    return { ...pick, ...receiptDetail(state, matched) };
+    return { ...pick, ...receiptDetail() };
   };
 
   /** The receipt's per-candidate detail: load over the bound that applies to it, and its matched blocks. */
-  function receiptDetail(state: PickState, matched: Map<string, number>): { scores: Record<string, number>; matchedBlocks: Record<string, number> } {
+  function receiptDetail(): { scores: Record<string, number>; matchedBlocks: Record<string, number> } {
     const found = state.index?.match(state.query, matched) ?? new Map<string, number>();
     const factorFor = (blocks: number) => (blocks > state.query.instructionBlocks ? loadFactor : state.shallowFactor);
     return {

@@ -89,7 +89,7 @@ else
     redis.call('RENAME', KEYS[8], KEYS[7])
     redis.call('PERSIST', KEYS[7])
   end
-  -- The layout before the key set kept the list as a string beside the table (stored-table.ts legacyKeyListKey).
+  -- The layout before the key set kept the list as a string at <table>:keys:<keys_ref> (docs/contracts.md).
   if stored[3] then redis.call('UNLINK', KEYS[1] .. ':keys:' .. stored[3]) end
 end
 -- Fields in slices: unpack() of 200,000 arguments would overflow Lua's stack.

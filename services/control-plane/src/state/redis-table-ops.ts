@@ -18,8 +18,8 @@ export interface RedisTableOps {
   changesSince(version: number): Promise<RoutingTable[]>;
 }
 
-const FENCE_REASONS: Record<number, string> = { [-1]: 'not the lease holder', [-2]: 'state generation changed', [-3]: 'a newer epoch exists' };
 const KEY_SET_NOT_BASE = -4;
+const REFUSALS: Record<number, string> = { [-1]: 'not the lease holder', [-2]: 'state generation changed', [-3]: 'a newer epoch exists', [KEY_SET_NOT_BASE]: 'the key set does not hold the table\'s keys' };
 
 export interface RedisTableOpsOptions {
   changeLogSize?: number;
@@ -64,7 +64,7 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
   const changeLogSize = options.changeLogSize ?? DEFAULT_CHANGE_LOG_SIZE;
   const bulk = options.bulkClient ?? client;
   const keyJson = createKeyJsonCache();
-  const legacy = createLegacyWriter(bulk, keys, logger, createTableSerializer(keyJson), options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
+  const legacy = createLegacyWriter(bulk, keys, logger, keyJson, options.legacyIntervalMs ?? LEGACY_TABLE_INTERVAL_MS);
   let stored: StoredKeys | undefined;
 
   const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, keyWrite: KeyWrite) => {
@@ -91,7 +91,8 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
     async put(table, fence, generation, change) {
       let keyWrite = planKeyWrite(stored, table, change);
       let result = await write(table, fence, generation, change, keyWrite);
-      if (result === KEY_SET_NOT_BASE) {
+      // A refused full write (its staged set lacks keys: duplicate hashes in the list) is not tried again.
+      if (result === KEY_SET_NOT_BASE && keyWrite.mode !== 'full') {
         logger.info('the stored key set is not this writer\'s: sending every key', { epoch: table.epoch, version: table.version, keys: table.api_keys.length });
         keyWrite = allKeys(table);
         result = await write(table, fence, generation, change, keyWrite);
@@ -100,7 +101,7 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
         stored = { epoch: table.epoch, version: table.version, ref: keyWrite.ref, list: table.api_keys };
         legacy.stored(table, !change);
       }
-      if (result < 0) logger.warn('table write fenced out', { epoch: table.epoch, version: table.version, reason: FENCE_REASONS[result] });
+      if (result < 0) logger.warn('table write refused', { epoch: table.epoch, version: table.version, reason: REFUSALS[result] });
       return result === 1;
     },
     async changesSince(version) {
@@ -139,7 +140,7 @@ const allKeys = (table: RoutingTable): KeyWrite => ({ mode: 'full', ref: `${tabl
  * one stored last or the batch from that version changes no key, the batch's key
  * changes when it leads from that version, else every key.
  */
-export function planKeyWrite(stored: StoredKeys | undefined, table: RoutingTable, change: RoutingTable | undefined): KeyWrite {
+function planKeyWrite(stored: StoredKeys | undefined, table: RoutingTable, change: RoutingTable | undefined): KeyWrite {
   if (!stored) return allKeys(table);
   const keep: KeyWrite = { mode: 'keep', ref: stored.ref, baseRef: stored.ref, upserts: [], removals: [] };
   if (table.api_keys === stored.list) return keep;
@@ -159,7 +160,7 @@ const LEGACY_URGENT_DELAY_MS = 300;
  * stored version, and only while it is still the stored one. A failed write is
  * retried after the interval.
  */
-function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, serializer: TableSerializer, intervalMs: number) {
+function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, keyJson: KeyJsonCache, intervalMs: number) {
   let writtenAt = -Infinity;
   let latest: RoutingTable | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -169,7 +170,7 @@ function createLegacyWriter(client: Redis, keys: RedisKeys, logger: Logger, seri
     if (!table) return;
     writtenAt = Date.now();
     try {
-      await PUT_LEGACY_TABLE.run(client, [keys.table], [table.epoch, table.version, await serializer.full(table)]);
+      await PUT_LEGACY_TABLE.run(client, [keys.table], [table.epoch, table.version, await tableJsonBytes(table, keyJson)]);
     } catch (err) {
       logger.warn('cannot write the legacy table record', { error: String(err), retry_in_ms: intervalMs });
       latest ??= table;
@@ -219,35 +220,26 @@ export function createKeyJsonCache(): KeyJsonCache {
   };
 }
 
-export interface TableSerializer {
-  /** JSON.stringify(table) as UTF-8 bytes: the legacy record. */
-  full(table: RoutingTable): Promise<Buffer>;
-}
-
 /** Keys serialized between two yields of the event loop. */
 const SERIALIZE_SLICE = 5_000;
 
 /**
- * JSON.stringify of a whole table without serializing 100,000 keys per legacy
- * write (issue 16): each key's JSON is kept per key record, so a write serializes
- * the routes and the changed keys and copies the rest, yielding to the event loop
- * every few thousand keys. The bytes are the same JSON.stringify gives.
+ * JSON.stringify(table) as UTF-8 bytes, the legacy record, without serializing
+ * 100,000 keys per write (issue 16): each key's JSON is kept per key record, so a
+ * write serializes the routes and the changed keys and copies the rest, yielding
+ * to the event loop every few thousand keys.
  */
-export function createTableSerializer(keyJson: KeyJsonCache = createKeyJsonCache()): TableSerializer {
-  return {
-    async full(table) {
-      const rest = JSON.stringify({ ...table, api_keys: [] });
-      // Inside string values quotes are escaped, so this marker can only be the field itself.
-      const marker = '"api_keys":[]';
-      const at = rest.indexOf(marker);
-      const parts: Buffer[] = [Buffer.from(`${rest.slice(0, at)}"api_keys":[`)];
-      for (let i = 0; i < table.api_keys.length; i += SERIALIZE_SLICE) {
-        const slice = table.api_keys.slice(i, i + SERIALIZE_SLICE).map((key) => keyJson.of(key));
-        parts.push(Buffer.from(`${i > 0 ? ',' : ''}${slice.join(',')}`));
-        await setImmediate();
-      }
-      parts.push(Buffer.from(`]${rest.slice(at + marker.length)}`));
-      return Buffer.concat(parts);
-    },
-  };
+export async function tableJsonBytes(table: RoutingTable, keyJson: KeyJsonCache): Promise<Buffer> {
+  const rest = JSON.stringify({ ...table, api_keys: [] });
+  // Inside string values quotes are escaped, so this marker can only be the field itself.
+  const marker = '"api_keys":[]';
+  const at = rest.indexOf(marker);
+  const parts: Buffer[] = [Buffer.from(`${rest.slice(0, at)}"api_keys":[`)];
+  for (let i = 0; i < table.api_keys.length; i += SERIALIZE_SLICE) {
+    const slice = table.api_keys.slice(i, i + SERIALIZE_SLICE).map((key) => keyJson.of(key));
+    parts.push(Buffer.from(`${i > 0 ? ',' : ''}${slice.join(',')}`));
+    await setImmediate();
+  }
+  parts.push(Buffer.from(`]${rest.slice(at + marker.length)}`));
+  return Buffer.concat(parts);
 }

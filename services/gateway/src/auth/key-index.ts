@@ -34,16 +34,18 @@ export function buildKeyIndex(table: Pick<RoutingTable, 'api_keys' | 'packed_key
   const packed = table.packed_keys ?? packKeys(table.api_keys ?? []);
   const grants = packed.profiles.map(({ key_sha256: _hash, ...record }) => ({ record, mayUse: compileModelAccess(record.allowed_models), limited: record.rpm > 0 || record.tpm > 0 || record.max_concurrency > 0 }));
   const size = packedKeyCount(packed);
-  // The keys clients present, made on first use and then reused: a lookup allocates nothing after the first.
-  const presented = new Map<number, AuthKey>();
+  // The keys clients present (found ones only, so at most the table's keys), by hash: a repeated lookup is one Map.get, no search.
+  const presented = new Map<string, AuthKey>();
   return {
     authRequired: table.auth_required === true || size > 0,
     size,
     find(hexHash) {
+      const known = presented.get(hexHash);
+      if (known !== undefined) return known;
       const at = findPackedKey(packed, hexHash);
       if (at < 0) return undefined;
-      let key = presented.get(at);
-      if (key === undefined) presented.set(at, (key = { ...grants[packed.profile_of[at]!]!, id: hexHash.slice(0, 16).toLowerCase() }));
+      const key: AuthKey = { ...grants[packed.profile_of[at]!]!, id: hexHash.slice(0, 16).toLowerCase() };
+      presented.set(hexHash, key);
       return key;
     },
   };

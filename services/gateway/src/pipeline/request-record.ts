@@ -18,7 +18,7 @@ export type StreamFailure = 'reset' | 'timeout';
  * The exchange of one hot-path request (issue 17 item 1): what the gateway knows
  * about it, changed only through the methods of the stage that learns it —
  * parse (`parsed`), admit (`admittedFor`, `queuedAs`, `filterStream`), forward
- * (`attemptBegun`), relay (`relaying`, `chunkRelayed`, `upstreamEnded`), finish —
+ * (`attemptBegun`), relay (`relaying`, `chunkArrived`, `upstreamEnded`), finish —
  * and read through getters once the response closes (one log line, metrics, the
  * stats report). Fields are private so no file writes it behind the stages' back.
  */
@@ -63,10 +63,6 @@ export class RequestRecord {
   /** The scheduler of the last attempt, or "none". */
   get scheduler(): string {
     return this.#scheduler;
-  }
-  /** Set while a scheduler counts this request as in flight (proxy/upstream-accounting.ts). */
-  get inFlightAt(): string | undefined {
-    return this.#inFlightAt;
   }
   get attempts(): number {
     return this.#attempts;

@@ -277,7 +277,7 @@ async function attempt(deps: ProxyDeps, call: ProxyCall, target: ModelTarget, ma
 function relay(deps: ProxyDeps, call: ProxyCall, exchange: UpstreamExchange, heartbeat: StreamHeartbeat): void {
   call.record.relaying();
   const status = exchange.response.statusCode ?? 502;
-  if (status >= 500 || status === 429) deps.accounting.upstreamError(call.record.scheduler, status === 429 ? 'status_429' : 'status_5xx');
+  if (status >= 500 || status === 429) countFailure(deps, call.record.scheduler, { ok: false, reason: 'status', status, exchange });
   heartbeat.stop();
   if (heartbeat.committed && !isEventStream(exchange)) return endStreamWithUpstreamError(exchange, call.res, call.record);
   // The official SDKs retry 429/5xx themselves unless told the gateway already did.

@@ -1,5 +1,5 @@
 import type { SchedulerEntry, SchedulerState } from '@switchyard/proto';
-import { HEALTH_FACTORS, type Candidate, type PoolLoad, type Strategy } from '@switchyard/routing';
+import { boundWeightOf, HEALTH_FACTORS, type Candidate, type PoolLoad, type Strategy } from '@switchyard/routing';
 import { attachSum, type LiveCounter } from './live-counter';
 import type { LocalSignals } from './local-signals';
 import type { PeerPlacements } from './peer-placements';
@@ -112,7 +112,7 @@ function livePoolLoad(list: readonly PlanCandidate[], signals: LocalSignals, pee
   const local = attachSum(list.map((c) => signals.counter(c.id)));
   const others = attachSum(peers === undefined ? [] : list.map((c): LiveCounter => peers.counter(c.id)));
   let totalWeight = 0;
-  for (const c of list) if (c.weight > 0) totalWeight += Math.max(0, c.capacityWeight ?? c.weight);
+  for (const c of list) totalWeight += boundWeightOf(c);
   const load: PoolLoad = {
     get inFlight() {
       return local.sum.value;

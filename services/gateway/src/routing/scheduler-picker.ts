@@ -129,7 +129,10 @@ export function createSchedulerPicker(deps: PickerDeps): SchedulerPicker {
     const reserve = options?.reserve ?? 0;
     if (reserve > 0 && !leavesReserve(plan.healthy, reserve, plan.reservable, usable)) return undefined;
     const pick = plan.strategy(plan.healthy, { rand, now: now(), model, memory, prefix, poolLoad: plan.healthyLoad, usable });
-    if (pick === undefined || plan.healthyById.get(pick.id)?.kvSaturated !== false) return undefined;
+    const picked = pick && plan.healthyById.get(pick.id);
+    if (!picked) return undefined;
+    // Past its KV threshold it is still the pick (a conversation's home), unless every usable scheduler is: then the request waits (choosePool).
+    if (picked.kvSaturated && !plan.healthy.some((c) => !c.kvSaturated && usable(c))) return undefined;
     return pick;
   };
   return {

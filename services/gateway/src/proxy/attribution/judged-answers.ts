@@ -124,7 +124,7 @@ export class JudgedAnswers {
     }
     if (!answer.read.complete && answer.exchange.response.destroyed) {
       // Cut while (or after) it was read: no data and no 'close' will come again, so relaying it would hang the client.
-      record.failed(`upstream_${answer.exchange.failure() === 'timeout' ? 'timeout' : 'reset'}_mid_response`);
+      record.streamBroke(answer.exchange.failure() === 'timeout' ? 'timeout' : 'reset');
       const error = badGateway(`The ${answer.status} answer of scheduler '${id}' was cut (connection closed or timed out) before it ended.`, 'upstream_connection_error');
       record.sent(writeApiError(res, error, record.requestId, id, usesAnthropicErrors(record.endpoint)));
       return;

@@ -68,6 +68,8 @@ export function createProgressFilter(progress: StreamProgress, inner: ChunkFilte
       const complete = events.push(chunk);
       if (complete.length === 0) return EMPTY;
       const out = rewriteEvents(complete.toString('utf8'), handle);
+      // Without a rewrite (a first attempt) the events only feed the progress: the bytes go on as they came.
+      if (!rewrite) return pass(complete);
       return out === '' ? EMPTY : pass(Buffer.from(out, 'utf8'));
     },
     end() {
