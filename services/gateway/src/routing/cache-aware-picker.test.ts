@@ -108,4 +108,19 @@ describe('cache-aware through the picker', () => {
     for (const e of four) signals.begin(e.id);
     expect(chosen(p.route(snapshot, { model: 'm', body }))).toBe('error:scheduler_at_capacity');
   });
+
+  it('keeps a home past its KV threshold while other schedulers are not, as the filtered pool does', () => {
+    const body = { messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'q' }] };
+    const { p: probe, snapshot: fresh } = setup(four, {});
+    const home = chosen(probe.route(fresh, { model: 'm', body }));
+    const homeKvFull = four.map((e) => (e.id === home ? { ...e, load: { running: 8, waiting: 0, kv_cache_usage: 0.9 } } : e));
+    for (const explain of [false, true]) {
+      const { p, signals, snapshot } = setup(homeKvFull, { maxWaiting: 0, maxKvCacheUsage: 0.8, maxInFlight: 0 });
+      expect(chosen(p.route(snapshot, { model: 'm', body }))).toBe(home);
+      // Open requests from this gateway make the KV threshold apply: the home is saturated, the others are not.
+      for (const e of four) signals.begin(e.id);
+      const headers = explain ? { 'x-switchyard-explain': '1' } : undefined;
+      expect(chosen(p.route(snapshot, { model: 'm', body }, { headers }))).toBe(home);
+    }
+  });
 });
