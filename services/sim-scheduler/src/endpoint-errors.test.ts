@@ -1,7 +1,6 @@
-import { createSchemaValidator } from '@switchyard/testing';
 import type { Sim } from './create-sim';
 import { silentWav } from './endpoints/pooling-routes';
-import { postJson, startTestSim } from './sim.fixture';
+import { expectOpenAiError, postJson, startTestSim } from './sim.fixture';
 
 /**
  * The error paths of the sim's newer routes (issue 17) and its llama.cpp error
@@ -9,11 +8,6 @@ import { postJson, startTestSim } from './sim.fixture';
  * relay tests lean on the sim answering bad input the way the engines do.
  */
 
-const schemas = createSchemaValidator();
-
-interface OpenAiError {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
 
 /** The JSON routes with a minimal valid body each (the tests break one thing at a time). */
 const JSON_ROUTES: Array<[string, Record<string, unknown>]> = [
@@ -41,50 +35,45 @@ describe('sim: error paths of the newer routes (OpenAI style)', () => {
   });
   afterAll(() => sim.stop());
 
-  async function expectError(response: Response, status: number, expected: Partial<OpenAiError['error']>): Promise<void> {
-    const body = (await response.json()) as OpenAiError;
-    expect({ status: response.status, error: body.error }).toMatchObject({ status, error: expected });
-    schemas.assertValid('ErrorResponse', body);
-  }
 
   it.each(JSON_ROUTES)('%s: bad JSON, a non-object, no model, a non-string model, an unknown model; a valid body is answered', async (path, valid) => {
     const url = `${sim.base}${path}`;
-    await expectError(await postJson(url, '{"model": '), 400, { code: 'invalid_json' });
-    await expectError(await postJson(url, ''), 400, { code: 'invalid_json' });
-    await expectError(await postJson(url, [valid]), 400, { type: 'invalid_request_error' });
-    await expectError(await postJson(url, valid), 400, { param: 'model', code: 'missing_required_parameter' });
-    await expectError(await postJson(url, { ...valid, model: 7 }), 400, { param: 'model', code: 'invalid_type' });
-    await expectError(await postJson(url, { ...valid, model: 'gpt-9' }), 404, { param: 'model', code: 'model_not_found' });
+    await expectOpenAiError(await postJson(url, '{"model": '), 400, { code: 'invalid_json' });
+    await expectOpenAiError(await postJson(url, ''), 400, { code: 'invalid_json' });
+    await expectOpenAiError(await postJson(url, [valid]), 400, { type: 'invalid_request_error' });
+    await expectOpenAiError(await postJson(url, valid), 400, { param: 'model', code: 'missing_required_parameter' });
+    await expectOpenAiError(await postJson(url, { ...valid, model: 7 }), 400, { param: 'model', code: 'invalid_type' });
+    await expectOpenAiError(await postJson(url, { ...valid, model: 'gpt-9' }), 404, { param: 'model', code: 'model_not_found' });
     const ok = await postJson(url, { ...valid, model: 'sim-model' });
     expect([path, ok.status]).toEqual([path, 200]);
     await ok.arrayBuffer();
   });
 
   it('responses: no input, a bad or unknown previous_response_id, unknown ids and sub-routes', async () => {
-    await expectError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model' }), 400, { param: 'input', code: 'missing_required_parameter' });
-    await expectError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model', input: 'x', previous_response_id: 5 }), 400, { param: 'previous_response_id', code: 'invalid_type' });
-    await expectError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model', input: 'x', previous_response_id: 'resp_elsewhere' }), 404, { param: 'previous_response_id', code: 'previous_response_not_found' });
-    await expectError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model', input: 'x', max_output_tokens: 0 }), 400, { param: 'max_output_tokens' });
-    await expectError(await fetch(`${sim.base}/v1/responses/resp_nobody`), 404, { code: 'response_not_found' });
-    await expectError(await fetch(`${sim.base}/v1/responses/resp_nobody`, { method: 'DELETE' }), 404, { code: 'response_not_found' });
-    await expectError(await postJson(`${sim.base}/v1/responses/resp_nobody/cancel`, {}), 404, { code: 'response_not_found' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model' }), 400, { param: 'input', code: 'missing_required_parameter' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model', input: 'x', previous_response_id: 5 }), 400, { param: 'previous_response_id', code: 'invalid_type' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model', input: 'x', previous_response_id: 'resp_elsewhere' }), 404, { param: 'previous_response_id', code: 'previous_response_not_found' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/responses`, { model: 'sim-model', input: 'x', max_output_tokens: 0 }), 400, { param: 'max_output_tokens' });
+    await expectOpenAiError(await fetch(`${sim.base}/v1/responses/resp_nobody`), 404, { code: 'response_not_found' });
+    await expectOpenAiError(await fetch(`${sim.base}/v1/responses/resp_nobody`, { method: 'DELETE' }), 404, { code: 'response_not_found' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/responses/resp_nobody/cancel`, {}), 404, { code: 'response_not_found' });
 
     const created = (await (await postJson(`${sim.base}/v1/responses`, { model: 'sim-model', input: 'x', max_output_tokens: 1 })).json()) as { id: string };
-    await expectError(await fetch(`${sim.base}/v1/responses/${created.id}/outputs`), 404, { code: 'not_found' });
-    await expectError(await postJson(`${sim.base}/v1/responses/${created.id}/resume`, {}), 404, { code: 'not_found' });
+    await expectOpenAiError(await fetch(`${sim.base}/v1/responses/${created.id}/outputs`), 404, { code: 'not_found' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/responses/${created.id}/resume`, {}), 404, { code: 'not_found' });
     // Deleted: gone for every later call.
     expect((await fetch(`${sim.base}/v1/responses/${created.id}`, { method: 'DELETE' })).status).toBe(200);
-    await expectError(await fetch(`${sim.base}/v1/responses/${created.id}`), 404, { code: 'response_not_found' });
+    await expectOpenAiError(await fetch(`${sim.base}/v1/responses/${created.id}`), 404, { code: 'response_not_found' });
   });
 
   it('audio transcriptions: not a form, no file, no model, an unknown model; a valid form is transcribed', async () => {
     const upload = (body: Buffer | string, contentType = `multipart/form-data; boundary=${BOUNDARY}`) =>
       fetch(`${sim.base}/v1/audio/transcriptions`, { method: 'POST', headers: { 'content-type': contentType }, body });
-    await expectError(await upload('{"model":"sim-model"}', 'application/json'), 400, { param: 'file', code: 'invalid_multipart' });
-    await expectError(await upload('garbage', `multipart/form-data; boundary=${BOUNDARY}`), 400, { code: 'invalid_multipart' });
-    await expectError(await upload(form([MODEL_FIELD('sim-model')])), 400, { param: 'file', code: 'missing_required_parameter' });
-    await expectError(await upload(form([FILE_FIELD])), 400, { param: 'model', code: 'missing_required_parameter' });
-    await expectError(await upload(form([MODEL_FIELD('gpt-9'), FILE_FIELD])), 404, { param: 'model', code: 'model_not_found' });
+    await expectOpenAiError(await upload('{"model":"sim-model"}', 'application/json'), 400, { param: 'file', code: 'invalid_multipart' });
+    await expectOpenAiError(await upload('garbage', `multipart/form-data; boundary=${BOUNDARY}`), 400, { code: 'invalid_multipart' });
+    await expectOpenAiError(await upload(form([MODEL_FIELD('sim-model')])), 400, { param: 'file', code: 'missing_required_parameter' });
+    await expectOpenAiError(await upload(form([FILE_FIELD])), 400, { param: 'model', code: 'missing_required_parameter' });
+    await expectOpenAiError(await upload(form([MODEL_FIELD('gpt-9'), FILE_FIELD])), 404, { param: 'model', code: 'model_not_found' });
     const ok = await upload(form([MODEL_FIELD('sim-model'), FILE_FIELD]));
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { text: string }).text.split(' ')).toHaveLength(1);

@@ -1,13 +1,9 @@
 import { createSchemaValidator } from '@switchyard/testing';
 import type { Sim } from './create-sim';
-import { postJson, startTestSim } from './sim.fixture';
+import { expectOpenAiError, postJson, startTestSim } from './sim.fixture';
 
 const schemas = createSchemaValidator();
 const MESSAGES = [{ role: 'user', content: 'hi' }];
-
-interface ErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
 
 describe('sim request validation', () => {
   let sim: Sim & { base: string };
@@ -16,13 +12,6 @@ describe('sim request validation', () => {
   });
   afterAll(() => sim.stop());
 
-  async function expectError(response: Response, status: number, expected: Partial<ErrorBody['error']>): Promise<void> {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toBe('application/json');
-    const body = (await response.json()) as ErrorBody;
-    schemas.assertValid('ErrorResponse', body);
-    expect(body.error).toMatchObject(expected);
-  }
 
   const chat = (body: unknown, headers?: Record<string, string>) => postJson(`${sim.base}/v1/chat/completions`, body, headers);
 
@@ -51,22 +40,22 @@ describe('sim request validation', () => {
       { param: 'continue_final_message' },
     ],
   ])('chat: %s', async (_name, body, status, expected) => {
-    await expectError(await chat(body), status, expected);
+    await expectOpenAiError(await chat(body), status, expected);
   });
 
   it('completions and embeddings: missing prompt / input, batches, bad encoding', async () => {
-    await expectError(await postJson(`${sim.base}/v1/completions`, { model: 'sim-model' }), 400, { param: 'prompt' });
-    await expectError(await postJson(`${sim.base}/v1/completions`, { model: 'sim-model', prompt: ['a', 'b'] }), 400, { param: 'prompt', code: 'unsupported_value' });
-    await expectError(await postJson(`${sim.base}/v1/completions`, { model: 'nope', prompt: 'x' }), 404, { code: 'model_not_found' });
-    await expectError(await postJson(`${sim.base}/v1/embeddings`, { model: 'sim-model' }), 400, { param: 'input' });
-    await expectError(await postJson(`${sim.base}/v1/embeddings`, { model: 'sim-model', input: [] }), 400, { param: 'input' });
-    await expectError(await postJson(`${sim.base}/v1/embeddings`, { model: 'sim-model', input: 'x', encoding_format: 'hex' }), 400, { param: 'encoding_format' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/completions`, { model: 'sim-model' }), 400, { param: 'prompt' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/completions`, { model: 'sim-model', prompt: ['a', 'b'] }), 400, { param: 'prompt', code: 'unsupported_value' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/completions`, { model: 'nope', prompt: 'x' }), 404, { code: 'model_not_found' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/embeddings`, { model: 'sim-model' }), 400, { param: 'input' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/embeddings`, { model: 'sim-model', input: [] }), 400, { param: 'input' });
+    await expectOpenAiError(await postJson(`${sim.base}/v1/embeddings`, { model: 'sim-model', input: 'x', encoding_format: 'hex' }), 400, { param: 'encoding_format' });
   });
 
   it('unknown routes, wrong methods, and bad fault headers', async () => {
-    await expectError(await fetch(`${sim.base}/v1/nothing`), 404, { code: 'not_found' });
-    await expectError(await fetch(`${sim.base}/v1/chat/completions`), 405, { code: 'method_not_allowed' });
-    await expectError(await chat({ model: 'sim-model', messages: MESSAGES }, { 'x-sim-fault': 'explode' }), 400, { param: 'x-sim-fault', code: 'invalid_fault' });
+    await expectOpenAiError(await fetch(`${sim.base}/v1/nothing`), 404, { code: 'not_found' });
+    await expectOpenAiError(await fetch(`${sim.base}/v1/chat/completions`), 405, { code: 'method_not_allowed' });
+    await expectOpenAiError(await chat({ model: 'sim-model', messages: MESSAGES }, { 'x-sim-fault': 'explode' }), 400, { param: 'x-sim-fault', code: 'invalid_fault' });
   });
 
   it('keeps serving after bad requests, and records them as errors', async () => {

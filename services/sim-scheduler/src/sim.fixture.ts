@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@switchyard/observability';
+import { createSchemaValidator } from '@switchyard/testing';
 import { loadConfig } from './config';
 import { createSim, type Sim, type SimDeps } from './create-sim';
 
@@ -71,4 +72,20 @@ export function streamedText(payloads: Record<string, unknown>[]): string {
 export async function simStats(base: string): Promise<Record<string, unknown> & { records: Record<string, unknown>[] }> {
   const response = await fetch(`${base}/sim/stats`);
   return (await response.json()) as Record<string, unknown> & { records: Record<string, unknown>[] };
+}
+
+/** An OpenAI-style error body. */
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+// Compiled on first use: most tests that use this fixture never check an error body.
+let schemas: ReturnType<typeof createSchemaValidator> | undefined;
+
+/** Asserts an OpenAI-style error answer: its status, a JSON body valid against the spec's ErrorResponse, and the expected fields. */
+export async function expectOpenAiError(response: Response, status: number, expected: Partial<OpenAiErrorBody['error']>): Promise<void> {
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = (await response.json()) as OpenAiErrorBody;
+  expect({ status: response.status, error: body.error }).toMatchObject({ status, error: expected });
+  (schemas ??= createSchemaValidator()).assertValid('ErrorResponse', body);
 }

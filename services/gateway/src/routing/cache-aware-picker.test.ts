@@ -111,7 +111,7 @@ describe('cache-aware through the picker', () => {
 
   it('keeps a home past its KV threshold while other schedulers are not, as the filtered pool does', () => {
     const body = { messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'q' }] };
-    const { p: probe, snapshot: fresh } = setup(four, {});
+    const { p: probe, snapshot: fresh } = setup(four);
     const home = chosen(probe.route(fresh, { model: 'm', body }));
     const homeKvFull = four.map((e) => (e.id === home ? { ...e, load: { running: 8, waiting: 0, kv_cache_usage: 0.9 } } : e));
     for (const explain of [false, true]) {
