@@ -2,7 +2,7 @@
  * Routing cost of cache-aware (issue 18 target): one pick with 1,000 schedulers
  * and 100,000 indexed blocks, on the built library (libs/routing/dist), in µs per
  * request, plus the index's heap per block. `pnpm bench:routing-cost` (builds
- * first) or `node bench/routing/cost.mjs` with BENCH_COST_SECONDS (default 3),
+ * first) or `node bench/routing/cost.mjs` with BENCH_COST_SECONDS (default 5, split over the measures), BENCH_COST_ROUNDS (5 windows per measure, median reported),
  * BENCH_COST_SCHEDULERS (1000), BENCH_COST_BLOCKS (100000).
  *
  * Measured per request, as the gateway does it (gateway-route-cost.mjs): the
@@ -23,10 +23,13 @@ const require = createRequire(import.meta.url);
 /** @type {typeof import('../../libs/routing/dist/index.js')} */
 const routing = require(path.join(REPO_ROOT, 'libs/routing/dist/index.js'));
 
-const seconds = num(process.env, 'BENCH_COST_SECONDS', 3);
+const seconds = num(process.env, 'BENCH_COST_SECONDS', 5);
 const schedulerCount = num(process.env, 'BENCH_COST_SCHEDULERS', 1000);
 const blockCount = num(process.env, 'BENCH_COST_BLOCKS', 100_000);
 const rand = createRandom(18);
+/** Timed windows per measure (their median is reported) and the warm-up of each path. */
+const ROUNDS = num(process.env, 'BENCH_COST_ROUNDS', 5);
+const WARMUP_MS = 1000;
 
 // Frozen, as the gateway's per-table candidate list is (services/gateway/src/routing/model-plan.ts).
 const candidates = Object.freeze(Array.from({ length: schedulerCount }, (_, i) => ({ id: `sched-${String(i).padStart(4, '0')}`, weight: 1, baseWeight: 1, priority: 0, inFlight: Math.floor(rand() * 8) })));
@@ -95,23 +98,31 @@ const gatewayRoute = createGatewayRoute({
   request: (i) => ({ model: 'bench-model', ...questions[i % questions.length] }),
 });
 
-run(300, true); // warm-up
-time(300, gatewayRoute);
+/** Median and range of `rounds` timings of `measure(ms)`: one window can catch a collection of the setup's garbage or a slower spell of a shared machine. */
+function rounds(/** @type {number} */ ms, /** @type {(ms: number) => number} */ measure) {
+  const values = Array.from({ length: ROUNDS }, () => measure(ms / ROUNDS)).sort((a, b) => a - b);
+  return { median: values[Math.floor(values.length / 2)], min: values[0], max: values[values.length - 1] };
+}
+const show = (/** @type {{median: number, min: number, max: number}} */ r) => `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+
+// Warm-up long enough for the whole path to reach the optimizing compiler (≈ 1 s; the first 300 ms ran ≈ 35% slower).
+run(WARMUP_MS, true);
+time(WARMUP_MS, gatewayRoute);
 const half = (seconds * 1000) / 2;
-const gatewayUs = time(half, gatewayRoute);
-const pickUs = run(half / 4, false);
-const filteredUs = run(half / 4, false, true);
-const fullUs = run(half / 2, true);
+const gatewayUs = rounds(half, (ms) => time(ms, gatewayRoute));
+const pickUs = rounds(half / 4, (ms) => run(ms, false));
+const filteredUs = rounds(half / 4, (ms) => run(ms, false, true));
+const fullUs = rounds(half / 2, (ms) => run(ms, true));
 const bytesPerBlock = (heapAfter - heapBefore) / Math.max(1, filled);
 console.log([
   `## cache-aware routing cost: ${schedulerCount} schedulers, ${index.size()} indexed blocks, node ${process.version}`,
   '',
-  `| measure | value | target |`,
+  `| measure | median of ${ROUNDS} windows (range) | target |`,
   `|---|---|---|`,
-  `| per request: the gateway's route() (pool + render + hash + pick + record + share) (µs) | ${gatewayUs.toFixed(2)} | ≤ 20 |`,
-  `| library alone, plain candidates: render + hash blocks + pick + record (µs) | ${fullUs.toFixed(2)} | |`,
-  `| the pick alone (µs) | ${pickUs.toFixed(2)} | |`,
-  `| the pick alone, one scheduler left out of the pool (µs) | ${filteredUs.toFixed(2)} | |`,
+  `| per request: the gateway's route() (pool + render + hash + pick + record + share) (µs) | ${show(gatewayUs)} | ≤ 20 |`,
+  `| library alone, plain candidates: render + hash blocks + pick + record (µs) | ${show(fullUs)} | |`,
+  `| the pick alone (µs) | ${show(pickUs)} | |`,
+  `| the pick alone, one scheduler left out of the pool (µs) | ${show(filteredUs)} | |`,
   `| index heap per block (bytes${gc ? '' : ', without --expose-gc: rough'}) | ${bytesPerBlock.toFixed(0)} | |`,
   `| index heap at ${filled} blocks (MiB) | ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} | |`,
 ].join('\n'));

@@ -17,6 +17,8 @@ export interface WatchRequest {
   supports_packed_keys?: boolean;
   /** The gateway takes other gateways' prefix placements (issue 18). Optional for writers. */
   supports_placements?: boolean;
+  /** How the gateway hashes prompt blocks (libs/routing BLOCK_HASH_SCHEME); 0 = gateways before the field. Optional for writers. */
+  block_hash_scheme?: number;
 }
 
 export interface SchedulerEntry {
@@ -126,12 +128,14 @@ export interface GatewayPlacements {
   placements: PrefixPlacement[];
   /** The gateway's requests in flight per scheduler when it reported. */
   in_flight: Record<string, number>;
+  /** How its placements' block hashes were computed; 0 = a gateway before the field. Optional for writers. */
+  block_hash_scheme?: number;
 }
 
 /** One routed prompt: the scheduler chosen and the prompt's chained block hashes. */
 export interface PrefixPlacement {
   scheduler_id: string;
-  block_hashes: number[];
+  block_hashes: readonly number[];
 }
 
 export interface TableSettings {
@@ -185,6 +189,8 @@ export interface GatewayReport {
   placements?: PrefixPlacement[];
   /** The gateway shares placements (issue 18): forward its in-flight counts even without placements. */
   shares_placements?: boolean;
+  /** How the placements' block hashes were computed (WatchRequest.block_hash_scheme). Optional for writers. */
+  block_hash_scheme?: number;
 }
 
 /** One model's admission queue on one gateway (issue 19). */

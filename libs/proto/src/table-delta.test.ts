@@ -76,9 +76,9 @@ describe('wire compatibility', () => {
     expect(applyDelta(base, decoded)).toMatchObject({ ok: true });
   });
 
-  it('a previous-release WatchRequest (no supports_deltas, no supports_packed_keys, no supports_placements) decodes as false', () => {
+  it('a previous-release WatchRequest (no supports_deltas, no supports_packed_keys, no supports_placements, no block_hash_scheme) decodes as false and scheme 0', () => {
     const { serialize, deserialize } = codec(watchType);
-    expect(deserialize(serialize({ gateway_id: 'old', have_version: 3, have_epoch: 1 }))).toEqual({ gateway_id: 'old', have_version: 3, have_epoch: 1, supports_deltas: false, supports_packed_keys: false, supports_placements: false });
+    expect(deserialize(serialize({ gateway_id: 'old', have_version: 3, have_epoch: 1 }))).toEqual({ gateway_id: 'old', have_version: 3, have_epoch: 1, supports_deltas: false, supports_packed_keys: false, supports_placements: false, block_hash_scheme: 0 });
   });
 
   it('a few key changes to a long sorted list patch a copy in order, the base untouched; known key changes skip the comparison (issue 16)', () => {

@@ -24,7 +24,7 @@ import { confirmedLoad, type SaturationThresholds } from './routing/saturation';
 import { createRoutingTableStore, type RoutingSnapshot, type RoutingTableStore } from './routing/routing-table-store';
 import { createResponseAffinity } from './routing/response-affinity';
 import { createSchedulerPicker, type SchedulerPicker } from './routing/scheduler-picker';
-import { DEFAULT_PROMPT_BLOCK_OPTIONS, PROMPT_CHARS_PER_TOKEN } from '@switchyard/routing';
+import { BLOCK_HASH_SCHEME, DEFAULT_PROMPT_BLOCK_OPTIONS, PROMPT_CHARS_PER_TOKEN } from '@switchyard/routing';
 import { trackUnusedConnections } from './lifecycle/unused-connections';
 import { createGatewayServer } from './server';
 import { createRedisTableLoader } from './state/redis-table-loader';
@@ -145,7 +145,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       const responses_by_status_class = stats.drainResponses();
       const queues = queueReport.drainReport();
       const shared = peers.drain();
-      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class, queues, placements: shared.placements, shares_placements: shared.shares };
+      return { gateway_id: config.GATEWAY_ID, table_epoch: table?.epoch ?? 0, table_version: table?.version ?? 0, sent_at_ms: Date.now(), schedulers, responses_by_status_class, queues, placements: shared.placements, shares_placements: shared.shares, block_hash_scheme: BLOCK_HASH_SCHEME };
     },
     onPeerPlacements: (batch) => {
       const recorded = peers.apply(batch, (id) => store.current()?.byId.has(id) === true);

@@ -111,4 +111,49 @@ describe('prompt blocks', () => {
     expect(prefixQueryOf({ messages: [] }, 5)).toBeUndefined();
     expect(prefixQueryOf(undefined, 5)).toBeUndefined();
   });
+
+  it('gives the same hashes however the text is cut into writes (short pieces copied by a loop, long ones natively, lanes and pairs split anywhere)', () => {
+    let seed = 11;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const alphabet = 'abcdefgh ijklmnop, Zoë 研究 \u{1F600}\ud800\udc00 .';
+    const text = Array.from({ length: 2_000 }, () => alphabet[next() % alphabet.length]).join('');
+    const options = { blockChars: 256, maxChars: 16_384 };
+    for (let trial = 0; trial < 20; trial++) {
+      const parts: Array<{ type: string; text: string }> = [];
+      for (let at = 0; at < text.length; ) {
+        const size = 1 + (next() % (trial % 2 === 0 ? 9 : 140));
+        parts.push({ type: 'text', text: text.slice(at, at + size) });
+        at += size;
+      }
+      const body = { messages: [{ role: trial % 3 === 0 ? 'user' : 'tool', content: parts }] };
+      const { text: rendered, instructionChars, messageEnds } = renderPromptParts(body, options.maxChars);
+      expect([...prefixQueryOf(body, 5, options)!.hashes]).toEqual([...promptBlocks(rendered, 5, options, instructionChars, messageEnds).hashes]);
+    }
+  });
+
+  it('a different unit anywhere in a block changes that block\'s hash and every later one, never an earlier one', () => {
+    const options = { blockChars: 64, maxChars: 1_000 };
+    const base = Array.from({ length: 192 }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join('');
+    const hashesOf = (text: string) => [...promptBlocks(text, 1, options).hashes];
+    const original = hashesOf(base);
+    for (let at = 64; at < 128; at++) {
+      for (const unit of ['A', '\u00e9', '\ud83d', '\u0000']) {
+        const changed = hashesOf(base.slice(0, at) + unit + base.slice(at + 1));
+        expect(changed[0]).toBe(original[0]);
+        expect(changed[1]).not.toBe(original[1]);
+        expect(changed[2]).not.toBe(original[2]);
+      }
+    }
+    // Words swapped between lanes (units 0-1 with 2-3), or within a pair, hash differently.
+    expect(hashesOf('cdab' + base.slice(4))[0]).not.toBe(original[0]);
+    expect(hashesOf(base[1] + base[0] + base.slice(2))[0]).not.toBe(original[0]);
+    // One unit more or fewer (a pair left open at the block's end) too.
+    expect(promptBlocks('xy', 0).hashes[0]).not.toBe(promptBlocks('xy\u0000', 0).hashes[0]);
+  });
+
+  it('spreads near-identical blocks: 50,000 numbered lines, no two with one hash', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 50_000; i++) seen.add(promptBlocks(`line ${i} of the same long instructions, padded to a block`, 0).hashes[0]!);
+    expect(seen.size).toBe(50_000);
+  });
 });

@@ -29,7 +29,12 @@ export const DEFAULT_PROMPT_BLOCK_OPTIONS: Readonly<PromptBlockOptions> = Object
 
 /** The chained block hashes of one prompt; `hashes[count - 1]` names the whole (bounded) prefix. */
 export interface PrefixQuery {
-  readonly hashes: Uint32Array;
+  /**
+   * A plain array, not a typed one: a typed array of more than 16 hashes gets a
+   * buffer outside the heap, which cost more to allocate than the route's index
+   * lookups, and the placements shared with other gateways are sent as arrays.
+   */
+  readonly hashes: readonly number[];
   /** Blocks, the trailing partial one included (so a prompt shorter than a block still has one). */
   readonly count: number;
   /**
@@ -91,18 +96,57 @@ const MESSAGE_END_BLOCKS = 128;
 
 let scratch = new Uint32Array(0);
 
+/** Below this many units a piece is copied by a loop; above, by the runtime's UTF-16 encoder (a call costs about as much as copying this many). */
+const NATIVE_COPY_UNITS = 48;
+let unitBuffer = Buffer.alloc(0);
+let unitScratch = new Uint16Array(0);
+
+/**
+ * The first `count` UTF-16 code units of `text` in a reused array (hashing is
+ * synchronous). Reading a typed array costs a fraction of `charCodeAt`, which
+ * checks the string's representation on every call: copying first makes hashing
+ * a long prompt about three times cheaper. Code units are copied as they are,
+ * lone surrogates included.
+ */
+function unitsOf(text: string, count: number): Uint16Array {
+  if (unitScratch.length < count) {
+    unitBuffer = Buffer.alloc(Math.max(count, 1024) * 2);
+    unitScratch = new Uint16Array(unitBuffer.buffer, unitBuffer.byteOffset, unitBuffer.length / 2);
+  }
+  if (count >= NATIVE_COPY_UNITS) unitBuffer.write(text, 0, count * 2, 'utf16le');
+  else for (let i = 0; i < count; i++) unitScratch[i] = text.charCodeAt(i);
+  return unitScratch;
+}
+
 /** One buffer for the hashes of the prompt being hashed (hashing is synchronous): a large zeroed array per request would cost more than the copy. */
 function scratchOf(size: number): Uint32Array {
   if (scratch.length < size) scratch = new Uint32Array(size);
   return scratch;
 }
 
+/** Lane seeds: each lane's chain starts from the parent hash xor its own constant, so words swapped between lanes hash differently. */
+const LANE_SALT_B = 0x9e3779b9;
+const LANE_SALT_C = 0x85ebca6b;
+const LANE_SALT_D = 0xc2b2ae35;
+
+/**
+ * The block-hash scheme of this release, sent with shared placements
+ * (docs/routing.md "Several gateways"): gateways index only placements hashed
+ * the way they hash. 0 was the single FNV chain over pairs of units (before
+ * 2026-12-07); 1 is the four-lane FNV below.
+ */
+export const BLOCK_HASH_SCHEME = 1;
+
 /**
  * A PromptSink that cuts what it is written into blocks and chains their hashes.
- * Block i's hash is FNV over pairs of UTF-16 units from the block's start (two
- * units per multiply: half the dependent multiplies of a per-character loop), then
- * fmix32 with the block's end offset, the chain entering as FNV's offset basis.
- * A block ends at `blockChars` characters or at a message's end.
+ * Within a block, the UTF-16 units (copied into a typed array, unitsOf) are read in pairs (one 32-bit word per
+ * multiply) and word k goes to FNV lane k mod 4: four independent multiply chains
+ * run side by side, a quarter of the dependent multiplies of one chain (issue 18's
+ * routing cost: one chain over a 6,000-character prompt was a quarter of the
+ * route). At the block's end the lanes are folded with fmix32, the block's end
+ * offset mixed in. The chain enters every lane through its seed. A block ends at
+ * `blockChars` characters or at a message's end. The words and lanes follow the
+ * block's own units, so how the text was split into writes does not matter.
  */
 class BlockHasher implements PromptSink {
   /** Blocks ending at or before this offset are instructions (promptBlocks); Infinity inside leading instruction messages. */
@@ -118,7 +162,12 @@ class BlockHasher implements PromptSink {
   private position = 0;
   private blockStart = 0;
   private parent: number;
-  private h: number;
+  /** The four lanes of the block being hashed, and the lane the next word goes to. */
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
+  private lane = 0;
   /** The first unit of a pair whose second has not been written yet; -1 when none. */
   private pending = -1;
 
@@ -133,7 +182,7 @@ class BlockHasher implements PromptSink {
     this.limit = Math.ceil(maxChars / blockChars) + MESSAGE_END_BLOCKS;
     this.hashes = scratchOf(this.limit);
     this.parent = seed >>> 0;
-    this.h = (FNV_OFFSET_BASIS ^ this.parent) >>> 0;
+    this.startBlock();
   }
 
   get full(): boolean {
@@ -143,9 +192,11 @@ class BlockHasher implements PromptSink {
   write(text: string): void {
     let i = 0;
     const end = Math.min(text.length, this.maxChars - this.position);
+    if (end <= 0 || this.count >= this.limit) return;
+    const units = unitsOf(text, end);
     while (i < end && this.count < this.limit) {
       const upTo = Math.min(end, i + this.blockStart + this.blockChars - this.position);
-      this.hashRange(text, i, upTo);
+      this.hashRange(units, i, upTo);
       this.position += upTo - i;
       i = upTo;
       if (this.position - this.blockStart === this.blockChars) this.endBlock();
@@ -168,32 +219,78 @@ class BlockHasher implements PromptSink {
     if (this.position > this.blockStart && this.count < this.limit) this.endBlock();
     const { hashes, count } = this;
     // A copy of the used part: the scratch serves the next prompt.
-    return { hashes: hashes.slice(0, count), count, instructionBlocks: this.instructionBlocks, continued: this.continued };
+    const kept = new Array<number>(count);
+    for (let i = 0; i < count; i++) kept[i] = hashes[i]!;
+    return { hashes: kept, count, instructionBlocks: this.instructionBlocks, continued: this.continued };
   }
 
-  private hashRange(text: string, from: number, to: number): void {
-    let h = this.h;
+  /** Hashes units [from, to) into the block: words one at a time up to lane 0, then four at a time. */
+  private hashRange(units: Uint16Array, from: number, to: number): void {
     let i = from;
     if (this.pending >= 0 && i < to) {
-      h = Math.imul(h ^ (this.pending | (text.charCodeAt(i) << 16)), FNV_PRIME);
+      this.mix(this.pending | (units[i]! << 16));
       this.pending = -1;
       i += 1;
     }
-    for (; i + 1 < to; i += 2) h = Math.imul(h ^ (text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16)), FNV_PRIME);
-    if (i < to) this.pending = text.charCodeAt(i);
-    this.h = h;
+    while (this.lane !== 0 && i + 1 < to) {
+      this.mix(units[i]! | (units[i + 1]! << 16));
+      i += 2;
+    }
+    if (this.lane === 0 && i + 7 < to) {
+      let { a, b, c, d } = this;
+      for (; i + 7 < to; i += 8) {
+        a = Math.imul(a ^ (units[i]! | (units[i + 1]! << 16)), FNV_PRIME);
+        b = Math.imul(b ^ (units[i + 2]! | (units[i + 3]! << 16)), FNV_PRIME);
+        c = Math.imul(c ^ (units[i + 4]! | (units[i + 5]! << 16)), FNV_PRIME);
+        d = Math.imul(d ^ (units[i + 6]! | (units[i + 7]! << 16)), FNV_PRIME);
+      }
+      this.a = a;
+      this.b = b;
+      this.c = c;
+      this.d = d;
+    }
+    for (; i + 1 < to; i += 2) this.mix(units[i]! | (units[i + 1]! << 16));
+    if (i < to) this.pending = units[i]!;
+  }
+
+  /** One word into the next lane. */
+  private mix(word: number): void {
+    switch (this.lane) {
+      case 0:
+        this.a = Math.imul(this.a ^ word, FNV_PRIME);
+        break;
+      case 1:
+        this.b = Math.imul(this.b ^ word, FNV_PRIME);
+        break;
+      case 2:
+        this.c = Math.imul(this.c ^ word, FNV_PRIME);
+        break;
+      default:
+        this.d = Math.imul(this.d ^ word, FNV_PRIME);
+    }
+    this.lane = (this.lane + 1) & 3;
+  }
+
+  private startBlock(): void {
+    const basis = FNV_OFFSET_BASIS ^ this.parent;
+    this.a = basis;
+    this.b = basis ^ LANE_SALT_B;
+    this.c = basis ^ LANE_SALT_C;
+    this.d = basis ^ LANE_SALT_D;
+    this.lane = 0;
   }
 
   private endBlock(): void {
-    let h = this.h;
     if (this.pending >= 0) {
-      h = Math.imul(h ^ this.pending, FNV_PRIME);
+      this.mix(this.pending);
       this.pending = -1;
     }
-    this.parent = fmix32(h ^ this.position);
-    this.hashes[this.count++] = this.parent;
+    // Folded in lane order: the same four lane values in another order give another hash.
+    const folded = fmix32(fmix32(fmix32(fmix32(this.a ^ this.position) ^ this.b) ^ this.c) ^ this.d);
+    this.parent = folded;
+    this.hashes[this.count++] = folded;
     if (this.position <= this.instructionLimit) this.instructionBlocks = this.count;
     this.blockStart = this.position;
-    this.h = (FNV_OFFSET_BASIS ^ this.parent) >>> 0;
+    this.startBlock();
   }
 }

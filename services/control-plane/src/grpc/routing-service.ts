@@ -37,6 +37,8 @@ interface Watcher {
   gatewayId: string;
   /** The gateway asked for other gateways' placements (supports_placements). */
   placements: boolean;
+  /** How it hashes prompt blocks: it gets only placements hashed the same way. */
+  blockHashScheme: number;
 }
 
 /** Open streams of this server, shared by the handlers and closeAll(). */
@@ -108,7 +110,7 @@ function watchHandler(deps: RoutingServiceDeps, open: OpenStreams, log: Logger, 
     const resume = deltas && have ? deps.feed.changesSince(have) : Promise.resolve(undefined);
     void resume.then((batches) => {
       if (ended) return;
-      open.watchers.set(call, { writer, drop, gatewayId, placements: call.request.supports_placements === true });
+      open.watchers.set(call, { writer, drop, gatewayId, placements: call.request.supports_placements === true, blockHashScheme: call.request.block_hash_scheme ?? 0 });
       log.info('gateway watching', { gateway_id: gatewayId, have_epoch: epoch, have_version: version, supports_deltas: deltas, supports_packed_keys: packedKeys, resumed_batches: batches?.length ?? null });
       // Without the batches the writer sends one snapshot (nothing if the gateway has the current table).
       writer.resume(batches ?? []);
@@ -152,7 +154,7 @@ function reportHandler(deps: RoutingServiceDeps, open: OpenStreams, forward: (pl
 function placementsOf(gatewayId: string, report: GatewayReport): GatewayPlacements {
   const inFlight: Record<string, number> = {};
   for (const stats of report.schedulers) if (stats.in_flight > 0) inFlight[stats.scheduler_id] = stats.in_flight;
-  return { gateway_id: gatewayId, placements: report.placements ?? [], in_flight: inFlight };
+  return { gateway_id: gatewayId, placements: report.placements ?? [], in_flight: inFlight, block_hash_scheme: report.block_hash_scheme ?? 0 };
 }
 
 /** How long the control plane gathers gateways' placements before forwarding them in one message per stream. */
@@ -164,7 +166,10 @@ const PLACEMENT_FORWARD_MS = 200;
  * PLACEMENT_FORWARD_MS so each stream gets one message per period, not one per
  * report. Best effort: a stream waiting for 'drain' skips a period (the next
  * report brings newer counts, and a missed placement costs a prefix-cache hit,
- * nothing else). Gateways watching another replica do not get them.
+ * nothing else). Gateways watching another replica do not get them. A gateway
+ * gets the placements only of gateways that hash prompt blocks as it does (during
+ * an upgrade that changes the hashing, the others' would never match and would
+ * take room in its index), and everyone's in-flight counts.
  */
 function createPlacementForwarder(open: OpenStreams): (placements: GatewayPlacements) => void {
   let gathered: GatewayPlacements[] = [];
@@ -175,7 +180,7 @@ function createPlacementForwarder(open: OpenStreams): (placements: GatewayPlacem
     gathered = [];
     for (const [call, watcher] of open.watchers) {
       if (!watcher.placements || call.writableNeedDrain) continue;
-      const others = batch.filter((p) => p.gateway_id !== watcher.gatewayId);
+      const others = batch.filter((p) => p.gateway_id !== watcher.gatewayId).map((p) => (p.block_hash_scheme === watcher.blockHashScheme ? p : { ...p, placements: [] }));
       if (others.length === 0) continue;
       call.write({ epoch: 0, version: 0, generated_at_ms: Date.now(), default_strategy: '', schedulers: [], models: {}, api_keys: [], auth_required: false, peer_placements: others });
     }
@@ -183,7 +188,8 @@ function createPlacementForwarder(open: OpenStreams): (placements: GatewayPlacem
   return (placements) => {
     // A gateway's newer report replaces its older one not yet sent (newer counts; placements add up).
     const earlier = gathered.findIndex((p) => p.gateway_id === placements.gateway_id);
-    if (earlier >= 0) gathered[earlier] = { ...placements, placements: [...gathered[earlier]!.placements, ...placements.placements] };
+    const sameScheme = earlier >= 0 && gathered[earlier]!.block_hash_scheme === placements.block_hash_scheme;
+    if (earlier >= 0) gathered[earlier] = { ...placements, placements: sameScheme ? [...gathered[earlier]!.placements, ...placements.placements] : placements.placements };
     else gathered.push(placements);
     if (timer === undefined) {
       timer = setTimeout(flush, PLACEMENT_FORWARD_MS);

@@ -92,11 +92,13 @@ describe('gRPC RoutingService', () => {
   });
 
   it('forwards a gateway\'s placements and in-flight counts to the other gateways that ask for them, not to itself or older gateways', async () => {
-    const a = watch(client, 'gw-pa', undefined, { supports_placements: true });
-    const b = watch(client, 'gw-pb', undefined, { supports_placements: true });
+    const a = watch(client, 'gw-pa', undefined, { supports_placements: true, block_hash_scheme: 1 });
+    const b = watch(client, 'gw-pb', undefined, { supports_placements: true, block_hash_scheme: 1 });
+    // Hashes prompt blocks another way (a gateway of another release): the counts, not the placements.
+    const other = watch(client, 'gw-pc', undefined, { supports_placements: true });
     const old = watch(client, 'gw-old');
-    watches.push(a, b, old);
-    for (const w of [a, b, old]) await waitFor(() => w.tables[0], 1_000, 10, 'the first table');
+    watches.push(a, b, other, old);
+    for (const w of [a, b, other, old]) await waitFor(() => w.tables[0], 1_000, 10, 'the first table');
     const report = client.ReportStats(() => undefined);
     report.on('error', () => undefined);
     const stats = { requests: 1, errors_by_kind: {}, latency_p50_ms: 0, latency_p95_ms: 0, ttft_p50_ms: 0, ttft_p95_ms: 0, breaker_state: 'closed' };
@@ -105,10 +107,13 @@ describe('gRPC RoutingService', () => {
       schedulers: [{ scheduler_id: 's1', in_flight: 3, ...stats }, { scheduler_id: 's2', in_flight: 0, ...stats }],
       placements: [{ scheduler_id: 's1', block_hashes: [1, 4294967295, 77] }],
       shares_placements: true,
+      block_hash_scheme: 1,
     });
     const forwarded = await waitFor(() => b.tables.find((t) => (t.peer_placements?.length ?? 0) > 0), 2_000, 10, 'the placements on gw-pb');
     expect(forwarded).toMatchObject({ epoch: 0, version: 0, schedulers: [] });
-    expect(forwarded.peer_placements).toEqual([{ gateway_id: 'gw-pa', placements: [{ scheduler_id: 's1', block_hashes: [1, 4294967295, 77] }], in_flight: { s1: 3 } }]);
+    expect(forwarded.peer_placements).toEqual([{ gateway_id: 'gw-pa', placements: [{ scheduler_id: 's1', block_hashes: [1, 4294967295, 77] }], in_flight: { s1: 3 }, block_hash_scheme: 1 }]);
+    const countsOnly = await waitFor(() => other.tables.find((t) => (t.peer_placements?.length ?? 0) > 0), 2_000, 10, 'the counts on gw-pc');
+    expect(countsOnly.peer_placements).toEqual([{ gateway_id: 'gw-pa', placements: [], in_flight: { s1: 3 }, block_hash_scheme: 1 }]);
     await sleep(300);
     expect(a.tables.some((t) => (t.peer_placements?.length ?? 0) > 0)).toBe(false);
     expect(old.tables.some((t) => (t.peer_placements?.length ?? 0) > 0)).toBe(false);

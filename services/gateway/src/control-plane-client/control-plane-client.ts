@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { compareTableVersions, createRoutingClient, deltaSize, isDelta, packedKeysProblem, type GatewayPlacements, type GatewayReport, type RoutingServiceClient, type RoutingTable } from '@switchyard/proto';
 import type { Logger } from '@switchyard/observability';
+import { BLOCK_HASH_SCHEME } from '@switchyard/routing';
 import type { RoutingTableStore } from '../routing/routing-table-store';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { createStatsReporter, type StatsReporter } from './stats-reporter';
@@ -70,7 +71,7 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Co
     const address = options.addresses[index]!;
     const client = clientFor(address);
     const have = wantSnapshot ? undefined : options.store.current()?.table;
-    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0, supports_deltas: true, supports_packed_keys: true, supports_placements: options.onPeerPlacements !== undefined });
+    const call = client.WatchRoutingTable({ gateway_id: options.gatewayId, have_version: have?.version ?? 0, have_epoch: have?.epoch ?? 0, supports_deltas: true, supports_packed_keys: true, supports_placements: options.onPeerPlacements !== undefined, block_hash_scheme: BLOCK_HASH_SCHEME });
     watch = call;
     let lost = false;
     let resnapshot = false;

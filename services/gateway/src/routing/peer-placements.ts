@@ -1,5 +1,5 @@
 import type { GatewayPlacements, PrefixPlacement } from '@switchyard/proto';
-import type { PrefixIndex, PrefixQuery } from '@switchyard/routing';
+import { BLOCK_HASH_SCHEME, type PrefixIndex, type PrefixQuery } from '@switchyard/routing';
 import { counterIn, setCount, type LiveCounter } from './live-counter';
 
 /**
@@ -17,7 +17,11 @@ export interface PeerPlacements {
   routed(schedulerId: string, query: PrefixQuery): void;
   /** The placements since the previous report (then forgotten), and whether this gateway shares at all. */
   drain(): { placements: PrefixPlacement[]; shares: boolean };
-  /** What other gateways routed (from the table stream): placements into the index (`known` schedulers only), counts kept. Returns the placements recorded. */
+  /**
+   * What other gateways routed (from the table stream): placements into the index
+   * (`known` schedulers only, hashed as this release hashes: BLOCK_HASH_SCHEME),
+   * counts kept. Returns the placements recorded.
+   */
   apply(peers: readonly GatewayPlacements[], known: (schedulerId: string) => boolean): number;
   /** The live count of requests the other gateways have in flight to a scheduler (read `value`; plans attach their Σ to it). */
   counter(schedulerId: string): LiveCounter;
@@ -45,8 +49,8 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const shareForMs = options.shareForMs ?? DEFAULT_SHARE_FOR_MS;
   const now = options.now ?? Date.now;
-  // A query's hashes are its own copy (BlockHasher.query slices them): kept as they are until the report.
-  let outbox: Array<{ schedulerId: string; hashes: Uint32Array }> = [];
+  // A query's hashes are its own copy (BlockHasher.query copies them): kept and sent as they are.
+  let outbox: PrefixPlacement[] = [];
   let lastRoutedAt = Number.NEGATIVE_INFINITY;
   const peers = new Map<string, { at: number; inFlight: Record<string, number> }>();
   const totals = new Map<string, LiveCounter>();
@@ -77,12 +81,12 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
   return {
     routed(schedulerId, query) {
       lastRoutedAt = now();
-      if (outbox.length < max) outbox.push({ schedulerId, hashes: query.hashes.subarray(0, query.count) });
+      if (outbox.length < max) outbox.push({ scheduler_id: schedulerId, block_hashes: query.hashes.length === query.count ? query.hashes : query.hashes.slice(0, query.count) });
     },
     drain() {
       const at = now();
       if (dropStale(at)) sum();
-      const placements: PrefixPlacement[] = outbox.map((p) => ({ scheduler_id: p.schedulerId, block_hashes: Array.from(p.hashes) }));
+      const placements = outbox;
       outbox = [];
       return { placements, shares: placements.length > 0 || at - lastRoutedAt < shareForMs };
     },
@@ -91,6 +95,8 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
       let recorded = 0;
       for (const peer of batch) {
         peers.set(peer.gateway_id, { at, inFlight: peer.in_flight ?? {} });
+        // Another release's hashes never match this one's (a control plane before the scheme field forwards every gateway's).
+        if ((peer.block_hash_scheme ?? 0) !== BLOCK_HASH_SCHEME) continue;
         for (const placement of peer.placements ?? []) {
           const hashes = placement.block_hashes;
           if (!known(placement.scheduler_id) || !Array.isArray(hashes) || hashes.length === 0) continue;
@@ -111,6 +117,5 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
 
 /** A received chain as the index records it (only hashes and count are read). */
 function queryOf(hashes: readonly number[]): PrefixQuery {
-  const chain = Uint32Array.from(hashes);
-  return { hashes: chain, count: chain.length, instructionBlocks: 0 };
+  return { hashes, count: hashes.length, instructionBlocks: 0 };
 }
