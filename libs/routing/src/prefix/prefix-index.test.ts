@@ -146,7 +146,7 @@ describe('prompt blocks', () => {
     }
     // Words swapped between lanes (units 0-1 with 2-3), or within a pair, hash differently.
     expect(hashesOf('cdab' + base.slice(4))[0]).not.toBe(original[0]);
-    expect(hashesOf(base[1] + base[0] + base.slice(2))[0]).not.toBe(original[0]);
+    expect(hashesOf(base[1]! + base[0]! + base.slice(2))[0]).not.toBe(original[0]);
     // One unit more or fewer (a pair left open at the block's end) too.
     expect(promptBlocks('xy', 0).hashes[0]).not.toBe(promptBlocks('xy\u0000', 0).hashes[0]);
   });
