@@ -173,7 +173,114 @@ export function cacheAwareDiagnostics(records) {
 }
 
 /**
- * @param {{records: TurnRecord[], aborted: number, windowMs: [number, number], delta: ReturnType<typeof counterDelta>, tableVersions: [number, number]}} run
+ * How a route receipt placed a request, in the words the miss classes use.
+ * @param {TurnRecord['route']} route
+ */
+export function routeClass(route) {
+  if (!route) return 'no receipt';
+  // Nothing indexed: a busy ring home changed where the request went, not what it found.
+  if (/^no cached prefix/.test(route.reason)) return 'ring, nothing indexed';
+  if (/past its KV threshold/.test(route.reason)) return 'holder past KV threshold';
+  if (/at load bound/.test(route.reason)) return 'holder at load bound';
+  if (/^longest cached prefix/.test(route.reason)) return 'index match';
+  return 'other';
+}
+
+/**
+ * Where the window's prompt tokens were missed (the sims' counters give only the
+ * sum). Per request, from the serving sim's own record (simPromptTokens,
+ * simCachedTokens): its misses are the new user message (no router can avoid
+ * it: the ideal's miss), the partial last block of the rest (the sim caches whole
+ * blocks only) and the **lost** tokens: whole blocks of earlier text that the
+ * serving sim did not hold. Lost tokens are classed by the turn's situation — a
+ * first turn (how it was placed: the receipt's routeClass), a later turn on its
+ * previous turn's sim (history evicted there) or moved to another (why: the
+ * routeClass), or a conversation resumed at
+ * the start whose history no sim ever saw — and by what was lost (history only,
+ * or the tenant's system prompt too). Requests without a sim record are left out.
+ * `index_overclaimed` counts picks whose receipt matched a share of the prompt's
+ * blocks more than 25 points above the share the sim then found: a stale index.
+ * @param {TurnRecord[]} all every record of the run (previous turns)
+ * @param {TurnRecord[]} measured the records to score
+ * @param {number} blockTokens SIM_BLOCK_TOKENS
+ */
+export function missBreakdown(all, measured, blockTokens) {
+  const byKey = new Map(all.map((r) => [`${r.conversation}:${r.turn}`, r]));
+  /** @type {Map<string, {requests: number, lost_tokens: number}>} */
+  const classes = new Map();
+  const totals = { requests: 0, query_tokens: 0, hit_tokens: 0, new_tokens: 0, partial_block_tokens: 0, lost_tokens: 0 };
+  const overclaimed = { requests: 0, lost_tokens: 0 };
+  const wholeBlocks = (/** @type {number} */ tokens) => Math.floor(Math.max(0, tokens) / blockTokens) * blockTokens;
+  for (const r of measured) {
+    if (!r.ok || r.simPromptTokens == null || r.simCachedTokens == null) continue;
+    const prompt = r.simPromptTokens;
+    const cached = r.simCachedTokens;
+    const cacheable = wholeBlocks(prompt - r.newTokens);
+    const lost = Math.max(0, cacheable - cached);
+    totals.requests += 1;
+    totals.query_tokens += prompt;
+    totals.hit_tokens += cached;
+    totals.new_tokens += Math.min(r.newTokens, prompt - cached - lost);
+    totals.partial_block_tokens += Math.max(0, prompt - cached - lost - r.newTokens);
+    totals.lost_tokens += lost;
+    const name = missClass(r, byKey.get(`${r.conversation}:${r.turn - 1}`), lost, cached >= wholeBlocks(r.systemTokens));
+    const c = classes.get(name) ?? { requests: 0, lost_tokens: 0 };
+    c.requests += 1;
+    c.lost_tokens += lost;
+    classes.set(name, c);
+    const claim = /^longest cached prefix: (\d+) of (\d+) blocks/.exec(r.route?.reason ?? '');
+    if (claim && Number(claim[1]) / Number(claim[2]) > cached / prompt + 0.25) {
+      overclaimed.requests += 1;
+      overclaimed.lost_tokens += lost;
+    }
+  }
+  const rows = [...classes.entries()].map(([name, c]) => ({ class: name, ...c, share_of_query: c.lost_tokens / Math.max(1, totals.query_tokens) }));
+  rows.sort((a, b) => b.lost_tokens - a.lost_tokens || b.requests - a.requests);
+  return { ...totals, classes: rows, index_overclaimed: overclaimed };
+}
+
+/**
+ * @param {TurnRecord} r
+ * @param {TurnRecord | undefined} previous the conversation's previous turn, if it was played
+ * @param {number} lost
+ * @param {boolean} systemHit the sim held the tenant's system prompt
+ */
+function missClass(r, previous, lost, systemHit) {
+  const what = lost === 0 ? 'nothing lost' : systemHit ? 'history lost' : 'system prompt lost';
+  if (r.turn === 0) return `turn 1 (${routeClass(r.route)}): ${lost === 0 ? 'nothing lost' : 'system prompt lost'}`;
+  if (!previous) return `resumed at start: ${what}`;
+  if (previous.backend === r.backend) return `later turn, same sim: ${what}`;
+  return `later turn, moved (${routeClass(r.route)}): ${what}`;
+}
+
+/**
+ * The miss classes of several runs side by side, markdown: per class the points of
+ * hit rate it cost (its lost tokens over the run's prompt tokens) and its requests.
+ * @param {Record<string, StrategyResult>} results
+ */
+export function missTable(results) {
+  const runs = Object.entries(results).filter(([, r]) => r.misses.requests > 0);
+  if (runs.length === 0) return null;
+  const names = [...new Set(runs.flatMap(([, r]) => r.misses.classes.map((c) => c.class)))];
+  const points = (/** @type {number} */ tokens, /** @type {number} */ query) => `${((tokens / Math.max(1, query)) * 100).toFixed(1)}`;
+  const row = (/** @type {string} */ label, /** @type {(m: MissBreakdown) => string} */ cell) => [label, ...runs.map(([, r]) => cell(r.misses))];
+  return simpleTable(['points of hit rate (requests)', ...runs.map(([name]) => name)], [
+    row('hit rate from the sims\' records', (m) => `${points(m.hit_tokens, m.query_tokens)} (${m.requests})`),
+    row('missed: new user messages (the ideal\'s miss)', (m) => points(m.new_tokens, m.query_tokens)),
+    row('missed: partial last blocks', (m) => points(m.partial_block_tokens, m.query_tokens)),
+    row('**missed: lost cacheable blocks**', (m) => `**${points(m.lost_tokens, m.query_tokens)}**`),
+    ...names.map((name) => row(`lost: ${name}`, (m) => {
+      const c = m.classes.find((x) => x.class === name);
+      return c ? `${points(c.lost_tokens, m.query_tokens)} (${c.requests})` : '–';
+    })),
+    row('lost where the index claimed > 25 points more than the sim held', (m) => `${points(m.index_overclaimed.lost_tokens, m.query_tokens)} (${m.index_overclaimed.requests})`),
+  ]);
+}
+
+/** @typedef {ReturnType<typeof missBreakdown>} MissBreakdown */
+
+/**
+ * @param {{records: TurnRecord[], aborted: number, windowMs: [number, number], delta: ReturnType<typeof counterDelta>, tableVersions: [number, number], blockTokens?: number}} run
  */
 export function analyse(run) {
   const [from, to] = run.windowMs;
@@ -204,6 +311,7 @@ export function analyse(run) {
     prefix_affinity: affinityDiagnostics(inWindow),
     cache_aware: cacheAwareDiagnostics(inWindow),
     worst_in_flight_ratio: worstInFlightRatio(run.records, Object.keys(run.delta.perSim), [from, to]),
+    misses: missBreakdown(run.records, inWindow, run.blockTokens ?? 16),
   };
 }
 
@@ -260,6 +368,8 @@ export function tables(results) {
     ? [`${name}: ${pct(r.prefix_affinity.spill_rate)} of picks spilled past the ring home (load bound), ${r.prefix_affinity.homes_per_tenant.toFixed(2)} ring homes per tenant, ${pct(r.prefix_affinity.reduced_weight_share)} of picks saw a scheduler below full weight, ${r.table_versions_in_window} table versions while measuring`]
     : []));
   const late = Object.entries(results).filter(([, r]) => r.send_lag_p99_ms > LATE_CLIENT_MS).map(([name]) => name);
+  const misses = missTable(results);
+  if (misses) diagnostics.push('', 'Where prompt tokens were missed (sim records, window only):', '', misses);
   if (late.length) diagnostics.unshift(`WARNING: the client sent late (send lag p99 > ${LATE_CLIENT_MS} ms) during ${late.join(', ')}: the machine was busy; their TTFTs include that lag.`);
   return { main, goals, verdict: v, diagnostics };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { affinityDiagnostics, analyse, cacheAwareDiagnostics, counterDelta, gapCaptured, stickiness, verdict, worstInFlightRatio } from './analysis.mjs';
+import { affinityDiagnostics, analyse, cacheAwareDiagnostics, counterDelta, gapCaptured, missBreakdown, missTable, routeClass, stickiness, verdict, worstInFlightRatio } from './analysis.mjs';
 import { cacheVerdict, gapTable } from './gap-verdict.mjs';
 import { parseSimCounters } from './fleet.mjs';
 
@@ -8,6 +8,7 @@ import { parseSimCounters } from './fleet.mjs';
 function record(/** @type {Partial<import('./conversations.mjs').TurnRecord>} */ fields) {
   return {
     conversation: 0, turn: 0, requestId: 'r', tenant: 0, scheduledMs: 0, sendLagMs: 0, ttftMs: 100, simTtftMs: 90, latencyMs: 1000, promptTokens: 100, newTokens: 20,
+    systemTokens: 80, simPromptTokens: null, simCachedTokens: null,
     ok: true, status: 200, backend: 'sim-1', route: null, error: undefined, ...fields,
   };
 }
@@ -109,4 +110,60 @@ test('cache-aware diagnostics and the issue 18 verdict', () => {
   assert.equal(verdicts[1].gateways_met, false);
   assert.match(table, /within 3 points of 1 gateway/);
   assert.match(gapTable(runs), /gap captured/);
+});
+
+test('route classes come from the receipt reasons', () => {
+  const route = (/** @type {string} */ reason) => ({ reason, table_version: 1, min_weight: 1 });
+  assert.equal(routeClass(null), 'no receipt');
+  assert.equal(routeClass(route('longest cached prefix: 9 of 10 blocks on sim-1')), 'index match');
+  assert.equal(routeClass(route('longest cached prefix: 2 of 10 blocks on sim-1; sim-2 (9 blocks) at load bound')), 'holder at load bound');
+  assert.equal(routeClass(route('sim-2 (longest cached prefix) at load bound: ring home sim-2 past its KV threshold; spilled to sim-3')), 'holder past KV threshold');
+  assert.equal(routeClass(route('no cached prefix: ring home sim-2')), 'ring, nothing indexed');
+  assert.equal(routeClass(route('no cached prefix: ring home sim-2 at load bound; spilled to sim-3')), 'ring, nothing indexed');
+  assert.equal(routeClass(route('no prompt blocks: weighted random')), 'other');
+});
+
+test('miss breakdown: new messages, partial blocks and lost blocks by situation', () => {
+  const route = (/** @type {string} */ reason) => ({ reason, table_version: 1, min_weight: 1 });
+  // Blocks of 16; system prompt 80 tokens (5 blocks), user messages 20 tokens, answers 44: turn 2's history is 80 + 20 + 44 = 144 (9 blocks).
+  const turns = [
+    // Turn 1 on its tenant's home: the system prompt hit, only the message missed.
+    record({ conversation: 1, turn: 0, backend: 'a', simPromptTokens: 100, simCachedTokens: 80, route: route('longest cached prefix: 3 of 4 blocks on a') }),
+    // Turn 2 on the same sim, history evicted but the system prompt still there: 64 tokens lost.
+    record({ conversation: 1, turn: 1, backend: 'a', simPromptTokens: 164, simCachedTokens: 80, newTokens: 20 }),
+    // Turn 3 moved past a loaded home onto a sim without anything: every whole block lost (224 → 208 whole).
+    record({ conversation: 1, turn: 2, backend: 'b', simPromptTokens: 244, simCachedTokens: 0, newTokens: 20, route: route('longest cached prefix: 0 of 8 blocks on b; a (7 blocks) at load bound') }),
+    // A first turn on a sim without the system prompt, which the index claimed: 80 lost.
+    record({ conversation: 2, turn: 0, backend: 'c', simPromptTokens: 100, simCachedTokens: 0, route: route('longest cached prefix: 3 of 4 blocks on c') }),
+    // Resumed mid-conversation: its history was never played; nothing is known of the previous turn.
+    record({ conversation: 3, turn: 4, backend: 'c', simPromptTokens: 100, simCachedTokens: 80 }),
+    // Not counted: failed, or no sim record.
+    record({ conversation: 4, turn: 0, ok: false, simPromptTokens: 100, simCachedTokens: 0 }),
+    record({ conversation: 5, turn: 0 }),
+  ];
+  const m = missBreakdown(turns, turns, 16);
+  assert.equal(m.requests, 5);
+  assert.equal(m.query_tokens, 708);
+  assert.equal(m.hit_tokens, 240);
+  assert.equal(m.lost_tokens, 64 + 224 + 80);
+  assert.equal(m.new_tokens, 100);
+  // The partial blocks: 164 − 20 = 144 is whole; 244 − 20 = 224 whole; none in turn 1s (80).
+  assert.equal(m.partial_block_tokens, 0);
+  assert.equal(m.query_tokens, m.hit_tokens + m.new_tokens + m.partial_block_tokens + m.lost_tokens);
+  assert.deepEqual(m.classes.map((c) => [c.class, c.requests, c.lost_tokens]), [
+    ['later turn, moved (holder at load bound): system prompt lost', 1, 224],
+    ['turn 1 (index match): system prompt lost', 1, 80],
+    ['later turn, same sim: history lost', 1, 64],
+    ['turn 1 (index match): nothing lost', 1, 0],
+    ['resumed at start: nothing lost', 1, 0],
+  ]);
+  assert.deepEqual(m.index_overclaimed, { requests: 1, lost_tokens: 80 });
+  // A partial block: 30 cacheable tokens are one whole block (16) and 14 the sim could not hit.
+  const partial = missBreakdown([], [record({ turn: 0, simPromptTokens: 50, simCachedTokens: 16 })], 16);
+  assert.deepEqual([partial.new_tokens, partial.partial_block_tokens, partial.lost_tokens], [20, 14, 0]);
+
+  const table = missTable({ one: /** @type {any} */ ({ misses: m }), none: /** @type {any} */ ({ misses: missBreakdown([], [], 16) }) });
+  assert.match(/** @type {string} */ (table), /\| lost: later turn, moved \(holder at load bound\): system prompt lost \| 31\.6 \(1\) \|/);
+  assert.doesNotMatch(/** @type {string} */ (table), /none/);
+  assert.equal(missTable({}), null);
 });

@@ -26,6 +26,9 @@ const REQUEST_TIMEOUT_MS = 120_000;
  * @property {number} latencyMs       end − scheduled
  * @property {number} promptTokens    system + user + answers sent
  * @property {number} newTokens       this turn's user message: the part no cache can hold yet
+ * @property {number} systemTokens    the tenant's system prompt, the part every conversation of the tenant shares
+ * @property {number | null} simPromptTokens  the serving sim's count of the prompt (`/sim/stats` record); filled in after the run
+ * @property {number | null} simCachedTokens  of those, the tokens its prefix cache held; filled in after the run
  * @property {boolean} ok
  * @property {number} status
  * @property {string | null} backend
@@ -100,6 +103,7 @@ export function playConversations(options) {
         conversation: plan.id, turn, requestId, tenant: plan.tenant, scheduledMs, sendLagMs: sentAt - scheduledMs,
         ttftMs: result.firstTokenAt === null ? null : result.firstTokenAt - t0 - scheduledMs, simTtftMs: null,
         latencyMs: result.endAt - t0 - scheduledMs, promptTokens: tokens, newTokens: step.userTokens,
+        systemTokens: options.tenants[plan.tenant].systemTokens, simPromptTokens: null, simCachedTokens: null,
         ok: result.ok, status: result.status, backend: result.backend, route: receipt(result.route), error: result.error, sentAtMs: sentAt, endAtMs: result.endAt - t0,
       });
       if (result.ok && turn + 1 < plan.turns.length) {

@@ -30,6 +30,8 @@ export function simEnv(sim) {
 }
 
 /** @typedef {{hit_tokens: number, query_tokens: number, requests: number}} SimCounters */
+/** @typedef {{request_id: string | null, outcome: string, received_at_ms: number, first_token_at_ms: number | null, prompt_tokens?: number | null, cached_prompt_tokens?: number | null}} SimRecord */
+/** @typedef {{ttftMs: number, promptTokens: number | null, cachedTokens: number | null}} SimRequest */
 
 /**
  * The prefix-cache counters and completed chat requests of one sim, from its Prometheus text.
@@ -109,17 +111,20 @@ export async function startFleet(options) {
         return Object.fromEntries(entries);
       },
       /**
-       * Request id → the sim's own time to first token (received → first token sent),
-       * from every sim's `/sim/stats` records (the last 1000 per sim).
-       * @returns {Promise<Map<string, number>>}
+       * Request id → the sim's own account of it, from every sim's `/sim/stats`
+       * records (the last 1000 per sim): time to first token (received → first token
+       * sent) and its prompt tokens with those found in the prefix cache.
+       * @returns {Promise<Map<string, SimRequest>>}
        */
-      async simTtfts() {
-        /** @type {Map<string, number>} */
+      async simRequests() {
+        /** @type {Map<string, SimRequest>} */
         const out = new Map();
         for (const s of sims) {
           const body = await (await fetch(`${s.url}/sim/stats`)).json();
-          for (const r of /** @type {Array<{request_id: string | null, outcome: string, received_at_ms: number, first_token_at_ms: number | null}>} */ (body.records ?? [])) {
-            if (r.request_id && r.outcome === 'completed' && r.first_token_at_ms !== null) out.set(r.request_id, r.first_token_at_ms - r.received_at_ms);
+          for (const r of /** @type {SimRecord[]} */ (body.records ?? [])) {
+            if (r.request_id && r.outcome === 'completed' && r.first_token_at_ms !== null) {
+              out.set(r.request_id, { ttftMs: r.first_token_at_ms - r.received_at_ms, promptTokens: r.prompt_tokens ?? null, cachedTokens: r.cached_prompt_tokens ?? null });
+            }
           }
         }
         return out;

@@ -71,10 +71,15 @@ for (const tenantCount of options.scenarios) {
         const versionAfter = await fleet.tableVersion();
         const { records, aborted } = await playing;
         const after = await fleet.counters();
-        const simTtfts = await fleet.simTtfts();
-        for (const r of records) r.simTtftMs = simTtfts.get(r.requestId) ?? null;
+        const simRequests = await fleet.simRequests();
+        for (const r of records) {
+          const sim = simRequests.get(r.requestId);
+          r.simTtftMs = sim?.ttftMs ?? null;
+          r.simPromptTokens = sim?.promptTokens ?? null;
+          r.simCachedTokens = sim?.cachedTokens ?? null;
+        }
         recordsByRun[name] = records;
-        const r = analyse({ records, aborted, windowMs: [options.warmupS * 1000, runMs], delta: counterDelta(before, after), tableVersions: [versionBefore, versionAfter] });
+        const r = analyse({ records, aborted, windowMs: [options.warmupS * 1000, runMs], delta: counterDelta(before, after), tableVersions: [versionBefore, versionAfter], blockTokens: options.sim.blockTokens });
         results[name] = r;
         runs.push({ scenario, strategy, gateways, result: r });
         log(`${scenario}, ${name}: ${r.requests} requests, ${r.errors} errors, TTFT mean ${r.ttft_ms.mean.toFixed(0)} ms p99 ${r.ttft_ms.p99.toFixed(0)} ms, hit rate ${(r.cache_hit_rate * 100).toFixed(1)}% (ideal ${(r.ideal_hit_rate * 100).toFixed(1)}%)`);

@@ -35,8 +35,20 @@ describe('sim prefix cache over HTTP', () => {
     const metrics = await (await fetch(`${sim.base}/metrics`)).text();
     expect(metrics).toMatch(/^sim_prefix_cache_hit_tokens_total({[^}]*})? 192$/m);
     expect(metrics).toMatch(/^sim_prefix_cache_query_tokens_total({[^}]*})? 404$/m);
+    // Per request, in order: the cold one found nothing, the warm one its 12 system-prompt blocks.
+    const records = (await simStats(sim.base)).records.map((r) => [r.prompt_tokens, r.cached_prompt_tokens]);
+    expect(records).toEqual([[202, 0], [202, 192]]);
 
     await fetch(`${sim.base}/sim/stats/reset`, { method: 'POST' });
     expect((await simStats(sim.base)).prefix_cache).toMatchObject({ query_tokens: 0, hit_tokens: 0, cached_blocks: stats.cached_blocks });
+  });
+
+  it('reports the cached prompt tokens in the usage, streamed and not', async () => {
+    const messages = [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'third question' }];
+    const plain = (await (await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', max_tokens: 2, messages })).json()) as { usage: unknown };
+    expect(plain.usage).toEqual({ prompt_tokens: 202, completion_tokens: 2, total_tokens: 204, prompt_tokens_details: { cached_tokens: 192 } });
+    const other = [{ role: 'system', content: 'a prompt never seen' }, { role: 'user', content: 'hi' }];
+    const sse = await readSse(await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', max_tokens: 2, stream: true, stream_options: { include_usage: true }, messages: other }));
+    expect(sse.payloads.at(-1)).toMatchObject({ usage: { prompt_tokens_details: { cached_tokens: 0 } } });
   });
 });

@@ -104,6 +104,23 @@ describe('cache-aware', () => {
     expect(fresh.id).not.toBe(home);
   });
 
+  it('a new conversation keeps its tenant\'s home a little past the mean load (c = 1.2), and spills past that', () => {
+    const gw = createGateway();
+    const fleet = fleetOf(4);
+    const home = gw.route(fleet, question(0)).id;
+    const loads = (homeInFlight: number) => fleetOf(4, { [home]: { inFlight: homeInFlight }, ...Object.fromEntries(fleet.filter((c) => c.id !== home).map((c) => [c.id, { inFlight: 3 }])) });
+    // placed = 4 + 9 + 1 = 14: at c = 1 the bound would be ceil(14 / 4) = 4 (home full); at 1.2 it is ceil(4.2) = 5.
+    const kept = gw.route(loads(4), question(1));
+    note('new-conversation-bound', kept);
+    expect(kept.id).toBe(home);
+    expect(kept.reason).toMatch(/^longest cached prefix/);
+    // placed = 5 + 9 + 1 = 15: ceil(1.2 × 15 / 4) = 5, the home is at it.
+    const spilled = gw.route(loads(5), question(2));
+    note('new-conversation-bound', spilled);
+    expect(spilled.id).not.toBe(home);
+    expect(spilled.reason).toMatch(/at load bound/);
+  });
+
   it('several gateways: a turn reaching a gateway that never saw its conversation still goes home under the full bound', () => {
     const fleet = fleetOf(4);
     const a = createGateway(1);

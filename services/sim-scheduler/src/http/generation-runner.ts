@@ -31,7 +31,7 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, record: Requ
   };
   ticket = ctx.pool.acquire(request.promptTokens + request.completionTokens, () => {
     ctx.metrics.tokens(request.promptTokens, request.completionTokens);
-    const timing = timingFor(ctx, fault, prefillMs(ctx, request));
+    const timing = timingFor(ctx, fault, prefillMs(ctx, record, request));
     cancel = request.stream ? stream(ctx, res, record, request, timing, finish) : answer(ctx, res, record, request, timing, finish);
   });
   // A zero-delay answer finishes inside acquire(), before `ticket` was assigned.
@@ -45,11 +45,22 @@ interface Timing {
   dieAfter: number | undefined;
 }
 
-/** Prefill time: SIM_PREFILL_MS_PER_TOKEN per prompt token not found in the prefix cache. */
-function prefillMs(ctx: SimContext, request: GenerationRequest): number {
+/**
+ * Prefill time: SIM_PREFILL_MS_PER_TOKEN per prompt token not found in the prefix
+ * cache. The request's record keeps both counts, so a benchmark can tell which
+ * requests missed (the counters only give the sum).
+ */
+function prefillMs(ctx: SimContext, record: RequestRecord, request: GenerationRequest): number {
   const cached = cachedPromptTokens(ctx.cache, request);
   if (ctx.cache.enabled) ctx.metrics.prefixCache(cached, request.promptTokens);
+  record.prompt_tokens = request.promptTokens;
+  record.cached_prompt_tokens = cached;
   return Math.round((request.promptTokens - cached) * ctx.prefillMsPerToken);
+}
+
+/** The answer's usage; with the prefix cache on it says how much of the prompt was cached. */
+function usageFor(ctx: SimContext, record: RequestRecord, request: GenerationRequest) {
+  return usageOf(request.promptTokens, request.completionTokens, ctx.cache.enabled ? (record.cached_prompt_tokens ?? 0) : undefined);
 }
 
 /** `slow-first-token` replaces SIM_TTFT_MS; prefill comes on top of either. */
@@ -103,7 +114,7 @@ function stream(ctx: SimContext, res: ServerResponse, record: RequestRecord, req
     },
     onDone() {
       if (!emit(format.finishChunk(meta, request.finishReason))) return;
-      if (request.includeUsage && !emit(format.usageChunk(meta, usageOf(request.promptTokens, request.completionTokens)))) return;
+      if (request.includeUsage && !emit(format.usageChunk(meta, usageFor(ctx, record, request)))) return;
       if (dieAfter !== undefined) return die(ctx, res, record);
       endSse(res);
       finish();
@@ -117,7 +128,7 @@ function answer(ctx: SimContext, res: ServerResponse, record: RequestRecord, req
   const respond = () => {
     if (dieAfter !== undefined) return die(ctx, res, record);
     const text = textOf(request.seed, request.startIndex, request.completionTokens, request.kind);
-    const usage = usageOf(request.promptTokens, request.completionTokens);
+    const usage = usageFor(ctx, record, request);
     ctx.stats.tokenSent(record, request.completionTokens);
     sendJson(res, 200, RESPONSE_FORMATS[request.kind].complete(metaFor(ctx, request), text, request.finishReason, usage));
     finish();

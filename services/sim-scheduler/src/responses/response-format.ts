@@ -13,6 +13,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** With the prefix cache on: the prompt tokens it served, as vLLM reports them (`--enable-prompt-tokens-details`). */
+  prompt_tokens_details?: { cached_tokens: number };
 }
 
 export type FinishReason = 'length' | 'stop';
@@ -32,6 +34,9 @@ export interface ResponseFormat {
 
 export const RESPONSE_FORMATS = { chat: CHAT_FORMAT, text: TEXT_FORMAT } satisfies Record<TokenStyle, ResponseFormat>;
 
-export function usageOf(promptTokens: number, completionTokens: number): Usage {
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+/** `cachedTokens` undefined (the prefix cache off): no `prompt_tokens_details`, as vLLM without it. */
+export function usageOf(promptTokens: number, completionTokens: number, cachedTokens?: number): Usage {
+  const usage: Usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  if (cachedTokens !== undefined) usage.prompt_tokens_details = { cached_tokens: cachedTokens };
+  return usage;
 }

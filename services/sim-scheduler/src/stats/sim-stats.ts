@@ -22,6 +22,10 @@ export interface RequestRecord {
   outcome: Outcome;
   status: number | null;
   tokens_sent: number;
+  /** Prompt tokens, once the request got its slot and was looked up in the prefix cache. */
+  prompt_tokens: number | null;
+  /** Of those, the tokens served from the prefix cache (0 with the cache off). */
+  cached_prompt_tokens: number | null;
 }
 
 export interface StatsCounters {
@@ -82,6 +86,8 @@ export function createSimStats(maxRecords: number, now: () => number = Date.now)
         outcome: 'in_flight',
         status: null,
         tokens_sent: 0,
+        prompt_tokens: null,
+        cached_prompt_tokens: null,
       };
       records.push(record);
       if (records.length > maxRecords) records.shift();
