@@ -350,11 +350,12 @@ describe('cache-aware', () => {
         if (isHot) hot.set(id, (hot.get(id) ?? 0) + 1);
       }
     }
-    // A third of the traffic shares the hot system prompt: its home and its stable second home
-    // take most of it (72% with this seed); the rest overflows while both are at their bounds.
+    // A third of the traffic shares the hot system prompt: it stays on its home and the next
+    // homes along the ring as each reaches its bound, not spread over the fleet (8 schedulers
+    // would take 12.5% each). Three take 87% with this seed, 87–94% with seeds 1–9.
     const shares = [...hot.values()].sort((a, b) => b - a);
     const total = shares.reduce((a, b) => a + b, 0);
-    expect(shares[0]! + shares[1]!).toBeGreaterThan(0.6 * total);
+    expect(shares[0]! + shares[1]! + shares[2]!).toBeGreaterThan(0.8 * total);
   });
 
   it('explains: matched blocks and load per candidate only when asked', () => {
