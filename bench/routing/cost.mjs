@@ -2,8 +2,9 @@
  * Routing cost of cache-aware (issue 18 target): one pick with 1,000 schedulers
  * and 100,000 indexed blocks, on the built library (libs/routing/dist), in µs per
  * request, plus the index's heap per block. `pnpm bench:routing-cost` (builds
- * first) or `node bench/routing/cost.mjs` with BENCH_COST_SECONDS (default 5, split over the measures), BENCH_COST_ROUNDS (5 windows per measure, median reported),
- * BENCH_COST_SCHEDULERS (1000), BENCH_COST_BLOCKS (100000).
+ * first) or `node bench/routing/cost.mjs` with BENCH_COST_SECONDS (default 5,
+ * split over the measures), BENCH_COST_ROUNDS (5 windows per measure, the median
+ * reported), BENCH_COST_SCHEDULERS (1000), BENCH_COST_BLOCKS (100000).
  *
  * Measured per request, as the gateway does it (gateway-route-cost.mjs): the
  * built gateway's picker.route() over a 1,000-scheduler table: choose the pool,
@@ -112,7 +113,6 @@ function time(ms, step) {
   while (performance.now() < end) for (let k = 0; k < 100; k++, n++) step();
   return ((performance.now() - start) * 1000) / n;
 }
-
 
 /** Median and range of `rounds` timings of `measure(ms)`: one window can catch a collection of the setup's garbage or a slower spell of a shared machine. */
 function rounds(/** @type {number} */ ms, /** @type {(ms: number) => number} */ measure) {
