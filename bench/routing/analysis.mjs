@@ -29,17 +29,27 @@ export function counterDelta(before, after) {
 }
 
 /**
+ * The record of a turn's previous turn in the same conversation, when it was played.
+ * @param {TurnRecord[]} all every record of the run
+ * @returns {(r: TurnRecord) => TurnRecord | undefined}
+ */
+function previousTurns(all) {
+  const byKey = new Map(all.map((r) => [`${r.conversation}:${r.turn}`, r]));
+  return (r) => (r.turn > 0 ? byKey.get(`${r.conversation}:${r.turn - 1}`) : undefined);
+}
+
+/**
  * Of the turns after the first, the share served by the sim that served the
  * conversation's previous turn (the only place its history is cached).
  * @param {TurnRecord[]} all every record of the run
  * @param {TurnRecord[]} measured the records to score
  */
 export function stickiness(all, measured) {
-  const byKey = new Map(all.map((r) => [`${r.conversation}:${r.turn}`, r]));
+  const previousOf = previousTurns(all);
   let follow = 0;
   let same = 0;
   for (const r of measured) {
-    const previous = r.turn > 0 ? byKey.get(`${r.conversation}:${r.turn - 1}`) : undefined;
+    const previous = previousOf(r);
     if (!previous || !r.backend || !previous.backend) continue;
     follow += 1;
     if (previous.backend === r.backend) same += 1;
@@ -205,7 +215,7 @@ export function routeClass(route) {
  * @param {number} blockTokens SIM_BLOCK_TOKENS
  */
 export function missBreakdown(all, measured, blockTokens) {
-  const byKey = new Map(all.map((r) => [`${r.conversation}:${r.turn}`, r]));
+  const previousOf = previousTurns(all);
   /** @type {Map<string, {requests: number, lost_tokens: number}>} */
   const classes = new Map();
   const totals = { requests: 0, query_tokens: 0, hit_tokens: 0, new_tokens: 0, partial_block_tokens: 0, lost_tokens: 0 };
@@ -223,7 +233,7 @@ export function missBreakdown(all, measured, blockTokens) {
     totals.new_tokens += Math.min(r.newTokens, prompt - cached - lost);
     totals.partial_block_tokens += Math.max(0, prompt - cached - lost - r.newTokens);
     totals.lost_tokens += lost;
-    const name = missClass(r, byKey.get(`${r.conversation}:${r.turn - 1}`), lost, cached >= wholeBlocks(r.systemTokens));
+    const name = missClass(r, previousOf(r), lost, cached >= wholeBlocks(r.systemTokens));
     const c = classes.get(name) ?? { requests: 0, lost_tokens: 0 };
     c.requests += 1;
     c.lost_tokens += lost;
@@ -234,7 +244,7 @@ export function missBreakdown(all, measured, blockTokens) {
       overclaimed.lost_tokens += lost;
     }
   }
-  const rows = [...classes.entries()].map(([name, c]) => ({ class: name, ...c, share_of_query: c.lost_tokens / Math.max(1, totals.query_tokens) }));
+  const rows = [...classes.entries()].map(([name, c]) => ({ class: name, ...c }));
   rows.sort((a, b) => b.lost_tokens - a.lost_tokens || b.requests - a.requests);
   return { ...totals, classes: rows, index_overclaimed: overclaimed };
 }
@@ -280,7 +290,7 @@ export function missTable(results) {
 /** @typedef {ReturnType<typeof missBreakdown>} MissBreakdown */
 
 /**
- * @param {{records: TurnRecord[], aborted: number, windowMs: [number, number], delta: ReturnType<typeof counterDelta>, tableVersions: [number, number], blockTokens?: number}} run
+ * @param {{records: TurnRecord[], aborted: number, windowMs: [number, number], delta: ReturnType<typeof counterDelta>, tableVersions: [number, number], blockTokens: number}} run
  */
 export function analyse(run) {
   const [from, to] = run.windowMs;
@@ -311,7 +321,7 @@ export function analyse(run) {
     prefix_affinity: affinityDiagnostics(inWindow),
     cache_aware: cacheAwareDiagnostics(inWindow),
     worst_in_flight_ratio: worstInFlightRatio(run.records, Object.keys(run.delta.perSim), [from, to]),
-    misses: missBreakdown(run.records, inWindow, run.blockTokens ?? 16),
+    misses: missBreakdown(run.records, inWindow, run.blockTokens),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * The gateway's own per-request routing path for cache-aware (issue 18 routing
  * cost), on the built gateway (services/gateway/dist): `picker.route()` as the
- * proxy calls it (tried set, breaker check, saturation thresholds at their
- * defaults), over a table of N schedulers that report load, with this gateway's
+ * proxy calls it (tried set, breaker check, saturation thresholds at the
+ * gateway's defaults, the prefix-pick metric), over a table of N schedulers that report load, with this gateway's
  * in-flight counts moving as requests begin and end and the shared placements
  * drained as the once-a-second report does. What route() does is what is timed:
  * choose the pool, render and hash the prompt, pick, record in the index, queue
@@ -31,16 +31,25 @@ export function createGatewayRoute({ schedulerCount, blockCount, rand, fill, req
   const { createLocalSignals } = dist('local-signals.js');
   const { createPeerPlacements } = dist('peer-placements.js');
   const { buildSnapshot } = dist('routing-table-store.js');
+  const { loadConfig } = require(path.join(REPO_ROOT, 'services/gateway/dist/config.js'));
+  const { createGatewayMetrics } = require(path.join(REPO_ROOT, 'services/gateway/dist/metrics.js'));
+  const { Registry } = require(path.join(REPO_ROOT, 'services/gateway/node_modules/prom-client'));
+  const parsed = loadConfig({});
+  if (!parsed.ok) throw new Error('the gateway\'s default configuration does not parse');
+  const config = parsed.config;
+  const metrics = createGatewayMetrics(new Registry(), { version: () => 1, ageSeconds: () => 0 });
   const schedulers = Array.from({ length: schedulerCount }, (_, i) => ({
     id: `sched-${String(i).padStart(4, '0')}`, url: `http://127.0.0.1:${10_000 + i}`, models: ['bench-model'], weight: 1, effective_weight: 1, priority: 0,
     labels: {}, state: 'healthy', api_key: '', max_concurrency: 0, load: { running: 4, waiting: 0, kv_cache_usage: 0.5 },
   }));
   const snapshot = buildSnapshot({ epoch: 1, version: 1, generated_at_ms: 0, default_strategy: 'cache-aware', schedulers, models: {}, api_keys: [], auth_required: false }, 0);
   const signals = createLocalSignals();
-  // The gateway's defaults (config.ts SATURATION_*), ADMISSION_QUEUE on.
+  // Wired as create-gateway.ts wires it, with the configuration's defaults (ADMISSION_QUEUE on).
   const picker = createSchedulerPicker({
-    signals, rand, warn() {}, saturation: { maxWaiting: 5, maxKvCacheUsage: 0.8, maxInFlight: 0 },
+    signals, rand, warn() {},
+    saturation: { maxWaiting: config.SATURATION_MAX_WAITING, maxKvCacheUsage: config.SATURATION_MAX_KV_CACHE_USAGE, maxInFlight: config.SATURATION_MAX_IN_FLIGHT },
     prefixIndex: { defaultCapacityBlocks: Math.ceil((blockCount * 2) / schedulerCount), maxTotalBlocks: blockCount * 2 },
+    onPrefixPick: (/** @type {string} */ scheduler, /** @type {number} */ matched, /** @type {number} */ blocks) => metrics.prefixPick(scheduler, matched, blocks),
     peers: (/** @type {unknown} */ index) => createPeerPlacements({ index }),
   });
   const open = /** @type {string[]} */ ([]);

@@ -5,7 +5,7 @@
  * way the previous release read it (JSON.parse of `<prefix>table` field `json`).
  */
 import { diffTables, unpackKeys, type ApiKeyRecord, type RoutingTable } from '@switchyard/proto';
-import { createRedisClient } from '@switchyard/redis';
+import { createRedisClient, tableKeySetKey } from '@switchyard/redis';
 import { waitFor } from '@switchyard/testing';
 import { redisKeys } from '../../services/control-plane/src/redis/redis-keys';
 import { createRedisStateStore, type RedisStateStore } from '../../services/control-plane/src/state/redis-state-store';
@@ -82,7 +82,7 @@ const gatewayBootstrap = async () => {
 // Through the writer's connection: after any legacy write that put() started, in order.
 const legacyRecord = async () => JSON.parse((await writerClient.hget(keys.table, 'json'))!) as RoutingTable;
 const keysRef = () => raw.hget(keys.table, 'keys_ref');
-const keySet = `${keys.table}:keyset`;
+const keySet = tableKeySetKey(keys.table);
 const warnings = () => followerLog.lines().split('\n').filter((line) => line.includes('stored table key set unusable')).length;
 
 describe('the stored routing table (issue 16)', () => {
@@ -96,7 +96,10 @@ describe('the stored routing table (issue 16)', () => {
   const v4 = table(4, [...v3.api_keys.slice(0, -1), apiKey(KEY_COUNT + 5)], ['a', 'b']);
 
   it('the first version stores every key in the key set, and every reader gets the whole table', async () => {
+    const before = sent();
     expect(await writer.put(v1, undefined, undefined)).toBe(true);
+    // The keys were staged in small HSETs beforehand: the script carries the routes, not the keys a second time.
+    expect(sent() - before).toBeLessThan(listBytes / 20);
     expect(await raw.hlen(keySet)).toBe(KEY_COUNT);
     expect(JSON.parse((await raw.hget(keySet, listed[7]!.key_sha256))!)).toEqual(listed[7]);
     // A table without a batch (a new epoch) writes the legacy record shortly after.
@@ -152,7 +155,9 @@ describe('the stored routing table (issue 16)', () => {
     // The writer's next version (no key change: it would keep the set) finds it is not its own and sends every key.
     await raw.hdel(keySet, missing);
     const v5 = { ...v4, version: 5, schedulers: v4.schedulers.slice(0, 1) };
+    const before = sent();
     expect(await writer.put(v5, undefined, undefined, batch(v4, v5))).toBe(true);
+    expect(sent() - before).toBeLessThan(listBytes / 20);
     expect(await keysRef()).toBe('1.5');
     expect(await raw.hlen(keySet)).toBe(KEY_COUNT);
     expect(await follower.getTable()).toEqual(v5);
@@ -198,6 +203,52 @@ describe('the stored routing table (issue 16)', () => {
     await raw.hset(keys.table, 'json', JSON.stringify(v9), 'epoch', '1', 'version', '9');
     expect(await follower.getTable()).toEqual(v9);
     expect(await gatewayBootstrap()).toEqual(v9);
+  });
+});
+
+describe('a writer that stops while staging a full key set (issue 16)', () => {
+  const own = redisKeys(`${prefix}staging:`);
+
+  it('leaves the staged set to expire, not in Redis for good', async () => {
+    const bulk = createRedisClient(TEST_REDIS_URL);
+    await bulk.connect();
+    try {
+      // The second batch of 1,000 keys never goes out: as when the process dies between two batches.
+      let batches = 0;
+      const hset = bulk.hset.bind(bulk);
+      bulk.hset = ((...args: Parameters<typeof bulk.hset>) => {
+        if (++batches === 2) throw new Error('the writer stopped');
+        return hset(...args);
+      }) as typeof bulk.hset;
+      const ops = createRedisTableOps(writerClient, own, capturingLogger().logger, { bulkClient: bulk });
+      await expect(ops.put(table(1, Array.from({ length: 2_500 }, (_, i) => apiKey(i + 1)), ['a']), undefined, undefined)).rejects.toThrow('the writer stopped');
+      const staged = await raw.keys(`${tableKeySetKey(own.table)}:staged:*`);
+      expect(staged).toHaveLength(1);
+      expect(await raw.pttl(staged[0]!)).toBeGreaterThan(0);
+    } finally {
+      bulk.disconnect();
+    }
+  });
+});
+
+describe('a key set or routes record readers cannot use (issue 16)', () => {
+  const own = redisKeys(`${prefix}unreadable:`);
+
+  it('a routes record that is not JSON, or a key set of another type, makes readers use the legacy record and say why', async () => {
+    const log = capturingLogger();
+    const ops = createRedisTableOps(writerClient, own, log.logger);
+    const v1 = table(1, [apiKey(1), apiKey(2)], ['a']);
+    expect(await ops.put(v1, undefined, undefined)).toBe(true);
+    await waitFor(async () => (await raw.hget(own.table, 'json')) !== null, 5_000, 20, 'the legacy record at version 1');
+    const routes = (await raw.hget(own.table, 'routes'))!;
+    await raw.hset(own.table, 'routes', '{"epoch":');
+    expect(await ops.get()).toEqual(v1);
+    expect(log.lines()).toContain('the routes record is not JSON');
+    await raw.hset(own.table, 'routes', routes);
+    await raw.del(tableKeySetKey(own.table));
+    await raw.set(tableKeySetKey(own.table), 'a string, not a hash');
+    expect(await ops.get()).toEqual(v1);
+    expect(log.lines()).toMatch(/the key set cannot be read: WRONGTYPE/);
   });
 });
 

@@ -162,7 +162,8 @@ void GRANT_FIELDS_COMPLETE;
 /** Everything of a record but its hash is equal. */
 function sameGrant(a: ApiKeyRecord, b: ApiKeyRecord): boolean {
   for (const field of GRANT_FIELDS) {
-    const [x, y] = [a[field], b[field]];
+    const x = a[field];
+    const y = b[field];
     if (Array.isArray(x) && Array.isArray(y)) {
       if (x.length !== y.length || x.some((value, i) => value !== y[i])) return false;
     } else if ((x ?? '') !== (y ?? '')) return false; // priority: '' and absent both mean standard
@@ -173,7 +174,8 @@ function sameGrant(a: ApiKeyRecord, b: ApiKeyRecord): boolean {
 function asProfile(r: ApiKeyRecord): ApiKeyRecord {
   const profile = { key_sha256: '' } as Record<string, unknown>;
   for (const field of GRANT_FIELDS) profile[field] = r[field];
-  return { ...(profile as unknown as ApiKeyRecord), priority: r.priority ?? '' };
+  profile.priority = r.priority ?? '';
+  return profile as unknown as ApiKeyRecord;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -21,13 +21,14 @@ export function luaScript(source: string): LuaScript {
   return {
     sha,
     async run(client, keys, args) {
-      // One array, not spread: a call with every key of a table (200,000 arguments) would overflow the stack.
-      const keysAndArgs = [keys.length, ...keys, ...args];
+      // One array, not spread into call(): a large patch of keys (tens of thousands of arguments) would overflow the stack.
+      const argv: ScriptArg[] = [sha, keys.length, ...keys, ...args];
       try {
-        return await client.call('EVALSHA', [sha, ...keysAndArgs]);
+        return await client.call('EVALSHA', argv);
       } catch (err) {
         if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-        return client.call('EVAL', [source, ...keysAndArgs]);
+        argv[0] = source;
+        return client.call('EVAL', argv);
       }
     },
   };

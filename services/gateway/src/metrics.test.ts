@@ -28,6 +28,20 @@ describe('gateway metrics: per-request counts reach prom-client at collection', 
     expect(await valueOf(registry, 'switchyard_gateway_usage_requests_total', { user: 'team' })).toBe(1);
   });
 
+  it('counts cache-aware picks: the blocks sent and those the prefix index expected the scheduler to hold', async () => {
+    const registry = new Registry();
+    const metrics = createGatewayMetrics(registry, { version: () => 1, ageSeconds: () => 0 });
+    metrics.prefixPick('s1', 20, 24);
+    metrics.prefixPick('s1', 0, 3);
+    metrics.prefixPick('s2', 5, 5);
+    expect(await valueOf(registry, 'switchyard_gateway_prefix_query_blocks_total', { scheduler: 's1' })).toBe(27);
+    expect(await valueOf(registry, 'switchyard_gateway_prefix_expected_hit_blocks_total', { scheduler: 's1' })).toBe(20);
+    expect(await valueOf(registry, 'switchyard_gateway_prefix_expected_hit_blocks_total', { scheduler: 's2' })).toBe(5);
+    await registry.metrics();
+    metrics.prefixPick('s2', 1, 2);
+    expect(await valueOf(registry, 'switchyard_gateway_prefix_query_blocks_total', { scheduler: 's2' })).toBe(7);
+  });
+
   it('counts requests per endpoint and status class', async () => {
     const registry = new Registry();
     const metrics = createGatewayMetrics(registry, { version: () => 1, ageSeconds: () => 0 });

@@ -85,7 +85,7 @@ export function createGatewayMetrics(registry: Registry, table: TableInfo): Gate
     return [counts.of(m.usageRequests.labels(user, model)), counts.of(m.usageTokens.labels(user, model, 'prompt')), counts.of(m.usageTokens.labels(user, model, 'completion'))] as const;
   });
   const panic = cachedByKey((model: string) => m.panicRouting.labels(model));
-  const prefix = cachedByKey((scheduler: string) => [m.prefixQueryBlocks.labels(scheduler), m.prefixExpectedHitBlocks.labels(scheduler)] as const);
+  const prefix = cachedByKey((scheduler: string) => [counts.of(m.prefixQueryBlocks.labels(scheduler)), counts.of(m.prefixExpectedHitBlocks.labels(scheduler))] as const);
   return {
     requestFinished(model, scheduler, status, seconds) {
       requests(`${model}\u0000${scheduler}\u0000${statusClassOf(status)}`).inc();
@@ -216,12 +216,14 @@ function defineMetrics(registry: Registry, counts: DeferredCounts) {
       help: 'cache-aware: prompt blocks (256 characters) of the requests sent to each scheduler. With prefix_expected_hit_blocks_total: the hit rate the prefix index expected, to compare with the engine\'s own (vllm:prefix_cache_hits_total / queries, sglang:cache_hit_rate).',
       labelNames: ['scheduler'] as const,
       registers,
+      collect,
     }),
     prefixExpectedHitBlocks: new Counter({
       name: 'switchyard_gateway_prefix_expected_hit_blocks_total',
       help: 'cache-aware: leading prompt blocks the prefix index expected each scheduler to hold when a request was sent to it.',
       labelNames: ['scheduler'] as const,
       registers,
+      collect,
     }),
     peerPlacements: new Counter({
       name: 'switchyard_gateway_peer_placements_received_total',

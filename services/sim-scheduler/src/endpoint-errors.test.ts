@@ -8,7 +8,6 @@ import { expectOpenAiError, postJson, startTestSim } from './sim.fixture';
  * relay tests lean on the sim answering bad input the way the engines do.
  */
 
-
 /** The JSON routes with a minimal valid body each (the tests break one thing at a time). */
 const JSON_ROUTES: Array<[string, Record<string, unknown>]> = [
   ['/v1/responses', { input: 'hi' }],
@@ -34,7 +33,6 @@ describe('sim: error paths of the newer routes (OpenAI style)', () => {
     sim = await startTestSim();
   });
   afterAll(() => sim.stop());
-
 
   it.each(JSON_ROUTES)('%s: bad JSON, a non-object, no model, a non-string model, an unknown model; a valid body is answered', async (path, valid) => {
     const url = `${sim.base}${path}`;

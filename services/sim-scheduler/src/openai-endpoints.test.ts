@@ -1,7 +1,7 @@
 import { createSchemaValidator } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { textOf } from './generation/word-stream';
-import { postJson, readSse, startTestSim, streamedText } from './sim.fixture';
+import { expectOpenAiError, postJson, readSse, startTestSim, streamedText } from './sim.fixture';
 import type { Sim } from './create-sim';
 
 const schemas = createSchemaValidator();
@@ -116,9 +116,7 @@ describe('sim OpenAI endpoints', () => {
     const one = await fetch(`${sim.base}/v1/models/other-model`);
     expect(one.status).toBe(200);
     schemas.assertValid('Model', await one.json());
-    const missing = await fetch(`${sim.base}/v1/models/nope`);
-    expect(missing.status).toBe(404);
-    schemas.assertValid('ErrorResponse', await missing.json());
+    await expectOpenAiError(await fetch(`${sim.base}/v1/models/nope`), 404, {});
   });
 
   it('serves the official openai client, streamed and not', async () => {

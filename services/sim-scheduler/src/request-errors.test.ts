@@ -1,8 +1,6 @@
-import { createSchemaValidator } from '@switchyard/testing';
 import type { Sim } from './create-sim';
 import { expectOpenAiError, postJson, startTestSim } from './sim.fixture';
 
-const schemas = createSchemaValidator();
 const MESSAGES = [{ role: 'user', content: 'hi' }];
 
 describe('sim request validation', () => {
@@ -76,9 +74,7 @@ describe('sim with SIM_API_KEY', () => {
   afterAll(() => sim.stop());
 
   it('requires the key on /v1/* like vLLM --api-key, but not on /health', async () => {
-    const denied = await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: MESSAGES });
-    expect(denied.status).toBe(401);
-    schemas.assertValid('ErrorResponse', await denied.json());
+    await expectOpenAiError(await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: MESSAGES }), 401, {});
     expect((await fetch(`${sim.base}/v1/models`)).status).toBe(401);
     const allowed = await postJson(`${sim.base}/v1/chat/completions`, { model: 'sim-model', messages: MESSAGES }, { authorization: 'Bearer sk-sim' });
     expect(allowed.status).toBe(200);

@@ -140,8 +140,9 @@ export const BLOCK_HASH_SCHEME = 1;
 
 /**
  * A PromptSink that cuts what it is written into blocks and chains their hashes.
- * Within a block, the UTF-16 units (copied into a typed array, unitsOf) are read in pairs (one 32-bit word per
- * multiply) and word k goes to FNV lane k mod 4: four independent multiply chains
+ * Within a block, the UTF-16 units (copied into a typed array, unitsOf) are read
+ * in pairs (one 32-bit word per multiply) and word k goes to FNV lane k mod 4: four
+ * independent multiply chains
  * run side by side, a quarter of the dependent multiplies of one chain (issue 18's
  * routing cost: one chain over a 6,000-character prompt was a quarter of the
  * route). At the block's end the lanes are folded with fmix32, the block's end

@@ -14,15 +14,15 @@ export type Accept = typeof ANY | typeof CONVERSATION | typeof NEW;
 const FEW_HOLDERS = 32;
 const TWO_POW_32 = 4294967296;
 
+/** The ring placement of a candidate list (cached per list by the strategy). */
+export type PlacementOf = (list: readonly Candidate[], ctx: PickContext) => Placement;
+
 /**
  * The state of one cache-aware pick, reused by every pick of a strategy instance
  * (picks are synchronous): where each candidate sits on the placement ring, the
  * load bound's sums, and the lookups and ring walks, with no closure or object
  * made per pick (issue 18's routing cost, docs/routing.md "Cost").
  */
-/** The ring placement of a candidate list (cached per list by the strategy). */
-export type PlacementOf = (list: readonly Candidate[], ctx: PickContext) => Placement;
-
 export class PickState {
   candidates: readonly Candidate[] = [];
   placement!: Placement;

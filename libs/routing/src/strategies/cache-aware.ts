@@ -110,7 +110,6 @@ export function placementHash(query: PrefixQuery, placementBlocks: number): numb
   return query.hashes[Math.min(placementBlocks, query.count) - 1]!;
 }
 
-
 /**
  * Cache-aware routing by longest cached prefix (issue 18): the request's chained
  * block hashes (ctx.prefix) are looked up in this gateway's prefix index

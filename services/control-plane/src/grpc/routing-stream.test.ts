@@ -120,6 +120,27 @@ describe('gRPC RoutingService', () => {
     report.end();
   });
 
+  it('a gateway\'s reports gathered in one period keep only the placements of its latest hash scheme (a restart across the scheme change)', async () => {
+    const b = watch(client, 'gw-sb', undefined, { supports_placements: true, block_hash_scheme: 1 });
+    watches.push(b);
+    await waitFor(() => b.tables[0], 1_000, 10, 'the first table');
+    const report = client.ReportStats(() => undefined);
+    report.on('error', () => undefined);
+    const stats = { requests: 1, errors_by_kind: {}, latency_p50_ms: 0, latency_p95_ms: 0, ttft_p50_ms: 0, ttft_p95_ms: 0, breaker_state: 'closed' };
+    const send = (scheduler: string, hash: number, scheme: number) => report.write({
+      gateway_id: 'gw-sa', table_epoch: 1, table_version: 1, sent_at_ms: Date.now(), schedulers: [{ scheduler_id: scheduler, in_flight: 1, ...stats }],
+      placements: [{ scheduler_id: scheduler, block_hashes: [hash] }], shares_placements: true, block_hash_scheme: scheme,
+    });
+    send('s1', 5, 0);
+    send('s2', 6, 1);
+    send('s3', 7, 1);
+    const received = () => b.tables.flatMap((t) => t.peer_placements ?? []).flatMap((p) => p.placements);
+    await waitFor(() => received().some((p) => p.scheduler_id === 's3'), 2_000, 10, 'the scheme 1 placements on gw-sb');
+    // Whether the three reports fell in one period or not, the scheme 0 hash never reaches a scheme 1 gateway.
+    expect(received()).toEqual([{ scheduler_id: 's2', block_hashes: [6] }, { scheduler_id: 's3', block_hashes: [7] }]);
+    report.end();
+  });
+
   it('drops a gateway from /admin/gateways when its stream is cancelled', async () => {
     const w = watch(client, 'gw-3');
     await waitFor(() => w.tables[0], 1_000);

@@ -48,8 +48,8 @@ return 1
  *   which must be the stored one with the stored size (one field per changed key);
  * - 'full': the set replaced by every key (a new leader, a refused patch), which
  *   the writer staged beforehand in KEYS[8] in small commands (one script with
- *   100,000 keys would hold Redis for over a second); renamed into place, the
- *   replaced set freed in the background (UNLINK).
+ *   100,000 keys would hold Redis for over a second), so the script gets no key;
+ *   renamed into place, the replaced set freed in the background (UNLINK).
  * A refused 'keep' or 'patch' (Redis lost the set, another writer changed it, a
  * timed-out write was applied after all) returns -4 with nothing written, and the
  * writer sends 'full'; a staged set without every key returns -4 too. The legacy
@@ -92,7 +92,7 @@ else
   -- The layout before the key set kept the list as a string at <table>:keys:<keys_ref> (docs/contracts.md).
   if stored[3] then redis.call('UNLINK', KEYS[1] .. ':keys:' .. stored[3]) end
 end
--- Fields in slices: unpack() of 200,000 arguments would overflow Lua's stack.
+-- Fields in slices: a large patch (a key file replaced) would overflow Lua's stack in one unpack().
 local first = 15
 local last = 14 + 2 * upserts
 while first <= last do

@@ -22,4 +22,16 @@ describe('tableJsonBytes (issue 16)', () => {
     const many = { ...table, api_keys: Array.from({ length: 12_345 }, (_, i) => ({ ...keys[0]!, key_sha256: i.toString(16).padStart(64, '0') })) };
     expect((await toJson(many)).toString()).toBe(JSON.stringify(many));
   });
+
+  it('serializes a key list once: versions that share it (no key change) copy its bytes', async () => {
+    const inner = createKeyJsonCache();
+    let reads = 0;
+    const counting = { of: (key: Parameters<typeof inner.of>[0]) => ((reads += 1), inner.of(key)) };
+    const apiKeys = Array.from({ length: 7_000 }, (_, i) => ({ key_sha256: i.toString(16).padStart(64, '0'), user: 'u', enabled: true, allowed_models: ['*'], rpm: 0, tpm: 0, max_concurrency: 0, allow_backend_pin: false, allow_explain: false, resume_streams: false }));
+    const table = (version: number): RoutingTable => ({ epoch: 1, version, generated_at_ms: version, default_strategy: 'round-robin', schedulers: [], models: {}, api_keys: apiKeys, auth_required: true });
+    expect((await tableJsonBytes(table(1), counting)).toString()).toBe(JSON.stringify(table(1)));
+    expect(reads).toBe(7_000);
+    expect((await tableJsonBytes(table(2), counting)).toString()).toBe(JSON.stringify(table(2)));
+    expect(reads).toBe(7_000);
+  });
 });

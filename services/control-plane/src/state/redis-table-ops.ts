@@ -69,9 +69,10 @@ export function createRedisTableOps(client: Redis, keys: RedisKeys, logger: Logg
 
   const write = async (table: RoutingTable, fence: TableFence | undefined, generation: string | undefined, change: RoutingTable | undefined, keyWrite: KeyWrite) => {
     const message = encodeEvent({ kind: 'table', epoch: table.epoch, version: table.version });
-    const staged = `${tableKeySetKey(keys.table)}:staged:${keyWrite.ref}`;
+    const keySet = tableKeySetKey(keys.table);
+    const staged = `${keySet}:staged:${keyWrite.ref}`;
     if (keyWrite.mode === 'full') await stageKeySet(bulk, staged, table.api_keys, keyJson);
-    const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, tableKeySetKey(keys.table), staged];
+    const tableKeys = [keys.table, keys.tableSeq, keys.leader, keys.epoch, keys.generation, keys.tableChanges, keySet, staged];
     const args: ScriptArg[] = [
       JSON.stringify({ ...table, api_keys: [] }), table.epoch, table.version, fence?.owner ?? '', generation ?? '', keys.events, message,
       change ? JSON.stringify(change) : '', changeLogSize, keyWrite.ref, table.api_keys.length, keyWrite.mode, keyWrite.baseRef, keyWrite.upserts.length,
@@ -127,13 +128,15 @@ async function stageKeySet(client: Redis, staged: string, apiKeys: readonly ApiK
     const fields: string[] = [];
     for (let j = i; j < Math.min(i + STAGE_BATCH, apiKeys.length); j++) fields.push(apiKeys[j]!.key_sha256, keyJson.of(apiKeys[j]!));
     replies.push(client.hset(staged, fields));
+    // Right after the first batch (HSET keeps it): a writer that dies while staging leaves nothing behind for good.
+    if (i === 0) replies.push(client.pexpire(staged, STAGED_TTL_MS));
     await setImmediate();
   }
-  replies.push(client.pexpire(staged, STAGED_TTL_MS));
   await Promise.all(replies);
 }
 
-const allKeys = (table: RoutingTable): KeyWrite => ({ mode: 'full', ref: `${table.epoch}.${table.version}`, baseRef: '', upserts: table.api_keys, removals: [] });
+/** Every key, staged beforehand: the script renames the staged set into place and sends no key itself. */
+const allKeys = (table: RoutingTable): KeyWrite => ({ mode: 'full', ref: `${table.epoch}.${table.version}`, baseRef: '', upserts: [], removals: [] });
 
 /**
  * The cheapest key write that gives the table's keys: none when the list is the
@@ -234,12 +237,23 @@ export async function tableJsonBytes(table: RoutingTable, keyJson: KeyJsonCache)
   // Inside string values quotes are escaped, so this marker can only be the field itself.
   const marker = '"api_keys":[]';
   const at = rest.indexOf(marker);
-  const parts: Buffer[] = [Buffer.from(`${rest.slice(0, at)}"api_keys":[`)];
-  for (let i = 0; i < table.api_keys.length; i += SERIALIZE_SLICE) {
-    const slice = table.api_keys.slice(i, i + SERIALIZE_SLICE).map((key) => keyJson.of(key));
+  return Buffer.concat([Buffer.from(`${rest.slice(0, at)}"api_keys":[`), await keyListBytes(table.api_keys, keyJson), Buffer.from(`]${rest.slice(at + marker.length)}`)]);
+}
+
+/** The key list's bytes per list: versions that change no key share the list, and their legacy records copy it (≈ 20 MB at 100,000 keys). */
+const keyListCache = new WeakMap<readonly ApiKeyRecord[], Buffer>();
+
+/** The records' JSON joined by commas, built once per list, a slice of keys between yields. */
+async function keyListBytes(apiKeys: readonly ApiKeyRecord[], keyJson: KeyJsonCache): Promise<Buffer> {
+  const cached = keyListCache.get(apiKeys);
+  if (cached) return cached;
+  const parts: Buffer[] = [];
+  for (let i = 0; i < apiKeys.length; i += SERIALIZE_SLICE) {
+    const slice = apiKeys.slice(i, i + SERIALIZE_SLICE).map((key) => keyJson.of(key));
     parts.push(Buffer.from(`${i > 0 ? ',' : ''}${slice.join(',')}`));
     await setImmediate();
   }
-  parts.push(Buffer.from(`]${rest.slice(at + marker.length)}`));
-  return Buffer.concat(parts);
+  const bytes = Buffer.concat(parts);
+  keyListCache.set(apiKeys, bytes);
+  return bytes;
 }

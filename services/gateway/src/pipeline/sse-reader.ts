@@ -56,19 +56,25 @@ export class SseEventBuffer {
 
 const EVENT = /([\s\S]*?)(\r?\n\r?\n|$)/g;
 
-/**
- * Calls `visit` for each event of `text` with the blank line that ended it (''
- * for a last event without one); what `visit` returns replaces the event, undefined
- * drops it and its blank line. Returns the rewritten text.
- */
-export function rewriteEvents(text: string, visit: (event: string) => string | undefined): string {
-  let out = '';
+/** Calls `visit` for each event of `text` with the blank line that ended it ('' for a last event without one). */
+export function forEachEvent(text: string, visit: (event: string, separator: string) => void): void {
   for (const match of text.matchAll(EVENT)) {
     const [whole, event, separator] = match as unknown as [string, string, string];
     if (whole === '') break;
+    visit(event, separator);
+  }
+}
+
+/**
+ * Calls `visit` for each event of `text`; what it returns replaces the event,
+ * undefined drops it and its blank line. Returns the rewritten text.
+ */
+export function rewriteEvents(text: string, visit: (event: string) => string | undefined): string {
+  let out = '';
+  forEachEvent(text, (event, separator) => {
     const kept = visit(event);
     if (kept !== undefined) out += kept + separator;
-  }
+  });
   return out;
 }
 

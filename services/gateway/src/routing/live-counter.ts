@@ -1,7 +1,7 @@
 /** A count that plans' candidates read live: one object per scheduler, so a read is a property load, not a map lookup. */
 export interface LiveCounter {
   value: number;
-  /** Sums this count is part of (a plan's Σ in-flight, live-sum.ts): a change moves them too. */
+  /** Sums this count is part of (a plan's Σ in-flight, attachSum): a change moves them too. */
   sums: LiveSum[] | undefined;
 }
 
@@ -10,11 +10,14 @@ export interface LiveSum {
   value: number;
 }
 
-/** The counter of `id` in `counters`, created at 0 on first use. */
-export function counterIn(counters: Map<string, LiveCounter>, id: string): LiveCounter {
+/** A counter at 0, in no sum. */
+export const newCounter = (): LiveCounter => ({ value: 0, sums: undefined });
+
+/** The counter of `id` in `counters`, made by `make` (at 0) on first use. */
+export function counterIn<T extends LiveCounter>(counters: Map<string, T>, id: string, make: () => T): T {
   let counter = counters.get(id);
   if (counter === undefined) {
-    counter = { value: 0, sums: undefined };
+    counter = make();
     counters.set(id, counter);
   }
   return counter;

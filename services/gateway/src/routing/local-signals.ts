@@ -1,5 +1,5 @@
 import { createLatencyTracker, type LatencyTracker } from '@switchyard/routing';
-import { setCount, type LiveCounter } from './live-counter';
+import { counterIn, setCount, type LiveCounter } from './live-counter';
 
 /**
  * What this gateway alone knows about each scheduler right now: requests it has in
@@ -37,6 +37,8 @@ export interface SignalCounter extends LiveCounter {
   atTable: number;
 }
 
+const newSignalCounter = (): SignalCounter => ({ value: 0, sums: undefined, atTable: 0 });
+
 /**
  * `alpha`: weight of the newest latency sample (libs/routing DEFAULT_EWMA_ALPHA by default).
  * `onEnd`: told after each ended request (requests waiting for a scheduler slot).
@@ -47,14 +49,7 @@ export function createLocalSignals(alpha?: number, onEnd?: (schedulerId: string)
   const counts = new Map<string, SignalCounter>();
   const latency: LatencyTracker = createLatencyTracker(alpha);
   const measured = new Set<string>();
-  const counterOf = (id: string): SignalCounter => {
-    let counter = counts.get(id);
-    if (counter === undefined) {
-      counter = { value: 0, sums: undefined, atTable: 0 };
-      counts.set(id, counter);
-    }
-    return counter;
-  };
+  const counterOf = (id: string): SignalCounter => counterIn(counts, id, newSignalCounter);
   return {
     inFlight: (id) => counts.get(id)?.value ?? 0,
     counter: counterOf,

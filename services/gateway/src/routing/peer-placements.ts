@@ -1,6 +1,6 @@
 import type { GatewayPlacements, PrefixPlacement } from '@switchyard/proto';
 import { BLOCK_HASH_SCHEME, type PrefixIndex, type PrefixQuery } from '@switchyard/routing';
-import { counterIn, setCount, type LiveCounter } from './live-counter';
+import { counterIn, newCounter, setCount, type LiveCounter } from './live-counter';
 
 /**
  * How cache-aware gateways agree (issue 18 item 3, docs/routing.md): each gateway
@@ -54,7 +54,7 @@ export function createPeerPlacements(options: PeerPlacementOptions): PeerPlaceme
   let lastRoutedAt = Number.NEGATIVE_INFINITY;
   const peers = new Map<string, { at: number; inFlight: Record<string, number> }>();
   const totals = new Map<string, LiveCounter>();
-  const counterOf = (id: string) => counterIn(totals, id);
+  const counterOf = (id: string) => counterIn(totals, id, newCounter);
   // Once per report: the new totals first, then each counter set to its own, so the plans' sums move by the changes only.
   const sum = () => {
     const next = new Map<string, number>();

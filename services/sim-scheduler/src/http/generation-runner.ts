@@ -5,7 +5,7 @@ import type { Ticket } from '../generation/slot-pool';
 import { answerDelayMs, startTokenClock } from '../generation/token-clock';
 import { textOf, tokenAt } from '../generation/word-stream';
 import type { GenerationRequest } from '../requests/generation-request';
-import { RESPONSE_FORMATS, usageOf, type AnswerMeta } from '../responses/response-format';
+import { RESPONSE_FORMATS, usageOf, type AnswerMeta, type Usage } from '../responses/response-format';
 import type { SimContext } from '../sim-context';
 import type { RequestRecord } from '../stats/sim-stats';
 import { endSse, sendJson, startSse, writeEvent } from './send';
@@ -31,7 +31,7 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, record: Requ
   };
   ticket = ctx.pool.acquire(request.promptTokens + request.completionTokens, () => {
     ctx.metrics.tokens(request.promptTokens, request.completionTokens);
-    const timing = timingFor(ctx, fault, prefillMs(ctx, record, request));
+    const timing = timingFor(ctx, fault, request, lookUpPrefix(ctx, record, request));
     cancel = request.stream ? stream(ctx, res, record, request, timing, finish) : answer(ctx, res, record, request, timing, finish);
   });
   // A zero-delay answer finishes inside acquire(), before `ticket` was assigned.
@@ -43,31 +43,29 @@ interface Timing {
   ttftMs: number;
   /** Data events (stream) or tokens (non-stream) before the socket is destroyed. */
   dieAfter: number | undefined;
+  /** The answer's usage; with the prefix cache on it says how much of the prompt was cached. */
+  usage: Usage;
 }
 
 /**
- * Prefill time: SIM_PREFILL_MS_PER_TOKEN per prompt token not found in the prefix
- * cache. The request's record keeps both counts, so a benchmark can tell which
- * requests missed (the counters only give the sum).
+ * The prompt tokens the prefix cache holds. The request's record keeps both
+ * counts, so a benchmark can tell which requests missed (the counters only give the sum).
  */
-function prefillMs(ctx: SimContext, record: RequestRecord, request: GenerationRequest): number {
+function lookUpPrefix(ctx: SimContext, record: RequestRecord, request: GenerationRequest): number {
   const cached = cachedPromptTokens(ctx.cache, request);
   if (ctx.cache.enabled) ctx.metrics.prefixCache(cached, request.promptTokens);
   record.prompt_tokens = request.promptTokens;
   record.cached_prompt_tokens = cached;
-  return Math.round((request.promptTokens - cached) * ctx.prefillMsPerToken);
+  return cached;
 }
 
-/** The answer's usage; with the prefix cache on it says how much of the prompt was cached. */
-function usageFor(ctx: SimContext, record: RequestRecord, request: GenerationRequest) {
-  return usageOf(request.promptTokens, request.completionTokens, ctx.cache.enabled ? (record.cached_prompt_tokens ?? 0) : undefined);
-}
-
-/** `slow-first-token` replaces SIM_TTFT_MS; prefill comes on top of either. */
-function timingFor(ctx: SimContext, fault: Fault, prefill: number): Timing {
+/** `slow-first-token` replaces SIM_TTFT_MS; prefill (SIM_PREFILL_MS_PER_TOKEN per prompt token not cached) comes on top of either. */
+function timingFor(ctx: SimContext, fault: Fault, request: GenerationRequest, cached: number): Timing {
+  const prefill = Math.round((request.promptTokens - cached) * ctx.prefillMsPerToken);
   return {
     ttftMs: (fault.kind === 'slow-first-token' ? fault.ms : ctx.ttftMs) + prefill,
     dieAfter: fault.kind === 'die-after' ? fault.chunks : undefined,
+    usage: usageOf(request.promptTokens, request.completionTokens, ctx.cache.enabled ? cached : undefined),
   };
 }
 
@@ -114,7 +112,7 @@ function stream(ctx: SimContext, res: ServerResponse, record: RequestRecord, req
     },
     onDone() {
       if (!emit(format.finishChunk(meta, request.finishReason))) return;
-      if (request.includeUsage && !emit(format.usageChunk(meta, usageFor(ctx, record, request)))) return;
+      if (request.includeUsage && !emit(format.usageChunk(meta, timing.usage))) return;
       if (dieAfter !== undefined) return die(ctx, res, record);
       endSse(res);
       finish();
@@ -128,9 +126,8 @@ function answer(ctx: SimContext, res: ServerResponse, record: RequestRecord, req
   const respond = () => {
     if (dieAfter !== undefined) return die(ctx, res, record);
     const text = textOf(request.seed, request.startIndex, request.completionTokens, request.kind);
-    const usage = usageFor(ctx, record, request);
     ctx.stats.tokenSent(record, request.completionTokens);
-    sendJson(res, 200, RESPONSE_FORMATS[request.kind].complete(metaFor(ctx, request), text, request.finishReason, usage));
+    sendJson(res, 200, RESPONSE_FORMATS[request.kind].complete(metaFor(ctx, request), text, request.finishReason, timing.usage));
     finish();
   };
   const delayMs = answerDelayMs(tokens, ttftMs, ctx.itlMs);

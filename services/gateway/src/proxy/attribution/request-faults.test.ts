@@ -158,6 +158,8 @@ describe('fault attribution: a client’s mistakes never take a model offline', 
     validator.assertValid('ErrorResponse', body);
     expect(body.error).toMatchObject({ type: 'server_error' });
     expect(body.error.message).toContain("'cut'");
+    // Counted once against the scheduler (the cut answer is judged, not counted again as a broken stream).
+    expect(await metricValue(harness.baseUrl, /^switchyard_gateway_upstream_errors_total\{scheduler="cut",/)).toBe(1);
   });
 
   it('with one scheduler, a well-formed 500 is the request’s while the scheduler answers others, the scheduler’s before that', async () => {

@@ -1,4 +1,4 @@
-import { eventData, eventJson, rewriteEvents, SseEventBuffer, withData } from '../../pipeline/sse-reader';
+import { eventData, eventJson, forEachEvent, rewriteEvents, SseEventBuffer, withData } from '../../pipeline/sse-reader';
 import type { ChunkFilter } from '../../usage/usage-chunk-filter';
 
 /** What the client has received of one resumable stream, across every attempt (issue 10). */
@@ -63,13 +63,17 @@ export function createProgressFilter(progress: StreamProgress, inner: ChunkFilte
     track(chunk, progress);
     return changed ? withData(event, data, chunk) : event;
   };
+  const observe = (event: string): void => void handle(event);
   return {
     push(chunk) {
       const complete = events.push(chunk);
       if (complete.length === 0) return EMPTY;
+      // Without a rewrite (a first attempt) the events only feed the progress: the bytes go on as they came, no text is built.
+      if (!rewrite) {
+        forEachEvent(complete.toString('utf8'), observe);
+        return pass(complete);
+      }
       const out = rewriteEvents(complete.toString('utf8'), handle);
-      // Without a rewrite (a first attempt) the events only feed the progress: the bytes go on as they came.
-      if (!rewrite) return pass(complete);
       return out === '' ? EMPTY : pass(Buffer.from(out, 'utf8'));
     },
     end() {
